@@ -1,0 +1,136 @@
+//! Conversions between native provider types and their wire forms.
+
+use super::codec::{self, CodecError};
+use super::wire::tfplugin6 as pb;
+use crate::provider::{
+    Attribute, AttributePath, AttributeType, Block, BlockNesting, Diagnostic, Diagnostics,
+    NestedBlock, ObjectNesting, PathStep, Presence, Schema, Severity, Type, Value,
+};
+
+pub(crate) fn schema(s: &Schema) -> pb::Schema {
+    pb::Schema { version: s.version, block: Some(block(&s.block)) }
+}
+
+fn block(b: &Block) -> pb::schema::Block {
+    pb::schema::Block {
+        version: 0,
+        attributes: b.attributes.iter().map(attribute).collect(),
+        block_types: b.blocks.iter().map(nested_block).collect(),
+        description: b.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: b.deprecated,
+    }
+}
+
+fn attribute(a: &Attribute) -> pb::schema::Attribute {
+    let (ty, nested_type) = match &a.ty {
+        AttributeType::Plain(t) => (t.to_json_bytes(), None),
+        AttributeType::Nested(o) => {
+            let nesting = match o.nesting {
+                ObjectNesting::Single => pb::schema::object::NestingMode::Single,
+                ObjectNesting::List => pb::schema::object::NestingMode::List,
+                ObjectNesting::Set => pb::schema::object::NestingMode::Set,
+                ObjectNesting::Map => pb::schema::object::NestingMode::Map,
+            };
+            #[allow(deprecated)]
+            let obj = pb::schema::Object {
+                attributes: o.attributes.iter().map(attribute).collect(),
+                nesting: nesting as i32,
+                min_items: 0,
+                max_items: 0,
+            };
+            (Vec::new(), Some(obj))
+        }
+    };
+    pb::schema::Attribute {
+        name: a.name.clone(),
+        r#type: ty,
+        nested_type,
+        description: a.description.clone(),
+        required: a.presence == Presence::Required,
+        optional: matches!(a.presence, Presence::Optional | Presence::OptionalComputed),
+        computed: matches!(a.presence, Presence::Computed | Presence::OptionalComputed),
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: a.deprecated,
+        write_only: a.write_only,
+    }
+}
+
+fn nested_block(b: &NestedBlock) -> pb::schema::NestedBlock {
+    use pb::schema::nested_block::NestingMode as M;
+    let nesting = match b.nesting {
+        BlockNesting::Single => M::Single,
+        BlockNesting::Group => M::Group,
+        BlockNesting::List => M::List,
+        BlockNesting::Set => M::Set,
+        BlockNesting::Map => M::Map,
+    };
+    pb::schema::NestedBlock {
+        type_name: b.type_name.clone(),
+        block: Some(block(&b.block)),
+        nesting: nesting as i32,
+        min_items: b.min_items,
+        max_items: b.max_items,
+    }
+}
+
+pub(crate) fn diagnostics(d: Diagnostics) -> Vec<pb::Diagnostic> {
+    d.into_iter().map(diagnostic).collect()
+}
+
+fn diagnostic(d: Diagnostic) -> pb::Diagnostic {
+    let severity = match d.severity {
+        Severity::Error => pb::diagnostic::Severity::Error,
+        Severity::Warning => pb::diagnostic::Severity::Warning,
+    };
+    pb::Diagnostic {
+        severity: severity as i32,
+        summary: d.summary,
+        detail: d.detail,
+        attribute: d.attribute.map(attribute_path),
+    }
+}
+
+pub(crate) fn attribute_path(p: AttributePath) -> pb::AttributePath {
+    use pb::attribute_path::{Step, step::Selector};
+    pb::AttributePath {
+        steps: p
+            .0
+            .into_iter()
+            .map(|s| Step {
+                selector: Some(match s {
+                    PathStep::Attribute(a) => Selector::AttributeName(a),
+                    PathStep::Key(k) => Selector::ElementKeyString(k),
+                    PathStep::Index(i) => Selector::ElementKeyInt(i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// Decodes a DynamicValue from Terraform. A failure is Terraform's or our
+/// bug, never the user's, and the diagnostic says so.
+pub(crate) fn value_in(v: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+    let (mp, js) = v.map(|v| (v.msgpack.as_slice(), v.json.as_slice())).unwrap_or((&[], &[]));
+    codec::decode_dynamic_value(mp, js, ty).map_err(|e| codec_diagnostics(&e, what))
+}
+
+/// Encodes a value for Terraform; always msgpack.
+#[allow(dead_code)] // the resource RPCs encode through this
+pub(crate) fn value_out(v: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue { msgpack: codec::encode_msgpack(v, ty), json: Vec::new() }
+}
+
+fn codec_diagnostics(e: &CodecError, what: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        format!("Unreadable {what} from Terraform"),
+        format!(
+            "The provider could not decode the {what} Terraform sent: {e}. This is a bug in the \
+             provider or in Terraform, not in your configuration; please report it with the \
+             Terraform version you use."
+        ),
+    );
+    d
+}

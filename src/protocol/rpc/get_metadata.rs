@@ -1,0 +1,17 @@
+//! GetMetadata: the resource and data source names without their schemas.
+
+use super::pb;
+use super::pb::get_metadata::{DataSourceMetadata, ResourceMetadata, Response};
+use crate::provider::Provider;
+
+pub(super) fn handle(provider: &Provider) -> Response {
+    let s = provider.schemas();
+    Response {
+        server_capabilities: Some(super::get_provider_schema::capabilities()),
+        diagnostics: Vec::new(),
+        data_sources: s.data_sources.keys().map(|k| DataSourceMetadata { type_name: k.clone() }).collect(),
+        resources: s.resources.keys().map(|k| ResourceMetadata { type_name: k.clone() }).collect(),
+        functions: Vec::new(),
+        ephemeral_resources: Vec::<pb::get_metadata::EphemeralMetadata>::new(),
+    }
+}

@@ -1,0 +1,30 @@
+//! GetProviderSchema: every schema, plus what the provider supports.
+
+use super::pb;
+use super::pb::get_provider_schema::Response;
+use crate::protocol::convert;
+use crate::provider::Provider;
+
+pub(super) fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        // Destroys are planned by Terraform alone; we have nothing to add.
+        plan_destroy: false,
+        // The schema is static, so Terraform may cache it across processes.
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
+}
+
+pub(super) fn handle(provider: &Provider) -> Response {
+    let s = provider.schemas();
+    Response {
+        provider: Some(convert::schema(&s.provider)),
+        resource_schemas: s.resources.iter().map(|(k, v)| (k.clone(), convert::schema(v))).collect(),
+        data_source_schemas: s.data_sources.iter().map(|(k, v)| (k.clone(), convert::schema(v))).collect(),
+        functions: Default::default(),
+        ephemeral_resource_schemas: Default::default(),
+        diagnostics: Vec::new(),
+        provider_meta: None,
+        server_capabilities: Some(capabilities()),
+    }
+}

@@ -1,0 +1,10 @@
+//! StopProvider: Terraform's Ctrl-C. Cancels in-flight work and answers at
+//! once; the work itself reports its cancellation through diagnostics.
+
+use super::pb::stop_provider::Response;
+use crate::provider::Provider;
+
+pub(super) fn handle(provider: &Provider) -> Response {
+    provider.stop();
+    Response { error: String::new() }
+}

@@ -1,0 +1,380 @@
+//! The provider block: its schema, and its parsed, validated form. Every
+//! problem becomes a diagnostic naming the attribute path; unknown values
+//! (during validate and plan) are accepted and treated as unset.
+
+mod read;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+pub use schema::*;
+
+use super::{AttributePath, Diagnostics, Value};
+use read::Reader;
+
+/// A secret string: compared and used normally, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How requests authenticate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// HTTP basic authentication.
+    Basic {
+        /// User name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+    /// A key in a header or query parameter.
+    ApiKey {
+        /// Header or parameter name.
+        name: String,
+        /// The key.
+        value: Secret,
+        /// Where it goes.
+        location: ApiKeyLocation,
+    },
+    /// OAuth 2.0 client credentials grant.
+    OAuth2ClientCredentials {
+        /// Token endpoint.
+        token_url: Url,
+        /// Client ID.
+        client_id: String,
+        /// Client secret.
+        client_secret: Secret,
+        /// Scopes to request.
+        scopes: Vec<String>,
+    },
+}
+
+/// Where an API key is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// As a header.
+    Header,
+    /// As a query parameter.
+    Query,
+}
+
+/// TLS settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TlsSettings {
+    /// Extra roots, PEM.
+    pub ca_cert_pem: Option<String>,
+    /// Client certificate chain, PEM.
+    pub client_cert_pem: Option<String>,
+    /// Client key, PEM.
+    pub client_key_pem: Option<Secret>,
+    /// Skip server certificate verification.
+    pub insecure_skip_verify: bool,
+}
+
+/// Client-side rate limits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateLimitSettings {
+    /// Sustained rate.
+    pub requests_per_second: Option<f64>,
+    /// Bucket size.
+    pub burst: Option<u32>,
+    /// Concurrency cap.
+    pub max_in_flight: Option<u32>,
+    /// Follow the server's rate-limit signals.
+    pub adaptive: bool,
+}
+
+/// Retry policy settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetrySettings {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Backoff before the first retry.
+    pub min_backoff: Duration,
+    /// Longest backoff.
+    pub max_backoff: Duration,
+    /// Longest honoured Retry-After.
+    pub max_retry_after: Duration,
+    /// Retried statuses.
+    pub retry_on_status: Vec<u16>,
+    /// Retry requests that may not be safe to repeat.
+    pub retry_non_idempotent: bool,
+}
+
+/// Circuit breaker settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakerSettings {
+    /// Consecutive failures that open it.
+    pub failure_threshold: u32,
+    /// How long it stays open.
+    pub open_for: Duration,
+}
+
+/// The provider block, parsed and validated, with defaults applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderConfig {
+    /// Base URL of the API.
+    pub endpoint: Option<Url>,
+    /// Headers on every request.
+    pub headers: BTreeMap<String, String>,
+    /// Authentication.
+    pub auth: Option<Auth>,
+    /// TLS settings.
+    pub tls: TlsSettings,
+    /// Per-request time limit.
+    pub request_timeout: Duration,
+    /// Rate limits.
+    pub rate_limit: RateLimitSettings,
+    /// Retry policy.
+    pub retry: RetrySettings,
+    /// Circuit breaker.
+    pub circuit_breaker: BreakerSettings,
+    /// Audit log file.
+    pub audit_log: Option<PathBuf>,
+}
+
+impl ProviderConfig {
+    /// Parses and validates a provider block. `env_endpoint` is the value of
+    /// `DRIVER_ENDPOINT`, used when `endpoint` is unset. Problems come back as
+    /// diagnostics; the config returned is usable only if none is an error.
+    pub fn parse(v: &Value, env_endpoint: Option<&str>) -> (ProviderConfig, Diagnostics) {
+        let mut r = Reader::new();
+        let root = AttributePath::default();
+
+        let endpoint = match r.string(v, &root, "endpoint") {
+            Some(s) => r.url(&s, &root.attr("endpoint")),
+            None if !r.is_unknown(v, "endpoint") => env_endpoint.and_then(|s| {
+                let p = AttributePath::root("endpoint");
+                r.url_from_env(s, &p, "DRIVER_ENDPOINT")
+            }),
+            None => None,
+        };
+        let headers = r.headers(v, &root, "headers");
+        let request_timeout = r
+            .duration(v, &root, "request_timeout")
+            .unwrap_or_else(|| default_duration(DEFAULT_REQUEST_TIMEOUT));
+        if request_timeout.is_zero() {
+            r.error(&root.attr("request_timeout"), "Invalid request_timeout", "The timeout must be longer than zero.");
+        }
+        let audit_log = r.string(v, &root, "audit_log").and_then(|s| {
+            if s.trim().is_empty() {
+                r.error(&root.attr("audit_log"), "Invalid audit_log", "The path is empty. Remove the argument or give a file path.");
+                None
+            } else {
+                Some(PathBuf::from(s))
+            }
+        });
+
+        let auth = r.block(v, "auth").and_then(|b| read_auth(&mut r, b, &root.attr("auth")));
+        let tls = r.block(v, "tls").map(|b| read_tls(&mut r, b, &root.attr("tls"))).unwrap_or_default();
+        let rate_limit = r
+            .block(v, "rate_limit")
+            .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
+            .unwrap_or_default();
+        let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
+        let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
+        let circuit_breaker = read_breaker(&mut r, breaker_block, &root.attr("circuit_breaker"));
+
+        let config = ProviderConfig {
+            endpoint,
+            headers,
+            auth,
+            tls,
+            request_timeout,
+            rate_limit,
+            retry,
+            circuit_breaker,
+            audit_log,
+        };
+        (config, r.into_diagnostics())
+    }
+}
+
+fn default_duration(s: &str) -> Duration {
+    crate::provider::parse_duration(s).expect("defaults are valid durations")
+}
+
+fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
+    let mut chosen = Vec::new();
+    let bearer = r.string(b, path, "bearer_token");
+    if bearer.is_some() || r.is_unknown(b, "bearer_token") {
+        chosen.push("bearer_token");
+    }
+    for name in ["basic", "api_key", "oauth2_client_credentials"] {
+        if r.block(b, name).is_some() {
+            chosen.push(name);
+        }
+    }
+    if chosen.len() > 1 {
+        r.error(
+            path,
+            "Conflicting authentication methods",
+            &format!(
+                "The auth block sets {}. Set exactly one of bearer_token, basic, api_key or oauth2_client_credentials.",
+                chosen.join(" and ")
+            ),
+        );
+        return None;
+    }
+    if let Some(token) = bearer {
+        if token.is_empty() {
+            r.error(&path.attr("bearer_token"), "Empty bearer token", "The token is an empty string. Check the variable or secret it comes from.");
+            return None;
+        }
+        return Some(Auth::Bearer(Secret(token)));
+    }
+    if let Some(basic) = r.block(b, "basic") {
+        let p = path.attr("basic");
+        let username = r.string(basic, &p, "username")?;
+        let password = r.string(basic, &p, "password")?;
+        return Some(Auth::Basic { username, password: Secret(password) });
+    }
+    if let Some(key) = r.block(b, "api_key") {
+        let p = path.attr("api_key");
+        let location = match r.string(key, &p, "in").as_deref() {
+            None | Some("header") => ApiKeyLocation::Header,
+            Some("query") => ApiKeyLocation::Query,
+            Some(other) => {
+                r.error(&p.attr("in"), "Invalid api_key location", &format!("{other:?} is not a location. Use \"header\" or \"query\"."));
+                ApiKeyLocation::Header
+            }
+        };
+        let name = r.string(key, &p, "name")?;
+        if location == ApiKeyLocation::Header {
+            r.check_header_name(&name, &p.attr("name"));
+        } else if name.is_empty() {
+            r.error(&p.attr("name"), "Empty query parameter name", "Give the name of the query parameter that carries the key.");
+        }
+        let value = r.string(key, &p, "value")?;
+        return Some(Auth::ApiKey { name, value: Secret(value), location });
+    }
+    if let Some(o) = r.block(b, "oauth2_client_credentials") {
+        let p = path.attr("oauth2_client_credentials");
+        let token_url = r.string(o, &p, "token_url").and_then(|s| r.url(&s, &p.attr("token_url")));
+        let client_id = r.string(o, &p, "client_id");
+        let client_secret = r.string(o, &p, "client_secret");
+        let scopes = r.string_list(o, &p, "scopes").unwrap_or_default();
+        return Some(Auth::OAuth2ClientCredentials {
+            token_url: token_url?,
+            client_id: client_id?,
+            client_secret: Secret(client_secret?),
+            scopes,
+        });
+    }
+    None
+}
+
+fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
+    let ca = r.string(b, path, "ca_cert_pem");
+    if let Some(pem) = &ca {
+        r.check_pem_certs(pem, &path.attr("ca_cert_pem"));
+    }
+    let cert = r.string(b, path, "client_cert_pem");
+    if let Some(pem) = &cert {
+        r.check_pem_certs(pem, &path.attr("client_cert_pem"));
+    }
+    let key = r.string(b, path, "client_key_pem");
+    if let Some(pem) = &key {
+        r.check_pem_key(pem, &path.attr("client_key_pem"));
+    }
+    let cert_set = cert.is_some() || r.is_unknown(b, "client_cert_pem");
+    let key_set = key.is_some() || r.is_unknown(b, "client_key_pem");
+    if cert_set != key_set {
+        let (missing, other) = if cert_set { ("client_key_pem", "client_cert_pem") } else { ("client_cert_pem", "client_key_pem") };
+        r.error(
+            &path.attr(missing),
+            "Incomplete client certificate",
+            &format!("{other} is set but {missing} is not. Mutual TLS needs both the certificate and its private key."),
+        );
+    }
+    TlsSettings {
+        ca_cert_pem: ca,
+        client_cert_pem: cert,
+        client_key_pem: key.map(Secret),
+        insecure_skip_verify: r.bool(b, path, "insecure_skip_verify").unwrap_or(false),
+    }
+}
+
+fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimitSettings {
+    let requests_per_second = r.positive_number(b, path, "requests_per_second");
+    let burst = r.count(b, path, "burst", 1);
+    if burst.is_some() && requests_per_second.is_none() && !r.is_unknown(b, "requests_per_second") {
+        r.error(
+            &path.attr("burst"),
+            "burst without requests_per_second",
+            "burst sizes the token bucket of requests_per_second; set requests_per_second too, or remove burst.",
+        );
+    }
+    RateLimitSettings {
+        requests_per_second,
+        burst,
+        max_in_flight: r.count(b, path, "max_in_flight", 1),
+        adaptive: r.bool(b, path, "adaptive").unwrap_or(false),
+    }
+}
+
+fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetrySettings {
+    let dur = |r: &mut Reader, name, default| {
+        b.and_then(|b| r.duration(b, path, name)).unwrap_or_else(|| default_duration(default))
+    };
+    let settings = RetrySettings {
+        max_attempts: b.and_then(|b| r.count(b, path, "max_attempts", 1)).unwrap_or(DEFAULT_MAX_ATTEMPTS),
+        min_backoff: dur(r, "min_backoff", DEFAULT_MIN_BACKOFF),
+        max_backoff: dur(r, "max_backoff", DEFAULT_MAX_BACKOFF),
+        max_retry_after: dur(r, "max_retry_after", DEFAULT_MAX_RETRY_AFTER),
+        retry_on_status: b
+            .and_then(|b| r.status_list(b, path, "retry_on_status"))
+            .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec()),
+        retry_non_idempotent: b.and_then(|b| r.bool(b, path, "retry_non_idempotent")).unwrap_or(false),
+    };
+    if settings.min_backoff > settings.max_backoff {
+        r.error(
+            &path.attr("min_backoff"),
+            "min_backoff is longer than max_backoff",
+            &format!(
+                "min_backoff ({:?}) must not exceed max_backoff ({:?}). Lower min_backoff or raise max_backoff.",
+                settings.min_backoff, settings.max_backoff
+            ),
+        );
+    }
+    settings
+}
+
+fn read_breaker(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> BreakerSettings {
+    let open_for = b.and_then(|b| r.duration(b, path, "open_for")).unwrap_or_else(|| default_duration(DEFAULT_OPEN_FOR));
+    if open_for.is_zero() {
+        r.error(&path.attr("open_for"), "Invalid open_for", "The breaker must stay open for longer than zero.");
+    }
+    BreakerSettings {
+        failure_threshold: b
+            .and_then(|b| r.count(b, path, "failure_threshold", 1))
+            .unwrap_or(DEFAULT_FAILURE_THRESHOLD),
+        open_for,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! Terraform semantics in native types: values, schemas, diagnostics, the
+//! provider configuration, and the provider itself. Knows nothing of gRPC,
+//! protobuf or msgpack; the `protocol` layer translates.
+
+mod configure;
+mod diagnostics;
+mod duration;
+mod number;
+mod schema;
+mod types;
+mod value;
+
+pub mod config;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Map, Value as Json};
+use tokio_util::sync::CancellationToken;
+
+pub use configure::{
+    ConfigureProviderRequest, ConfigureProviderResponse, ValidateProviderConfigRequest,
+    ValidateProviderConfigResponse,
+};
+pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use duration::parse_duration;
+pub use number::{InvalidNumber, Number};
+pub use schema::{
+    Attribute, AttributeType, Block, BlockNesting, NestedBlock, NestedObject, ObjectNesting,
+    Presence, Schema,
+};
+pub use types::{InvalidType, Type};
+pub use value::Value;
+
+use config::ProviderConfig;
+
+/// The provider's address in the registry; examples and reattach use it.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/tfdriver/driver";
+
+/// Every schema the provider serves.
+#[derive(Clone, Debug)]
+pub struct ProviderSchemas {
+    /// The `provider "driver"` block.
+    pub provider: Schema,
+    /// Managed resource types by name.
+    pub resources: BTreeMap<String, Schema>,
+    /// Data source types by name.
+    pub data_sources: BTreeMap<String, Schema>,
+}
+
+impl ProviderSchemas {
+    /// The schemas as `terraform providers schema -json` prints one
+    /// provider's entry; `schemas/provider-schema.json` holds this.
+    pub fn to_json(&self) -> Json {
+        let mut m = Map::new();
+        m.insert("provider".into(), self.provider.to_json());
+        let render = |s: &BTreeMap<String, Schema>| {
+            Json::Object(s.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+        };
+        // Terraform omits empty maps.
+        if !self.resources.is_empty() {
+            m.insert("resource_schemas".into(), render(&self.resources));
+        }
+        if !self.data_sources.is_empty() {
+            m.insert("data_source_schemas".into(), render(&self.data_sources));
+        }
+        Json::Object(m)
+    }
+}
+
+/// What the provider reads from its process environment, gathered once so
+/// the rest of the code (and its tests) never reads the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// `DRIVER_ENDPOINT`: the endpoint when the provider block sets none.
+    pub driver_endpoint: Option<String>,
+}
+
+impl Environment {
+    /// Reads the process environment.
+    pub fn from_process() -> Self {
+        Environment { driver_endpoint: std::env::var("DRIVER_ENDPOINT").ok().filter(|s| !s.is_empty()) }
+    }
+}
+
+/// The provider: one per plugin process, shared by every RPC.
+#[derive(Debug)]
+pub struct Provider {
+    schemas: ProviderSchemas,
+    env: Environment,
+    /// Set by ConfigureProvider; resources read it.
+    configured: RwLock<Option<Arc<ProviderConfig>>>,
+    /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
+    stop: CancellationToken,
+}
+
+impl Provider {
+    /// A provider that has not been configured yet.
+    pub fn new(env: Environment) -> Self {
+        Provider {
+            schemas: ProviderSchemas {
+                provider: config::provider_schema(),
+                resources: BTreeMap::new(),
+                data_sources: BTreeMap::new(),
+            },
+            env,
+            configured: RwLock::new(None),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// Every schema.
+    pub fn schemas(&self) -> &ProviderSchemas {
+        &self.schemas
+    }
+
+    /// The configuration from the last ConfigureProvider, if any.
+    pub fn config(&self) -> Option<Arc<ProviderConfig>> {
+        self.configured.read().expect("config lock is never poisoned: no code panics holding it").clone()
+    }
+
+    /// Cancels in-flight work (Terraform's StopProvider). Idempotent.
+    pub fn stop(&self) {
+        tracing::info!("stop requested: cancelling in-flight work");
+        self.stop.cancel();
+    }
+
+    /// A token that is cancelled when Terraform asks the provider to stop.
+    pub fn stop_token(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards `schemas/provider-schema.json`, which docs and reviewers read.
+    /// Set `UPDATE_SCHEMA=1` to rewrite it after an intended change.
+    #[test]
+    fn schema_snapshot_is_current() {
+        let rendered = serde_json::to_string_pretty(&Provider::new(Environment::default()).schemas().to_json())
+            .expect("schema json serializes")
+            + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/provider-schema.json");
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(path, &rendered).expect("write snapshot");
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == rendered,
+            "schemas/provider-schema.json is out of date; run `UPDATE_SCHEMA=1 cargo test schema_snapshot` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_attribute_is_described() {
+        let schemas = Provider::new(Environment::default()).schemas().clone();
+        let all = std::iter::once(("provider".to_owned(), schemas.provider))
+            .chain(schemas.resources)
+            .chain(schemas.data_sources);
+        for (name, schema) in all {
+            assert!(!schema.block.description.is_empty(), "{name} has no description");
+            for (path, attr) in schema.block.walk_attributes() {
+                assert!(!attr.description.is_empty(), "{name}.{path} has no description");
+            }
+        }
+    }
+}
