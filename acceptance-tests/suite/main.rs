@@ -1,1 +1,10 @@
+//! Black-box suites: the real terraform binary (or the provider binary on
+//! its own, speaking the plugin protocol) against the built provider, on
+//! loopback and unix sockets only. Run under Terraform 1.0.3 with
+//! `DRIVER_ACC_TERRAFORM=1.0.3`.
 
+mod harness;
+
+mod debug_mode;
+mod handshake;
+mod schema;

@@ -1,0 +1,34 @@
+//! Terraform reads the provider schema through the full handshake
+//! (AutoMTLS included) and sees exactly the committed snapshot.
+
+use crate::harness::{PROVIDER, Workdir};
+
+#[test]
+fn terraform_sees_the_committed_schema() {
+    let wd = Workdir::new("");
+    let run = wd.run(&["providers", "schema", "-json"]).expect_code(0);
+    let all = run.json();
+    let ours = &all["provider_schemas"][PROVIDER];
+    assert!(ours.is_object(), "terraform did not report {PROVIDER}:\n{}", run.stdout);
+
+    let snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    assert_eq!(ours, &snapshot, "terraform's view of the schema differs from schemas/provider-schema.json");
+}
+
+#[test]
+fn schema_subcommand_prints_the_snapshot() {
+    let out = std::process::Command::new(crate::harness::provider_binary()).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    assert_eq!(printed, snapshot);
+}
+
+#[test]
+fn plaintext_transport_works_too() {
+    let wd = Workdir::new("");
+    let mut cmd = wd.command(&["providers", "schema", "-json"]);
+    cmd.env("TF_DISABLE_PLUGIN_TLS", "1");
+    let run = wd.run_command(cmd).expect_code(0);
+    assert!(run.json()["provider_schemas"][PROVIDER]["provider"].is_object());
+}
