@@ -17,4 +17,6 @@
 
 pub mod logging;
 pub mod protocol;
+pub mod drivers;
+pub mod engine;
 pub mod provider;

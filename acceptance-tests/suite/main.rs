@@ -7,4 +7,5 @@ mod harness;
 
 mod debug_mode;
 mod handshake;
+mod http_object;
 mod schema;

@@ -3,7 +3,7 @@
 use super::codec::{self, CodecError};
 use super::wire::tfplugin6 as pb;
 use crate::provider::{
-    Attribute, AttributePath, AttributeType, Block, BlockNesting, Diagnostic, Diagnostics,
+    Provider, Attribute, AttributePath, AttributeType, Block, BlockNesting, Diagnostic, Diagnostics,
     NestedBlock, ObjectNesting, PathStep, Presence, Schema, Severity, Type, Value,
 };
 
@@ -117,7 +117,6 @@ pub(crate) fn value_in(v: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> R
 }
 
 /// Encodes a value for Terraform; always msgpack.
-#[allow(dead_code)] // the resource RPCs encode through this
 pub(crate) fn value_out(v: &Value, ty: &Type) -> pb::DynamicValue {
     pb::DynamicValue { msgpack: codec::encode_msgpack(v, ty), json: Vec::new() }
 }
@@ -133,4 +132,22 @@ fn codec_diagnostics(e: &CodecError, what: &str) -> Diagnostics {
         ),
     );
     d
+}
+
+/// The value type of a resource type, or the diagnostic for an unknown one.
+pub(crate) fn resource_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
+    type_of(provider.schemas().resources.get(name), "resource", name)
+}
+
+/// The value type of a data source type.
+pub(crate) fn data_source_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
+    type_of(provider.schemas().data_sources.get(name), "data source", name)
+}
+
+fn type_of(schema: Option<&Schema>, kind: &str, name: &str) -> Result<Type, Diagnostics> {
+    schema.map(|s| s.block.value_type()).ok_or_else(|| {
+        let mut d = Diagnostics::new();
+        d.error(format!("Unknown {kind} type"), format!("This provider has no {kind} type {name:?}."));
+        d
+    })
 }

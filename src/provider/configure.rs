@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::config::ProviderConfig;
+use super::runtime::Runtime;
 use super::{Diagnostics, Provider, Value};
 
 /// A provider block to check, possibly with unknown values.
@@ -56,9 +57,16 @@ impl Provider {
                  treated as unset while planning; apply uses the real values.",
             );
         }
-        if !diagnostics.has_error() {
-            *self.configured.write().expect("config lock is never poisoned: no code panics holding it") =
-                Some(Arc::new(config));
+        if diagnostics.has_error() {
+            return ConfigureProviderResponse { diagnostics };
+        }
+        match Runtime::build(&config, self.stop.clone()) {
+            Ok(rt) => {
+                *self.runtime.write().expect("runtime lock is never poisoned: no code panics holding it") = Some(Arc::new(rt));
+                *self.configured.write().expect("config lock is never poisoned: no code panics holding it") =
+                    Some(Arc::new(config));
+            }
+            Err(d) => diagnostics.extend(d),
         }
         ConfigureProviderResponse { diagnostics }
     }

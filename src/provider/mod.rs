@@ -4,6 +4,7 @@
 
 mod configure;
 mod diagnostics;
+mod dispatch;
 mod duration;
 mod number;
 mod schema;
@@ -11,6 +12,13 @@ mod types;
 mod value;
 
 pub mod config;
+pub mod data_sources;
+pub mod drift;
+pub mod json;
+pub mod pointer;
+pub mod resource;
+pub mod resources;
+pub mod runtime;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -33,6 +41,8 @@ pub use types::{InvalidType, Type};
 pub use value::Value;
 
 use config::ProviderConfig;
+use resource::{DataSource, Resource};
+use runtime::Runtime;
 
 /// The provider's address in the registry; examples and reattach use it.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/tfdriver/driver";
@@ -90,6 +100,10 @@ pub struct Provider {
     env: Environment,
     /// Set by ConfigureProvider; resources read it.
     configured: RwLock<Option<Arc<ProviderConfig>>>,
+    /// Built by ConfigureProvider: the engines resources run requests on.
+    runtime: RwLock<Option<Arc<Runtime>>>,
+    resources: BTreeMap<&'static str, Arc<dyn Resource>>,
+    data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
     /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
     stop: CancellationToken,
 }
@@ -97,14 +111,19 @@ pub struct Provider {
 impl Provider {
     /// A provider that has not been configured yet.
     pub fn new(env: Environment) -> Self {
+        let resources: Vec<Arc<dyn Resource>> = vec![Arc::new(resources::HttpObject)];
+        let data_sources: Vec<Arc<dyn DataSource>> = vec![Arc::new(data_sources::HttpObjectData)];
         Provider {
             schemas: ProviderSchemas {
                 provider: config::provider_schema(),
-                resources: BTreeMap::new(),
-                data_sources: BTreeMap::new(),
+                resources: resources.iter().map(|r| (r.type_name().to_owned(), r.schema())).collect(),
+                data_sources: data_sources.iter().map(|d| (d.type_name().to_owned(), d.schema())).collect(),
             },
             env,
             configured: RwLock::new(None),
+            runtime: RwLock::new(None),
+            resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
+            data_sources: data_sources.into_iter().map(|d| (d.type_name(), d)).collect(),
             stop: CancellationToken::new(),
         }
     }

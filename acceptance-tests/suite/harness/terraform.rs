@@ -18,6 +18,13 @@ const BINARY_SHA256: &str = "a29d0929adec4098ba2609a98463806391fa93ef098fc4c6039
 #[derive(Debug)]
 pub struct Terraform {
     pub path: PathBuf,
+    /// (major, minor) from `terraform version`.
+    pub version: (u32, u32),
+}
+
+/// `import` blocks arrived in Terraform 1.5.
+pub fn terraform_supports_import_blocks() -> bool {
+    terraform().version >= (1, 5)
 }
 
 pub fn terraform() -> &'static Terraform {
@@ -37,7 +44,9 @@ pub fn terraform() -> &'static Terraform {
             .and_then(|l| l.strip_prefix("Terraform v"))
             .unwrap_or_else(|| panic!("{} is not terraform: {text}", path.display()));
         eprintln!("acceptance tests use terraform {version} at {}", path.display());
-        Terraform { path }
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        Terraform { path, version }
     })
 }
 

@@ -7,7 +7,6 @@ mod msgpack;
 
 pub(crate) use json::decode_json;
 pub(crate) use msgpack::decode_msgpack;
-#[allow(unused_imports)] // the resource RPCs encode through this
 pub(crate) use msgpack::encode_msgpack;
 
 use crate::provider::{AttributePath, Type, Value};

@@ -1,0 +1,362 @@
+//! An in-memory REST API for the quick start, the acceptance tests and the
+//! benchmarks. It behaves like the APIs users point the provider at, warts
+//! included: it adds fields (`id`, `created_at`, `updated_at`), returns keys
+//! in its own order and spells every number as a float (`5` comes back as
+//! `5.0`). It is a test tool, not part of the provider.
+//!
+//! Objects: `POST /<collection>` creates (201, `Location`), and
+//! `GET`/`PUT`/`PATCH` (JSON merge patch)/`DELETE` `/<collection>/<id>`
+//! work on one object; `GET /<collection>` lists. Any path whose last
+//! segment is a number is an object; anything else is a collection.
+//!
+//! Admin (not counted): `GET /_admin/counters`, `PATCH /_admin/objects/<path>`
+//! (merge patch, an out-of-band edit), `DELETE /_admin/objects/<path>`,
+//! `POST /_admin/reset`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value as Json, json};
+
+/// Everything the API holds.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Collection path → id → object.
+    collections: BTreeMap<String, BTreeMap<u64, Json>>,
+    next_id: u64,
+    counters: Counters,
+}
+
+/// What the API received.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Counters {
+    /// Requests by method (admin requests excluded).
+    pub by_method: BTreeMap<String, u64>,
+    /// Objects created.
+    pub created: u64,
+}
+
+impl Counters {
+    /// Requests of one method.
+    pub fn method(&self, m: &str) -> u64 {
+        self.by_method.get(m).copied().unwrap_or(0)
+    }
+    /// All requests.
+    pub fn total(&self) -> u64 {
+        self.by_method.values().sum()
+    }
+}
+
+/// Shared handle on the store.
+pub type Shared = Arc<Mutex<Store>>;
+
+/// The router, for embedding.
+pub fn router(store: Shared) -> Router {
+    Router::new().fallback(handle).with_state(store)
+}
+
+/// Serves on `listener` until the future `shutdown` completes.
+pub async fn serve(listener: tokio::net::TcpListener, store: Shared, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let _ = axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await;
+}
+
+/// A demo API on its own thread and runtime, for tests. Dropping it stops
+/// the server.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens (127.0.0.1, random port).
+    pub addr: SocketAddr,
+    store: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts one on 127.0.0.1 and a free port.
+    pub fn start() -> Running {
+        let store: Shared = Arc::default();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let s = store.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+                addr_tx.send(listener.local_addr().expect("local addr")).expect("report addr");
+                serve(listener, s, async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+            });
+        });
+        let addr = addr_rx.recv().expect("demo API started");
+        Running { addr, store, stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The object at `path` (`/flags/1`), as stored.
+    pub fn get(&self, path: &str) -> Option<Json> {
+        let store = self.store.lock().unwrap();
+        let (c, id) = split_object(path)?;
+        store.collections.get(c)?.get(&id).cloned()
+    }
+
+    /// Every object of a collection.
+    pub fn list(&self, collection: &str) -> Vec<Json> {
+        let store = self.store.lock().unwrap();
+        store.collections.get(collection).map(|m| m.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// An out-of-band edit: merge-patches the object, as another tool would.
+    pub fn edit(&self, path: &str, patch: Json) -> bool {
+        admin_edit(&mut self.store.lock().unwrap(), path, &patch)
+    }
+
+    /// An out-of-band delete.
+    pub fn delete(&self, path: &str) -> bool {
+        admin_delete(&mut self.store.lock().unwrap(), path)
+    }
+
+    /// What it received so far.
+    pub fn counters(&self) -> Counters {
+        self.store.lock().unwrap().counters.clone()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn split_object(path: &str) -> Option<(&str, u64)> {
+    let (c, id) = path.trim_end_matches('/').rsplit_once('/')?;
+    Some((if c.is_empty() { "/" } else { c }, id.parse().ok()?))
+}
+
+fn now() -> String {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+}
+
+fn json_response(status: StatusCode, body: &Json) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    json_response(status, &json!({ "message": message }))
+}
+
+/// Every number re-spelled as a float, as some APIs do (`5` → `5.0`).
+fn respell_numbers(j: &mut Json) {
+    match j {
+        Json::Number(n) => {
+            if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                *n = f;
+            }
+        }
+        Json::Array(a) => a.iter_mut().for_each(respell_numbers),
+        Json::Object(m) => m.values_mut().for_each(respell_numbers),
+        _ => {}
+    }
+}
+
+fn merge_patch(target: &mut Json, patch: &Json) {
+    match (target, patch) {
+        (Json::Object(t), Json::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Json::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn admin_edit(store: &mut Store, path: &str, patch: &Json) -> bool {
+    let Some((c, id)) = split_object(path) else { return false };
+    let Some(obj) = store.collections.get_mut(c).and_then(|m| m.get_mut(&id)) else { return false };
+    merge_patch(obj, patch);
+    true
+}
+
+fn admin_delete(store: &mut Store, path: &str) -> bool {
+    let Some((c, id)) = split_object(path) else { return false };
+    store.collections.get_mut(c).and_then(|m| m.remove(&id)).is_some()
+}
+
+async fn handle(State(store): State<Shared>, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let body = match axum::body::to_bytes(req.into_body(), 16 << 20).await {
+        Ok(b) => b,
+        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+    };
+    if let Some(rest) = path.strip_prefix("/_admin") {
+        return admin(&store, &method, rest, &body);
+    }
+    let mut store = store.lock().unwrap();
+    *store.counters.by_method.entry(method.to_string()).or_default() += 1;
+    match split_object(&path) {
+        Some((collection, id)) if method != Method::POST => object(&mut store, &method, collection, id, &body),
+        _ => collection(&mut store, &method, path.trim_end_matches('/'), &body),
+    }
+}
+
+fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
+    match serde_json::from_slice::<Json>(body) {
+        Ok(Json::Object(m)) => Ok(m),
+        Ok(_) => Err(error(StatusCode::BAD_REQUEST, "the body must be a JSON object")),
+        Err(e) => Err(error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))),
+    }
+}
+
+fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> Response {
+    let path = if path.is_empty() { "/" } else { path };
+    match *method {
+        Method::GET => {
+            let items: Vec<Json> = store.collections.get(path).map(|m| m.values().cloned().collect()).unwrap_or_default();
+            json_response(StatusCode::OK, &Json::Array(items))
+        }
+        Method::POST => {
+            let mut fields = match parse_object(body) {
+                Ok(m) => m,
+                Err(r) => return r,
+            };
+            store.next_id += 1;
+            let id = store.next_id;
+            let t = now();
+            fields.insert("id".into(), json!(id));
+            fields.insert("created_at".into(), json!(t));
+            fields.insert("updated_at".into(), json!(t));
+            let mut obj = Json::Object(fields);
+            respell_numbers(&mut obj);
+            obj["id"] = json!(id);
+            store.collections.entry(path.to_owned()).or_default().insert(id, obj.clone());
+            store.counters.created += 1;
+            let mut r = json_response(StatusCode::CREATED, &obj);
+            if let Ok(v) = HeaderValue::from_str(&format!("{path}/{id}")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        _ => error(StatusCode::METHOD_NOT_ALLOWED, "collections accept GET and POST"),
+    }
+}
+
+fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &Bytes) -> Response {
+    let Some(obj) = store.collections.get_mut(collection).and_then(|m| m.get_mut(&id)) else {
+        return error(StatusCode::NOT_FOUND, "no such object");
+    };
+    match *method {
+        Method::GET => json_response(StatusCode::OK, obj),
+        Method::PUT | Method::PATCH => {
+            let incoming = match parse_object(body) {
+                Ok(m) => m,
+                Err(r) => return r,
+            };
+            let created = obj.get("created_at").cloned();
+            if *method == Method::PUT {
+                *obj = Json::Object(incoming);
+            } else {
+                merge_patch(obj, &Json::Object(incoming));
+            }
+            respell_numbers(obj);
+            obj["id"] = json!(id);
+            obj["created_at"] = created.unwrap_or(Json::Null);
+            obj["updated_at"] = json!(now());
+            json_response(StatusCode::OK, obj)
+        }
+        Method::DELETE => {
+            store.collections.get_mut(collection).map(|m| m.remove(&id));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => error(StatusCode::METHOD_NOT_ALLOWED, "objects accept GET, PUT, PATCH and DELETE"),
+    }
+}
+
+fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response {
+    let mut store = store.lock().unwrap();
+    match (method.clone(), rest) {
+        (Method::GET, "/counters") => json_response(
+            StatusCode::OK,
+            &json!({
+                "requests": store.counters.by_method,
+                "total": store.counters.total(),
+                "created": store.counters.created,
+                "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),
+            }),
+        ),
+        (Method::POST, "/reset") => {
+            *store = Store::default();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        (Method::PATCH, p) if p.starts_with("/objects/") => {
+            let patch: Json = match serde_json::from_slice(body) {
+                Ok(j) => j,
+                Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+            };
+            if admin_edit(&mut store, &p["/objects".len()..], &patch) {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                error(StatusCode::NOT_FOUND, "no such object")
+            }
+        }
+        (Method::DELETE, p) if p.starts_with("/objects/") => {
+            if admin_delete(&mut store, &p["/objects".len()..]) {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                error(StatusCode::NOT_FOUND, "no such object")
+            }
+        }
+        _ => error(StatusCode::NOT_FOUND, "admin endpoints: GET /_admin/counters, PATCH|DELETE /_admin/objects/<path>, POST /_admin/reset"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_get_server_fields_and_float_numbers() {
+        let api = Running::start();
+        let mut store = api.store.lock().unwrap();
+        let r = collection(&mut store, &Method::POST, "/flags", &Bytes::from(r#"{"name":"a","size":5}"#));
+        assert_eq!(r.status(), StatusCode::CREATED);
+        drop(store);
+        let obj = api.get("/flags/1").unwrap();
+        assert_eq!(obj["size"].to_string(), "5.0");
+        assert!(obj.get("created_at").is_some());
+        assert!(api.edit("/flags/1", json!({"name": "b", "size": null})));
+        assert_eq!(api.get("/flags/1").unwrap()["name"], "b");
+        assert!(api.get("/flags/1").unwrap().get("size").is_none());
+        assert!(api.delete("/flags/1"));
+        assert!(api.get("/flags/1").is_none());
+    }
+
+    #[test]
+    fn paths_split_into_collection_and_id() {
+        assert_eq!(split_object("/a/b/7"), Some(("/a/b", 7)));
+        assert_eq!(split_object("/7"), Some(("/", 7)));
+        assert_eq!(split_object("/flags"), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! The HTTP driver: one request per call, on reqwest with rustls/aws-lc-rs.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::Method;
+use url::Url;
+
+use super::{Driver, DriverError, Operation, Outcome, Request};
+
+/// A string that must not be printed (tokens, passwords, keys).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive(pub String);
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How every request authenticates.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum HttpAuth {
+    /// No credentials.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Sensitive),
+    /// HTTP basic authentication.
+    Basic {
+        /// User name.
+        username: String,
+        /// Password.
+        password: Sensitive,
+    },
+    /// A key in a header.
+    HeaderKey {
+        /// Header name.
+        name: String,
+        /// The key.
+        value: Sensitive,
+    },
+    /// A key in a query parameter.
+    QueryKey {
+        /// Parameter name.
+        name: String,
+        /// The key.
+        value: Sensitive,
+    },
+}
+
+/// TLS settings for the client.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HttpTls {
+    /// Extra trusted roots, PEM.
+    pub ca_cert_pem: Option<String>,
+    /// Client certificate chain and key, PEM.
+    pub client_identity_pem: Option<Sensitive>,
+    /// Accept any server certificate.
+    pub insecure_skip_verify: bool,
+}
+
+/// Everything the HTTP driver needs to reach an API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpConfig {
+    /// Base URL; request paths are appended to it.
+    pub base_url: Url,
+    /// Headers on every request (a request's own headers win).
+    pub headers: Vec<(String, String)>,
+    /// Credentials.
+    pub auth: HttpAuth,
+    /// TLS settings.
+    pub tls: HttpTls,
+}
+
+/// One HTTP request.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    /// What it does to the object.
+    pub operation: Operation,
+    /// The method.
+    pub method: Method,
+    /// Path below the base URL, starting with `/`; already substituted.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// Headers for this request.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Bytes>,
+}
+
+impl Request for HttpRequest {
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+    fn target(&self) -> String {
+        // The query is left out: it may carry an API key.
+        format!("{} {}", self.method, self.path)
+    }
+    fn is_idempotent(&self) -> bool {
+        // RFC 9110 §9.2.2; PATCH with a merge patch is not in general.
+        matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+    }
+}
+
+/// A response with a success status.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// The status.
+    pub status: u16,
+    /// `Location`, if sent.
+    pub location: Option<String>,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// The HTTP driver.
+#[derive(Debug, Clone)]
+pub struct HttpDriver {
+    client: reqwest::Client,
+    config: HttpConfig,
+}
+
+impl HttpDriver {
+    /// Builds the client. Fails on unusable TLS material.
+    pub fn new(config: HttpConfig) -> Result<Self, DriverError> {
+        let mut b = reqwest::Client::builder()
+            .user_agent(concat!("terraform-provider-driver/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(config.tls.insecure_skip_verify);
+        if let Some(pem) = &config.tls.ca_cert_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| DriverError::Invalid(format!("ca_cert_pem: {}", e.without_url())))?;
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        if let Some(pem) = &config.tls.client_identity_pem {
+            let id = reqwest::Identity::from_pem(pem.0.as_bytes())
+                .map_err(|e| DriverError::Invalid(format!("client certificate: {}", e.without_url())))?;
+            b = b.identity(id);
+        }
+        let client = b.build().map_err(|e| DriverError::Invalid(format!("HTTP client: {}", e.without_url())))?;
+        Ok(HttpDriver { client, config })
+    }
+
+    /// The full URL of a path (the base URL's own path is kept).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url.as_str().trim_end_matches('/'), path)
+    }
+
+    fn build(&self, req: &HttpRequest) -> Result<reqwest::Request, DriverError> {
+        let url = Url::parse(&self.url(&req.path))
+            .map_err(|e| DriverError::Invalid(format!("{}: {e}", req.target())))?;
+        let mut b = self.client.request(req.method.clone(), url).header("Accept", "application/json");
+        for (k, v) in &self.config.headers {
+            if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)) {
+                b = b.header(k, v);
+            }
+        }
+        for (k, v) in &req.headers {
+            b = b.header(k, v);
+        }
+        let mut query = req.query.clone();
+        match &self.config.auth {
+            HttpAuth::None => {}
+            HttpAuth::Bearer(t) => b = b.bearer_auth(&t.0),
+            HttpAuth::Basic { username, password } => b = b.basic_auth(username, Some(&password.0)),
+            HttpAuth::HeaderKey { name, value } => b = b.header(name, &value.0),
+            HttpAuth::QueryKey { name, value } => query.push((name.clone(), value.0.clone())),
+        }
+        if !query.is_empty() {
+            b = b.query(&query);
+        }
+        if let Some(body) = &req.body {
+            b = b.header("Content-Type", "application/json").body(body.clone());
+        }
+        b.build().map_err(|e| DriverError::Invalid(format!("{}: {}", req.target(), e.without_url())))
+    }
+}
+
+#[async_trait::async_trait]
+impl Driver for HttpDriver {
+    type Request = HttpRequest;
+    type Response = HttpResponse;
+
+    async fn call(&self, req: &HttpRequest) -> Result<Outcome<HttpResponse>, DriverError> {
+        let request = self.build(req)?;
+        tracing::debug!(target_object = %req.target(), "sending request");
+        let resp = self.client.execute(request).await.map_err(transport_error)?;
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let body = resp.bytes().await.map_err(transport_error)?;
+        tracing::debug!(target_object = %req.target(), status, "received response");
+        match status {
+            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, body })),
+            404 | 410 => Ok(Outcome::Gone),
+            _ => Err(DriverError::Status { status, message: error_message(&body), retry_after }),
+        }
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> DriverError {
+    // A failed connect never reached the server; anything later may have.
+    let sent = !e.is_connect();
+    // Without the URL: its query may hold an API key.
+    let e = e.without_url();
+    // reqwest's own text is terse ("error sending request"); the chain says why.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    DriverError::Transport { message, sent }
+}
+
+/// `Retry-After` as seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The API's own explanation from an error body: a JSON `message`,
+/// `error`, `detail` or `title`, else the text, shortened.
+pub fn error_message(body: &[u8]) -> String {
+    const MAX: usize = 300;
+    if let Ok(j) = serde_json::from_slice::<serde_json::Value>(body) {
+        let pick = |o: &serde_json::Value| {
+            ["message", "error", "detail", "title", "error_description"]
+                .iter()
+                .find_map(|k| o.get(k).and_then(|v| v.as_str().map(str::to_owned)))
+        };
+        if let Some(m) = pick(&j).or_else(|| j.get("error").and_then(pick)) {
+            return shorten(&m, MAX);
+        }
+    }
+    shorten(String::from_utf8_lossy(body).trim(), MAX)
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_both_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let d = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(d <= Duration::from_secs(120) && d >= Duration::from_secs(100), "{d:?}");
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn api_messages_are_extracted() {
+        assert_eq!(error_message(br#"{"message":"name is taken"}"#), "name is taken");
+        assert_eq!(error_message(br#"{"error":{"message":"quota"}}"#), "quota");
+        assert_eq!(error_message(b"plain failure\n"), "plain failure");
+        assert!(error_message(&[b'x'; 1000]).ends_with('…'));
+    }
+
+    #[test]
+    fn targets_never_carry_the_query() {
+        let r = HttpRequest {
+            operation: Operation::Read,
+            method: Method::GET,
+            path: "/flags/1".into(),
+            query: vec![("api_key".into(), "secret".into())],
+            headers: vec![],
+            body: None,
+        };
+        assert_eq!(r.target(), "GET /flags/1");
+        assert!(r.is_idempotent());
+    }
+}

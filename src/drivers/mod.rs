@@ -1,0 +1,101 @@
+//! Drivers: one transport each. A driver performs one attempt of one
+//! actuation and reports what happened; it never retries, sleeps, limits or
+//! logs secrets (the engine does the first three), and it knows nothing of
+//! Terraform.
+
+pub mod http;
+
+use std::fmt;
+use std::time::Duration;
+
+/// What an actuation does to the target object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Brings an object into existence.
+    Create,
+    /// Reads it back.
+    Read,
+    /// Changes it.
+    Update,
+    /// Removes it.
+    Delete,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::Create => "create",
+            Operation::Read => "read",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        })
+    }
+}
+
+/// What the engine needs to know about any driver's request.
+pub trait Request: Clone + fmt::Debug + Send + Sync + 'static {
+    /// The operation this request performs.
+    fn operation(&self) -> Operation;
+    /// Where it goes, for logs and records; never holds secrets.
+    fn target(&self) -> String;
+    /// Whether sending it twice has the same effect as sending it once.
+    fn is_idempotent(&self) -> bool;
+}
+
+/// The typed outcome of an attempt that reached the target.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// The target did it (or, for a read, has the object).
+    Done(T),
+    /// The object does not exist (HTTP 404/410; an empty exec read).
+    Gone,
+}
+
+/// One transport.
+#[async_trait::async_trait]
+pub trait Driver: fmt::Debug + Send + Sync + 'static {
+    /// The driver's request type.
+    type Request: Request;
+    /// What a successful attempt returns.
+    type Response: fmt::Debug + Send + 'static;
+
+    /// Performs one attempt.
+    async fn call(&self, req: &Self::Request) -> Result<Outcome<Self::Response>, DriverError>;
+}
+
+/// Why an attempt failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum DriverError {
+    /// The target could not be reached, or the connection broke. `sent`
+    /// says whether the request may have reached the target.
+    #[error("{message}")]
+    Transport {
+        /// What went wrong.
+        message: String,
+        /// The request may have been (partly) received.
+        sent: bool,
+    },
+    /// The target answered with a failure status.
+    #[error("{status}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
+    Status {
+        /// The status code (HTTP status, or exit code for exec).
+        status: u16,
+        /// The target's own explanation, shortened, secrets removed.
+        message: String,
+        /// How long the target asked us to wait before trying again.
+        retry_after: Option<Duration>,
+    },
+    /// The request could not be built (bad URL, header).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DriverError {
+    /// The wait the target asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DriverError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The framework around resources and data sources: finds the type, checks
+//! the provider is configured, and does the bookkeeping every type shares.
+
+use std::sync::Arc;
+
+use super::resource::{
+    ApplyRequest, ApplyResponse, DataSource, ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse, Resource,
+};
+use super::runtime::Runtime;
+use super::{Diagnostics, Provider, Value};
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type {name:?}. This is a bug in Terraform or the provider; please report it."),
+    );
+    d
+}
+
+impl Provider {
+    fn resource(&self, name: &str) -> Result<&Arc<dyn Resource>, Diagnostics> {
+        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&Arc<dyn DataSource>, Diagnostics> {
+        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn runtime(&self) -> Result<Arc<Runtime>, Diagnostics> {
+        self.runtime.read().expect("runtime lock is never poisoned: no code panics holding it").clone().ok_or_else(|| {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Provider not configured",
+                "Terraform did not configure the provider before using it, or its configuration failed (see the errors above).",
+            );
+            d
+        })
+    }
+
+    /// ValidateResourceConfig.
+    pub fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.resource(type_name) {
+            Ok(r) => r.validate(config),
+            Err(d) => d,
+        }
+    }
+
+    /// PlanResourceChange for creates and updates.
+    pub fn plan_resource_change(&self, type_name: &str, req: PlanRequest) -> PlanResponse {
+        match self.resource(type_name) {
+            // Destroys are planned by Terraform; we never advertised plan_destroy.
+            Ok(_) if req.proposed_new_state.is_null() => PlanResponse {
+                planned_state: Some(req.proposed_new_state),
+                planned_private: req.prior_private,
+                ..Default::default()
+            },
+            Ok(r) => {
+                tracing::trace!(type_name, "calling resource plan");
+                r.plan(req)
+            }
+            Err(diagnostics) => PlanResponse { diagnostics, ..Default::default() },
+        }
+    }
+
+    /// ApplyResourceChange.
+    pub async fn apply_resource_change(&self, type_name: &str, req: ApplyRequest) -> ApplyResponse {
+        let keep = |req: &ApplyRequest, diagnostics| ApplyResponse {
+            new_state: (!req.prior_state.is_null()).then(|| req.prior_state.clone()),
+            private: req.planned_private.clone(),
+            diagnostics,
+        };
+        let r = match self.resource(type_name) {
+            Ok(r) => r.clone(),
+            Err(d) => return keep(&req, d),
+        };
+        let rt = match self.runtime() {
+            Ok(rt) => rt,
+            Err(d) => return keep(&req, d),
+        };
+        tracing::debug!(type_name, "calling resource apply");
+        let resp = r.apply(rt, req).await;
+        tracing::debug!(type_name, errors = resp.diagnostics.has_error(), "called resource apply");
+        resp
+    }
+
+    /// ReadResource.
+    pub async fn read_resource(&self, type_name: &str, req: ReadRequest) -> ReadResponse {
+        let keep = |req: &ReadRequest, diagnostics| ReadResponse {
+            new_state: Some(req.current_state.clone()),
+            private: req.private.clone(),
+            diagnostics,
+        };
+        let r = match self.resource(type_name) {
+            Ok(r) => r.clone(),
+            Err(d) => return keep(&req, d),
+        };
+        let rt = match self.runtime() {
+            Ok(rt) => rt,
+            Err(d) => return keep(&req, d),
+        };
+        r.read(rt, req).await
+    }
+
+    /// ImportResourceState.
+    pub fn import_resource_state(&self, type_name: &str, req: ImportRequest) -> ImportResponse {
+        match self.resource(type_name) {
+            Ok(r) => r.import(req),
+            Err(diagnostics) => ImportResponse { diagnostics, ..Default::default() },
+        }
+    }
+
+    /// UpgradeResourceState: checks the stored version can be read by this
+    /// schema. (Decoding state with the current type drops removed
+    /// attributes; a breaking change adds an upgrader here.)
+    pub fn upgrade_resource_state(&self, type_name: &str, version: i64) -> Diagnostics {
+        let Some(schema) = self.schemas.resources.get(type_name) else { return unknown_type("resource", type_name) };
+        let mut d = Diagnostics::new();
+        if version > schema.version {
+            d.error(
+                "State written by a newer provider",
+                format!(
+                    "{type_name} state has schema version {version}, but this provider knows versions up to {}. \
+                     Use the provider version that wrote the state, or a newer one.",
+                    schema.version
+                ),
+            );
+        }
+        d
+    }
+
+    /// ValidateDataResourceConfig.
+    pub fn validate_data_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.data_source(type_name) {
+            Ok(ds) => ds.validate(config),
+            Err(d) => d,
+        }
+    }
+
+    /// ReadDataSource.
+    pub async fn read_data_source(&self, type_name: &str, config: Value) -> (Option<Value>, Diagnostics) {
+        let ds = match self.data_source(type_name) {
+            Ok(ds) => ds.clone(),
+            Err(d) => return (None, d),
+        };
+        let rt = match self.runtime() {
+            Ok(rt) => rt,
+            Err(d) => return (None, d),
+        };
+        ds.read(rt, config).await
+    }
+}

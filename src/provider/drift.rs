@@ -1,0 +1,204 @@
+//! Drift: comparing the fields a configuration manages with what the API
+//! holds. Fields the server adds are not drift; key order, number spelling
+//! and the order of configured unordered lists never are. The result is the
+//! body to store so that `terraform plan` shows each drifted field changing
+//! back to its configured value.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use super::json::{escape, from_json, semantically_equal};
+use super::Value;
+
+/// What to leave out of the comparison, and which lists are sets.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DriftRules {
+    /// Pointers (into the body) never compared.
+    pub ignore: BTreeSet<String>,
+    /// Pointer of a list → the field that identifies its elements.
+    pub unordered: BTreeMap<String, String>,
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, PartialEq)]
+pub struct Reconciled {
+    /// The managed body as the API has it: the prior body itself when
+    /// nothing drifted, so state does not change needlessly.
+    pub body: Value,
+    /// Pointers of the fields that drifted, outermost first.
+    pub drifted: Vec<String>,
+}
+
+/// Compares the managed body (`prior`, as stored in state) with the API's
+/// object. Null fields in `prior` are not managed.
+pub fn reconcile(prior: &Value, actual: &Json, rules: &DriftRules) -> Reconciled {
+    let mut drifted = Vec::new();
+    let body = merge(prior, Some(actual), "", rules, &mut drifted);
+    Reconciled { body, drifted }
+}
+
+fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, drifted: &mut Vec<String>) -> Value {
+    if rules.ignore.contains(at) || prior.is_null() || !prior.is_wholly_known() {
+        return prior.clone();
+    }
+    let Some(actual) = actual else {
+        // A managed field the API no longer has.
+        drifted.push(pointer(at));
+        return Value::Null(prior.ty());
+    };
+    match prior {
+        Value::Object(fields) | Value::Map(_, fields) => {
+            let Json::Object(remote) = actual else { return replaced(at, actual, drifted) };
+            let before = drifted.len();
+            let merged: BTreeMap<String, Value> = fields
+                .iter()
+                .map(|(k, v)| (k.clone(), merge(v, remote.get(k), &format!("{at}/{}", escape(k)), rules, drifted)))
+                .collect();
+            if drifted.len() == before { prior.clone() } else { Value::Object(merged) }
+        }
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            let Json::Array(remote) = actual else { return replaced(at, actual, drifted) };
+            match rules.unordered.get(at) {
+                Some(key) => merge_keyed(prior, items, remote, key, at, rules, drifted),
+                None if items.len() != remote.len() => replaced(at, actual, drifted),
+                None => {
+                    let before = drifted.len();
+                    let merged: Vec<Value> = items
+                        .iter()
+                        .zip(remote)
+                        .enumerate()
+                        .map(|(i, (p, r))| merge(p, Some(r), &format!("{at}/{i}"), rules, drifted))
+                        .collect();
+                    if drifted.len() == before { prior.clone() } else { Value::Tuple(merged) }
+                }
+            }
+        }
+        _ => {
+            if semantically_equal(prior, &from_json(actual)) {
+                prior.clone()
+            } else {
+                replaced(at, actual, drifted)
+            }
+        }
+    }
+}
+
+/// A list whose elements are matched by a key field, not by position.
+fn merge_keyed(
+    prior: &Value,
+    items: &[Value],
+    remote: &[Json],
+    key: &str,
+    at: &str,
+    rules: &DriftRules,
+    drifted: &mut Vec<String>,
+) -> Value {
+    let key_of_json = |j: &Json| j.get(key).map(|k| from_json(k));
+    let before = drifted.len();
+    let mut used = vec![false; remote.len()];
+    let mut merged = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("{at}/{i}");
+        let wanted = item.get(key);
+        let found = remote.iter().enumerate().find(|(j, r)| {
+            !used[*j] && matches!((wanted, key_of_json(r)), (Some(w), Some(k)) if semantically_equal(w, &k))
+        });
+        match found {
+            Some((j, r)) => {
+                used[j] = true;
+                merged.push(merge(item, Some(r), &here, rules, drifted));
+            }
+            // The element is gone remotely: drop it, so the plan adds it back.
+            None => drifted.push(pointer(&here)),
+        }
+    }
+    for (_, r) in remote.iter().enumerate().filter(|(j, _)| !used[*j]) {
+        drifted.push(pointer(&format!("{at}/{}", merged.len())));
+        merged.push(from_json(r));
+    }
+    if drifted.len() == before { prior.clone() } else { Value::Tuple(merged) }
+}
+
+fn replaced(at: &str, actual: &Json, drifted: &mut Vec<String>) -> Value {
+    drifted.push(pointer(at));
+    from_json(actual)
+}
+
+fn pointer(at: &str) -> String {
+    if at.is_empty() { "/".to_owned() } else { at.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(j: Json) -> Value {
+        from_json(&j)
+    }
+
+    #[test]
+    fn server_additions_order_and_number_spelling_are_not_drift() {
+        let prior = body(json!({"name": "a", "limits": {"cpu": 1}, "tags": ["x", "y"]}));
+        let actual: Json = serde_json::from_str(
+            r#"{"tags":["x","y"],"limits":{"mem":4,"cpu":1.0},"id":7,"created_at":"now","name":"a"}"#,
+        )
+        .unwrap();
+        let r = reconcile(&prior, &actual, &DriftRules::default());
+        assert!(r.drifted.is_empty(), "{:?}", r.drifted);
+        assert_eq!(r.body, prior);
+    }
+
+    #[test]
+    fn a_changed_field_is_reported_and_stored_as_the_api_has_it() {
+        let prior = body(json!({"name": "a", "enabled": true, "limits": {"cpu": 1}}));
+        let r = reconcile(&prior, &json!({"name": "a", "enabled": false, "limits": {"cpu": 2}}), &DriftRules::default());
+        assert_eq!(r.drifted, ["/enabled", "/limits/cpu"]);
+        assert_eq!(r.body, body(json!({"name": "a", "enabled": false, "limits": {"cpu": 2}})));
+    }
+
+    #[test]
+    fn a_removed_field_becomes_null() {
+        let prior = body(json!({"name": "a", "owner": "me"}));
+        let r = reconcile(&prior, &json!({"name": "a"}), &DriftRules::default());
+        assert_eq!(r.drifted, ["/owner"]);
+        assert!(r.body.get("owner").unwrap().is_null());
+    }
+
+    #[test]
+    fn ignored_pointers_are_never_compared() {
+        let prior = body(json!({"name": "a", "meta": {"rev": 1}}));
+        let rules = DriftRules { ignore: ["/meta/rev".to_owned()].into(), ..Default::default() };
+        let r = reconcile(&prior, &json!({"name": "a", "meta": {"rev": 9}}), &rules);
+        assert!(r.drifted.is_empty());
+    }
+
+    #[test]
+    fn unordered_lists_match_by_key() {
+        let prior = body(json!({"rules": [{"id": "a", "v": 1}, {"id": "b", "v": 2}]}));
+        let rules = DriftRules { unordered: [("/rules".to_owned(), "id".to_owned())].into(), ..Default::default() };
+        let same = json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1, "extra": true}]});
+        assert!(reconcile(&prior, &same, &rules).drifted.is_empty());
+
+        let changed = json!({"rules": [{"id": "b", "v": 3}, {"id": "a", "v": 1}]});
+        let r = reconcile(&prior, &changed, &rules);
+        assert_eq!(r.drifted, ["/rules/1/v"]);
+
+        let extra = json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1}, {"id": "c", "v": 0}]});
+        assert_eq!(reconcile(&prior, &extra, &rules).drifted, ["/rules/2"]);
+    }
+
+    #[test]
+    fn ordered_lists_compare_by_position() {
+        let prior = body(json!({"l": [1, 2]}));
+        assert_eq!(reconcile(&prior, &json!({"l": [2, 1]}), &DriftRules::default()).drifted, ["/l/0", "/l/1"]);
+        assert_eq!(reconcile(&prior, &json!({"l": [1]}), &DriftRules::default()).drifted, ["/l"]);
+    }
+
+    #[test]
+    fn null_fields_are_unmanaged() {
+        let prior = body(json!({"a": null, "b": 1}));
+        assert!(reconcile(&prior, &json!({"a": 5, "b": 1}), &DriftRules::default()).drifted.is_empty());
+    }
+}

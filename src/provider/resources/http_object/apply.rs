@@ -1,0 +1,329 @@
+//! Applying creates, updates and deletes.
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde_json::Value as Json;
+
+use super::settings::{self, Settings, UpdateMethod};
+use super::{Private, with};
+use crate::drivers::http::HttpRequest;
+use crate::drivers::{Operation, Outcome};
+use crate::engine::{EngineError, OperationContext};
+use crate::provider::json::{from_json, to_json};
+use crate::provider::resource::{ApplyRequest, ApplyResponse};
+use crate::provider::runtime::Runtime;
+use crate::provider::{Diagnostics, Value};
+
+pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
+    if req.planned_state.is_null() {
+        return delete(rt, req).await;
+    }
+    let mut diagnostics = Diagnostics::new();
+    let Some(s) = settings::parse(&req.config, &mut diagnostics) else {
+        if !diagnostics.has_error() {
+            diagnostics.error("Configuration not known at apply", "Some arguments are still unknown during apply. This is a bug in the provider; please report it.");
+        }
+        return failed(&req, diagnostics);
+    };
+    if req.prior_state.is_null() { create(rt, &s, req).await } else { update(rt, &s, req).await }
+}
+
+/// On failure the prior state is kept (or nothing, for a failed create), so
+/// Terraform's record matches what exists.
+fn failed(req: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse {
+    let new_state = (!req.prior_state.is_null()).then(|| req.prior_state.clone());
+    ApplyResponse { new_state, private: req.planned_private.clone(), diagnostics }
+}
+
+/// The body as JSON bytes. In a full body (`strip_nulls`), a null field
+/// means "not managed" and is left out rather than sent as null.
+fn body_bytes(body: &Value, strip_nulls: bool, diags: &mut Diagnostics) -> Option<Bytes> {
+    match to_json(body) {
+        Ok(mut j) => {
+            if strip_nulls {
+                remove_null_fields(&mut j);
+            }
+            Some(Bytes::from(serde_json::to_vec(&j).expect("JSON serializes")))
+        }
+        Err(e) => {
+            diags.attribute_error(crate::provider::AttributePath::root("body"), "Body cannot be sent", e.to_string());
+            None
+        }
+    }
+}
+
+async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse {
+    let mut diags = Diagnostics::new();
+    let engine = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return failed(&req, d),
+    };
+    let body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let Some(bytes) = body_bytes(&body, true, &mut diags) else { return failed(&req, diags) };
+    let http = HttpRequest {
+        operation: Operation::Create,
+        method: s.create_method.clone(),
+        path: s.path.clone(),
+        query: s.query.clone(),
+        headers: s.headers.clone(),
+        body: Some(bytes),
+    };
+    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone());
+    let target = format!("{} {}", http.method, engine.driver().url(&s.path));
+    let resp = match engine.execute(&http, &ctx).await {
+        Ok(Outcome::Done(r)) => r,
+        Ok(Outcome::Gone) => {
+            diags.error("Create failed", format!("{target} answered 404 Not Found: the collection path does not exist. Check path and the provider's endpoint."));
+            return failed(&req, diags);
+        }
+        Err(e) => {
+            report(&mut diags, "Create failed", &target, &e);
+            if e.outcome_unknown() {
+                diags.error(
+                    "The object may have been created",
+                    format!(
+                        "The create request may have reached the API before the failure, so the object may exist \
+                         without Terraform knowing. Look for it in the API; if it exists, bring it under management with \
+                         terraform import (for example: terraform import <address> '{}/<id>') instead of applying again.",
+                        s.path.trim_end_matches('/')
+                    ),
+                );
+            }
+            return failed(&req, diags);
+        }
+    };
+    let parsed: Option<Json> = serde_json::from_slice(&resp.body).ok();
+    let id = parsed.as_ref().and_then(|j| s.id_pointer.get(j)).and_then(id_text).or_else(|| {
+        // No id in the body: a Location header still names the object.
+        resp.location.as_deref().and_then(|l| l.trim_end_matches('/').rsplit('/').next()).filter(|x| !x.is_empty()).map(str::to_owned)
+    });
+    let id = match id {
+        Some(id) => id,
+        None if !s.object_path.contains("{id}") => String::new(),
+        None => {
+            let snippet: String = String::from_utf8_lossy(&resp.body).chars().take(300).collect();
+            diags.error(
+                "Create response without an id",
+                format!(
+                    "{target} answered {} but the response has no id at {} (id_pointer) and no Location header. The object \
+                     was probably created: find its id in the API and run terraform import with '{}/<id>', and set id_pointer \
+                     to where the API puts the id. Response: {snippet}",
+                    resp.status,
+                    s.id_pointer,
+                    s.path.trim_end_matches('/')
+                ),
+            );
+            return failed(&req, diags);
+        }
+    };
+    let mut state = with(&req.planned_state, "id", Value::string(&id));
+    // The create response is the object when it is a JSON object holding
+    // the id; otherwise read the object back.
+    let response = match parsed {
+        Some(j @ Json::Object(_)) if s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}") => from_json(&j),
+        _ => match read_back(rt, s, &id).await {
+            Ok(v) => v,
+            Err(d) => {
+                // The object exists: keep it tracked, with what we know.
+                diags.extend(d);
+                state = with(&state, "response", Value::Null(crate::provider::Type::Dynamic));
+                return ApplyResponse { new_state: Some(state), private: Private::default().encode(), diagnostics: diags };
+            }
+        },
+    };
+    state = with(&state, "response", response);
+    ApplyResponse { new_state: Some(state), private: Private::default().encode(), diagnostics: diags }
+}
+
+async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse {
+    let mut diags = Diagnostics::new();
+    let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let new_body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let response_planned = req.planned_state.get("response").is_some_and(Value::is_unknown);
+    if !response_planned {
+        // Only arguments that live in Terraform changed: nothing to send.
+        return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
+    }
+    let engine = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return failed(&req, d),
+    };
+    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let path = s.object_path_for(&id);
+    let (method, payload) = match s.update_method {
+        UpdateMethod::Put => (Method::PUT, new_body.clone()),
+        UpdateMethod::Patch => {
+            let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
+                diags.attribute_error(crate::provider::AttributePath::root("body"), "Body cannot be sent", "The body holds values that are not known.");
+                return failed(&req, diags);
+            };
+            (Method::PATCH, from_json(&merge_patch(&old, &new)))
+        }
+    };
+    let strip = s.update_method == UpdateMethod::Put;
+    let Some(bytes) = body_bytes(&payload, strip, &mut diags) else { return failed(&req, diags) };
+    let http = HttpRequest {
+        operation: Operation::Update,
+        method,
+        path: path.clone(),
+        query: s.query.clone(),
+        headers: s.headers.clone(),
+        body: Some(bytes),
+    };
+    let target = format!("{} {}", http.method, engine.driver().url(&path));
+    let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone());
+    let resp = match engine.execute(&http, &ctx).await {
+        Ok(Outcome::Done(r)) => r,
+        Ok(Outcome::Gone) => {
+            diags.error(
+                "Object no longer exists",
+                format!("{target} answered 404: the object was deleted outside Terraform. Run terraform apply again to re-create it."),
+            );
+            return failed(&req, diags);
+        }
+        Err(e) => {
+            report(&mut diags, "Update failed", &target, &e);
+            return failed(&req, diags);
+        }
+    };
+    let response = match serde_json::from_slice::<Json>(&resp.body) {
+        Ok(j @ Json::Object(_)) => from_json(&j),
+        _ => match read_back(rt, s, &id).await {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                Value::Null(crate::provider::Type::Dynamic)
+            }
+        },
+    };
+    let state = with(&req.planned_state, "response", response);
+    ApplyResponse { new_state: Some(state), private: req.planned_private.clone(), diagnostics: diags }
+}
+
+async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
+    let mut diags = Diagnostics::new();
+    // The prior state holds every argument; the config is null on delete.
+    let Some(s) = settings::parse(&req.prior_state, &mut diags) else { return failed(&req, diags) };
+    let engine = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return failed(&req, d),
+    };
+    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let path = s.object_path_for(&id);
+    let http = HttpRequest { operation: Operation::Delete, method: Method::DELETE, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
+    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone());
+    match engine.execute(&http, &ctx).await {
+        // Already gone is what we wanted.
+        Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+        Err(e) => {
+            report(&mut diags, "Delete failed", &format!("DELETE {}", engine.driver().url(&path)), &e);
+            failed(&req, diags)
+        }
+    }
+}
+
+/// GET the object after a create or update that did not return it.
+async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let engine = rt.http()?;
+    let path = s.object_path_for(id);
+    let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone());
+    let target = format!("GET {}", engine.driver().url(&path));
+    match engine.execute(&http, &ctx).await {
+        Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
+            Ok(j) => Ok(from_json(&j)),
+            Err(_) => {
+                d.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration."));
+                Err(d)
+            }
+        },
+        Ok(Outcome::Gone) => {
+            d.error("Object not found after write", format!("{target} answered 404 right after the object was written. If the API is eventually consistent, retry the apply."));
+            Err(d)
+        }
+        Err(e) => {
+            report(&mut d, "Read failed", &target, &e);
+            Err(d)
+        }
+    }
+}
+
+/// Adds the diagnostic for an engine failure.
+pub(super) fn report(diags: &mut Diagnostics, summary: &str, target: &str, e: &EngineError) {
+    let detail = match e {
+        EngineError::Driver(crate::drivers::DriverError::Status { status, message, .. }) if (400..500).contains(status) => {
+            format!("{target} answered {status}. The API says: {message}")
+        }
+        EngineError::Driver(crate::drivers::DriverError::Status { status, message, .. }) => {
+            format!("{target} answered {status} (a server error). The API says: {message}")
+        }
+        other => format!("{target}: {other}"),
+    };
+    diags.error(summary, detail);
+}
+
+fn remove_null_fields(j: &mut Json) {
+    match j {
+        Json::Object(m) => {
+            m.retain(|_, v| !v.is_null());
+            m.values_mut().for_each(remove_null_fields);
+        }
+        Json::Array(a) => a.iter_mut().for_each(remove_null_fields),
+        _ => {}
+    }
+}
+
+fn id_text(j: &Json) -> Option<String> {
+    match j {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// RFC 7386 merge patch that turns `old` into `new`.
+fn merge_patch(old: &Json, new: &Json) -> Json {
+    match (old, new) {
+        (Json::Object(o), Json::Object(n)) => {
+            let mut patch = serde_json::Map::new();
+            for (k, nv) in n {
+                match o.get(k) {
+                    Some(ov) if ov == nv => {}
+                    Some(ov) if ov.is_object() && nv.is_object() => {
+                        patch.insert(k.clone(), merge_patch(ov, nv));
+                    }
+                    _ => {
+                        patch.insert(k.clone(), nv.clone());
+                    }
+                }
+            }
+            for k in o.keys().filter(|k| !n.contains_key(*k)) {
+                patch.insert(k.clone(), Json::Null);
+            }
+            Json::Object(patch)
+        }
+        _ => new.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_carries_only_the_change() {
+        let old = json!({"a": 1, "b": {"c": 1, "d": 2}, "gone": true, "l": [1]});
+        let new = json!({"a": 1, "b": {"c": 5, "d": 2}, "l": [1, 2], "new": "x"});
+        assert_eq!(merge_patch(&old, &new), json!({"b": {"c": 5}, "gone": null, "l": [1, 2], "new": "x"}));
+    }
+
+    #[test]
+    fn ids_may_be_numbers() {
+        assert_eq!(id_text(&json!(42)), Some("42".into()));
+        assert_eq!(id_text(&json!("a-1")), Some("a-1".into()));
+        assert_eq!(id_text(&json!(null)), None);
+        assert_eq!(id_text(&json!("")), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! Import by object path (`/flags/123`) or by a JSON id that also names
+//! the body fields to manage, so the first plan after import is clean:
+//! `{"path": "/flags/123", "body": ["name", "enabled"]}`.
+
+use super::{ImportMarker, Private};
+use crate::provider::resource::{ImportRequest, ImportResponse};
+use crate::provider::{Diagnostics, Type, Value};
+
+pub(super) fn import(req: ImportRequest) -> ImportResponse {
+    let mut diagnostics = Diagnostics::new();
+    let usage = "Use the object's path, such as /flags/123, or a JSON object such as \
+                 {\"path\": \"/flags/123\", \"body\": [\"name\", \"enabled\"]} to also name the body fields to manage.";
+    let (object_path, fields) = if req.id.trim_start().starts_with('{') {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct JsonId {
+            path: String,
+            body: Option<Vec<String>>,
+        }
+        match serde_json::from_str::<JsonId>(&req.id) {
+            Ok(j) => (j.path, j.body),
+            Err(e) => {
+                diagnostics.error("Invalid import id", format!("The JSON import id could not be read ({e}). {usage}"));
+                return ImportResponse { diagnostics, ..Default::default() };
+            }
+        }
+    } else {
+        (req.id.clone(), None)
+    };
+    let trimmed = object_path.trim_end_matches('/');
+    let Some((collection, id)) = trimmed.rsplit_once('/').filter(|(_, id)| !id.is_empty() && trimmed.starts_with('/')) else {
+        diagnostics.error("Invalid import id", format!("{object_path:?} is not an object path. {usage}"));
+        return ImportResponse { diagnostics, ..Default::default() };
+    };
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
+    let collection = if collection.is_empty() { "/" } else { collection };
+    let null = |t: Type| Value::Null(t);
+    let state = Value::object([
+        ("path", Value::string(collection)),
+        ("id", Value::string(id)),
+        ("body", null(Type::Dynamic)),
+        ("response", null(Type::Dynamic)),
+        ("id_pointer", null(Type::String)),
+        ("object_path", null(Type::String)),
+        ("create_method", null(Type::String)),
+        ("update_method", null(Type::String)),
+        ("headers", null(Type::map(Type::String))),
+        ("query", null(Type::map(Type::String))),
+        ("force_new", null(Type::list(Type::String))),
+        ("drift", null(super::schema().block.block("drift").expect("drift block").value_type())),
+        ("timeouts", null(super::schema().block.block("timeouts").expect("timeouts block").value_type())),
+    ]);
+    let private = Private { import: Some(ImportMarker { fields }) };
+    ImportResponse { state: Some(state), private: private.encode(), diagnostics }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids_split_into_collection_and_id() {
+        let r = import(ImportRequest { id: "/api/flags/a%2Fb".into() });
+        let s = r.state.unwrap();
+        assert_eq!(s.get("path").unwrap().as_str(), Some("/api/flags"));
+        assert_eq!(s.get("id").unwrap().as_str(), Some("a/b"));
+        assert!(r.diagnostics.is_empty());
+        assert_eq!(s.ty(), super::super::schema().block.value_type());
+    }
+
+    #[test]
+    fn json_ids_name_fields() {
+        let r = import(ImportRequest { id: r#"{"path": "/flags/7", "body": ["name"]}"#.into() });
+        assert_eq!(Private::decode(&r.private).import.unwrap().fields.unwrap(), ["name"]);
+    }
+
+    #[test]
+    fn bad_ids_explain_the_forms() {
+        for id in ["flags", "/", r#"{"path": 1}"#, r#"{"path": "/a/1", "extra": 1}"#] {
+            let r = import(ImportRequest { id: id.into() });
+            assert!(r.diagnostics.has_error(), "{id}");
+            assert!(r.diagnostics.iter().next().unwrap().detail.contains("/flags/123"), "{id}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! `driver_http_object`: one object of a REST collection.
+
+mod apply;
+mod import;
+mod plan;
+mod read;
+mod settings;
+
+use std::sync::Arc;
+
+use super::super::resource::{
+    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse, Resource,
+};
+use crate::provider::runtime::Runtime;
+use crate::provider::{Attribute, Block, Diagnostics, NestedBlock, Schema, Type, Value};
+
+/// The resource type.
+#[derive(Debug, Default)]
+pub struct HttpObject;
+
+/// Current schema version; a change to the stored shape bumps it and adds
+/// a single-step upgrader.
+pub(crate) const SCHEMA_VERSION: i64 = 0;
+
+#[async_trait::async_trait]
+impl Resource for HttpObject {
+    fn type_name(&self) -> &'static str {
+        "driver_http_object"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let _ = settings::parse(config, &mut d);
+        d
+    }
+
+    fn plan(&self, req: PlanRequest) -> PlanResponse {
+        plan::plan(req)
+    }
+
+    async fn apply(&self, rt: Arc<Runtime>, req: ApplyRequest) -> ApplyResponse {
+        apply::apply(&rt, req).await
+    }
+
+    async fn read(&self, rt: Arc<Runtime>, req: ReadRequest) -> ReadResponse {
+        read::read(&rt, req).await
+    }
+
+    fn import(&self, req: ImportRequest) -> ImportResponse {
+        import::import(req)
+    }
+}
+
+fn schema() -> Schema {
+    Schema {
+        version: SCHEMA_VERSION,
+        block: Block::new(
+            "One object of a REST collection: created with a POST (or PUT) to `path`, then read, \
+             updated and deleted at `object_path`. Drift in the fields the configuration manages \
+             shows up in `terraform plan`; fields the server adds are not drift.",
+            vec![
+                Attribute::required("path", Type::String)
+                    .describe("Collection path below the provider's endpoint, such as `/flags`. Creates go here. Changing it replaces the object."),
+                Attribute::required("body", Type::Dynamic).describe(
+                    "The object as an HCL value, sent as JSON. Only the fields written here are managed and \
+                     compared for drift; a `null` field is not managed.",
+                ),
+                Attribute::optional("id_pointer", Type::String).describe(
+                    "JSON Pointer (RFC 6901) to the id in the create response. Defaults to `\"/id\"`. \
+                     Numbers are turned into strings.",
+                ),
+                Attribute::optional("object_path", Type::String).describe(
+                    "Path of the object for reads, updates and deletes. `{id}` is replaced by the id \
+                     (URL-encoded) and `{path}` by `path`. Defaults to `\"{path}/{id}\"`.",
+                ),
+                Attribute::optional("create_method", Type::String)
+                    .describe("`\"POST\"` (default) or `\"PUT\"`, sent to `path`."),
+                Attribute::optional("update_method", Type::String).describe(
+                    "`\"PUT\"` (default) sends the whole body; `\"PATCH\"` sends a JSON merge patch \
+                     (RFC 7386) of what changed.",
+                ),
+                Attribute::optional("headers", Type::map(Type::String))
+                    .describe("Headers for this object's requests; they override the provider's headers of the same name."),
+                Attribute::optional("query", Type::map(Type::String))
+                    .describe("Query parameters for this object's requests."),
+                Attribute::optional("force_new", Type::list(Type::String)).describe(
+                    "JSON Pointers into `body` whose change replaces the object instead of updating it, \
+                     such as `[\"/name\"]`.",
+                ),
+                Attribute::computed("id", Type::String).describe("The object's id, as the server assigned it."),
+                Attribute::computed("response", Type::Dynamic)
+                    .describe("The last full representation the server returned, server-added fields included."),
+            ],
+            vec![
+                NestedBlock::single(
+                    "drift",
+                    Block::new(
+                        "How drift in the managed fields is handled.",
+                        vec![
+                            Attribute::optional("mode", Type::String).describe(
+                                "`\"revert\"` (default): plan shows an in-place update back to the \
+                                 configuration. `\"warn\"`: a warning names each drifted JSON Pointer and \
+                                 nothing is planned. `\"ignore\"`: drift is not reported.",
+                            ),
+                            Attribute::optional("ignore", Type::list(Type::String))
+                                .describe("JSON Pointers into `body` that are never compared, such as `[\"/meta/revision\"]`."),
+                            Attribute::optional("unordered", Type::map(Type::String)).describe(
+                                "Lists compared without regard to order: JSON Pointer of the list → the field that \
+                                 identifies its elements, such as `{ \"/rules\" = \"id\" }`.",
+                            ),
+                        ],
+                        vec![],
+                    ),
+                ),
+                NestedBlock::single(
+                    "timeouts",
+                    Block::new(
+                        "Time limits per operation, as durations such as `\"10m\"`. Retries and waits stop at the limit.",
+                        vec![
+                            Attribute::optional("create", Type::String).describe("Limit for creating the object."),
+                            Attribute::optional("read", Type::String).describe("Limit for reading it."),
+                            Attribute::optional("update", Type::String).describe("Limit for updating it."),
+                            Attribute::optional("delete", Type::String).describe("Limit for deleting it."),
+                        ],
+                        vec![],
+                    ),
+                ),
+            ],
+        ),
+    }
+}
+
+/// Private state: remembered between RPCs, never shown.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
+struct Private {
+    /// Set by import until the first read: which body fields to manage
+    /// (`None` = every field the server returns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<ImportMarker>,
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
+struct ImportMarker {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<String>>,
+}
+
+impl Private {
+    fn decode(bytes: &[u8]) -> Private {
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+    fn encode(&self) -> Vec<u8> {
+        if *self == Private::default() { Vec::new() } else { serde_json::to_vec(self).expect("private state serializes") }
+    }
+}
+
+/// A copy of `state` with one attribute replaced.
+fn with(state: &Value, name: &str, v: Value) -> Value {
+    let mut s = state.clone();
+    if let Value::Object(m) = &mut s {
+        m.insert(name.to_owned(), v);
+    }
+    s
+}

@@ -1,0 +1,54 @@
+//! Planning creates and updates.
+
+use super::settings;
+use super::with;
+use crate::provider::json::semantically_equal;
+use crate::provider::resource::{PlanRequest, PlanResponse};
+use crate::provider::{AttributePath, Diagnostics, Type, Value};
+
+pub(super) fn plan(req: PlanRequest) -> PlanResponse {
+    let mut diagnostics = Diagnostics::new();
+    let _ = settings::parse(&req.config, &mut diagnostics);
+    if diagnostics.has_error() {
+        return PlanResponse { diagnostics, ..Default::default() };
+    }
+    let mut planned = req.proposed_new_state.clone();
+    let mut requires_replace = Vec::new();
+
+    if req.prior_state.is_null() {
+        // Create: the server decides these.
+        planned = with(&planned, "id", Value::Unknown(Type::String));
+        planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
+    } else {
+        let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+        let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+        if semantically_equal(&prior_body, &config_body) {
+            // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
+            // prior value so no diff appears.
+            planned = with(&planned, "body", prior_body);
+        } else {
+            planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
+            if changed_force_new(&req.config, &prior_body, &config_body) {
+                requires_replace.push(AttributePath::root("body"));
+            }
+        }
+        if req.prior_state.get("path") != req.config.get("path") {
+            requires_replace.push(AttributePath::root("path"));
+        }
+    }
+    PlanResponse { planned_state: Some(planned), requires_replace, planned_private: req.prior_private, diagnostics }
+}
+
+/// Whether a `force_new` pointer's value differs between the bodies.
+fn changed_force_new(config: &Value, prior: &Value, new: &Value) -> bool {
+    let mut d = Diagnostics::new();
+    let Some(s) = settings::parse(config, &mut d) else { return false };
+    s.force_new.iter().any(|p| {
+            let (a, b) = (p.get_value(prior), p.get_value(new));
+            match (a, b) {
+                (Some(a), Some(b)) => !semantically_equal(a, b),
+                (None, None) => false,
+                _ => true,
+            }
+    })
+}

@@ -1,0 +1,118 @@
+//! Refresh: read the object and report drift in the managed fields.
+
+use reqwest::Method;
+use serde_json::Value as Json;
+
+use super::apply::report;
+use super::settings::{self, DriftMode};
+use super::{Private, with};
+use crate::drivers::http::HttpRequest;
+use crate::drivers::{Operation, Outcome};
+use crate::engine::OperationContext;
+use crate::provider::drift::reconcile;
+use crate::provider::json::from_json;
+use crate::provider::pointer::Pointer;
+use crate::provider::resource::{ReadRequest, ReadResponse};
+use crate::provider::runtime::Runtime;
+use crate::provider::{Diagnostics, Type, Value};
+
+pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
+    let mut diags = Diagnostics::new();
+    let keep = |diagnostics: Diagnostics| ReadResponse {
+        new_state: Some(req.current_state.clone()),
+        private: req.private.clone(),
+        diagnostics,
+    };
+    let Some(s) = settings::parse(&req.current_state, &mut diags) else { return keep(diags) };
+    let engine = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return keep(d),
+    };
+    let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let path = s.object_path_for(&id);
+    let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
+    let target = format!("GET {}", engine.driver().url(&path));
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone());
+    let resp = match engine.execute(&http, &ctx).await {
+        Ok(Outcome::Done(r)) => r,
+        // Deleted outside Terraform: dropping it from state plans a create.
+        Ok(Outcome::Gone) => return ReadResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+        Err(e) => {
+            report(&mut diags, "Read failed", &target, &e);
+            return keep(diags);
+        }
+    };
+    let actual: Json = match serde_json::from_slice(&resp.body) {
+        Ok(j) => j,
+        Err(_) => {
+            let snippet: String = String::from_utf8_lossy(&resp.body).chars().take(200).collect();
+            diags.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration: {snippet}"));
+            return keep(diags);
+        }
+    };
+
+    let mut private = Private::decode(&req.private);
+    let prior_body = req.current_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+    let body = match private.import.take() {
+        // First read after import: the managed fields come from the API.
+        Some(marker) => imported_body(&actual, marker.fields.as_deref()),
+        None => {
+            let r = reconcile(&prior_body, &actual, &s.drift_rules);
+            match s.drift_mode {
+                DriftMode::Revert => r.body,
+                DriftMode::Warn => {
+                    if !r.drifted.is_empty() {
+                        diags.warning(
+                            "Drift detected",
+                            format!(
+                                "{target}: these managed fields differ from the configuration: {}. drift.mode is \"warn\", \
+                                 so nothing is planned; set it to \"revert\" to plan a change back.",
+                                r.drifted.join(", ")
+                            ),
+                        );
+                    }
+                    prior_body
+                }
+                DriftMode::Ignore => prior_body,
+            }
+        }
+    };
+    let state = with(&with(&req.current_state, "body", body), "response", from_json(&actual));
+    ReadResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
+}
+
+/// The body to manage after an import: the named fields (names or JSON
+/// Pointers), or everything the API returned.
+fn imported_body(actual: &Json, fields: Option<&[String]>) -> Value {
+    let Some(fields) = fields else { return from_json(actual) };
+    let mut picked = serde_json::Map::new();
+    for f in fields {
+        let ptr = if f.starts_with('/') { Pointer::parse(f).ok() } else { Pointer::parse(&format!("/{}", crate::provider::json::escape(f))).ok() };
+        let Some(ptr) = ptr else { continue };
+        let Some(v) = ptr.get(actual) else { continue };
+        // Rebuild the nesting down to the field.
+        let mut slot = &mut picked;
+        let tokens = ptr.tokens();
+        for t in &tokens[..tokens.len().saturating_sub(1)] {
+            slot = slot.entry(t.clone()).or_insert_with(|| Json::Object(Default::default())).as_object_mut().expect("built as objects");
+        }
+        if let Some(last) = tokens.last() {
+            slot.insert(last.clone(), v.clone());
+        }
+    }
+    from_json(&Json::Object(picked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn import_picks_named_fields_and_pointers() {
+        let actual = json!({"id": 1, "name": "n", "enabled": true, "spec": {"size": 3, "zone": "a"}});
+        let v = imported_body(&actual, Some(&["name".into(), "/spec/size".into(), "missing".into()]));
+        assert_eq!(crate::provider::json::to_json(&v).unwrap(), json!({"name": "n", "spec": {"size": 3}}));
+        assert_eq!(crate::provider::json::to_json(&imported_body(&actual, None)).unwrap(), actual);
+    }
+}

@@ -1,0 +1,286 @@
+//! The arguments of driver_http_object, parsed and checked. Every bad value
+//! is a diagnostic on its attribute; unknown values are skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use reqwest::Method;
+
+use crate::provider::drift::DriftRules;
+use crate::provider::pointer::Pointer;
+use crate::provider::{AttributePath, Diagnostics, Value, parse_duration};
+
+/// How updates are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum UpdateMethod {
+    /// The whole configured body.
+    Put,
+    /// A JSON merge patch of what changed.
+    Patch,
+}
+
+/// What `drift.mode` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum DriftMode {
+    /// Plan a change back to the configuration.
+    Revert,
+    /// Warn, naming each drifted pointer, and plan nothing.
+    Warn,
+    /// Say nothing.
+    Ignore,
+}
+
+/// Per-operation time limits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Timeouts {
+    pub(super) create: Option<Duration>,
+    pub(super) read: Option<Duration>,
+    pub(super) update: Option<Duration>,
+    pub(super) delete: Option<Duration>,
+}
+
+/// The resource's arguments, checked.
+#[derive(Clone, Debug)]
+pub(super) struct Settings {
+    pub(super) path: String,
+    pub(super) id_pointer: Pointer,
+    pub(super) object_path: String,
+    pub(super) create_method: Method,
+    pub(super) update_method: UpdateMethod,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) query: Vec<(String, String)>,
+    pub(super) force_new: Vec<Pointer>,
+    pub(super) drift_mode: DriftMode,
+    pub(super) drift_rules: DriftRules,
+    pub(super) timeouts: Timeouts,
+}
+
+impl Settings {
+    /// The object's path with `{id}` and `{path}` substituted.
+    pub(super) fn object_path_for(&self, id: &str) -> String {
+        let id = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();
+        self.object_path.replace("{path}", self.path.trim_end_matches('/')).replace("{id}", &id)
+    }
+}
+
+/// Characters escaped in a path segment (RFC 3986 pchar complement).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Parses the arguments. Returns `None` if any is invalid or unknown.
+pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
+    let before = diags.has_error();
+    let mut known = true;
+    let mut string = |name: &str| -> Option<String> {
+        match v.get(name) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(x) if !x.is_wholly_known() => {
+                known = false;
+                None
+            }
+            _ => None,
+        }
+    };
+    let path = string("path");
+    let id_pointer = string("id_pointer");
+    let object_path = string("object_path");
+    let create_method = string("create_method");
+    let update_method = string("update_method");
+    let root = AttributePath::default();
+
+    if let Some(p) = &path {
+        check_path(p, &root.attr("path"), diags);
+    }
+    if let Some(p) = &object_path {
+        check_path(p, &root.attr("object_path"), diags);
+    }
+    let id_pointer = match Pointer::parse(id_pointer.as_deref().unwrap_or("/id")) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            diags.attribute_error(root.attr("id_pointer"), "Invalid id_pointer", e);
+            None
+        }
+    };
+    let create_method = match create_method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("POST") => Some(Method::POST),
+        Some("PUT") => Some(Method::PUT),
+        Some(other) => {
+            diags.attribute_error(root.attr("create_method"), "Invalid create_method", format!("{other:?} is not supported; use \"POST\" or \"PUT\"."));
+            None
+        }
+    };
+    let update_method = match update_method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("PUT") => Some(UpdateMethod::Put),
+        Some("PATCH") => Some(UpdateMethod::Patch),
+        Some(other) => {
+            diags.attribute_error(root.attr("update_method"), "Invalid update_method", format!("{other:?} is not supported; use \"PUT\" (the full body) or \"PATCH\" (a JSON merge patch)."));
+            None
+        }
+    };
+    let headers = string_map(v, "headers", &mut known);
+    let query = string_map(v, "query", &mut known);
+    let force_new = pointer_list(v.get("force_new"), &root.attr("force_new"), diags, &mut known);
+
+    let (drift_mode, drift_rules) = match v.get("drift") {
+        Some(d @ Value::Object(_)) => parse_drift(d, &root.attr("drift"), diags, &mut known),
+        Some(Value::Unknown(_)) => {
+            known = false;
+            (DriftMode::Revert, DriftRules::default())
+        }
+        _ => (DriftMode::Revert, DriftRules::default()),
+    };
+    let timeouts = match v.get("timeouts") {
+        Some(t @ Value::Object(_)) => parse_timeouts(t, &root.attr("timeouts"), diags, &mut known),
+        _ => Timeouts::default(),
+    };
+
+    if diags.has_error() && !before || !known {
+        return None;
+    }
+    let path = path?;
+    Some(Settings {
+        object_path: object_path.unwrap_or_else(|| "{path}/{id}".to_owned()),
+        path,
+        id_pointer: id_pointer?,
+        create_method: create_method?,
+        update_method: update_method?,
+        headers,
+        query,
+        force_new,
+        drift_mode,
+        drift_rules,
+        timeouts,
+    })
+}
+
+fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
+    if !p.starts_with('/') {
+        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} must start with \"/\"; it is appended to the provider's endpoint, as in \"/flags\"."));
+    } else if p.contains(['?', '#']) {
+        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} contains a query or fragment; put query parameters in the query argument."));
+    } else if p.contains(char::is_whitespace) {
+        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} contains whitespace."));
+    }
+}
+
+fn string_map(v: &Value, name: &str, known: &mut bool) -> Vec<(String, String)> {
+    match v.get(name) {
+        Some(Value::Map(_, m)) => m
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k.clone(), s.clone())),
+                Value::Unknown(_) => {
+                    *known = false;
+                    None
+                }
+                _ => None,
+            })
+            .collect(),
+        Some(Value::Unknown(_)) => {
+            *known = false;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn strings(v: Option<&Value>, known: &mut bool) -> Vec<(usize, String)> {
+    match v {
+        Some(Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| match it {
+                Value::String(s) => Some((i, s.clone())),
+                Value::Unknown(_) => {
+                    *known = false;
+                    None
+                }
+                _ => None,
+            })
+            .collect(),
+        Some(Value::Unknown(_)) => {
+            *known = false;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn pointer_list(v: Option<&Value>, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Vec<Pointer> {
+    strings(v, known)
+        .into_iter()
+        .filter_map(|(i, s)| match Pointer::parse(&s) {
+            Ok(p) if !p.tokens().is_empty() => Some(p),
+            Ok(_) => {
+                diags.attribute_error(at.index(i), "Invalid JSON Pointer", "\"\" points at the whole body; name a field, as in \"/name\".");
+                None
+            }
+            Err(e) => {
+                diags.attribute_error(at.index(i), "Invalid JSON Pointer", e);
+                None
+            }
+        })
+        .collect()
+}
+
+fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> (DriftMode, DriftRules) {
+    let mode = match d.get("mode") {
+        Some(Value::String(s)) => match s.as_str() {
+            "revert" => DriftMode::Revert,
+            "warn" => DriftMode::Warn,
+            "ignore" => DriftMode::Ignore,
+            other => {
+                diags.attribute_error(at.attr("mode"), "Invalid drift mode", format!("{other:?} is not a mode; use \"revert\", \"warn\" or \"ignore\"."));
+                DriftMode::Revert
+            }
+        },
+        Some(Value::Unknown(_)) => {
+            *known = false;
+            DriftMode::Revert
+        }
+        _ => DriftMode::Revert,
+    };
+    let ignore: BTreeSet<String> =
+        pointer_list(d.get("ignore"), &at.attr("ignore"), diags, known).iter().map(Pointer::to_string).collect();
+    let mut unordered = BTreeMap::new();
+    for (list, key) in string_map(d, "unordered", known) {
+        let p = at.attr("unordered").key(&list);
+        match Pointer::parse(&list) {
+            Ok(ptr) if !ptr.tokens().is_empty() => {
+                if key.is_empty() {
+                    diags.attribute_error(p, "Missing key field", "Name the field that identifies the list's elements, as in { \"/rules\" = \"id\" }.");
+                } else {
+                    unordered.insert(ptr.to_string(), key);
+                }
+            }
+            Ok(_) => diags.attribute_error(p, "Invalid JSON Pointer", "Name a list inside the body, as in \"/rules\"."),
+            Err(e) => diags.attribute_error(p, "Invalid JSON Pointer", e),
+        }
+    }
+    (mode, DriftRules { ignore, unordered })
+}
+
+fn parse_timeouts(t: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Timeouts {
+    let mut one = |name: &str| match t.get(name) {
+        Some(Value::String(s)) => match parse_duration(s) {
+            Ok(d) if !d.is_zero() => Some(d),
+            Ok(_) => {
+                diags.attribute_error(at.attr(name), "Invalid timeout", "A timeout must be longer than zero.");
+                None
+            }
+            Err(e) => {
+                diags.attribute_error(at.attr(name), "Invalid timeout", e);
+                None
+            }
+        },
+        Some(Value::Unknown(_)) => {
+            *known = false;
+            None
+        }
+        _ => None,
+    };
+    Timeouts { create: one("create"), read: one("read"), update: one("update"), delete: one("delete") }
+}

@@ -1,0 +1,5 @@
+//! Managed resource types, one module each.
+
+mod http_object;
+
+pub use http_object::HttpObject;
