@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
-# Quick start: build the provider and let Terraform load it through a
-# dev_overrides CLI configuration (no registry, no network).
+# Quick start: build the provider and the demo API, start the API, apply
+# examples/quickstart, change the object behind Terraform's back, and show
+# the drift in `terraform plan`; then apply to put it back.
+# Offline: Terraform loads the local build through dev_overrides.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
+terraform=${TERRAFORM:-terraform}
+command -v "$terraform" >/dev/null || { echo "terraform not found on PATH (or set TERRAFORM=/path/to/terraform)" >&2; exit 1; }
 
-cargo build --locked --quiet
+echo "== building the provider and the demo API"
+cargo build --locked --quiet -p terraform-provider-driver -p demo-api
+
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
+api_pid=""
+cleanup() {
+  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== starting the demo API"
+"$here/target/debug/demo-api" 127.0.0.1:0 > "$work/api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$work/api.log" 2>/dev/null && break
+  sleep 0.05
+done
+url=$(sed -n 's/^demo API listening on //p' "$work/api.log")
+[ -n "$url" ] || { echo "demo API did not start:"; cat "$work/api.log"; exit 1; }
+echo "   $url"
+
+mkdir -p "$work/bin" "$work/tf"
 ln -s "$here/target/debug/terraform-provider-driver" "$work/bin/terraform-provider-driver"
 cat > "$work/dev.tfrc" <<RC
 disable_checkpoint = true
@@ -18,11 +41,31 @@ provider_installation {
   }
 }
 RC
-cp -r examples/quickstart/. "$work/"
-cd "$work"
-export TF_CLI_CONFIG_FILE="$work/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-terraform=${TERRAFORM:-terraform}
-echo "== terraform providers schema (the provider's argument names)"
-"$terraform" providers schema -json | python3 -c 'import json,sys; s=json.load(sys.stdin)["provider_schemas"]["registry.terraform.io/tfdriver/driver"]["provider"]["block"]; print("attributes:", ", ".join(sorted(s["attributes"]))); print("blocks:", ", ".join(sorted(s["block_types"])))'
-echo "== terraform plan"
-"$terraform" plan -input=false
+cp examples/quickstart/main.tf "$work/tf/"
+cd "$work/tf"
+export TF_CLI_CONFIG_FILE="$work/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 DRIVER_ENDPOINT="$url"
+
+echo; echo "== terraform apply"
+"$terraform" apply -auto-approve -input=false -compact-warnings
+
+id=$("$terraform" output -raw flag_id)
+echo; echo "== someone turns the flag off behind Terraform's back (PATCH $url/_admin/objects/flags/$id)"
+python3 - "$url/_admin/objects/flags/$id" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=b'{"enabled": false, "owner": "someone-else"}', method="PATCH")
+urllib.request.urlopen(req).read()
+PY
+
+echo; echo "== terraform plan: the drift, as an in-place change back to the configuration"
+set +e
+"$terraform" plan -detailed-exitcode -input=false -compact-warnings
+code=$?
+set -e
+[ "$code" -eq 2 ] || { echo "expected the plan to show the drift (exit 2), got $code" >&2; exit 1; }
+
+echo; echo "== terraform apply puts it back"
+"$terraform" apply -auto-approve -input=false -compact-warnings
+echo; echo "== terraform plan is clean again"
+"$terraform" plan -detailed-exitcode -input=false -compact-warnings
+"$terraform" destroy -auto-approve -input=false -compact-warnings > /dev/null
+echo; echo "Done. The quick start's configuration is examples/quickstart/main.tf."

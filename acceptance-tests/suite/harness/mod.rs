@@ -81,6 +81,14 @@ impl Workdir {
         Workdir { dir }
     }
 
+    /// A directory whose `main.tf` is exactly `hcl` (which brings its own
+    /// terraform block).
+    pub fn bare(hcl: &str) -> Self {
+        let wd = Workdir::new("");
+        std::fs::write(wd.path().join("main.tf"), hcl).expect("write main.tf");
+        wd
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

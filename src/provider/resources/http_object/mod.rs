@@ -72,7 +72,8 @@ fn schema() -> Schema {
                 ),
                 Attribute::optional("id_pointer", Type::String).describe(
                     "JSON Pointer (RFC 6901) to the id in the create response. Defaults to `\"/id\"`. \
-                     Numbers are turned into strings.",
+                     Numbers are turned into strings. Without an id in the body, the last segment of a \
+                     `Location` header is used.",
                 ),
                 Attribute::optional("object_path", Type::String).describe(
                     "Path of the object for reads, updates and deletes. `{id}` is replaced by the id \

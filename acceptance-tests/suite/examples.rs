@@ -1,0 +1,44 @@
+//! Every example is formatted and valid, as users will copy them.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::Workdir;
+
+fn example_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut dirs = vec![root.join("provider"), root.join("quickstart")];
+    for kind in ["resources", "data-sources"] {
+        for entry in std::fs::read_dir(root.join(kind)).unwrap() {
+            dirs.push(entry.unwrap().path());
+        }
+    }
+    dirs
+}
+
+#[test]
+fn examples_are_formatted() {
+    let wd = Workdir::new("");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let run = wd.run(&["fmt", "-check", "-recursive", "-diff", examples.to_str().unwrap()]);
+    assert_eq!(run.code(), 0, "terraform fmt would change:\n{}", run.stdout);
+}
+
+#[test]
+fn examples_validate() {
+    for dir in example_dirs() {
+        // Each example is copied beside a terraform block that requires the
+        // provider (examples that lack one get it from the workdir).
+        let mut hcl = String::new();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let p = f.unwrap().path();
+            if p.extension().is_some_and(|e| e == "tf") {
+                hcl.push_str(&std::fs::read_to_string(&p).unwrap());
+                hcl.push('\n');
+            }
+        }
+        let has_terraform_block = hcl.contains("required_providers");
+        let wd = if has_terraform_block { Workdir::bare(&hcl) } else { Workdir::new(&hcl) };
+        let run = wd.run(&["validate", "-no-color"]);
+        assert_eq!(run.code(), 0, "{} does not validate:\n{}{}", dir.display(), run.stdout, run.stderr);
+    }
+}
