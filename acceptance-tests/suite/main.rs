@@ -6,6 +6,7 @@
 mod harness;
 
 mod debug_mode;
+mod engine;
 mod examples;
 mod handshake;
 mod http_object;

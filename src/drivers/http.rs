@@ -7,7 +7,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use url::Url;
 
-use super::{Driver, DriverError, Operation, Outcome, Request};
+use super::{Driver, DriverError, Feedback, Operation, Outcome, Request};
 
 /// A string that must not be printed (tokens, passwords, keys).
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +74,10 @@ pub struct HttpConfig {
     pub tls: HttpTls,
 }
 
+/// The header that makes a `POST` safe to repeat
+/// (draft-ietf-httpapi-idempotency-key-header).
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 /// One HTTP request.
 #[derive(Clone, Debug)]
 pub struct HttpRequest {
@@ -100,8 +104,10 @@ impl Request for HttpRequest {
         format!("{} {}", self.method, self.path)
     }
     fn is_idempotent(&self) -> bool {
-        // RFC 9110 §9.2.2; PATCH with a merge patch is not in general.
+        // RFC 9110 §9.2.2 (PATCH is not in general); any request carrying an
+        // idempotency key is safe to repeat, as the server deduplicates it.
         matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+            || self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
     }
 }
 
@@ -114,6 +120,14 @@ pub struct HttpResponse {
     pub location: Option<String>,
     /// The body.
     pub body: Bytes,
+    /// Hold-off the server asked for through its rate-limit headers.
+    pub pause: Option<Duration>,
+}
+
+impl Feedback for HttpResponse {
+    fn pause_hint(&self) -> Option<Duration> {
+        self.pause
+    }
 }
 
 /// The HTTP driver.
@@ -192,10 +206,11 @@ impl Driver for HttpDriver {
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let pause = quota_spent(resp.headers());
         let body = resp.bytes().await.map_err(transport_error)?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {
-            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, body })),
+            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, body, pause })),
             404 | 410 => Ok(Outcome::Gone),
             _ => Err(DriverError::Status { status, message: error_message(&body), retry_after }),
         }
@@ -216,6 +231,25 @@ fn transport_error(e: reqwest::Error) -> DriverError {
         source = s.source();
     }
     DriverError::Transport { message, sent }
+}
+
+/// When `RateLimit-Remaining` (or `X-RateLimit-Remaining`) is 0: the time
+/// until `RateLimit-Reset` (seconds; `X-RateLimit-Reset` may be a Unix time).
+fn quota_spent(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let get = |names: [&str; 2]| names.iter().find_map(|n| h.get(*n)?.to_str().ok()?.trim().parse::<f64>().ok());
+    let remaining = get(["ratelimit-remaining", "x-ratelimit-remaining"])?;
+    if remaining > 0.0 {
+        return None;
+    }
+    let reset = get(["ratelimit-reset", "x-ratelimit-reset"]).unwrap_or(1.0);
+    // Values this large are Unix times, not deltas.
+    let secs = if reset > 1e9 {
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        (reset - now).max(0.0)
+    } else {
+        reset.max(0.0)
+    };
+    Some(Duration::from_secs_f64(secs.min(3600.0)))
 }
 
 /// `Retry-After` as seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -265,6 +299,22 @@ mod tests {
         assert!(d <= Duration::from_secs(120) && d >= Duration::from_secs(100), "{d:?}");
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn spent_quota_becomes_a_pause() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("ratelimit-remaining", "3".parse().unwrap());
+        assert_eq!(quota_spent(&h), None);
+        h.insert("ratelimit-remaining", "0".parse().unwrap());
+        h.insert("ratelimit-reset", "2".parse().unwrap());
+        assert_eq!(quota_spent(&h), Some(Duration::from_secs(2)));
+        let mut x = reqwest::header::HeaderMap::new();
+        x.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        let in_5s = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() + 5;
+        x.insert("x-ratelimit-reset", in_5s.to_string().parse().unwrap());
+        let d = quota_spent(&x).unwrap();
+        assert!(d <= Duration::from_secs(5) && d >= Duration::from_secs(3), "{d:?}");
     }
 
     #[test]

@@ -42,6 +42,17 @@ pub trait Request: Clone + fmt::Debug + Send + Sync + 'static {
     fn is_idempotent(&self) -> bool;
 }
 
+/// What a successful answer says about the target's load.
+pub trait Feedback {
+    /// How long to hold off every request (e.g. `RateLimit-Remaining: 0`
+    /// with a reset time), if the target said so.
+    fn pause_hint(&self) -> Option<Duration> {
+        None
+    }
+}
+
+impl Feedback for () {}
+
 /// The typed outcome of an attempt that reached the target.
 #[derive(Debug)]
 pub enum Outcome<T> {
@@ -57,7 +68,7 @@ pub trait Driver: fmt::Debug + Send + Sync + 'static {
     /// The driver's request type.
     type Request: Request;
     /// What a successful attempt returns.
-    type Response: fmt::Debug + Send + 'static;
+    type Response: Feedback + fmt::Debug + Send + 'static;
 
     /// Performs one attempt.
     async fn call(&self, req: &Self::Request) -> Result<Outcome<Self::Response>, DriverError>;

@@ -1,15 +1,34 @@
 //! The actuation engine: everything between a resource's intent and one
-//! driver attempt. Today it bounds each attempt by the request timeout and
-//! the whole operation by its deadline and by Terraform's stop; rate
-//! limiting, retries, the circuit breaker, audit and metrics are layered in
-//! here too (see ARCHITECTURE.md). Knows nothing of Terraform.
+//! driver attempt. Every request of every driver goes through `execute`,
+//! so every limit applies to creates, reads, retries and polls alike.
+//! Knows nothing of Terraform.
+//!
+//! The order of the steps is decided here and nowhere else (`execute`):
+//!
+//! 1. **retry loop** (outermost): each attempt below takes its own rate
+//!    token, counts for the breaker and gets its own request timeout;
+//! 2. **circuit breaker**: an open breaker fails the request fast, so a
+//!    dead API is not hammered by every resource's retries;
+//! 3. **rate limiter**: the server's pause, a token, a concurrency slot;
+//! 4. **request timeout** around the driver call;
+//! 5. feedback: throttle signals to the limiter, health to the breaker;
+//!    then the retry policy decides, and the wait is bounded by the
+//!    operation's deadline and by Terraform's stop.
 
+pub mod circuit_breaker;
+pub mod rate_limit;
+pub mod retry;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::drivers::{Driver, DriverError, Outcome, Request};
+use crate::drivers::{Driver, DriverError, Feedback, Outcome, Request};
+use circuit_breaker::{BreakerConfig, BreakerOpen, CircuitBreaker};
+use rate_limit::{Limiter, RateLimitConfig};
+use retry::{Decision, RetryConfig, RetryPolicy, StandardRetry, StopReason};
 
 /// Limits that apply to one logical operation (a create, a read, ...).
 #[derive(Clone, Debug)]
@@ -27,21 +46,85 @@ impl OperationContext {
     }
 }
 
+/// Everything the engine enforces.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Per-attempt time limit.
+    pub request_timeout: Duration,
+    /// Rate and concurrency limits.
+    pub rate_limit: RateLimitConfig,
+    /// Retry policy settings.
+    pub retry: RetryConfig,
+    /// Circuit breaker settings.
+    pub breaker: BreakerConfig,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            request_timeout: Duration::from_secs(30),
+            rate_limit: RateLimitConfig { burst: 1, ..Default::default() },
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig { failure_threshold: 10, open_for: Duration::from_secs(30) },
+        }
+    }
+}
+
 /// Why an operation did not complete.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum EngineError {
-    /// One attempt exceeded the request timeout.
-    #[error("no answer within the request timeout of {0:?}")]
-    RequestTimeout(Duration),
-    /// The operation exceeded its deadline.
-    #[error("the operation did not finish within its time limit")]
-    OperationTimeout,
+    /// The last attempt failed and no more will be made.
+    #[error("{}", failed_text(last, *attempts, why))]
+    Failed {
+        /// The last attempt's failure.
+        last: DriverError,
+        /// Attempts made.
+        attempts: u32,
+        /// Why no more.
+        why: StopReason,
+    },
+    /// The operation's time limit ran out.
+    #[error("the operation did not finish within its time limit ({attempts} attempt(s){})", last_text(last))]
+    OperationTimeout {
+        /// Attempts started.
+        attempts: u32,
+        /// The last failure, if an attempt failed before.
+        last: Option<DriverError>,
+        /// Whether an attempt was cut off in flight.
+        interrupted: bool,
+    },
     /// Terraform asked the provider to stop.
     #[error("cancelled: Terraform asked the provider to stop")]
-    Cancelled,
-    /// The attempt failed at the target.
-    #[error(transparent)]
-    Driver(#[from] DriverError),
+    Cancelled {
+        /// Whether an attempt was cut off in flight.
+        interrupted: bool,
+    },
+    /// The circuit breaker refused the request.
+    #[error("{open}{}", last_text(last))]
+    BreakerOpen {
+        /// The breaker's state.
+        open: BreakerOpen,
+        /// The failure before, if this was a retry.
+        last: Option<DriverError>,
+    },
+}
+
+fn last_text(last: &Option<DriverError>) -> String {
+    last.as_ref().map(|e| format!("; last failure: {e}")).unwrap_or_default()
+}
+
+fn failed_text(last: &DriverError, attempts: u32, why: &StopReason) -> String {
+    match why {
+        StopReason::Exhausted => format!("gave up after {attempts} attempts; last failure: {last}"),
+        StopReason::RetryAfterTooLong(d) => {
+            format!("{last}; the API asked to wait {d:?}, longer than retry.max_retry_after, after {attempts} attempt(s)")
+        }
+        StopReason::NotIdempotent if attempts == 1 => format!(
+            "{last} (not retried: the request may not be safe to repeat; set retry.retry_non_idempotent to retry it anyway)"
+        ),
+        _ if attempts > 1 => format!("{last} (after {attempts} attempts)"),
+        _ => last.to_string(),
+    }
 }
 
 impl EngineError {
@@ -49,9 +132,54 @@ impl EngineError {
     /// answer: the caller must not assume nothing happened.
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            EngineError::RequestTimeout(_) | EngineError::OperationTimeout | EngineError::Cancelled => true,
-            EngineError::Driver(DriverError::Transport { sent, .. }) => *sent,
-            EngineError::Driver(_) => false,
+            EngineError::Failed { last: DriverError::Transport { sent, .. }, .. } => *sent,
+            EngineError::OperationTimeout { interrupted, last, .. } => {
+                *interrupted || matches!(last, Some(DriverError::Transport { sent: true, .. }))
+            }
+            EngineError::Cancelled { interrupted } => *interrupted,
+            EngineError::Failed { .. } | EngineError::BreakerOpen { .. } => false,
+        }
+    }
+
+    /// The status of the last answer, if the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            EngineError::Failed { last: DriverError::Status { status, .. }, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// What the engine did, for summaries and metrics.
+#[derive(Debug, Default)]
+pub struct EngineStats {
+    attempts: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    waited_micros: AtomicU64,
+}
+
+/// A copy of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Attempts sent to drivers.
+    pub attempts: u64,
+    /// Of which retries.
+    pub retries: u64,
+    /// Throttle signals received (429s, pause hints).
+    pub throttled: u64,
+    /// Total time requests waited for the rate limiter.
+    pub waited: Duration,
+}
+
+impl EngineStats {
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            attempts: self.attempts.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            waited: Duration::from_micros(self.waited_micros.load(Ordering::Relaxed)),
         }
     }
 }
@@ -61,12 +189,29 @@ impl EngineError {
 pub struct Engine<D> {
     driver: D,
     request_timeout: Duration,
+    limiter: Limiter,
+    retry: Box<dyn RetryPolicy>,
+    breaker: CircuitBreaker,
+    stats: EngineStats,
 }
 
 impl<D: Driver> Engine<D> {
     /// An engine around one driver.
-    pub fn new(driver: D, request_timeout: Duration) -> Self {
-        Engine { driver, request_timeout }
+    pub fn new(driver: D, config: EngineConfig) -> Self {
+        let retry = Box::new(StandardRetry::new(config.retry.clone()));
+        Self::with_policy(driver, config, retry)
+    }
+
+    /// An engine with a given retry policy (deterministic tests).
+    pub fn with_policy(driver: D, config: EngineConfig, retry: Box<dyn RetryPolicy>) -> Self {
+        Engine {
+            driver,
+            request_timeout: config.request_timeout,
+            limiter: Limiter::new(&config.rate_limit),
+            retry,
+            breaker: CircuitBreaker::new(config.breaker),
+            stats: EngineStats::default(),
+        }
     }
 
     /// The driver, for what is not an actuation (building URLs for messages).
@@ -74,97 +219,105 @@ impl<D: Driver> Engine<D> {
         &self.driver
     }
 
-    /// Performs one request within the operation's limits.
-    pub async fn execute(
-        &self,
-        req: &D::Request,
-        ctx: &OperationContext,
-    ) -> Result<Outcome<D::Response>, EngineError> {
-        let op_limit = async {
+    /// What the engine has done so far.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Performs a request, retrying as the policy allows, within the
+    /// operation's limits.
+    pub async fn execute(&self, req: &D::Request, ctx: &OperationContext) -> Result<Outcome<D::Response>, EngineError> {
+        let deadline = async {
             match ctx.deadline {
                 Some(d) => tokio::time::sleep_until(d).await,
                 None => std::future::pending().await,
             }
         };
-        let span = tracing::debug_span!("actuation", operation = %req.operation(), target_object = %req.target());
-        let _enter = span.enter();
-        tokio::select! {
-            // Dropping the driver future aborts the request.
-            r = tokio::time::timeout(self.request_timeout, self.driver.call(req)) => match r {
-                Ok(result) => result.map_err(EngineError::Driver),
-                Err(_) => Err(EngineError::RequestTimeout(self.request_timeout)),
-            },
-            _ = op_limit => Err(EngineError::OperationTimeout),
-            _ = ctx.cancel.cancelled() => Err(EngineError::Cancelled),
+        tokio::pin!(deadline);
+        let idempotent = req.is_idempotent();
+        let mut last: Option<DriverError> = None;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Err(open) = self.breaker.admit() {
+                return Err(EngineError::BreakerOpen { open, last });
+            }
+            let permit = tokio::select! {
+                p = self.limiter.acquire() => p,
+                _ = &mut deadline => return Err(EngineError::OperationTimeout { attempts: attempt - 1, last, interrupted: false }),
+                _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled { interrupted: false }),
+            };
+            self.stats.waited_micros.fetch_add(permit.waited.as_micros() as u64, Ordering::Relaxed);
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(target_object = %req.target(), operation = %req.operation(), attempt, "attempt");
+            let result = tokio::select! {
+                // Dropping the driver future aborts the request.
+                r = tokio::time::timeout(self.request_timeout, self.driver.call(req)) => match r {
+                    Ok(r) => r,
+                    Err(_) => Err(DriverError::Transport {
+                        message: format!("no answer within the request timeout of {:?}", self.request_timeout),
+                        sent: true,
+                    }),
+                },
+                _ = &mut deadline => return Err(EngineError::OperationTimeout { attempts: attempt, last, interrupted: true }),
+                _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled { interrupted: true }),
+            };
+            drop(permit);
+
+            let err = match result {
+                Ok(outcome) => {
+                    self.breaker.on_success();
+                    if let Outcome::Done(resp) = &outcome
+                        && let Some(reset) = resp.pause_hint()
+                    {
+                        self.limiter.on_quota_spent(reset);
+                    } else {
+                        self.limiter.on_success();
+                    }
+                    return Ok(outcome);
+                }
+                Err(e) => e,
+            };
+            self.feedback(&err);
+            match self.retry.decide(attempt, &err, idempotent) {
+                Decision::Stop(why) => return Err(EngineError::Failed { last: err, attempts: attempt, why }),
+                Decision::RetryAfter(wait) => {
+                    if ctx.deadline.is_some_and(|d| Instant::now() + wait > d) {
+                        return Err(EngineError::OperationTimeout { attempts: attempt, last: Some(err), interrupted: false });
+                    }
+                    tracing::debug!(target_object = %req.target(), attempt, ?wait, error = %err, "retrying");
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled { interrupted: false }),
+                    }
+                    last = Some(err);
+                }
+            }
+        }
+    }
+
+    /// Tells the limiter and the breaker what a failure says about the API.
+    fn feedback(&self, err: &DriverError) {
+        match err {
+            DriverError::Status { status: 429, retry_after, .. } => {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                self.limiter.on_throttle(*retry_after);
+                // Throttling is the API protecting itself, not failing.
+                self.breaker.on_success();
+            }
+            DriverError::Status { status, retry_after, .. } if *status >= 500 => {
+                if *status == 503 && retry_after.is_some() {
+                    self.limiter.on_throttle(*retry_after);
+                }
+                self.breaker.on_failure();
+            }
+            DriverError::Transport { .. } => self.breaker.on_failure(),
+            // A 4xx or a bad request: the API is answering.
+            DriverError::Status { .. } | DriverError::Invalid(_) => self.breaker.on_success(),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::drivers::Operation;
-
-    #[derive(Clone, Debug)]
-    struct Req;
-    impl Request for Req {
-        fn operation(&self) -> Operation {
-            Operation::Read
-        }
-        fn target(&self) -> String {
-            "t".into()
-        }
-        fn is_idempotent(&self) -> bool {
-            true
-        }
-    }
-
-    /// Answers after a fixed delay on tokio's clock.
-    #[derive(Debug)]
-    struct Slow(Duration);
-    #[async_trait::async_trait]
-    impl Driver for Slow {
-        type Request = Req;
-        type Response = ();
-        async fn call(&self, _: &Req) -> Result<Outcome<()>, DriverError> {
-            tokio::time::sleep(self.0).await;
-            Ok(Outcome::Done(()))
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn request_timeout_bounds_one_attempt() {
-        let e = Engine::new(Slow(Duration::from_secs(60)), Duration::from_secs(30));
-        let ctx = OperationContext::new(None, CancellationToken::new());
-        let err = e.execute(&Req, &ctx).await.unwrap_err();
-        assert_eq!(err, EngineError::RequestTimeout(Duration::from_secs(30)));
-        assert!(err.outcome_unknown());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn operation_deadline_wins_when_shorter() {
-        let e = Engine::new(Slow(Duration::from_secs(60)), Duration::from_secs(30));
-        let ctx = OperationContext::new(Some(Duration::from_secs(5)), CancellationToken::new());
-        assert_eq!(e.execute(&Req, &ctx).await.unwrap_err(), EngineError::OperationTimeout);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn stop_cancels_in_flight_work() {
-        let e = Engine::new(Slow(Duration::from_secs(60)), Duration::from_secs(30));
-        let cancel = CancellationToken::new();
-        let ctx = OperationContext::new(None, cancel.clone());
-        let stopper = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            cancel.cancel();
-        });
-        assert_eq!(e.execute(&Req, &ctx).await.unwrap_err(), EngineError::Cancelled);
-        stopper.await.unwrap();
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn fast_answers_pass_through() {
-        let e = Engine::new(Slow(Duration::from_millis(10)), Duration::from_secs(30));
-        let ctx = OperationContext::new(Some(Duration::from_secs(5)), CancellationToken::new());
-        assert!(matches!(e.execute(&Req, &ctx).await, Ok(Outcome::Done(()))));
-    }
-}
+mod tests;

@@ -6,7 +6,10 @@ use tokio_util::sync::CancellationToken;
 use super::config::{ApiKeyLocation, Auth, ProviderConfig};
 use super::{AttributePath, Diagnostics};
 use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive};
-use crate::engine::Engine;
+use crate::engine::circuit_breaker::BreakerConfig;
+use crate::engine::rate_limit::RateLimitConfig;
+use crate::engine::retry::RetryConfig;
+use crate::engine::{Engine, EngineConfig};
 
 /// The configured provider's working parts.
 #[derive(Debug)]
@@ -57,7 +60,7 @@ impl Runtime {
                 };
                 let http = HttpConfig { base_url: base_url.clone(), headers: config.headers.clone().into_iter().collect(), auth, tls };
                 match HttpDriver::new(http) {
-                    Ok(d) => Some(Engine::new(d, config.request_timeout)),
+                    Ok(d) => Some(Engine::new(d, engine_config(config))),
                     Err(e) => {
                         diags.attribute_error(AttributePath::root("tls"), "Unusable TLS settings", e.to_string());
                         return Err(diags);
@@ -79,5 +82,27 @@ impl Runtime {
             );
             d
         })
+    }
+}
+
+/// The engine's settings from the provider block.
+fn engine_config(c: &ProviderConfig) -> EngineConfig {
+    EngineConfig {
+        request_timeout: c.request_timeout,
+        rate_limit: RateLimitConfig {
+            requests_per_second: c.rate_limit.requests_per_second,
+            burst: c.rate_limit.burst.unwrap_or(1),
+            max_in_flight: c.rate_limit.max_in_flight,
+            adaptive: c.rate_limit.adaptive,
+        },
+        retry: RetryConfig {
+            max_attempts: c.retry.max_attempts,
+            min_backoff: c.retry.min_backoff,
+            max_backoff: c.retry.max_backoff,
+            max_retry_after: c.retry.max_retry_after,
+            retry_on_status: c.retry.retry_on_status.clone(),
+            retry_non_idempotent: c.retry.retry_non_idempotent,
+        },
+        breaker: BreakerConfig { failure_threshold: c.circuit_breaker.failure_threshold, open_for: c.circuit_breaker.open_for },
     }
 }

@@ -11,7 +11,13 @@
 //!
 //! Admin (not counted): `GET /_admin/counters`, `PATCH /_admin/objects/<path>`
 //! (merge patch, an out-of-band edit), `DELETE /_admin/objects/<path>`,
-//! `POST /_admin/reset`.
+//! `PUT /_admin/faults` (see [`Faults`]), `POST /_admin/reset`.
+//!
+//! Faults, for the engine's tests: a server-side rate limit answering 429
+//! with `Retry-After` and `RateLimit-*` headers, a ratio of 5xx answers,
+//! latency, and dropped connections (the request is processed, then the
+//! connection breaks before the answer is complete). A `POST` with an
+//! `Idempotency-Key` seen before gets the first answer again.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,15 +38,71 @@ pub struct Store {
     collections: BTreeMap<String, BTreeMap<u64, Json>>,
     next_id: u64,
     counters: Counters,
+    faults: Faults,
+    /// The object the last POST created, for the idempotency store.
+    last_created: Option<Json>,
+    /// Server-side token bucket: tokens and when they were counted.
+    bucket: Option<(f64, tokio::time::Instant)>,
+    rng: u64,
+    /// Idempotency key → the first answer (status, body, location).
+    idempotency: std::collections::HashMap<String, (StatusCode, Json, Option<String>)>,
 }
 
-/// What the API received.
+/// Faults to inject. The default is a well-behaved API.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Faults {
+    /// Server-side rate limit: (requests per second, burst).
+    pub rate_limit: Option<(f64, f64)>,
+    /// Share of requests answered with `error_status` (0.0 to 1.0).
+    pub error_ratio: f64,
+    /// The status for injected errors (default 503).
+    pub error_status: u16,
+    /// Added to every request.
+    pub latency: std::time::Duration,
+    /// Share of writes whose connection breaks after processing.
+    pub drop_ratio: f64,
+    /// Seed of the fault dice, for repeatable runs.
+    pub seed: u64,
+}
+
+impl Faults {
+    /// Reads faults from JSON: `{"rate_limit": {"rps": 50, "burst": 50},
+    /// "error_ratio": 0.2, "error_status": 503, "latency_ms": 20,
+    /// "drop_ratio": 0.1, "seed": 1}`.
+    pub fn from_json(j: &Json) -> Faults {
+        let f = |k: &str| j.get(k).and_then(Json::as_f64);
+        Faults {
+            rate_limit: j.get("rate_limit").and_then(|r| {
+                let rps = r.get("rps")?.as_f64()?;
+                Some((rps, r.get("burst").and_then(Json::as_f64).unwrap_or(rps)))
+            }),
+            error_ratio: f("error_ratio").unwrap_or(0.0),
+            error_status: f("error_status").map_or(503, |s| s as u16),
+            latency: std::time::Duration::from_millis(f("latency_ms").unwrap_or(0.0) as u64),
+            drop_ratio: f("drop_ratio").unwrap_or(0.0),
+            seed: f("seed").unwrap_or(0.0) as u64,
+        }
+    }
+}
+
+/// What the API received and did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Counters {
     /// Requests by method (admin requests excluded).
     pub by_method: BTreeMap<String, u64>,
     /// Objects created.
     pub created: u64,
+    /// 429 answers sent.
+    pub throttled: u64,
+    /// Injected 5xx answers sent.
+    pub errors: u64,
+    /// Connections broken after processing.
+    pub dropped: u64,
+    /// Repeated creates answered from the idempotency store.
+    pub idempotent_replays: u64,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u64,
+    in_flight: u64,
 }
 
 impl Counters {
@@ -132,6 +194,14 @@ impl Running {
     pub fn counters(&self) -> Counters {
         self.store.lock().unwrap().counters.clone()
     }
+
+    /// Injects faults from now on.
+    pub fn set_faults(&self, faults: Faults) {
+        let mut s = self.store.lock().unwrap();
+        s.rng = faults.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        s.bucket = None;
+        s.faults = faults;
+    }
 }
 
 impl Drop for Running {
@@ -204,9 +274,95 @@ fn admin_delete(store: &mut Store, path: &str) -> bool {
     store.collections.get_mut(c).and_then(|m| m.remove(&id)).is_some()
 }
 
+/// Counts a request in flight for as long as it lives.
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(store: &Shared) -> InFlight {
+        let mut s = store.lock().unwrap();
+        s.counters.in_flight += 1;
+        s.counters.peak_in_flight = s.counters.peak_in_flight.max(s.counters.in_flight);
+        InFlight(store.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().counters.in_flight -= 1;
+    }
+}
+
+/// What the faults decided for one request.
+enum Verdict {
+    Answer(Response),
+    Proceed { latency: std::time::Duration, drop: bool },
+}
+
+impl Store {
+    /// xorshift64*: repeatable dice without a dependency.
+    fn roll(&mut self) -> f64 {
+        if self.rng == 0 {
+            self.rng = 0x2545_F491_4F6C_DD1D;
+        }
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn judge(&mut self, method: &Method) -> Verdict {
+        if let Some((rps, burst)) = self.faults.rate_limit {
+            let now = tokio::time::Instant::now();
+            let (tokens, last) = self.bucket.unwrap_or((burst, now));
+            let tokens = (tokens + now.duration_since(last).as_secs_f64() * rps).min(burst);
+            if tokens < 1.0 {
+                self.bucket = Some((tokens, now));
+                self.counters.throttled += 1;
+                let wait = ((1.0 - tokens) / rps).ceil().max(1.0) as u64;
+                let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
+                let h = r.headers_mut();
+                h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                h.insert("ratelimit-limit", HeaderValue::from(rps as u64));
+                h.insert("ratelimit-remaining", HeaderValue::from(0u64));
+                h.insert("ratelimit-reset", HeaderValue::from(wait));
+                return Verdict::Answer(r);
+            }
+            self.bucket = Some((tokens - 1.0, now));
+        }
+        if self.faults.error_ratio > 0.0 && self.roll() < self.faults.error_ratio {
+            self.counters.errors += 1;
+            let status = StatusCode::from_u16(self.faults.error_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return Verdict::Answer(error(status, "injected failure"));
+        }
+        let write = matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+        let drop = write && self.faults.drop_ratio > 0.0 && self.roll() < self.faults.drop_ratio;
+        Verdict::Proceed { latency: self.faults.latency, drop }
+    }
+
+    /// `RateLimit-*` headers on every answer while a limit is set.
+    fn quota_headers(&self, r: &mut Response) {
+        if let (Some((rps, _)), Some((tokens, _))) = (self.faults.rate_limit, self.bucket) {
+            let h = r.headers_mut();
+            h.insert("ratelimit-limit", HeaderValue::from(rps as u64));
+            h.insert("ratelimit-remaining", HeaderValue::from(tokens.max(0.0).floor() as u64));
+            h.insert("ratelimit-reset", HeaderValue::from(1u64));
+        }
+    }
+}
+
+/// An answer whose body breaks off: the client sees the status line and
+/// then a dead connection.
+fn broken(status: StatusCode) -> Response {
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        vec![Ok(Bytes::from_static(b"{")), Err(std::io::Error::other("connection dropped by fault injection"))];
+    let body = axum::body::Body::from_stream(tokio_stream::iter(chunks));
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 async fn handle(State(store): State<Shared>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = match axum::body::to_bytes(req.into_body(), 16 << 20).await {
         Ok(b) => b,
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
@@ -214,12 +370,47 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     if let Some(rest) = path.strip_prefix("/_admin") {
         return admin(&store, &method, rest, &body);
     }
-    let mut store = store.lock().unwrap();
-    *store.counters.by_method.entry(method.to_string()).or_default() += 1;
-    match split_object(&path) {
-        Some((collection, id)) if method != Method::POST => object(&mut store, &method, collection, id, &body),
-        _ => collection(&mut store, &method, path.trim_end_matches('/'), &body),
+    let _in_flight = InFlight::enter(&store);
+    let verdict = {
+        let mut s = store.lock().unwrap();
+        *s.counters.by_method.entry(method.to_string()).or_default() += 1;
+        s.judge(&method)
+    };
+    let (latency, drop) = match verdict {
+        Verdict::Answer(r) => return r,
+        Verdict::Proceed { latency, drop } => (latency, drop),
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
+    let mut s = store.lock().unwrap();
+    let mut r = match split_object(&path) {
+        Some((collection, id)) if method != Method::POST => object(&mut s, &method, collection, id, &body),
+        _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
+            Some((status, obj, location)) if method == Method::POST => {
+                s.counters.idempotent_replays += 1;
+                let mut r = json_response(status, &obj);
+                if let Some(l) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                    r.headers_mut().insert(header::LOCATION, l);
+                }
+                r
+            }
+            _ => {
+                let r = collection(&mut s, &method, path.trim_end_matches('/'), &body);
+                if let (Some(k), Some(obj)) = (key, s.last_created.take()) {
+                    let location = r.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    s.idempotency.insert(k, (r.status(), obj, location));
+                }
+                r
+            }
+        },
+    };
+    if drop {
+        s.counters.dropped += 1;
+        return broken(r.status());
+    }
+    s.quota_headers(&mut r);
+    r
 }
 
 fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
@@ -253,6 +444,7 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
             obj["id"] = json!(id);
             store.collections.entry(path.to_owned()).or_default().insert(id, obj.clone());
             store.counters.created += 1;
+            store.last_created = Some(obj.clone());
             let mut r = json_response(StatusCode::CREATED, &obj);
             if let Ok(v) = HeaderValue::from_str(&format!("{path}/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
@@ -303,9 +495,24 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "requests": store.counters.by_method,
                 "total": store.counters.total(),
                 "created": store.counters.created,
+                "throttled": store.counters.throttled,
+                "errors": store.counters.errors,
+                "dropped": store.counters.dropped,
+                "idempotent_replays": store.counters.idempotent_replays,
+                "peak_in_flight": store.counters.peak_in_flight,
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),
             }),
         ),
+        (Method::PUT, "/faults") => match serde_json::from_slice::<Json>(body) {
+            Ok(j) => {
+                let faults = Faults::from_json(&j);
+                store.rng = faults.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                store.bucket = None;
+                store.faults = faults;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+        },
         (Method::POST, "/reset") => {
             *store = Store::default();
             StatusCode::NO_CONTENT.into_response()
@@ -328,7 +535,10 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 error(StatusCode::NOT_FOUND, "no such object")
             }
         }
-        _ => error(StatusCode::NOT_FOUND, "admin endpoints: GET /_admin/counters, PATCH|DELETE /_admin/objects/<path>, POST /_admin/reset"),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "admin endpoints: GET /_admin/counters, PATCH|DELETE /_admin/objects/<path>, PUT /_admin/faults, POST /_admin/reset",
+        ),
     }
 }
 

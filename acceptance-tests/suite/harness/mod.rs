@@ -55,6 +55,11 @@ impl Run {
         self
     }
 
+    /// stderr with Terraform's line wrapping undone, for message checks.
+    pub fn stderr_flat(&self) -> String {
+        self.stderr.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }

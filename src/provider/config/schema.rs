@@ -140,7 +140,7 @@ fn rate_limit_block() -> NestedBlock {
                 Attribute::optional("requests_per_second", Type::Number)
                     .describe("Sustained request rate (token bucket). Unlimited when unset."),
                 Attribute::optional("burst", Type::Number).describe(
-                    "Requests allowed at once above the sustained rate. Defaults to one second's worth.",
+                    "Requests allowed at once above the sustained rate. Defaults to `1`: requests are evenly spaced.",
                 ),
                 Attribute::optional("max_in_flight", Type::Number)
                     .describe("Most requests outstanding at once. Unlimited when unset."),

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
 use super::{Private, with};
-use crate::drivers::http::HttpRequest;
+use crate::drivers::http::{HttpRequest, IDEMPOTENCY_KEY};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
 use crate::provider::json::{from_json, to_json};
@@ -60,12 +60,19 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     };
     let body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
     let Some(bytes) = body_bytes(&body, true, &mut diags) else { return failed(&req, diags) };
+    let mut headers = s.headers.clone();
+    // The plan's key: the same on every retry of this create.
+    if let Some(key) = Private::decode(&req.planned_private).idempotency_key
+        && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+    {
+        headers.push((IDEMPOTENCY_KEY.to_owned(), key));
+    }
     let http = HttpRequest {
         operation: Operation::Create,
         method: s.create_method.clone(),
         path: s.path.clone(),
         query: s.query.clone(),
-        headers: s.headers.clone(),
+        headers,
         body: Some(bytes),
     };
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone());
@@ -249,15 +256,18 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
     }
 }
 
-/// Adds the diagnostic for an engine failure.
+/// Adds the diagnostic for an engine failure: the API's own message for a
+/// client error, else what the engine tried and the last failure.
 pub(super) fn report(diags: &mut Diagnostics, summary: &str, target: &str, e: &EngineError) {
+    use crate::drivers::DriverError;
     let detail = match e {
-        EngineError::Driver(crate::drivers::DriverError::Status { status, message, .. }) if (400..500).contains(status) => {
+        EngineError::Failed { last: DriverError::Status { status, message, .. }, .. } if (400..500).contains(status) && *status != 429 => {
             format!("{target} answered {status}. The API says: {message}")
         }
-        EngineError::Driver(crate::drivers::DriverError::Status { status, message, .. }) => {
-            format!("{target} answered {status} (a server error). The API says: {message}")
-        }
+        EngineError::BreakerOpen { .. } => format!(
+            "{target}: {e}. The API kept failing, so the provider stopped sending requests to it for now; \
+             check the API's health and run again (circuit_breaker in the provider block tunes this)."
+        ),
         other => format!("{target}: {other}"),
     };
     diags.error(summary, detail);

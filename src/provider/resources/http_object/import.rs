@@ -50,7 +50,7 @@ pub(super) fn import(req: ImportRequest) -> ImportResponse {
         ("drift", null(super::schema().block.block("drift").expect("drift block").value_type())),
         ("timeouts", null(super::schema().block.block("timeouts").expect("timeouts block").value_type())),
     ]);
-    let private = Private { import: Some(ImportMarker { fields }) };
+    let private = Private { import: Some(ImportMarker { fields }), ..Default::default() };
     ImportResponse { state: Some(state), private: private.encode(), diagnostics }
 }
 

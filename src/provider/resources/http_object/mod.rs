@@ -143,12 +143,29 @@ struct Private {
     /// (`None` = every field the server returns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     import: Option<ImportMarker>,
+    /// Set when a create is planned: sent as `Idempotency-Key`, the same on
+    /// every retry of that create, so the API can drop duplicates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 struct ImportMarker {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<String>>,
+}
+
+/// A fresh idempotency key (UUID-shaped, random).
+fn new_idempotency_key() -> String {
+    let (a, b) = (fastrand::u64(..), fastrand::u64(..));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 impl Private {

@@ -1,7 +1,6 @@
 //! Planning creates and updates.
 
-use super::settings;
-use super::with;
+use super::{Private, new_idempotency_key, settings, with};
 use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
@@ -14,11 +13,15 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     }
     let mut planned = req.proposed_new_state.clone();
     let mut requires_replace = Vec::new();
+    let mut planned_private = req.prior_private.clone();
 
     if req.prior_state.is_null() {
         // Create: the server decides these.
         planned = with(&planned, "id", Value::Unknown(Type::String));
         planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
+        let mut private = Private::decode(&req.prior_private);
+        private.idempotency_key = Some(new_idempotency_key());
+        planned_private = private.encode();
     } else {
         let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
@@ -36,7 +39,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
             requires_replace.push(AttributePath::root("path"));
         }
     }
-    PlanResponse { planned_state: Some(planned), requires_replace, planned_private: req.prior_private, diagnostics }
+    PlanResponse { planned_state: Some(planned), requires_replace, planned_private, diagnostics }
 }
 
 /// Whether a `force_new` pointer's value differs between the bodies.
