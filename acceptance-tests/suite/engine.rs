@@ -142,3 +142,25 @@ fn a_create_past_its_timeout_says_it_may_exist_and_how_to_recover() {
     assert!(err.contains("did not finish within its time limit"), "{err}");
     assert!(err.contains("may have been created") && err.contains("terraform import"), "{err}");
 }
+
+#[test]
+fn ctrl_c_stops_in_flight_requests() {
+    let api = Running::start();
+    // The API would take a minute to answer.
+    api.set_faults(Faults { latency: Duration::from_secs(60), ..Default::default() });
+    let wd = items(&api, "", 1);
+    let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // Wait until the create is in flight at the API.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while api.counters().method("POST") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the create never reached the API");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ctrl-C: Terraform asks the provider to stop (StopProvider).
+    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    // Terraform must finish long before the API would have answered.
+    let status = crate::harness::wait_bounded(child, Duration::from_secs(30), "terraform apply after Ctrl-C");
+    assert!(!status.success(), "an interrupted apply fails");
+}
