@@ -6,9 +6,6 @@ use tokio_util::sync::CancellationToken;
 use super::config::{ApiKeyLocation, Auth, ProviderConfig};
 use super::{AttributePath, Diagnostics};
 use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive};
-use crate::engine::circuit_breaker::BreakerConfig;
-use crate::engine::rate_limit::RateLimitConfig;
-use crate::engine::retry::RetryConfig;
 use crate::engine::{Engine, EngineConfig};
 
 /// The configured provider's working parts.
@@ -89,20 +86,8 @@ impl Runtime {
 fn engine_config(c: &ProviderConfig) -> EngineConfig {
     EngineConfig {
         request_timeout: c.request_timeout,
-        rate_limit: RateLimitConfig {
-            requests_per_second: c.rate_limit.requests_per_second,
-            burst: c.rate_limit.burst.unwrap_or(1),
-            max_in_flight: c.rate_limit.max_in_flight,
-            adaptive: c.rate_limit.adaptive,
-        },
-        retry: RetryConfig {
-            max_attempts: c.retry.max_attempts,
-            min_backoff: c.retry.min_backoff,
-            max_backoff: c.retry.max_backoff,
-            max_retry_after: c.retry.max_retry_after,
-            retry_on_status: c.retry.retry_on_status.clone(),
-            retry_non_idempotent: c.retry.retry_non_idempotent,
-        },
-        breaker: BreakerConfig { failure_threshold: c.circuit_breaker.failure_threshold, open_for: c.circuit_breaker.open_for },
+        rate_limit: c.rate_limit.clone(),
+        retry: c.retry.clone(),
+        breaker: c.circuit_breaker.clone(),
     }
 }

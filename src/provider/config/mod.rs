@@ -15,6 +15,9 @@ use url::Url;
 pub use schema::*;
 
 use super::{AttributePath, Diagnostics, Value};
+use crate::engine::circuit_breaker::BreakerConfig;
+use crate::engine::rate_limit::RateLimitConfig;
+use crate::engine::retry::RetryConfig;
 use read::Reader;
 
 /// A secret string: compared and used normally, never printed.
@@ -94,45 +97,6 @@ pub struct TlsSettings {
     pub insecure_skip_verify: bool,
 }
 
-/// Client-side rate limits.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitSettings {
-    /// Sustained rate.
-    pub requests_per_second: Option<f64>,
-    /// Bucket size.
-    pub burst: Option<u32>,
-    /// Concurrency cap.
-    pub max_in_flight: Option<u32>,
-    /// Follow the server's rate-limit signals.
-    pub adaptive: bool,
-}
-
-/// Retry policy settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RetrySettings {
-    /// Attempts per request, the first included.
-    pub max_attempts: u32,
-    /// Backoff before the first retry.
-    pub min_backoff: Duration,
-    /// Longest backoff.
-    pub max_backoff: Duration,
-    /// Longest honoured Retry-After.
-    pub max_retry_after: Duration,
-    /// Retried statuses.
-    pub retry_on_status: Vec<u16>,
-    /// Retry requests that may not be safe to repeat.
-    pub retry_non_idempotent: bool,
-}
-
-/// Circuit breaker settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BreakerSettings {
-    /// Consecutive failures that open it.
-    pub failure_threshold: u32,
-    /// How long it stays open.
-    pub open_for: Duration,
-}
-
 /// The provider block, parsed and validated, with defaults applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderConfig {
@@ -147,11 +111,11 @@ pub struct ProviderConfig {
     /// Per-request time limit.
     pub request_timeout: Duration,
     /// Rate limits.
-    pub rate_limit: RateLimitSettings,
+    pub rate_limit: RateLimitConfig,
     /// Retry policy.
-    pub retry: RetrySettings,
+    pub retry: RetryConfig,
     /// Circuit breaker.
-    pub circuit_breaker: BreakerSettings,
+    pub circuit_breaker: BreakerConfig,
     /// Audit log file.
     pub audit_log: Option<PathBuf>,
 }
@@ -193,7 +157,7 @@ impl ProviderConfig {
         let rate_limit = r
             .block(v, "rate_limit")
             .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
-            .unwrap_or_default();
+            .unwrap_or(RateLimitConfig { burst: 1, ..Default::default() });
         let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
         let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
         let circuit_breaker = read_breaker(&mut r, breaker_block, &root.attr("circuit_breaker"));
@@ -318,7 +282,7 @@ fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
     }
 }
 
-fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimitSettings {
+fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimitConfig {
     let requests_per_second = r.positive_number(b, path, "requests_per_second");
     let burst = r.count(b, path, "burst", 1);
     if burst.is_some() && requests_per_second.is_none() && !r.is_unknown(b, "requests_per_second") {
@@ -328,19 +292,21 @@ fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimit
             "burst sizes the token bucket of requests_per_second; set requests_per_second too, or remove burst.",
         );
     }
-    RateLimitSettings {
+    RateLimitConfig {
         requests_per_second,
-        burst,
+        // One by default: requests evenly spaced, so a server limit equal
+        // to ours never sees a burst it would refuse.
+        burst: burst.unwrap_or(1),
         max_in_flight: r.count(b, path, "max_in_flight", 1),
         adaptive: r.bool(b, path, "adaptive").unwrap_or(false),
     }
 }
 
-fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetrySettings {
+fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryConfig {
     let dur = |r: &mut Reader, name, default| {
         b.and_then(|b| r.duration(b, path, name)).unwrap_or_else(|| default_duration(default))
     };
-    let settings = RetrySettings {
+    let settings = RetryConfig {
         max_attempts: b.and_then(|b| r.count(b, path, "max_attempts", 1)).unwrap_or(DEFAULT_MAX_ATTEMPTS),
         min_backoff: dur(r, "min_backoff", DEFAULT_MIN_BACKOFF),
         max_backoff: dur(r, "max_backoff", DEFAULT_MAX_BACKOFF),
@@ -363,12 +329,12 @@ fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryS
     settings
 }
 
-fn read_breaker(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> BreakerSettings {
+fn read_breaker(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> BreakerConfig {
     let open_for = b.and_then(|b| r.duration(b, path, "open_for")).unwrap_or_else(|| default_duration(DEFAULT_OPEN_FOR));
     if open_for.is_zero() {
         r.error(&path.attr("open_for"), "Invalid open_for", "The breaker must stay open for longer than zero.");
     }
-    BreakerSettings {
+    BreakerConfig {
         failure_threshold: b
             .and_then(|b| r.count(b, path, "failure_threshold", 1))
             .unwrap_or(DEFAULT_FAILURE_THRESHOLD),

@@ -30,6 +30,7 @@ fn empty_block_gets_documented_defaults() {
     assert!(!c.retry.retry_non_idempotent);
     assert_eq!(c.circuit_breaker.failure_threshold, DEFAULT_FAILURE_THRESHOLD);
     assert!(!c.tls.insecure_skip_verify);
+    assert_eq!(c.rate_limit.burst, 1, "evenly spaced by default");
 }
 
 #[test]
@@ -55,7 +56,7 @@ fn full_block_parses() {
         Some(Auth::ApiKey { name: "X-Key".into(), value: Secret::new("k"), location: ApiKeyLocation::Query })
     );
     assert_eq!(c.rate_limit.requests_per_second, Some(50.0));
-    assert_eq!(c.rate_limit.burst, Some(10));
+    assert_eq!(c.rate_limit.burst, 10);
     assert!(c.rate_limit.adaptive);
     assert_eq!(c.retry.retry_on_status, [429, 503]);
     assert_eq!(c.circuit_breaker.open_for, Duration::from_secs(60));
