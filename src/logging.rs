@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value as Json};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber, span};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -30,10 +30,13 @@ pub fn level_from_env(get: impl Fn(&str) -> Option<String>) -> LevelFilter {
     }
 }
 
-/// Installs the stderr logger for the process.
+/// Installs the stderr logger for the process. Our own events follow the
+/// level asked for; the libraries' (hyper, h2, rustls) stay at warnings, or
+/// a debug log drowns in HTTP/2 frames.
 pub fn init() {
     let level = level_from_env(|k| std::env::var(k).ok());
-    let subscriber = tracing_subscriber::registry().with(HclogLayer.with_filter(level));
+    let filter = Targets::new().with_target("driver", level).with_default(LevelFilter::WARN.min(level));
+    let subscriber = tracing_subscriber::registry().with(HclogLayer.with_filter(filter));
     // Only fails if a logger is already installed, which is harmless.
     let _ = tracing::subscriber::set_global_default(subscriber);
 }

@@ -32,9 +32,15 @@ fn apply(wd: &Workdir, parallelism: u32) -> Run {
     wd.run(&["apply", "-auto-approve", "-input=false", "-no-color", &format!("-parallelism={parallelism}")])
 }
 
-fn state_count(wd: &Workdir) -> usize {
-    let run = wd.run(&["state", "list"]).expect_code(0);
-    run.stdout.lines().filter(|l| !l.trim().is_empty()).count()
+/// Objects in state, each with a distinct id that exists on the server.
+fn state_count(wd: &Workdir, api: &Running) -> usize {
+    let resources = wd.resources();
+    let ids: BTreeSet<String> = resources.iter().map(|r| r["values"]["id"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(ids.len(), resources.len(), "two state entries share an id");
+    for id in &ids {
+        assert!(api.get(&format!("/items/{id}")).is_some(), "state has /items/{id}, the API does not");
+    }
+    resources.len()
 }
 
 /// Every object exists exactly once: n values 0..count, no duplicates.
@@ -55,7 +61,7 @@ fn a_rate_limit_matching_the_server_gets_no_429s() {
     let c = api.counters();
     assert_eq!(c.throttled, 0, "429s received: {c:?}");
     assert_exactly_once(&api, 300);
-    assert_eq!(state_count(&wd), 300);
+    assert_eq!(state_count(&wd, &api), 300);
 }
 
 #[test]
@@ -66,7 +72,7 @@ fn adaptive_converges_with_few_429s_and_no_configured_rate() {
     apply(&wd, 50).expect_code(0);
     let c = api.counters();
     assert_exactly_once(&api, 300);
-    assert_eq!(state_count(&wd), 300);
+    assert_eq!(state_count(&wd, &api), 300);
     // Without adaptation each of the 250 requests over the burst would be
     // refused at least once; adaptation keeps refusals to a small share.
     assert!(c.throttled < 60, "too many 429s with adaptive limiting: {c:?}");
@@ -83,7 +89,7 @@ fn twenty_percent_503s_converge_without_duplicates() {
     let c = api.counters();
     assert!(c.errors > 0, "faults were injected: {c:?}");
     assert_exactly_once(&api, 100);
-    assert_eq!(state_count(&wd), 100);
+    assert_eq!(state_count(&wd, &api), 100);
 }
 
 #[test]
@@ -98,8 +104,9 @@ fn dropped_connections_lose_and_duplicate_nothing() {
     // Each dropped create was retried with its idempotency key and answered
     // from the API's idempotency store instead of creating a second object.
     assert!(c.idempotent_replays > 0, "{c:?}");
+    assert_eq!(c.duplicate_creates, 0);
     assert_exactly_once(&api, 60);
-    assert_eq!(state_count(&wd), 60);
+    assert_eq!(state_count(&wd, &api), 60);
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub struct Store {
     faults: Faults,
     /// The object the last POST created, for the idempotency store.
     last_created: Option<Json>,
+    /// When each object was created (eventual consistency).
+    created_at: std::collections::HashMap<(String, u64), tokio::time::Instant>,
     /// Server-side token bucket: tokens and when they were counted.
     bucket: Option<(f64, tokio::time::Instant)>,
     rng: u64,
@@ -63,6 +65,11 @@ pub struct Faults {
     pub drop_ratio: f64,
     /// Seed of the fault dice, for repeatable runs.
     pub seed: u64,
+    /// Reads of an object answer 404 for this long after its creation
+    /// (eventual consistency).
+    pub invisible_after_create: std::time::Duration,
+    /// Act as an API without idempotency-key support: every POST creates.
+    pub ignore_idempotency_keys: bool,
 }
 
 impl Faults {
@@ -81,6 +88,8 @@ impl Faults {
             latency: std::time::Duration::from_millis(f("latency_ms").unwrap_or(0.0) as u64),
             drop_ratio: f("drop_ratio").unwrap_or(0.0),
             seed: f("seed").unwrap_or(0.0) as u64,
+            invisible_after_create: std::time::Duration::from_millis(f("invisible_after_create_ms").unwrap_or(0.0) as u64),
+            ignore_idempotency_keys: j.get("ignore_idempotency_keys").and_then(Json::as_bool).unwrap_or(false),
         }
     }
 }
@@ -100,6 +109,11 @@ pub struct Counters {
     pub dropped: u64,
     /// Repeated creates answered from the idempotency store.
     pub idempotent_replays: u64,
+    /// Objects created by a POST whose idempotency key had already created
+    /// one (only when keys are ignored): duplicates a client caused.
+    pub duplicate_creates: u64,
+    /// Reads answered 404 because the object was not yet visible.
+    pub invisible_reads: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
     in_flight: u64,
@@ -387,6 +401,10 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     let mut r = match split_object(&path) {
         Some((collection, id)) if method != Method::POST => object(&mut s, &method, collection, id, &body),
         _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
+            Some(_) if method == Method::POST && s.faults.ignore_idempotency_keys => {
+                s.counters.duplicate_creates += 1;
+                collection(&mut s, &method, path.trim_end_matches('/'), &body)
+            }
             Some((status, obj, location)) if method == Method::POST => {
                 s.counters.idempotent_replays += 1;
                 let mut r = json_response(status, &obj);
@@ -445,6 +463,7 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
             store.collections.entry(path.to_owned()).or_default().insert(id, obj.clone());
             store.counters.created += 1;
             store.last_created = Some(obj.clone());
+            store.created_at.insert((path.to_owned(), id), tokio::time::Instant::now());
             let mut r = json_response(StatusCode::CREATED, &obj);
             if let Ok(v) = HeaderValue::from_str(&format!("{path}/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
@@ -456,6 +475,14 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
 }
 
 fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &Bytes) -> Response {
+    let window = store.faults.invisible_after_create;
+    if *method == Method::GET
+        && !window.is_zero()
+        && store.created_at.get(&(collection.to_owned(), id)).is_some_and(|t| t.elapsed() < window)
+    {
+        store.counters.invisible_reads += 1;
+        return error(StatusCode::NOT_FOUND, "no such object (not yet visible)");
+    }
     let Some(obj) = store.collections.get_mut(collection).and_then(|m| m.get_mut(&id)) else {
         return error(StatusCode::NOT_FOUND, "no such object");
     };
@@ -499,6 +526,8 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "errors": store.counters.errors,
                 "dropped": store.counters.dropped,
                 "idempotent_replays": store.counters.idempotent_replays,
+                "duplicate_creates": store.counters.duplicate_creates,
+                "invisible_reads": store.counters.invisible_reads,
                 "peak_in_flight": store.counters.peak_in_flight,
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),
             }),
@@ -561,6 +590,17 @@ mod tests {
         assert!(api.get("/flags/1").unwrap().get("size").is_none());
         assert!(api.delete("/flags/1"));
         assert!(api.get("/flags/1").is_none());
+    }
+
+    #[tokio::test]
+    async fn fresh_objects_can_be_invisible_for_a_while() {
+        let mut store = Store::default();
+        store.faults.invisible_after_create = std::time::Duration::from_secs(3600);
+        let r = collection(&mut store, &Method::POST, "/a", &Bytes::from("{}"));
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let r = object(&mut store, &Method::GET, "/a", 1, &Bytes::new());
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(store.counters.invisible_reads, 1);
     }
 
     #[test]

@@ -121,6 +121,15 @@ impl Workdir {
         run_bounded(self.command(args), self.path())
     }
 
+    /// The managed resources in state, from `terraform show -json`.
+    pub fn resources(&self) -> Vec<serde_json::Value> {
+        let show = self.run(&["show", "-json"]).expect_code(0).json();
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .map(|a| a.iter().filter(|r| r["mode"] == "managed").cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Runs a prepared command to completion (bounded in time).
     pub fn run_command(&self, cmd: Command) -> Run {
         run_bounded(cmd, self.path())
