@@ -3,6 +3,7 @@
 //! logs secrets (the engine does the first three), and it knows nothing of
 //! Terraform.
 
+pub mod exec;
 pub mod http;
 
 use std::fmt;
@@ -96,9 +97,24 @@ pub enum DriverError {
         /// How long the target asked us to wait before trying again.
         retry_after: Option<Duration>,
     },
-    /// The request could not be built (bad URL, header).
+    /// The request could not be built (bad URL, header, missing program).
     #[error("{0}")]
     Invalid(String),
+    /// A command exited with a failure code.
+    #[error("exited with code {code}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
+    Exit {
+        /// The exit code (or 128 + signal).
+        code: i32,
+        /// The tail of its stderr, secrets masked.
+        message: String,
+    },
+    /// The target said "try again later" in its own terms (an exit code the
+    /// configuration lists as retryable).
+    #[error("{message}")]
+    TryAgain {
+        /// What it said.
+        message: String,
+    },
 }
 
 impl DriverError {

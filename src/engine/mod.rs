@@ -313,6 +313,7 @@ impl<D: Driver> Engine<D> {
                 self.breaker.on_failure();
             }
             DriverError::Transport { .. } => self.breaker.on_failure(),
+            DriverError::Exit { .. } | DriverError::TryAgain { .. } => self.breaker.on_failure(),
             // A 4xx or a bad request: the API is answering.
             DriverError::Status { .. } | DriverError::Invalid(_) => self.breaker.on_success(),
         }

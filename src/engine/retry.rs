@@ -102,7 +102,9 @@ impl RetryPolicy for StandardRetry {
             // A 429 is refused unprocessed (RFC 6585).
             DriverError::Status { status: 429, .. } => (self.config.retry_on_status.contains(&429), false),
             DriverError::Status { status, .. } => (self.config.retry_on_status.contains(status), true),
-            DriverError::Invalid(_) => (false, false),
+            // Declared retryable by the configuration.
+            DriverError::TryAgain { .. } => (true, false),
+            DriverError::Invalid(_) | DriverError::Exit { .. } => (false, false),
         };
         if !retryable {
             return Decision::Stop(StopReason::NotRetryable);

@@ -13,7 +13,8 @@ use super::super::resource::{
     ReadResponse, Resource,
 };
 use crate::provider::runtime::Runtime;
-use crate::provider::{Attribute, Block, Diagnostics, NestedBlock, Schema, Type, Value};
+use super::common::{drift_block, timeouts_block};
+use crate::provider::{Attribute, Block, Diagnostics, Schema, Type, Value};
 
 /// The resource type.
 #[derive(Debug, Default)]
@@ -98,39 +99,8 @@ fn schema() -> Schema {
                     .describe("The last full representation the server returned, server-added fields included."),
             ],
             vec![
-                NestedBlock::single(
-                    "drift",
-                    Block::new(
-                        "How drift in the managed fields is handled.",
-                        vec![
-                            Attribute::optional("mode", Type::String).describe(
-                                "`\"revert\"` (default): plan shows an in-place update back to the \
-                                 configuration. `\"warn\"`: a warning names each drifted JSON Pointer and \
-                                 nothing is planned. `\"ignore\"`: drift is not reported.",
-                            ),
-                            Attribute::optional("ignore", Type::list(Type::String))
-                                .describe("JSON Pointers into `body` that are never compared, such as `[\"/meta/revision\"]`."),
-                            Attribute::optional("unordered", Type::map(Type::String)).describe(
-                                "Lists compared without regard to order: JSON Pointer of the list → the field that \
-                                 identifies its elements, such as `{ \"/rules\" = \"id\" }`.",
-                            ),
-                        ],
-                        vec![],
-                    ),
-                ),
-                NestedBlock::single(
-                    "timeouts",
-                    Block::new(
-                        "Time limits per operation, as durations such as `\"10m\"`. Retries and waits stop at the limit.",
-                        vec![
-                            Attribute::optional("create", Type::String).describe("Limit for creating the object."),
-                            Attribute::optional("read", Type::String).describe("Limit for reading it."),
-                            Attribute::optional("update", Type::String).describe("Limit for updating it."),
-                            Attribute::optional("delete", Type::String).describe("Limit for deleting it."),
-                        ],
-                        vec![],
-                    ),
-                ),
+                drift_block("body"),
+                timeouts_block(),
             ],
         ),
     }

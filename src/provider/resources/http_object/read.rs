@@ -4,7 +4,8 @@ use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::apply::report;
-use super::settings::{self, DriftMode};
+use super::super::common::DriftMode;
+use super::settings;
 use super::{Private, with};
 use crate::drivers::http::HttpRequest;
 use crate::drivers::{Operation, Outcome};

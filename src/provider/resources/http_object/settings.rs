@@ -1,14 +1,12 @@
 //! The arguments of driver_http_object, parsed and checked. Every bad value
 //! is a diagnostic on its attribute; unknown values are skipped.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
-
 use reqwest::Method;
 
+use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map};
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
-use crate::provider::{AttributePath, Diagnostics, Value, parse_duration};
+use crate::provider::{AttributePath, Diagnostics, Value};
 
 /// How updates are sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,26 +15,6 @@ pub(super) enum UpdateMethod {
     Put,
     /// A JSON merge patch of what changed.
     Patch,
-}
-
-/// What `drift.mode` asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum DriftMode {
-    /// Plan a change back to the configuration.
-    Revert,
-    /// Warn, naming each drifted pointer, and plan nothing.
-    Warn,
-    /// Say nothing.
-    Ignore,
-}
-
-/// Per-operation time limits.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct Timeouts {
-    pub(super) create: Option<Duration>,
-    pub(super) read: Option<Duration>,
-    pub(super) update: Option<Duration>,
-    pub(super) delete: Option<Duration>,
 }
 
 /// The resource's arguments, checked.
@@ -166,121 +144,3 @@ fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
     }
 }
 
-fn string_map(v: &Value, name: &str, known: &mut bool) -> Vec<(String, String)> {
-    match v.get(name) {
-        Some(Value::Map(_, m)) => m
-            .iter()
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k.clone(), s.clone())),
-                Value::Unknown(_) => {
-                    *known = false;
-                    None
-                }
-                _ => None,
-            })
-            .collect(),
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
-}
-
-fn strings(v: Option<&Value>, known: &mut bool) -> Vec<(usize, String)> {
-    match v {
-        Some(Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, it)| match it {
-                Value::String(s) => Some((i, s.clone())),
-                Value::Unknown(_) => {
-                    *known = false;
-                    None
-                }
-                _ => None,
-            })
-            .collect(),
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
-}
-
-fn pointer_list(v: Option<&Value>, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Vec<Pointer> {
-    strings(v, known)
-        .into_iter()
-        .filter_map(|(i, s)| match Pointer::parse(&s) {
-            Ok(p) if !p.tokens().is_empty() => Some(p),
-            Ok(_) => {
-                diags.attribute_error(at.index(i), "Invalid JSON Pointer", "\"\" points at the whole body; name a field, as in \"/name\".");
-                None
-            }
-            Err(e) => {
-                diags.attribute_error(at.index(i), "Invalid JSON Pointer", e);
-                None
-            }
-        })
-        .collect()
-}
-
-fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> (DriftMode, DriftRules) {
-    let mode = match d.get("mode") {
-        Some(Value::String(s)) => match s.as_str() {
-            "revert" => DriftMode::Revert,
-            "warn" => DriftMode::Warn,
-            "ignore" => DriftMode::Ignore,
-            other => {
-                diags.attribute_error(at.attr("mode"), "Invalid drift mode", format!("{other:?} is not a mode; use \"revert\", \"warn\" or \"ignore\"."));
-                DriftMode::Revert
-            }
-        },
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            DriftMode::Revert
-        }
-        _ => DriftMode::Revert,
-    };
-    let ignore: BTreeSet<String> =
-        pointer_list(d.get("ignore"), &at.attr("ignore"), diags, known).iter().map(Pointer::to_string).collect();
-    let mut unordered = BTreeMap::new();
-    for (list, key) in string_map(d, "unordered", known) {
-        let p = at.attr("unordered").key(&list);
-        match Pointer::parse(&list) {
-            Ok(ptr) if !ptr.tokens().is_empty() => {
-                if key.is_empty() {
-                    diags.attribute_error(p, "Missing key field", "Name the field that identifies the list's elements, as in { \"/rules\" = \"id\" }.");
-                } else {
-                    unordered.insert(ptr.to_string(), key);
-                }
-            }
-            Ok(_) => diags.attribute_error(p, "Invalid JSON Pointer", "Name a list inside the body, as in \"/rules\"."),
-            Err(e) => diags.attribute_error(p, "Invalid JSON Pointer", e),
-        }
-    }
-    (mode, DriftRules { ignore, unordered })
-}
-
-fn parse_timeouts(t: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Timeouts {
-    let mut one = |name: &str| match t.get(name) {
-        Some(Value::String(s)) => match parse_duration(s) {
-            Ok(d) if !d.is_zero() => Some(d),
-            Ok(_) => {
-                diags.attribute_error(at.attr(name), "Invalid timeout", "A timeout must be longer than zero.");
-                None
-            }
-            Err(e) => {
-                diags.attribute_error(at.attr(name), "Invalid timeout", e);
-                None
-            }
-        },
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            None
-        }
-        _ => None,
-    };
-    Timeouts { create: one("create"), read: one("read"), update: one("update"), delete: one("delete") }
-}

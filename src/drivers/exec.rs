@@ -1,0 +1,228 @@
+//! The exec driver: one command per call. The program runs without a shell
+//! (unless the configuration names one), in its own process group, so a
+//! timeout or Ctrl-C kills it and everything it started.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt;
+
+use super::http::Sensitive;
+use super::{Driver, DriverError, Feedback, Operation, Outcome, Request};
+
+/// Most stdout or stderr kept from one command.
+const MAX_OUTPUT: usize = 16 << 20;
+/// How much of stderr goes into an error message.
+const STDERR_TAIL: usize = 1000;
+
+/// One command.
+#[derive(Clone)]
+pub struct ExecRequest {
+    /// What it does to the object.
+    pub operation: Operation,
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Written to stdin.
+    pub stdin: Vec<u8>,
+    /// Extra environment (on top of the provider's own).
+    pub env: Vec<(String, String)>,
+    /// Environment whose values are secrets: masked in every message.
+    pub sensitive_env: Vec<(String, Sensitive)>,
+    /// Where it runs.
+    pub working_dir: Option<PathBuf>,
+    /// Exit codes that mean "try again".
+    pub retry_exit_codes: Vec<i32>,
+    /// Exit codes that mean "the object does not exist".
+    pub gone_exit_codes: Vec<i32>,
+}
+
+impl fmt::Debug for ExecRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecRequest")
+            .field("operation", &self.operation)
+            .field("argv", &self.argv)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("sensitive_env", &self.sensitive_env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request for ExecRequest {
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+    fn target(&self) -> String {
+        self.argv.first().cloned().unwrap_or_default()
+    }
+    fn is_idempotent(&self) -> bool {
+        // A command is a black box; only reads are assumed repeatable.
+        // Exit codes in retry_exit_codes are retried regardless.
+        self.operation == Operation::Read
+    }
+}
+
+/// What a command printed, when it succeeded.
+#[derive(Debug)]
+pub struct ExecResponse {
+    /// stdout.
+    pub stdout: Vec<u8>,
+}
+
+impl Feedback for ExecResponse {}
+
+/// The exec driver.
+#[derive(Debug, Default, Clone)]
+pub struct ExecDriver;
+
+/// Kills the command's whole process group unless disarmed: runs when the
+/// call is dropped (timeout, Ctrl-C) as well as on errors.
+struct GroupKiller(Option<rustix::process::Pid>);
+
+impl Drop for GroupKiller {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // The group may be gone already; nothing to do then.
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+fn mask(text: &str, secrets: &[(String, Sensitive)]) -> String {
+    let mut out = text.to_owned();
+    for (_, v) in secrets {
+        if !v.0.is_empty() {
+            out = out.replace(&v.0, "***");
+        }
+    }
+    out
+}
+
+fn tail(bytes: &[u8], secrets: &[(String, Sensitive)]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = mask(text.trim(), secrets);
+    let start = text.char_indices().rev().nth(STDERR_TAIL).map_or(0, |(i, _)| i);
+    let cut = &text[start..];
+    if start > 0 { format!("…{cut}") } else { cut.to_owned() }
+}
+
+#[async_trait::async_trait]
+impl Driver for ExecDriver {
+    type Request = ExecRequest;
+    type Response = ExecResponse;
+
+    async fn call(&self, req: &ExecRequest) -> Result<Outcome<ExecResponse>, DriverError> {
+        let Some((program, args)) = req.argv.split_first() else {
+            return Err(DriverError::Invalid("the command is empty".into()));
+        };
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args)
+            .envs(req.env.iter().map(|(k, v)| (k, v)))
+            .envs(req.sensitive_env.iter().map(|(k, v)| (k, &v.0)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        if let Some(dir) = &req.working_dir {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DriverError::Invalid(format!(
+                "command not found: {program:?} (is it installed and on the PATH{}?)",
+                req.working_dir.as_ref().map(|d| format!(", or relative to {}", d.display())).unwrap_or_default()
+            )),
+            std::io::ErrorKind::PermissionDenied => DriverError::Invalid(format!("{program:?} is not executable")),
+            _ => DriverError::Invalid(format!("cannot start {program:?}: {e}")),
+        })?;
+        let _killer = GroupKiller(child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32)));
+        tracing::debug!(program = %program, operation = %req.operation, "running command");
+
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let input = req.stdin.clone();
+        // Write stdin while reading the outputs: a command that prints a lot
+        // before reading its input must not deadlock.
+        let writer = async move {
+            // A command that does not read its input closes the pipe early.
+            let _ = stdin.write_all(&input).await;
+            drop(stdin);
+        };
+        let (_, out) = tokio::join!(writer, child.wait_with_output());
+        let out = out.map_err(|e| DriverError::Transport { message: format!("{program:?}: {e}"), sent: true })?;
+        if out.stdout.len() > MAX_OUTPUT {
+            return Err(DriverError::Invalid(format!("{program:?} printed more than {MAX_OUTPUT} bytes")));
+        }
+        let code = out.status.code().unwrap_or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            128 + out.status.signal().unwrap_or(0)
+        });
+        tracing::debug!(program = %program, code, "command finished");
+        if code == 0 {
+            return Ok(Outcome::Done(ExecResponse { stdout: out.stdout }));
+        }
+        if req.gone_exit_codes.contains(&code) {
+            return Ok(Outcome::Gone);
+        }
+        let message = tail(&out.stderr, &req.sensitive_env);
+        if req.retry_exit_codes.contains(&code) {
+            return Err(DriverError::TryAgain { message: format!("{program:?} exited with retryable code {code}: {message}") });
+        }
+        Err(DriverError::Exit { code, message })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(argv: &[&str]) -> ExecRequest {
+        ExecRequest {
+            operation: Operation::Create,
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            stdin: b"{\"a\":1}".to_vec(),
+            env: vec![("GREETING".into(), "hi".into())],
+            sensitive_env: vec![("TOKEN".into(), Sensitive("s3cret".into()))],
+            working_dir: None,
+            retry_exit_codes: vec![75],
+            gone_exit_codes: vec![44],
+        }
+    }
+
+    async fn run(argv: &[&str]) -> Result<Outcome<ExecResponse>, DriverError> {
+        ExecDriver.call(&req(argv)).await
+    }
+
+    #[tokio::test]
+    async fn stdin_env_and_stdout() {
+        let Ok(Outcome::Done(r)) = run(&["sh", "-c", "printf '%s %s ' \"$GREETING\" \"$TOKEN\"; cat"]).await else { panic!() };
+        assert_eq!(String::from_utf8(r.stdout).unwrap(), "hi s3cret {\"a\":1}");
+    }
+
+    #[tokio::test]
+    async fn exit_codes_mean_what_the_configuration_says() {
+        assert!(matches!(run(&["sh", "-c", "exit 44"]).await, Ok(Outcome::Gone)));
+        assert!(matches!(run(&["sh", "-c", "exit 75"]).await, Err(DriverError::TryAgain { .. })));
+        let err = run(&["sh", "-c", "echo \"token s3cret rejected\" >&2; exit 3"]).await.unwrap_err();
+        assert_eq!(err, DriverError::Exit { code: 3, message: "token *** rejected".into() });
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_is_named() {
+        let err = run(&["no-such-program-here"]).await.unwrap_err();
+        assert!(err.to_string().contains("command not found: \"no-such-program-here\""), "{err}");
+        assert!(run(&[]).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn dropping_the_call_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("alive");
+        // The shell starts a grandchild that would write the marker later.
+        let script = format!("(sleep 1; touch {}) & wait", marker.display());
+        let r = req(&["sh", "-c", &script]);
+        let call = ExecDriver.call(&r);
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), call).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(!marker.exists(), "the grandchild survived the timeout");
+    }
+}
