@@ -8,6 +8,7 @@ mod harness;
 mod debug_mode;
 mod engine;
 mod examples;
+mod exec_object;
 mod handshake;
 mod http_object;
 mod schema;

@@ -8,7 +8,7 @@ use super::resource::{
     ReadResponse, Resource,
 };
 use super::runtime::Runtime;
-use super::{Diagnostics, Provider, Value};
+use super::{AttributePath, Diagnostics, Provider, Value};
 
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     let mut d = Diagnostics::new();
@@ -39,12 +39,48 @@ impl Provider {
         })
     }
 
-    /// ValidateResourceConfig.
-    pub fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match self.resource(type_name) {
-            Ok(r) => r.validate(config),
-            Err(d) => d,
+    /// ValidateResourceConfig. `write_only_allowed` is the client's
+    /// capability: Terraform before 1.11 would store write-only values.
+    pub fn validate_resource_config(&self, type_name: &str, config: &Value, write_only_allowed: bool) -> Diagnostics {
+        let r = match self.resource(type_name) {
+            Ok(r) => r,
+            Err(d) => return d,
+        };
+        let mut d = r.validate(config);
+        if !write_only_allowed {
+            for a in self.write_only_attributes(type_name) {
+                if config.get(a).is_some_and(|v| !v.is_null()) {
+                    d.attribute_error(
+                        AttributePath::root(a),
+                        "Write-only attribute not supported by this Terraform",
+                        format!(
+                            "{a} is write-only: its value is never stored in state. That needs Terraform 1.11 or \
+                             later (or OpenTofu 1.11); this one would store it. Upgrade, or remove {a}."
+                        ),
+                    );
+                }
+            }
         }
+        d
+    }
+
+    fn write_only_attributes(&self, type_name: &str) -> Vec<&str> {
+        self.schemas.resources.get(type_name).map_or_else(Vec::new, |s| {
+            s.block.attributes.iter().filter(|a| a.write_only).map(|a| a.name.as_str()).collect()
+        })
+    }
+
+    /// Write-only attributes are null in every state Terraform keeps.
+    fn without_write_only(&self, type_name: &str, v: Option<Value>) -> Option<Value> {
+        let mut v = v?;
+        if let Value::Object(m) = &mut v {
+            for a in self.write_only_attributes(type_name) {
+                if let Some(slot) = m.get_mut(a) {
+                    *slot = Value::Null(slot.ty());
+                }
+            }
+        }
+        Some(v)
     }
 
     /// PlanResourceChange for creates and updates.
@@ -58,7 +94,9 @@ impl Provider {
             },
             Ok(r) => {
                 tracing::trace!(type_name, "calling resource plan");
-                r.plan(req)
+                let mut resp = r.plan(req);
+                resp.planned_state = self.without_write_only(type_name, resp.planned_state);
+                resp
             }
             Err(diagnostics) => PlanResponse { diagnostics, ..Default::default() },
         }
@@ -80,7 +118,8 @@ impl Provider {
             Err(d) => return keep(&req, d),
         };
         tracing::debug!(type_name, "calling resource apply");
-        let resp = r.apply(rt, req).await;
+        let mut resp = r.apply(rt, req).await;
+        resp.new_state = self.without_write_only(type_name, resp.new_state);
         tracing::debug!(type_name, errors = resp.diagnostics.has_error(), "called resource apply");
         resp
     }
@@ -100,7 +139,9 @@ impl Provider {
             Ok(rt) => rt,
             Err(d) => return keep(&req, d),
         };
-        r.read(rt, req).await
+        let mut resp = r.read(rt, req).await;
+        resp.new_state = self.without_write_only(type_name, resp.new_state);
+        resp
     }
 
     /// ImportResourceState.

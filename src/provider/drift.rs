@@ -16,7 +16,8 @@ use super::Value;
 pub struct DriftRules {
     /// Pointers (into the body) never compared.
     pub ignore: BTreeSet<String>,
-    /// Pointer of a list → the field that identifies its elements.
+    /// Pointer of a list → the field that identifies its elements; `""`
+    /// when the elements are plain values, each its own key.
     pub unordered: BTreeMap<String, String>,
 }
 
@@ -94,13 +95,13 @@ fn merge_keyed(
     rules: &DriftRules,
     drifted: &mut Vec<String>,
 ) -> Value {
-    let key_of_json = |j: &Json| j.get(key).map(|k| from_json(k));
+    let key_of_json = |j: &Json| if key.is_empty() { Some(from_json(j)) } else { j.get(key).map(from_json) };
     let before = drifted.len();
     let mut used = vec![false; remote.len()];
     let mut merged = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let here = format!("{at}/{i}");
-        let wanted = item.get(key);
+        let wanted = if key.is_empty() { Some(item) } else { item.get(key) };
         let found = remote.iter().enumerate().find(|(j, r)| {
             !used[*j] && matches!((wanted, key_of_json(r)), (Some(w), Some(k)) if semantically_equal(w, &k))
         });
@@ -187,6 +188,14 @@ mod tests {
 
         let extra = json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1}, {"id": "c", "v": 0}]});
         assert_eq!(reconcile(&prior, &extra, &rules).drifted, ["/rules/2"]);
+    }
+
+    #[test]
+    fn unordered_plain_values_are_a_set() {
+        let prior = body(json!({"ips": ["10.0.0.1", "10.0.0.2"]}));
+        let rules = DriftRules { unordered: [("/ips".to_owned(), String::new())].into(), ..Default::default() };
+        assert!(reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.1"]}), &rules).drifted.is_empty());
+        assert_eq!(reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.9"]}), &rules).drifted, ["/ips/0", "/ips/1"]);
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub struct Provider {
 impl Provider {
     /// A provider that has not been configured yet.
     pub fn new(env: Environment) -> Self {
-        let resources: Vec<Arc<dyn Resource>> = vec![Arc::new(resources::HttpObject)];
+        let resources: Vec<Arc<dyn Resource>> = vec![Arc::new(resources::HttpObject), Arc::new(resources::ExecObject)];
         let data_sources: Vec<Arc<dyn DataSource>> = vec![Arc::new(data_sources::HttpObjectData)];
         Provider {
             schemas: ProviderSchemas {

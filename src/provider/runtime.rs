@@ -5,13 +5,18 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{ApiKeyLocation, Auth, ProviderConfig};
 use super::{AttributePath, Diagnostics};
+use crate::drivers::exec::ExecDriver;
 use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive};
+
+/// Longest one command may run when its resource sets no timeout.
+const EXEC_ATTEMPT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
 use crate::engine::{Engine, EngineConfig};
 
 /// The configured provider's working parts.
 #[derive(Debug)]
 pub struct Runtime {
     http: Option<Engine<HttpDriver>>,
+    exec: Engine<ExecDriver>,
     /// Cancelled by StopProvider.
     pub stop: CancellationToken,
 }
@@ -65,7 +70,15 @@ impl Runtime {
                 }
             }
         };
-        Ok(Runtime { http, stop })
+        // Commands share the limits; each attempt may run long (the
+        // resource's timeouts bound the operation).
+        let exec = Engine::new(ExecDriver, EngineConfig { request_timeout: EXEC_ATTEMPT_LIMIT, ..engine_config(config) });
+        Ok(Runtime { http, exec, stop })
+    }
+
+    /// The exec engine.
+    pub fn exec(&self) -> &Engine<ExecDriver> {
+        &self.exec
     }
 
     /// The HTTP engine, or a diagnostic saying how to configure one.

@@ -94,6 +94,14 @@ impl Workdir {
         wd
     }
 
+    /// Adds HCL to `main.tf`.
+    pub fn append(&self, hcl: &str) {
+        let main = self.path().join("main.tf");
+        let mut text = std::fs::read_to_string(&main).expect("read main.tf");
+        text.push_str(hcl);
+        std::fs::write(main, text).expect("write main.tf");
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

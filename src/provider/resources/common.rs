@@ -46,7 +46,8 @@ pub(crate) fn drift_block(what: &str) -> NestedBlock {
                 )),
                 Attribute::optional("unordered", Type::map(Type::String)).describe(
                     "Lists compared without regard to order: JSON Pointer of the list → the field that \
-                     identifies its elements, such as `{ \"/rules\" = \"id\" }`.",
+                     identifies its elements, such as `{ \"/rules\" = \"id\" }`; `\"\"` for lists of plain \
+                     values, such as `{ \"/ips\" = \"\" }`.",
                 ),
             ],
             vec![],
@@ -155,11 +156,7 @@ pub(crate) fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics
         let p = at.attr("unordered").key(&list);
         match Pointer::parse(&list) {
             Ok(ptr) if !ptr.tokens().is_empty() => {
-                if key.is_empty() {
-                    diags.attribute_error(p, "Missing key field", "Name the field that identifies the list's elements, as in { \"/rules\" = \"id\" }.");
-                } else {
-                    unordered.insert(ptr.to_string(), key);
-                }
+                unordered.insert(ptr.to_string(), key);
             }
             Ok(_) => diags.attribute_error(p, "Invalid JSON Pointer", "Name a list inside the body, as in \"/rules\"."),
             Err(e) => diags.attribute_error(p, "Invalid JSON Pointer", e),

@@ -1,6 +1,8 @@
 //! Managed resource types, one module each.
 
-mod common;
+pub(crate) mod common;
+mod exec_object;
 mod http_object;
 
+pub use exec_object::ExecObject;
 pub use http_object::HttpObject;

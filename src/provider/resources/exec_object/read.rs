@@ -1,0 +1,45 @@
+//! Refresh: run `read` and compare what it prints with `input`.
+
+use super::apply::run;
+use super::settings;
+use crate::drivers::Operation;
+use crate::provider::drift::reconcile;
+use crate::provider::json::from_json;
+use crate::provider::resource::{ReadRequest, ReadResponse};
+use crate::provider::runtime::Runtime;
+use crate::provider::resources::common::DriftMode;
+use crate::provider::{Diagnostics, Type, Value};
+
+pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
+    let mut diags = Diagnostics::new();
+    let keep = |diagnostics| ReadResponse { new_state: Some(req.current_state.clone()), private: req.private.clone(), diagnostics };
+    let Some(s) = settings::parse(&req.current_state, &mut diags) else { return keep(diags) };
+    let Some(argv) = s.read.clone() else { return keep(diags) };
+    let actual = match run(rt, &s, Operation::Read, argv, &req.current_state, &req.current_state).await {
+        // Printed nothing, or a gone exit code: re-create.
+        Ok(None) => return ReadResponse { new_state: None, ..Default::default() },
+        Ok(Some(j)) => j,
+        Err(d) => return keep(d),
+    };
+    let prior = req.current_state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
+    let r = reconcile(&prior, &actual, &s.drift_rules);
+    let input = match s.drift_mode {
+        DriftMode::Revert => r.body,
+        DriftMode::Warn => {
+            if !r.drifted.is_empty() {
+                diags.warning(
+                    "Drift detected",
+                    format!("The read command reports values that differ from input at: {}. drift.mode is \"warn\", so nothing is planned.", r.drifted.join(", ")),
+                );
+            }
+            prior
+        }
+        DriftMode::Ignore => prior,
+    };
+    let mut state = req.current_state.clone();
+    if let Value::Object(m) = &mut state {
+        m.insert("input".into(), input);
+        m.insert("output".into(), from_json(&actual));
+    }
+    ReadResponse { new_state: Some(state), private: req.private.clone(), diagnostics: diags }
+}
