@@ -112,7 +112,7 @@ impl Visit for JsonVisitor {
 }
 
 /// `2006-01-02T15:04:05.000000Z`, the layout go-plugin parses.
-fn rfc3339_micros(t: SystemTime) -> String {
+pub(crate) fn rfc3339_micros(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

@@ -11,4 +11,5 @@ mod examples;
 mod exec_object;
 mod handshake;
 mod http_object;
+mod observability;
 mod schema;

@@ -55,6 +55,9 @@ impl Request for ExecRequest {
     fn target(&self) -> String {
         self.argv.first().cloned().unwrap_or_default()
     }
+    fn method(&self) -> String {
+        "exec".into()
+    }
     fn is_idempotent(&self) -> bool {
         // A command is a black box; only reads are assumed repeatable.
         // Exit codes in retry_exit_codes are retried regardless.
@@ -69,7 +72,11 @@ pub struct ExecResponse {
     pub stdout: Vec<u8>,
 }
 
-impl Feedback for ExecResponse {}
+impl Feedback for ExecResponse {
+    fn status_code(&self) -> Option<i64> {
+        Some(0)
+    }
+}
 
 /// The exec driver.
 #[derive(Debug, Default, Clone)]
@@ -110,6 +117,10 @@ fn tail(bytes: &[u8], secrets: &[(String, Sensitive)]) -> String {
 impl Driver for ExecDriver {
     type Request = ExecRequest;
     type Response = ExecResponse;
+
+    fn name(&self) -> &'static str {
+        "exec"
+    }
 
     async fn call(&self, req: &ExecRequest) -> Result<Outcome<ExecResponse>, DriverError> {
         let Some((program, args)) = req.argv.split_first() else {

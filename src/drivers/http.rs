@@ -103,6 +103,12 @@ impl Request for HttpRequest {
         // The query is left out: it may carry an API key.
         format!("{} {}", self.method, self.path)
     }
+    fn method(&self) -> String {
+        self.method.to_string()
+    }
+    fn idempotency_key(&self) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY)).map(|(_, v)| v.clone())
+    }
     fn is_idempotent(&self) -> bool {
         // RFC 9110 §9.2.2 (PATCH is not in general); any request carrying an
         // idempotency key is safe to repeat, as the server deduplicates it.
@@ -127,6 +133,9 @@ pub struct HttpResponse {
 impl Feedback for HttpResponse {
     fn pause_hint(&self) -> Option<Duration> {
         self.pause
+    }
+    fn status_code(&self) -> Option<i64> {
+        Some(i64::from(self.status))
     }
 }
 
@@ -198,6 +207,10 @@ impl HttpDriver {
 impl Driver for HttpDriver {
     type Request = HttpRequest;
     type Response = HttpResponse;
+
+    fn name(&self) -> &'static str {
+        "http"
+    }
 
     async fn call(&self, req: &HttpRequest) -> Result<Outcome<HttpResponse>, DriverError> {
         let request = self.build(req)?;

@@ -41,6 +41,12 @@ pub trait Request: Clone + fmt::Debug + Send + Sync + 'static {
     fn target(&self) -> String;
     /// Whether sending it twice has the same effect as sending it once.
     fn is_idempotent(&self) -> bool;
+    /// The verb, for metrics: an HTTP method, or "exec".
+    fn method(&self) -> String;
+    /// The idempotency key it carries, for the audit log.
+    fn idempotency_key(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a successful answer says about the target's load.
@@ -48,6 +54,10 @@ pub trait Feedback {
     /// How long to hold off every request (e.g. `RateLimit-Remaining: 0`
     /// with a reset time), if the target said so.
     fn pause_hint(&self) -> Option<Duration> {
+        None
+    }
+    /// The success status (HTTP status), for records.
+    fn status_code(&self) -> Option<i64> {
         None
     }
 }
@@ -70,6 +80,9 @@ pub trait Driver: fmt::Debug + Send + Sync + 'static {
     type Request: Request;
     /// What a successful attempt returns.
     type Response: Feedback + fmt::Debug + Send + 'static;
+
+    /// The driver's name in records and metrics: "http", "exec".
+    fn name(&self) -> &'static str;
 
     /// Performs one attempt.
     async fn call(&self, req: &Self::Request) -> Result<Outcome<Self::Response>, DriverError>;
@@ -118,6 +131,15 @@ pub enum DriverError {
 }
 
 impl DriverError {
+    /// The status or exit code, when the target answered.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            DriverError::Status { status, .. } => Some(i64::from(*status)),
+            DriverError::Exit { code, .. } => Some(i64::from(*code)),
+            _ => None,
+        }
+    }
+
     /// The wait the target asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -49,16 +49,17 @@ impl CircuitBreaker {
         CircuitBreaker { config, state: Mutex::new(State::Closed { failures: 0 }) }
     }
 
-    /// Asks to send a request.
-    pub fn admit(&self) -> Result<(), BreakerOpen> {
+    /// Asks to send a request. `Ok(Some(state))` when this changed the
+    /// breaker's state (for metrics).
+    pub fn admit(&self) -> Result<Option<&'static str>, BreakerOpen> {
         let mut s = self.lock();
         let now = Instant::now();
         match *s {
-            State::Closed { .. } => Ok(()),
+            State::Closed { .. } => Ok(None),
             State::Open { until } if now >= until => {
                 tracing::info!("circuit breaker half-open: letting one probe through");
                 *s = State::HalfOpen;
-                Ok(())
+                Ok(Some("half_open"))
             }
             State::Open { until } => {
                 Err(BreakerOpen { failures: self.config.failure_threshold, retry_in: until - now })
@@ -67,19 +68,23 @@ impl CircuitBreaker {
         }
     }
 
-    /// Reports a request that reached a healthy API.
-    pub fn on_success(&self) {
+    /// Reports a request that reached a healthy API; `Some` if that closed it.
+    pub fn on_success(&self) -> Option<&'static str> {
         let mut s = self.lock();
-        if *s == State::HalfOpen {
+        let changed = (*s == State::HalfOpen).then(|| {
             tracing::info!("circuit breaker closed: the probe succeeded");
-        }
+            "closed"
+        });
         *s = State::Closed { failures: 0 };
+        changed
     }
 
-    /// Reports a failure that says the API is unhealthy (5xx, connection).
-    pub fn on_failure(&self) {
+    /// Reports a failure that says the API is unhealthy (5xx, connection);
+    /// `Some` if that opened it.
+    pub fn on_failure(&self) -> Option<&'static str> {
         let mut s = self.lock();
         let now = Instant::now();
+        let before = *s;
         *s = match *s {
             State::Closed { failures } if failures + 1 >= self.config.failure_threshold => {
                 tracing::warn!(failures = failures + 1, open_for = ?self.config.open_for, "circuit breaker opened");
@@ -92,6 +97,7 @@ impl CircuitBreaker {
             }
             open @ State::Open { .. } => open,
         };
+        (matches!(*s, State::Open { .. }) && !matches!(before, State::Open { .. })).then_some("open")
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -115,8 +121,8 @@ mod tests {
         b.on_success();
         b.on_failure();
         b.on_failure();
-        assert!(b.admit().is_ok(), "a success in between resets the count");
-        b.on_failure();
+        assert_eq!(b.admit(), Ok(None), "a success in between resets the count");
+        assert_eq!(b.on_failure(), Some("open"));
         let err = b.admit().unwrap_err();
         assert_eq!(err.retry_in, Duration::from_secs(10));
     }
@@ -128,13 +134,13 @@ mod tests {
             b.on_failure();
         }
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(b.admit().is_ok(), "the probe");
+        assert_eq!(b.admit(), Ok(Some("half_open")), "the probe");
         assert!(b.admit().is_err(), "everyone else waits for the probe");
         b.on_failure();
         assert_eq!(b.admit().unwrap_err().retry_in, Duration::from_secs(10), "a failed probe reopens");
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(b.admit().is_ok());
-        b.on_success();
+        assert_eq!(b.on_success(), Some("closed"));
         assert!(b.admit().is_ok() && b.admit().is_ok(), "a good probe closes it");
     }
 }

@@ -22,6 +22,9 @@ impl Request for Req {
     fn is_idempotent(&self) -> bool {
         self.idempotent
     }
+    fn method(&self) -> String {
+        "POST".into()
+    }
 }
 
 /// One scripted step: how long the call takes, and what it returns.
@@ -45,6 +48,9 @@ impl Scripted {
 impl Driver for Scripted {
     type Request = Req;
     type Response = ();
+    fn name(&self) -> &'static str {
+        "scripted"
+    }
     async fn call(&self, _: &Req) -> Result<Outcome<()>, DriverError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.starts.lock().unwrap().push(Instant::now());
@@ -67,7 +73,7 @@ fn engine(d: Scripted, tweak: impl FnOnce(&mut EngineConfig)) -> Engine<Scripted
     let mut c = EngineConfig::default();
     tweak(&mut c);
     let policy = Box::new(StandardRetry::with_rng(c.retry.clone(), fastrand::Rng::with_seed(1)));
-    Engine::with_policy(d, c, policy)
+    Engine::with_policy(d, c, policy, Observers::default())
 }
 
 fn ctx() -> OperationContext {

@@ -53,6 +53,7 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
     let shutdown = CancellationToken::new();
 
     let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.is_empty());
+    let done = provider.clone();
     let result = match client_cert {
         Some(pem) => {
             let mtls = match tls::auto_mtls(&pem) {
@@ -71,6 +72,7 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
             server::serve(UnixListenerStream::new(listener), provider, shutdown, Mode::Managed).await
         }
     };
+    done.shutdown();
     finish(result)
 }
 
@@ -108,7 +110,9 @@ pub async fn serve_debug(provider: Arc<Provider>) -> ExitCode {
         on_signal.cancel();
     });
     let incoming = UnixListenerStream::new(listener);
-    finish(server::serve(incoming, provider, shutdown, Mode::Debug).await)
+    let result = server::serve(incoming, provider.clone(), shutdown, Mode::Debug).await;
+    provider.shutdown();
+    finish(result)
 }
 
 fn finish(result: Result<(), tonic::transport::Error>) -> ExitCode {

@@ -118,10 +118,47 @@ impl Provider {
             Err(d) => return keep(&req, d),
         };
         tracing::debug!(type_name, "calling resource apply");
-        let mut resp = r.apply(rt, req).await;
+        let mut resp = r.apply(rt.clone(), req).await;
         resp.new_state = self.without_write_only(type_name, resp.new_state);
+        self.summarize(&rt, &mut resp.diagnostics);
         tracing::debug!(type_name, errors = resp.diagnostics.has_error(), "called resource apply");
         resp
+    }
+
+    /// The run summary: when requests were retried or throttled, a warning
+    /// says so without TF_LOG. Terraform has no "end of apply" call, so the
+    /// warning rides on the apply responses that follow a change in the
+    /// counters; Terraform folds warnings with one summary into one
+    /// ("and N more similar warnings").
+    fn summarize(&self, rt: &Runtime, diags: &mut Diagnostics) {
+        let s = rt.stats();
+        if s.retries == 0 && s.throttled == 0 {
+            return;
+        }
+        let mut last = self.summarized.lock().expect("summary lock is never poisoned");
+        if *last == Some(s) {
+            return;
+        }
+        *last = Some(s);
+        diags.warning(
+            "Requests were retried or throttled",
+            format!(
+                "So far in this run: {} requests, {} throttled by the API, {:.1} s waited for the rate limit, {} retries. \
+                 The audit log and metrics file (provider arguments audit_log and metrics_file) have the details; \
+                 rate_limit and retry in the provider block tune this.",
+                s.attempts,
+                s.throttled,
+                s.waited.as_secs_f64(),
+                s.retries
+            ),
+        );
+    }
+
+    /// End of the process (Terraform's Shutdown): writes the metrics file.
+    pub fn shutdown(&self) {
+        if let Ok(rt) = self.runtime() {
+            rt.finish();
+        }
     }
 
     /// ReadResource.

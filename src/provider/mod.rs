@@ -106,6 +106,8 @@ pub struct Provider {
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
     /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
     stop: CancellationToken,
+    /// The counters the last run summary reported.
+    summarized: std::sync::Mutex<Option<crate::engine::StatsSnapshot>>,
 }
 
 impl Provider {
@@ -125,6 +127,7 @@ impl Provider {
             resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
             data_sources: data_sources.into_iter().map(|d| (d.type_name(), d)).collect(),
             stop: CancellationToken::new(),
+            summarized: std::sync::Mutex::new(None),
         }
     }
 

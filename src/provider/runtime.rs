@@ -10,7 +10,11 @@ use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive}
 
 /// Longest one command may run when its resource sets no timeout.
 const EXEC_ATTEMPT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
-use crate::engine::{Engine, EngineConfig};
+use std::sync::Arc;
+
+use crate::engine::audit::AuditLog;
+use crate::engine::redact::Redactor;
+use crate::engine::{Engine, EngineConfig, Observers, StatsSnapshot};
 
 /// The configured provider's working parts.
 #[derive(Debug)]
@@ -19,12 +23,30 @@ pub struct Runtime {
     exec: Engine<ExecDriver>,
     /// Cancelled by StopProvider.
     pub stop: CancellationToken,
+    observers: Observers,
+    metrics_file: Option<std::path::PathBuf>,
 }
 
 impl Runtime {
     /// Builds the runtime from a validated configuration.
     pub fn build(config: &ProviderConfig, stop: CancellationToken) -> Result<Runtime, Diagnostics> {
         let mut diags = Diagnostics::new();
+        let redactor = Redactor::new(config.secrets());
+        let audit = match &config.audit_log {
+            None => None,
+            Some(path) => match AuditLog::open(path, redactor.clone()) {
+                Ok(log) => Some(Arc::new(log)),
+                Err(e) => {
+                    diags.attribute_error(
+                        AttributePath::root("audit_log"),
+                        "Cannot open the audit log",
+                        format!("{}: {e}. Check that the directory exists and is writable.", path.display()),
+                    );
+                    return Err(diags);
+                }
+            },
+        };
+        let observers = Observers { audit, metrics: Arc::default(), redactor };
         let http = match &config.endpoint {
             None => None,
             Some(base_url) => {
@@ -62,7 +84,7 @@ impl Runtime {
                 };
                 let http = HttpConfig { base_url: base_url.clone(), headers: config.headers.clone().into_iter().collect(), auth, tls };
                 match HttpDriver::new(http) {
-                    Ok(d) => Some(Engine::new(d, engine_config(config))),
+                    Ok(d) => Some(Engine::new(d, engine_config(config), observers.clone())),
                     Err(e) => {
                         diags.attribute_error(AttributePath::root("tls"), "Unusable TLS settings", e.to_string());
                         return Err(diags);
@@ -72,8 +94,61 @@ impl Runtime {
         };
         // Commands share the limits; each attempt may run long (the
         // resource's timeouts bound the operation).
-        let exec = Engine::new(ExecDriver, EngineConfig { request_timeout: EXEC_ATTEMPT_LIMIT, ..engine_config(config) });
-        Ok(Runtime { http, exec, stop })
+        let exec = Engine::new(
+            ExecDriver,
+            EngineConfig { request_timeout: EXEC_ATTEMPT_LIMIT, ..engine_config(config) },
+            observers.clone(),
+        );
+        Ok(Runtime { http, exec, stop, observers, metrics_file: config.metrics_file.clone() })
+    }
+
+    /// Where engines report (audit, metrics, redaction).
+    pub fn observers(&self) -> &Observers {
+        &self.observers
+    }
+
+    /// Masks every known secret in text bound for a diagnostic.
+    pub fn scrub(&self, text: &str) -> String {
+        self.observers.redactor.scrub(text)
+    }
+
+    /// Records drift found on refresh in the audit log.
+    pub fn audit_drift(&self, resource_type: &str, object_id: &str, mode: &str, pointers: &[String]) {
+        if let (Some(audit), false) = (&self.observers.audit, pointers.is_empty()) {
+            let mut r = serde_json::Map::new();
+            r.insert("event".into(), "drift".into());
+            r.insert("resource_type".into(), resource_type.into());
+            r.insert("object_id".into(), object_id.into());
+            r.insert("mode".into(), mode.into());
+            r.insert("drifted".into(), pointers.into());
+            audit.write(r);
+        }
+    }
+
+    /// What all engines did so far in this process.
+    pub fn stats(&self) -> StatsSnapshot {
+        let mut s = self.exec.stats();
+        if let Some(h) = &self.http {
+            let h = h.stats();
+            s.attempts += h.attempts;
+            s.retries += h.retries;
+            s.throttled += h.throttled;
+            s.waited += h.waited;
+        }
+        s
+    }
+
+    /// End of the process: writes the metrics file if anything was done.
+    pub fn finish(&self) {
+        let Some(path) = &self.metrics_file else { return };
+        if self.stats().attempts == 0 {
+            // A process that only validated or planned without reading must
+            // not overwrite the metrics of the one that did the work.
+            return;
+        }
+        if let Err(e) = self.observers.metrics.write_textfile(path) {
+            tracing::error!(path = %path.display(), error = %e, "cannot write the metrics file");
+        }
     }
 
     /// The exec engine.

@@ -118,6 +118,27 @@ pub struct ProviderConfig {
     pub circuit_breaker: BreakerConfig,
     /// Audit log file.
     pub audit_log: Option<PathBuf>,
+    /// Metrics file.
+    pub metrics_file: Option<PathBuf>,
+}
+
+impl ProviderConfig {
+    /// Every secret value in the configuration, to mask wherever text leaves
+    /// the provider.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.auth {
+            Some(Auth::Bearer(t)) => out.push(t.expose().to_owned()),
+            Some(Auth::Basic { password, .. }) => out.push(password.expose().to_owned()),
+            Some(Auth::ApiKey { value, .. }) => out.push(value.expose().to_owned()),
+            Some(Auth::OAuth2ClientCredentials { client_secret, .. }) => out.push(client_secret.expose().to_owned()),
+            None => {}
+        }
+        if let Some(k) = &self.tls.client_key_pem {
+            out.push(k.expose().to_owned());
+        }
+        out
+    }
 }
 
 impl ProviderConfig {
@@ -143,6 +164,14 @@ impl ProviderConfig {
         if request_timeout.is_zero() {
             r.error(&root.attr("request_timeout"), "Invalid request_timeout", "The timeout must be longer than zero.");
         }
+        let metrics_file = r.string(v, &root, "metrics_file").and_then(|s| {
+            if s.trim().is_empty() {
+                r.error(&root.attr("metrics_file"), "Invalid metrics_file", "The path is empty. Remove the argument or give a file path.");
+                None
+            } else {
+                Some(PathBuf::from(s))
+            }
+        });
         let audit_log = r.string(v, &root, "audit_log").and_then(|s| {
             if s.trim().is_empty() {
                 r.error(&root.attr("audit_log"), "Invalid audit_log", "The path is empty. Remove the argument or give a file path.");
@@ -172,6 +201,7 @@ impl ProviderConfig {
             retry,
             circuit_breaker,
             audit_log,
+            metrics_file,
         };
         (config, r.into_diagnostics())
     }

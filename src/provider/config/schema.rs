@@ -41,8 +41,14 @@ pub fn provider_schema() -> Schema {
                      gets its own limit. Defaults to `\"{DEFAULT_REQUEST_TIMEOUT}\"`."
                 )),
                 Attribute::optional("audit_log", Type::String).describe(
-                    "Path of a JSON-lines file that receives one record per actuation. The file is \
-                     appended to, never truncated. Secrets are redacted.",
+                    "Path of a JSON-lines file that receives one record per actuation (all attempts of one \
+                     request: target, attempts, status, duration, outcome, idempotency key) and one per \
+                     drift found. The file is appended to, never truncated. Secrets are redacted.",
+                ),
+                Attribute::optional("metrics_file", Type::String).describe(
+                    "Path of a file that receives the run's metrics in Prometheus text format when the \
+                     provider exits (for node_exporter's textfile collector): requests by method and \
+                     status, retries, throttling, rate-limit waits, breaker changes, latency.",
                 ),
             ],
             vec![auth_block(), tls_block(), rate_limit_block(), retry_block(), circuit_breaker_block()],

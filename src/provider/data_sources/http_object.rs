@@ -71,7 +71,7 @@ impl DataSource for HttpObjectData {
         };
         let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: pairs("query"), headers: pairs("headers"), body: None };
         let target = format!("GET {}", engine.driver().url(&path));
-        let ctx = OperationContext::new(None, rt.stop.clone());
+        let ctx = OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
         match engine.execute(&http, &ctx).await {
             Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
                 Ok(j) => {
@@ -91,7 +91,7 @@ impl DataSource for HttpObjectData {
                 (None, d)
             }
             Err(e) => {
-                d.error("Read failed", format!("{target}: {e}"));
+                d.error("Read failed", rt.scrub(&format!("{target}: {e}")));
                 (None, d)
             }
         }

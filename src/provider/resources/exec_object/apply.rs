@@ -126,7 +126,7 @@ pub(super) async fn run(
         Operation::Update => s.timeouts.update,
         Operation::Delete => s.timeouts.delete,
     };
-    let ctx = OperationContext::new(limit, rt.stop.clone());
+    let ctx = OperationContext::new(limit, rt.stop.clone()).about("driver_exec_object", prior.get("id").and_then(Value::as_str));
     let what = format!("{op} command {program:?}");
     match rt.exec().execute(&req, &ctx).await {
         Ok(Outcome::Gone) => Ok(None),
@@ -161,7 +161,7 @@ pub(super) async fn run(
             if op == Operation::Create && e.outcome_unknown() {
                 detail.push_str(" The command may have created the object before it was stopped; check before applying again.");
             }
-            d.error(summary, detail);
+            d.error(summary, rt.scrub(&detail));
             Err(d)
         }
     }

@@ -23,6 +23,13 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     };
     let prior = req.current_state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
     let r = reconcile(&prior, &actual, &s.drift_rules);
+    let mode = match s.drift_mode {
+        DriftMode::Revert => "revert",
+        DriftMode::Warn => "warn",
+        DriftMode::Ignore => "ignore",
+    };
+    let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default();
+    rt.audit_drift("driver_exec_object", id, mode, &r.drifted);
     let input = match s.drift_mode {
         DriftMode::Revert => r.body,
         DriftMode::Warn => {

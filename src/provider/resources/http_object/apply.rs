@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use super::{Private, with};
+use super::{Private, TYPE, with};
 use crate::drivers::http::{HttpRequest, IDEMPOTENCY_KEY};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -75,7 +75,7 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         headers,
         body: Some(bytes),
     };
-    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone());
+    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
     let target = format!("{} {}", http.method, engine.driver().url(&s.path));
     let resp = match engine.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
@@ -84,7 +84,7 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
         Err(e) => {
-            report(&mut diags, "Create failed", &target, &e);
+            report(rt, &mut diags, "Create failed", &target, &e);
             if e.outcome_unknown() {
                 diags.error(
                     "The object may have been created",
@@ -178,7 +178,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         body: Some(bytes),
     };
     let target = format!("{} {}", http.method, engine.driver().url(&path));
-    let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone());
+    let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&id));
     let resp = match engine.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         Ok(Outcome::Gone) => {
@@ -189,7 +189,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
         Err(e) => {
-            report(&mut diags, "Update failed", &target, &e);
+            report(rt, &mut diags, "Update failed", &target, &e);
             return failed(&req, diags);
         }
     };
@@ -218,12 +218,12 @@ async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
     let http = HttpRequest { operation: Operation::Delete, method: Method::DELETE, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
-    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone());
+    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
     match engine.execute(&http, &ctx).await {
         // Already gone is what we wanted.
         Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
         Err(e) => {
-            report(&mut diags, "Delete failed", &format!("DELETE {}", engine.driver().url(&path)), &e);
+            report(rt, &mut diags, "Delete failed", &format!("DELETE {}", engine.driver().url(&path)), &e);
             failed(&req, diags)
         }
     }
@@ -235,7 +235,7 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
     let engine = rt.http()?;
     let path = s.object_path_for(id);
     let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
-    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone());
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("GET {}", engine.driver().url(&path));
     match engine.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
@@ -250,7 +250,7 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
             Err(d)
         }
         Err(e) => {
-            report(&mut d, "Read failed", &target, &e);
+            report(rt, &mut d, "Read failed", &target, &e);
             Err(d)
         }
     }
@@ -258,7 +258,7 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
 
 /// Adds the diagnostic for an engine failure: the API's own message for a
 /// client error, else what the engine tried and the last failure.
-pub(super) fn report(diags: &mut Diagnostics, summary: &str, target: &str, e: &EngineError) {
+pub(super) fn report(rt: &Runtime, diags: &mut Diagnostics, summary: &str, target: &str, e: &EngineError) {
     use crate::drivers::DriverError;
     let detail = match e {
         EngineError::Failed { last: DriverError::Status { status, message, .. }, .. } if (400..500).contains(status) && *status != 429 => {
@@ -270,7 +270,8 @@ pub(super) fn report(diags: &mut Diagnostics, summary: &str, target: &str, e: &E
         ),
         other => format!("{target}: {other}"),
     };
-    diags.error(summary, detail);
+    // The API may echo a credential back; it never reaches a diagnostic.
+    diags.error(summary, rt.scrub(&detail));
 }
 
 fn remove_null_fields(j: &mut Json) {

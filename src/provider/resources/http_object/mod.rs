@@ -20,6 +20,9 @@ use crate::provider::{Attribute, Block, Diagnostics, Schema, Type, Value};
 #[derive(Debug, Default)]
 pub struct HttpObject;
 
+/// The type name, for records.
+const TYPE: &str = "driver_http_object";
+
 /// Current schema version; a change to the stored shape bumps it and adds
 /// a single-step upgrader.
 pub(crate) const SCHEMA_VERSION: i64 = 0;
@@ -27,7 +30,7 @@ pub(crate) const SCHEMA_VERSION: i64 = 0;
 #[async_trait::async_trait]
 impl Resource for HttpObject {
     fn type_name(&self) -> &'static str {
-        "driver_http_object"
+        TYPE
     }
 
     fn schema(&self) -> Schema {

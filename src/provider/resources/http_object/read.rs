@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::apply::report;
 use super::super::common::DriftMode;
 use super::settings;
-use super::{Private, with};
+use super::{Private, TYPE, with};
 use crate::drivers::http::HttpRequest;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
@@ -33,13 +33,13 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let path = s.object_path_for(&id);
     let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
     let target = format!("GET {}", engine.driver().url(&path));
-    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone());
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
     let resp = match engine.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         // Deleted outside Terraform: dropping it from state plans a create.
         Ok(Outcome::Gone) => return ReadResponse { new_state: None, private: Vec::new(), diagnostics: diags },
         Err(e) => {
-            report(&mut diags, "Read failed", &target, &e);
+            report(rt, &mut diags, "Read failed", &target, &e);
             return keep(diags);
         }
     };
@@ -59,6 +59,12 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Some(marker) => imported_body(&actual, marker.fields.as_deref()),
         None => {
             let r = reconcile(&prior_body, &actual, &s.drift_rules);
+            let mode = match s.drift_mode {
+                DriftMode::Revert => "revert",
+                DriftMode::Warn => "warn",
+                DriftMode::Ignore => "ignore",
+            };
+            rt.audit_drift(TYPE, &id, mode, &r.drifted);
             match s.drift_mode {
                 DriftMode::Revert => r.body,
                 DriftMode::Warn => {
