@@ -157,6 +157,11 @@ fn ctrl_c_stops_in_flight_requests() {
     api.set_faults(Faults { latency: Duration::from_secs(60), ..Default::default() });
     let wd = items(&api, "", 1);
     let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    // Its own process group, so the signal below reaches Terraform the way a
+    // terminal's Ctrl-C does: every process of the group, providers included.
+    // (Terraform 1.0's panicwrap parent ignores a SIGINT sent to it alone.)
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
     let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     // Wait until the create is in flight at the API.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -165,7 +170,7 @@ fn ctrl_c_stops_in_flight_requests() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // Ctrl-C: Terraform asks the provider to stop (StopProvider).
-    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let sent = std::process::Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
     assert!(sent.success());
     // Terraform must finish long before the API would have answered.
     let status = crate::harness::wait_bounded(child, Duration::from_secs(30), "terraform apply after Ctrl-C");

@@ -39,6 +39,11 @@ fn examples_validate() {
         let has_terraform_block = hcl.contains("required_providers");
         let wd = if has_terraform_block { Workdir::bare(&hcl) } else { Workdir::new(&hcl) };
         let run = wd.run(&["validate", "-no-color"]);
+        if hcl.contains("sensitive_env") && crate::harness::terraform().version < (1, 11) {
+            // Write-only arguments need Terraform 1.11; older ones are told so.
+            assert!(run.stderr_flat().contains("needs Terraform 1.11"), "{}: {}", dir.display(), run.stderr);
+            continue;
+        }
         assert_eq!(run.code(), 0, "{} does not validate:\n{}{}", dir.display(), run.stdout, run.stderr);
     }
 }

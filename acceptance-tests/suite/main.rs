@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod auth;
 mod debug_mode;
 mod engine;
 mod examples;

@@ -11,8 +11,24 @@ fn terraform_sees_the_committed_schema() {
     let ours = &all["provider_schemas"][PROVIDER];
     assert!(ours.is_object(), "terraform did not report {PROVIDER}:\n{}", run.stdout);
 
-    let snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    let mut snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    if crate::harness::terraform().version < (1, 11) {
+        // Terraform before 1.11 does not know write-only attributes and
+        // does not report the flag.
+        strip_key(&mut snapshot, "write_only");
+    }
     assert_eq!(ours, &snapshot, "terraform's view of the schema differs from schemas/provider-schema.json");
+}
+
+fn strip_key(j: &mut serde_json::Value, key: &str) {
+    match j {
+        serde_json::Value::Object(m) => {
+            m.remove(key);
+            m.values_mut().for_each(|v| strip_key(v, key));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|v| strip_key(v, key)),
+        _ => {}
+    }
 }
 
 #[test]

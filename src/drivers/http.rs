@@ -79,7 +79,7 @@ pub struct HttpConfig {
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// One HTTP request.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpRequest {
     /// What it does to the object.
     pub operation: Operation,
@@ -93,6 +93,43 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Bytes>,
+    /// Sends to this URL instead of base URL + path (token endpoints).
+    pub absolute_url: Option<Url>,
+    /// A form body instead of JSON; its values may be secrets.
+    pub form: Option<Vec<(String, Sensitive)>>,
+    /// A bearer token for this request (OAuth), instead of the configured auth.
+    pub bearer: Option<Sensitive>,
+    /// Safe to repeat although the method alone does not say so.
+    pub repeatable: bool,
+}
+
+impl HttpRequest {
+    /// A request to `path` with nothing else set.
+    pub fn new(operation: Operation, method: Method, path: String) -> Self {
+        HttpRequest {
+            operation,
+            method,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            absolute_url: None,
+            form: None,
+            bearer: None,
+            repeatable: false,
+        }
+    }
+}
+
+// Hand-written: bodies, forms and tokens may hold secrets.
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("operation", &self.operation)
+            .field("target", &self.target())
+            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Request for HttpRequest {
@@ -101,7 +138,10 @@ impl Request for HttpRequest {
     }
     fn target(&self) -> String {
         // The query is left out: it may carry an API key.
-        format!("{} {}", self.method, self.path)
+        match &self.absolute_url {
+            Some(u) => format!("{} {}{}", self.method, u.origin().ascii_serialization(), u.path()),
+            None => format!("{} {}", self.method, self.path),
+        }
     }
     fn method(&self) -> String {
         self.method.to_string()
@@ -112,7 +152,8 @@ impl Request for HttpRequest {
     fn is_idempotent(&self) -> bool {
         // RFC 9110 §9.2.2 (PATCH is not in general); any request carrying an
         // idempotency key is safe to repeat, as the server deduplicates it.
-        matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+        self.repeatable
+            || matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
             || self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
     }
 }
@@ -174,8 +215,10 @@ impl HttpDriver {
     }
 
     fn build(&self, req: &HttpRequest) -> Result<reqwest::Request, DriverError> {
-        let url = Url::parse(&self.url(&req.path))
-            .map_err(|e| DriverError::Invalid(format!("{}: {e}", req.target())))?;
+        let url = match &req.absolute_url {
+            Some(u) => u.clone(),
+            None => Url::parse(&self.url(&req.path)).map_err(|e| DriverError::Invalid(format!("{}: {e}", req.target())))?,
+        };
         let mut b = self.client.request(req.method.clone(), url).header("Accept", "application/json");
         for (k, v) in &self.config.headers {
             if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)) {
@@ -186,17 +229,25 @@ impl HttpDriver {
             b = b.header(k, v);
         }
         let mut query = req.query.clone();
-        match &self.config.auth {
-            HttpAuth::None => {}
-            HttpAuth::Bearer(t) => b = b.bearer_auth(&t.0),
-            HttpAuth::Basic { username, password } => b = b.basic_auth(username, Some(&password.0)),
-            HttpAuth::HeaderKey { name, value } => b = b.header(name, &value.0),
-            HttpAuth::QueryKey { name, value } => query.push((name.clone(), value.0.clone())),
+        match (&req.bearer, &self.config.auth) {
+            (Some(t), _) => b = b.bearer_auth(&t.0),
+            // The configured credentials go only to the configured API.
+            (None, _) if req.absolute_url.is_some() => {}
+            (None, HttpAuth::None) => {}
+            (None, HttpAuth::Bearer(t)) => b = b.bearer_auth(&t.0),
+            (None, HttpAuth::Basic { username, password }) => b = b.basic_auth(username, Some(&password.0)),
+            (None, HttpAuth::HeaderKey { name, value }) => b = b.header(name, &value.0),
+            (None, HttpAuth::QueryKey { name, value }) => query.push((name.clone(), value.0.clone())),
         }
         if !query.is_empty() {
             b = b.query(&query);
         }
-        if let Some(body) = &req.body {
+        if let Some(form) = &req.form {
+            let body: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form.iter().map(|(k, v)| (k.as_str(), v.0.as_str())))
+                .finish();
+            b = b.header("Content-Type", "application/x-www-form-urlencoded").body(body);
+        } else if let Some(body) = &req.body {
             b = b.header("Content-Type", "application/json").body(body.clone());
         }
         b.build().map_err(|e| DriverError::Invalid(format!("{}: {}", req.target(), e.without_url())))
@@ -340,15 +391,12 @@ mod tests {
 
     #[test]
     fn targets_never_carry_the_query() {
-        let r = HttpRequest {
-            operation: Operation::Read,
-            method: Method::GET,
-            path: "/flags/1".into(),
-            query: vec![("api_key".into(), "secret".into())],
-            headers: vec![],
-            body: None,
-        };
+        let mut r = HttpRequest::new(Operation::Read, Method::GET, "/flags/1".into());
+        r.query = vec![("api_key".into(), "secret".into())];
+        r.bearer = Some(Sensitive("tok".into()));
         assert_eq!(r.target(), "GET /flags/1");
         assert!(r.is_idempotent());
+        let dbg = format!("{r:?}");
+        assert!(!dbg.contains("secret") && !dbg.contains("tok\""), "{dbg}");
     }
 }

@@ -14,6 +14,7 @@ mod value;
 pub mod config;
 pub mod data_sources;
 pub mod drift;
+pub mod http_client;
 pub mod json;
 pub mod pointer;
 pub mod resource;

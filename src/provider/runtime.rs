@@ -12,6 +12,7 @@ use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive}
 const EXEC_ATTEMPT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
 use std::sync::Arc;
 
+use super::http_client::{HttpClient, OAuth2};
 use crate::engine::audit::AuditLog;
 use crate::engine::redact::Redactor;
 use crate::engine::{Engine, EngineConfig, Observers, StatsSnapshot};
@@ -19,7 +20,7 @@ use crate::engine::{Engine, EngineConfig, Observers, StatsSnapshot};
 /// The configured provider's working parts.
 #[derive(Debug)]
 pub struct Runtime {
-    http: Option<Engine<HttpDriver>>,
+    http: Option<HttpClient>,
     exec: Engine<ExecDriver>,
     /// Cancelled by StopProvider.
     pub stop: CancellationToken,
@@ -64,15 +65,17 @@ impl Runtime {
                             ApiKeyLocation::Query => HttpAuth::QueryKey { name: name.clone(), value },
                         }
                     }
-                    Some(Auth::OAuth2ClientCredentials { .. }) => {
-                        diags.attribute_error(
-                            AttributePath::root("auth").attr("oauth2_client_credentials"),
-                            "OAuth 2.0 client credentials are not available yet",
-                            "This build of the provider does not implement the oauth2_client_credentials \
-                             grant yet. Use bearer_token with a token obtained outside Terraform for now.",
-                        );
-                        return Err(diags);
-                    }
+                    // Tokens are added per request by the HttpClient.
+                    Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
+                };
+                let oauth = match &config.auth {
+                    Some(Auth::OAuth2ClientCredentials { token_url, client_id, client_secret, scopes }) => Some(OAuth2::new(
+                        token_url.clone(),
+                        client_id.clone(),
+                        Sensitive(client_secret.expose().to_owned()),
+                        scopes.clone(),
+                    )),
+                    _ => None,
                 };
                 let tls = HttpTls {
                     ca_cert_pem: config.tls.ca_cert_pem.clone(),
@@ -84,7 +87,7 @@ impl Runtime {
                 };
                 let http = HttpConfig { base_url: base_url.clone(), headers: config.headers.clone().into_iter().collect(), auth, tls };
                 match HttpDriver::new(http) {
-                    Ok(d) => Some(Engine::new(d, engine_config(config), observers.clone())),
+                    Ok(d) => Some(HttpClient::new(Engine::new(d, engine_config(config), observers.clone()), oauth)),
                     Err(e) => {
                         diags.attribute_error(AttributePath::root("tls"), "Unusable TLS settings", e.to_string());
                         return Err(diags);
@@ -129,7 +132,7 @@ impl Runtime {
     pub fn stats(&self) -> StatsSnapshot {
         let mut s = self.exec.stats();
         if let Some(h) = &self.http {
-            let h = h.stats();
+            let h = h.engine().stats();
             s.attempts += h.attempts;
             s.retries += h.retries;
             s.throttled += h.throttled;
@@ -156,8 +159,8 @@ impl Runtime {
         &self.exec
     }
 
-    /// The HTTP engine, or a diagnostic saying how to configure one.
-    pub fn http(&self) -> Result<&Engine<HttpDriver>, Diagnostics> {
+    /// The HTTP client, or a diagnostic saying how to configure one.
+    pub fn http(&self) -> Result<&HttpClient, Diagnostics> {
         self.http.as_ref().ok_or_else(|| {
             let mut d = Diagnostics::new();
             d.error(

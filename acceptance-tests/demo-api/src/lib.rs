@@ -13,6 +13,11 @@
 //! (merge patch, an out-of-band edit), `DELETE /_admin/objects/<path>`,
 //! `PUT /_admin/faults` (see [`Faults`]), `POST /_admin/reset`.
 //!
+//! Authentication (off by default; see [`Auth`]): bearer token, basic, an
+//! API key in a header or the query, or OAuth 2.0 client credentials with a
+//! token endpoint at `POST /oauth/token`. Requests without valid credentials
+//! get 401.
+//!
 //! Faults, for the engine's tests: a server-side rate limit answering 429
 //! with `Retry-After` and `RateLimit-*` headers, a ratio of 5xx answers,
 //! latency, and dropped connections (the request is processed, then the
@@ -41,6 +46,10 @@ pub struct Store {
     faults: Faults,
     /// The object the last POST created, for the idempotency store.
     last_created: Option<Json>,
+    /// What requests must present.
+    auth: Auth,
+    /// OAuth tokens issued and not revoked.
+    tokens: std::collections::HashSet<String>,
     /// When each object was created (eventual consistency).
     created_at: std::collections::HashMap<(String, u64), tokio::time::Instant>,
     /// Server-side token bucket: tokens and when they were counted.
@@ -48,6 +57,31 @@ pub struct Store {
     rng: u64,
     /// Idempotency key → the first answer (status, body, location).
     idempotency: std::collections::HashMap<String, (StatusCode, Json, Option<String>)>,
+}
+
+/// What the API requires of every request (admin requests excepted).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum Auth {
+    /// Nothing.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// HTTP basic: user, password.
+    Basic(String, String),
+    /// A header: name, value.
+    HeaderKey(String, String),
+    /// A query parameter: name, value.
+    QueryKey(String, String),
+    /// OAuth 2.0 client credentials: client id, secret, token lifetime.
+    OAuth2 {
+        /// Client ID.
+        client_id: String,
+        /// Client secret.
+        client_secret: String,
+        /// `expires_in` of issued tokens, in seconds.
+        lifetime_secs: u64,
+    },
 }
 
 /// Faults to inject. The default is a well-behaved API.
@@ -114,6 +148,10 @@ pub struct Counters {
     pub duplicate_creates: u64,
     /// Reads answered 404 because the object was not yet visible.
     pub invisible_reads: u64,
+    /// Requests refused for missing or bad credentials.
+    pub unauthorized: u64,
+    /// Tokens issued by the OAuth token endpoint.
+    pub tokens_issued: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
     in_flight: u64,
@@ -207,6 +245,16 @@ impl Running {
     /// What it received so far.
     pub fn counters(&self) -> Counters {
         self.store.lock().unwrap().counters.clone()
+    }
+
+    /// Requires credentials from now on.
+    pub fn set_auth(&self, auth: Auth) {
+        self.store.lock().unwrap().auth = auth;
+    }
+
+    /// Revokes every OAuth token issued so far (clients must fetch anew).
+    pub fn revoke_tokens(&self) {
+        self.store.lock().unwrap().tokens.clear();
     }
 
     /// Injects faults from now on.
@@ -364,6 +412,57 @@ impl Store {
     }
 }
 
+impl Store {
+    fn authorized(&self, authorization: Option<&str>, headers: &axum::http::HeaderMap, query: &str) -> bool {
+        use base64::Engine as _;
+        match &self.auth {
+            Auth::None => true,
+            Auth::Bearer(t) => authorization == Some(format!("Bearer {t}").as_str()),
+            Auth::Basic(u, p) => {
+                let expected = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                authorization == Some(format!("Basic {expected}").as_str())
+            }
+            Auth::HeaderKey(name, value) => headers.get(name).and_then(|v| v.to_str().ok()) == Some(value.as_str()),
+            Auth::QueryKey(name, value) => {
+                form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == name.as_str() && v == value.as_str())
+            }
+            Auth::OAuth2 { .. } => authorization
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .is_some_and(|t| self.tokens.contains(t)),
+        }
+    }
+}
+
+/// `POST /oauth/token`: client credentials in the form or as HTTP basic.
+fn issue_token(store: &Shared, authorization: Option<&str>, body: &Bytes) -> Response {
+    use base64::Engine as _;
+    let mut s = store.lock().unwrap();
+    let Auth::OAuth2 { client_id, client_secret, lifetime_secs } = s.auth.clone() else {
+        return error(StatusCode::NOT_FOUND, "this API does not use OAuth");
+    };
+    let form: BTreeMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+    let basic = authorization
+        .and_then(|a| a.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|b| b.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
+    let (id, secret) = basic.unwrap_or_else(|| {
+        (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned().unwrap_or_default())
+    });
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return json_response(StatusCode::BAD_REQUEST, &json!({"error": "unsupported_grant_type"}));
+    }
+    if id != client_id || secret != client_secret {
+        s.counters.unauthorized += 1;
+        return json_response(StatusCode::UNAUTHORIZED, &json!({"error": "invalid_client"}));
+    }
+    s.counters.tokens_issued += 1;
+    let (n, dice) = (s.counters.tokens_issued, s.roll().to_bits());
+    let token = format!("tok-{n}-{dice:x}");
+    s.tokens.insert(token.clone());
+    json_response(StatusCode::OK, &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime_secs}))
+}
+
 /// An answer whose body breaks off: the client sees the status line and
 /// then a dead connection.
 fn broken(status: StatusCode) -> Response {
@@ -377,12 +476,25 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let headers = req.headers().clone();
+    let query = req.uri().query().unwrap_or_default().to_owned();
     let body = match axum::body::to_bytes(req.into_body(), 16 << 20).await {
         Ok(b) => b,
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
     };
     if let Some(rest) = path.strip_prefix("/_admin") {
         return admin(&store, &method, rest, &body);
+    }
+    if path == "/oauth/token" && method == Method::POST {
+        return issue_token(&store, authorization.as_deref(), &body);
+    }
+    {
+        let mut s = store.lock().unwrap();
+        if !s.authorized(authorization.as_deref(), &headers, &query) {
+            s.counters.unauthorized += 1;
+            return error(StatusCode::UNAUTHORIZED, "missing or invalid credentials");
+        }
     }
     let _in_flight = InFlight::enter(&store);
     let verdict = {
@@ -527,6 +639,8 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "dropped": store.counters.dropped,
                 "idempotent_replays": store.counters.idempotent_replays,
                 "duplicate_creates": store.counters.duplicate_creates,
+                "unauthorized": store.counters.unauthorized,
+                "tokens_issued": store.counters.tokens_issued,
                 "invisible_reads": store.counters.invisible_reads,
                 "peak_in_flight": store.counters.peak_in_flight,
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),

@@ -56,7 +56,7 @@ impl DataSource for HttpObjectData {
         if d.has_error() {
             return (None, d);
         }
-        let engine = match rt.http() {
+        let client = match rt.http() {
             Ok(e) => e,
             Err(e) => return (None, e),
         };
@@ -69,10 +69,12 @@ impl DataSource for HttpObjectData {
             Some(Value::Map(_, m)) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect(),
             _ => Vec::new(),
         };
-        let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: pairs("query"), headers: pairs("headers"), body: None };
-        let target = format!("GET {}", engine.driver().url(&path));
+        let mut http = HttpRequest::new(Operation::Read, Method::GET, path.clone());
+        http.query = pairs("query");
+        http.headers = pairs("headers");
+        let target = format!("GET {}", client.url(&path));
         let ctx = OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
-        match engine.execute(&http, &ctx).await {
+        match client.execute(&http, &ctx).await {
             Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
                 Ok(j) => {
                     let mut state = config.clone();

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
 use super::{Private, TYPE, with};
-use crate::drivers::http::{HttpRequest, IDEMPOTENCY_KEY};
+use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
 use crate::provider::json::{from_json, to_json};
@@ -54,7 +54,7 @@ fn body_bytes(body: &Value, strip_nulls: bool, diags: &mut Diagnostics) -> Optio
 
 async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse {
     let mut diags = Diagnostics::new();
-    let engine = match rt.http() {
+    let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
@@ -67,17 +67,11 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     {
         headers.push((IDEMPOTENCY_KEY.to_owned(), key));
     }
-    let http = HttpRequest {
-        operation: Operation::Create,
-        method: s.create_method.clone(),
-        path: s.path.clone(),
-        query: s.query.clone(),
-        headers,
-        body: Some(bytes),
-    };
+    let mut http = s.request(Operation::Create, s.create_method.clone(), s.path.clone(), Some(bytes));
+    http.headers = headers;
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
-    let target = format!("{} {}", http.method, engine.driver().url(&s.path));
-    let resp = match engine.execute(&http, &ctx).await {
+    let target = format!("{} {}", http.method, client.url(&s.path));
+    let resp = match client.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         Ok(Outcome::Gone) => {
             diags.error("Create failed", format!("{target} answered 404 Not Found: the collection path does not exist. Check path and the provider's endpoint."));
@@ -151,7 +145,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         // Only arguments that live in Terraform changed: nothing to send.
         return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
     }
-    let engine = match rt.http() {
+    let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
@@ -169,17 +163,10 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     };
     let strip = s.update_method == UpdateMethod::Put;
     let Some(bytes) = body_bytes(&payload, strip, &mut diags) else { return failed(&req, diags) };
-    let http = HttpRequest {
-        operation: Operation::Update,
-        method,
-        path: path.clone(),
-        query: s.query.clone(),
-        headers: s.headers.clone(),
-        body: Some(bytes),
-    };
-    let target = format!("{} {}", http.method, engine.driver().url(&path));
+    let http = s.request(Operation::Update, method, path.clone(), Some(bytes));
+    let target = format!("{} {}", http.method, client.url(&path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&id));
-    let resp = match engine.execute(&http, &ctx).await {
+    let resp = match client.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         Ok(Outcome::Gone) => {
             diags.error(
@@ -211,19 +198,19 @@ async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     // The prior state holds every argument; the config is null on delete.
     let Some(s) = settings::parse(&req.prior_state, &mut diags) else { return failed(&req, diags) };
-    let engine = match rt.http() {
+    let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
     let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
-    let http = HttpRequest { operation: Operation::Delete, method: Method::DELETE, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
+    let http = s.request(Operation::Delete, Method::DELETE, path.clone(), None);
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
-    match engine.execute(&http, &ctx).await {
+    match client.execute(&http, &ctx).await {
         // Already gone is what we wanted.
         Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
         Err(e) => {
-            report(rt, &mut diags, "Delete failed", &format!("DELETE {}", engine.driver().url(&path)), &e);
+            report(rt, &mut diags, "Delete failed", &format!("DELETE {}", client.url(&path)), &e);
             failed(&req, diags)
         }
     }
@@ -232,12 +219,12 @@ async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
 /// GET the object after a create or update that did not return it.
 async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagnostics> {
     let mut d = Diagnostics::new();
-    let engine = rt.http()?;
+    let client = rt.http()?;
     let path = s.object_path_for(id);
-    let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
+    let http = s.request(Operation::Read, Method::GET, path.clone(), None);
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
-    let target = format!("GET {}", engine.driver().url(&path));
-    match engine.execute(&http, &ctx).await {
+    let target = format!("GET {}", client.url(&path));
+    match client.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
             Ok(j) => Ok(from_json(&j)),
             Err(_) => {

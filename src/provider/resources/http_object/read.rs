@@ -7,7 +7,6 @@ use super::apply::report;
 use super::super::common::DriftMode;
 use super::settings;
 use super::{Private, TYPE, with};
-use crate::drivers::http::HttpRequest;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
@@ -25,16 +24,16 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         diagnostics,
     };
     let Some(s) = settings::parse(&req.current_state, &mut diags) else { return keep(diags) };
-    let engine = match rt.http() {
+    let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return keep(d),
     };
     let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
-    let http = HttpRequest { operation: Operation::Read, method: Method::GET, path: path.clone(), query: s.query.clone(), headers: s.headers.clone(), body: None };
-    let target = format!("GET {}", engine.driver().url(&path));
+    let http = s.request(Operation::Read, Method::GET, path.clone(), None);
+    let target = format!("GET {}", client.url(&path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
-    let resp = match engine.execute(&http, &ctx).await {
+    let resp = match client.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         // Deleted outside Terraform: dropping it from state plans a create.
         Ok(Outcome::Gone) => return ReadResponse { new_state: None, private: Vec::new(), diagnostics: diags },

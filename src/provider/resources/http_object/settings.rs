@@ -3,6 +3,9 @@
 
 use reqwest::Method;
 
+use crate::drivers::Operation;
+use crate::drivers::http::HttpRequest;
+
 use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map};
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
@@ -34,6 +37,15 @@ pub(super) struct Settings {
 }
 
 impl Settings {
+    /// A request for this object with its headers and query.
+    pub(super) fn request(&self, op: Operation, method: Method, path: String, body: Option<bytes::Bytes>) -> HttpRequest {
+        let mut r = HttpRequest::new(op, method, path);
+        r.query = self.query.clone();
+        r.headers = self.headers.clone();
+        r.body = body;
+        r
+    }
+
     /// The object's path with `{id}` and `{path}` substituted.
     pub(super) fn object_path_for(&self, id: &str) -> String {
         let id = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();

@@ -1,0 +1,134 @@
+//! The HTTP engine as resources use it, plus what needs provider state:
+//! OAuth 2.0 client credentials. The token is fetched once and cached until
+//! shortly before it expires (one fetch per run, not per request, however
+//! many requests start at once), fetched through the same engine and so the
+//! same rate limiter, and fetched again once when the API answers 401.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value as Json;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::drivers::http::{HttpDriver, HttpRequest, HttpResponse, Sensitive};
+use crate::drivers::{DriverError, Operation, Outcome};
+use crate::engine::retry::StopReason;
+use crate::engine::{Engine, EngineError, OperationContext};
+
+/// Tokens are renewed this long before they expire.
+const EXPIRY_SKEW: Duration = Duration::from_secs(30);
+/// Lifetime assumed when the token endpoint does not say.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// OAuth 2.0 client credentials settings.
+#[derive(Debug)]
+pub struct OAuth2 {
+    /// The token endpoint.
+    pub token_url: Url,
+    /// Client ID.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: Sensitive,
+    /// Scopes to request.
+    pub scopes: Vec<String>,
+    cache: tokio::sync::Mutex<Option<(Sensitive, Instant)>>,
+}
+
+impl OAuth2 {
+    /// Settings with an empty cache.
+    pub fn new(token_url: Url, client_id: String, client_secret: Sensitive, scopes: Vec<String>) -> Self {
+        OAuth2 { token_url, client_id, client_secret, scopes, cache: tokio::sync::Mutex::new(None) }
+    }
+}
+
+/// The HTTP engine with OAuth around it.
+#[derive(Debug)]
+pub struct HttpClient {
+    engine: Engine<HttpDriver>,
+    oauth: Option<OAuth2>,
+}
+
+impl HttpClient {
+    /// A client; `oauth` when the provider authenticates with client credentials.
+    pub fn new(engine: Engine<HttpDriver>, oauth: Option<OAuth2>) -> Self {
+        HttpClient { engine, oauth }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine<HttpDriver> {
+        &self.engine
+    }
+
+    /// The full URL of a path, for messages.
+    pub fn url(&self, path: &str) -> String {
+        self.engine.driver().url(path)
+    }
+
+    /// Runs a request, with a bearer token when OAuth is configured.
+    pub async fn execute(&self, req: &HttpRequest, ctx: &OperationContext) -> Result<Outcome<HttpResponse>, EngineError> {
+        let Some(oauth) = &self.oauth else { return self.engine.execute(req, ctx).await };
+        let token = self.token(oauth, ctx, None).await?;
+        let mut req = req.clone();
+        req.bearer = Some(token.clone());
+        match self.engine.execute(&req, ctx).await {
+            // The token was revoked or expired early: one fresh token, one more try.
+            Err(e) if e.status() == Some(401) => {
+                tracing::debug!("401 with a cached OAuth token: fetching a new one");
+                let fresh = self.token(oauth, ctx, Some(&token)).await?;
+                req.bearer = Some(fresh);
+                self.engine.execute(&req, ctx).await
+            }
+            other => other,
+        }
+    }
+
+    /// The cached token, or a new one. `stale` is a token the API refused:
+    /// replaced unless another request already replaced it.
+    async fn token(&self, oauth: &OAuth2, ctx: &OperationContext, stale: Option<&Sensitive>) -> Result<Sensitive, EngineError> {
+        // Held across the fetch: concurrent requests wait for one fetch.
+        let mut cache = oauth.cache.lock().await;
+        if let Some((token, expires)) = cache.as_ref()
+            && Instant::now() + EXPIRY_SKEW < *expires
+            && stale != Some(token)
+        {
+            return Ok(token.clone());
+        }
+        let mut form = vec![
+            ("grant_type".to_owned(), Sensitive("client_credentials".into())),
+            ("client_id".to_owned(), Sensitive(oauth.client_id.clone())),
+            ("client_secret".to_owned(), oauth.client_secret.clone()),
+        ];
+        if !oauth.scopes.is_empty() {
+            form.push(("scope".to_owned(), Sensitive(oauth.scopes.join(" "))));
+        }
+        let mut req = HttpRequest::new(Operation::Read, Method::POST, String::new());
+        req.absolute_url = Some(oauth.token_url.clone());
+        req.form = Some(form);
+        // Asking for a token twice is harmless.
+        req.repeatable = true;
+        let ctx = OperationContext { subject: Some("oauth2_token".into()), object_id: None, ..ctx.clone() };
+        let failed = |why: String| EngineError::Failed {
+            last: DriverError::Invalid(format!("OAuth token request to {}: {why}", oauth.token_url)),
+            attempts: 1,
+            why: StopReason::NotRetryable,
+        };
+        let resp = match self.engine.execute(&req, &ctx).await {
+            Ok(Outcome::Done(r)) => r,
+            Ok(Outcome::Gone) => return Err(failed("the token endpoint answered 404; check token_url".into())),
+            Err(e) => return Err(failed(e.to_string())),
+        };
+        let body: Json = serde_json::from_slice(&resp.body).map_err(|_| failed("the answer is not JSON".into()))?;
+        let token = body
+            .get("access_token")
+            .and_then(Json::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| failed("the answer has no access_token".into()))?;
+        let lifetime = body.get("expires_in").and_then(Json::as_u64).map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        self.engine.observers().redactor.add(token.to_owned());
+        let token = Sensitive(token.to_owned());
+        *cache = Some((token.clone(), Instant::now() + lifetime));
+        tracing::debug!(expires_in = ?lifetime, "fetched an OAuth token");
+        Ok(token)
+    }
+}
