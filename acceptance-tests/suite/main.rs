@@ -14,3 +14,4 @@ mod handshake;
 mod http_object;
 mod observability;
 mod schema;
+mod tls;

@@ -294,6 +294,12 @@ fn transport_error(e: reqwest::Error) -> DriverError {
         message.push_str(&s.to_string());
         source = s.source();
     }
+    // A certificate the client does not trust (or a refused client
+    // certificate) is not transient: retrying cannot fix it.
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("handshake") || lower.contains("unknownissuer") {
+        return DriverError::Invalid(format!("TLS handshake failed: {message}"));
+    }
     DriverError::Transport { message, sent }
 }
 

@@ -29,6 +29,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod tls;
+
+pub use tls::TlsMaterial;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -187,6 +191,8 @@ pub async fn serve(listener: tokio::net::TcpListener, store: Shared, shutdown: i
 pub struct Running {
     /// Where it listens (127.0.0.1, random port).
     pub addr: SocketAddr,
+    /// Set when it serves HTTPS.
+    pub tls: Option<TlsMaterial>,
     store: Shared,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -195,28 +201,47 @@ pub struct Running {
 impl Running {
     /// Starts one on 127.0.0.1 and a free port.
     pub fn start() -> Running {
+        Self::start_with(None)
+    }
+
+    /// Starts one serving HTTPS; with `require_client_cert`, mutual TLS.
+    pub fn start_tls(require_client_cert: bool) -> Running {
+        Self::start_with(Some(require_client_cert))
+    }
+
+    fn start_with(tls: Option<bool>) -> Running {
         let store: Shared = Arc::default();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let s = store.clone();
+        let setup = tls.map(tls::setup);
+        let material = setup.as_ref().map(|(_, m)| m.clone());
+        let acceptor = setup.map(|(a, _)| a);
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
                 addr_tx.send(listener.local_addr().expect("local addr")).expect("report addr");
-                serve(listener, s, async {
+                let shutdown = async {
                     let _ = stop_rx.await;
-                })
-                .await;
+                };
+                match acceptor {
+                    None => serve(listener, s, shutdown).await,
+                    Some(acceptor) => {
+                        let listener = tls::TlsListener { tcp: listener, acceptor };
+                        let _ = axum::serve(listener, router(s)).with_graceful_shutdown(shutdown).await;
+                    }
+                }
             });
         });
         let addr = addr_rx.recv().expect("demo API started");
-        Running { addr, store, stop: Some(stop_tx), thread: Some(thread) }
+        Running { addr, tls: material, store, stop: Some(stop_tx), thread: Some(thread) }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The object at `path` (`/flags/1`), as stored.

@@ -251,6 +251,10 @@ pub(super) fn report(rt: &Runtime, diags: &mut Diagnostics, summary: &str, targe
         EngineError::Failed { last: DriverError::Status { status, message, .. }, .. } if (400..500).contains(status) && *status != 429 => {
             format!("{target} answered {status}. The API says: {message}")
         }
+        EngineError::Failed { last: DriverError::Invalid(m), .. } if m.starts_with("TLS handshake failed") => format!(
+            "{target}: {m}. If the API uses a private CA, set tls.ca_cert_pem in the provider block to its \
+             certificate; if it requires a client certificate, set tls.client_cert_pem and tls.client_key_pem."
+        ),
         EngineError::BreakerOpen { .. } => format!(
             "{target}: {e}. The API kept failing, so the provider stopped sending requests to it for now; \
              check the API's health and run again (circuit_breaker in the provider block tunes this)."
