@@ -259,7 +259,19 @@ pub(super) fn report(rt: &Runtime, diags: &mut Diagnostics, summary: &str, targe
             "{target}: {e}. The API kept failing, so the provider stopped sending requests to it for now; \
              check the API's health and run again (circuit_breaker in the provider block tunes this)."
         ),
-        other => format!("{target}: {other}"),
+        other => {
+            let mut d = format!("{target}: {other}");
+            // With TLS 1.3 a server that wants a client certificate accepts
+            // the handshake and then closes the connection.
+            let closed = ["broken pipe", "connection closed", "connection reset"].iter().any(|w| d.contains(w));
+            if target.contains("https://") && closed {
+                d.push_str(
+                    ". The API closed the TLS connection; if it requires a client certificate (mutual TLS), \
+                     set tls.client_cert_pem and tls.client_key_pem in the provider block.",
+                );
+            }
+            d
+        }
     };
     // The API may echo a credential back; it never reaches a diagnostic.
     diags.error(summary, rt.scrub(&detail));
