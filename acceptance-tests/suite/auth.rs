@@ -8,16 +8,18 @@ use demo_api::{Auth, Faults, Running};
 use crate::harness::{Run, Workdir};
 
 /// An apply of `count` objects with `auth_block` in the provider, run with
-/// TF_LOG=trace and an audit log. Returns the run, the workdir and every
-/// text that must not hold a secret.
+/// TF_LOG=trace, an audit log and a metrics file. Returns the run, the
+/// workdir and every text that must not hold a secret.
 fn apply_with(api: &Running, auth_block: &str, count: usize) -> (Run, Workdir, String) {
     let wd = Workdir::new("");
     let audit = wd.path().join("audit.jsonl");
+    let metrics = wd.path().join("metrics.prom");
     wd.append(&format!(
         r#"
 provider "driver" {{
-  endpoint  = "{}"
-  audit_log = "{}"
+  endpoint     = "{}"
+  audit_log    = "{}"
+  metrics_file = "{}"
   auth {{
 {auth_block}
   }}
@@ -30,7 +32,8 @@ resource "driver_http_object" "item" {{
 }}
 "#,
         api.url(),
-        audit.display()
+        audit.display(),
+        metrics.display()
     ));
     let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=10"]);
     cmd.env("TF_LOG", "trace");
@@ -38,6 +41,7 @@ resource "driver_http_object" "item" {{
     let mut everything = format!("{}\n{}", run.stdout, run.stderr);
     everything.push_str(&std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap_or_default());
     everything.push_str(&std::fs::read_to_string(&audit).unwrap_or_default());
+    everything.push_str(&std::fs::read_to_string(&metrics).unwrap_or_default());
     (run, wd, everything)
 }
 
@@ -147,4 +151,63 @@ fn oauth2_bad_client_secret_names_the_token_endpoint() {
     let err = run.stderr_flat();
     assert!(err.contains("OAuth token request to") && err.contains("/oauth/token") && err.contains("401"), "{err}");
     assert_no_secret(&all, &["wrong-client-s3cret"]);
+}
+
+#[test]
+fn write_only_body_fields_reach_the_api_but_never_state_or_logs() {
+    const SECRET: &str = "wo-db-pa55word";
+    let api = Running::start();
+    let wd = Workdir::new("");
+    let audit = wd.path().join("audit.jsonl");
+    let metrics = wd.path().join("metrics.prom");
+    let hcl = |version: &str| {
+        format!(
+            r#"
+provider "driver" {{
+  endpoint     = "{}"
+  audit_log    = "{}"
+  metrics_file = "{}"
+}}
+
+resource "driver_http_object" "db" {{
+  path            = "/databases"
+  body            = {{ name = "orders", size = 2 }}
+  body_wo         = {{ credentials = {{ password = "{SECRET}" }} }}
+  body_wo_version = "{version}"
+}}
+"#,
+            api.url(),
+            audit.display(),
+            metrics.display()
+        )
+    };
+    wd.append(&hcl("1"));
+    if crate::harness::terraform().version < (1, 11) {
+        let v = wd.run(&["validate", "-no-color"]);
+        assert!(v.stderr_flat().contains("needs Terraform 1.11"), "{}", v.stderr);
+        return;
+    }
+    let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    cmd.env("TF_LOG", "trace");
+    let run = wd.run_command(cmd);
+    assert_eq!(run.code(), 0, "{}", run.stderr_flat());
+    let stored = &api.list("/databases")[0];
+    assert_eq!(stored["credentials"]["password"], SECRET, "the API got the write-only field");
+    assert_eq!(stored["name"], "orders");
+
+    // The server's copy of the write-only field is not drift.
+    assert_eq!(wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]).code(), 0);
+
+    // A new version resends it.
+    let puts = api.counters().method("PUT");
+    std::fs::write(wd.path().join("main.tf"), format!("terraform {{\n  required_providers {{\n    driver = {{ source = \"{}\" }}\n  }}\n}}\n{}", crate::harness::PROVIDER, hcl("2"))).unwrap();
+    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    assert_eq!(api.counters().method("PUT"), puts + 1);
+
+    let mut everything = format!("{}{}", run.stdout, run.stderr);
+    for f in ["terraform.tfstate", "audit.jsonl", "metrics.prom"] {
+        everything.push_str(&std::fs::read_to_string(wd.path().join(f)).unwrap_or_default());
+    }
+    assert!(std::fs::metadata(wd.path().join("metrics.prom")).is_ok(), "metrics file written");
+    assert_no_secret(&everything, &[SECRET]);
 }

@@ -131,7 +131,7 @@ fn sensitive_env_values_never_reach_state_or_logs() {
     let hcl = format!(
         r#"
 resource "driver_exec_object" "secret" {{
-  create        = ["sh", "-c", "test $${{#API_TOKEN}} -eq {len} && echo '{{\"ok\": true}}'"]
+  create        = ["sh", "-c", "test $${{#API_TOKEN}} -eq {len} && printf '{{\"ok\": true, \"echo\": \"%s\"}}' \"$API_TOKEN\""]
   input         = {{ x = 1 }}
   sensitive_env = {{ API_TOKEN = "{SECRET}" }}
 }}
@@ -160,6 +160,7 @@ resource "driver_exec_object" "leaky" {{
     assert!(run.stderr_flat().contains("auth failed for token ***"), "the secret is masked in the error: {}", run.stderr);
     let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
     assert!(state.contains("\"ok\": true"), "the secret reached the command: {state}");
+    assert!(state.contains("\"echo\": \"***\""), "a command echoing the secret has it masked in output: {state}");
     for (what, text) in [("stdout", &run.stdout), ("stderr (TF_LOG=trace)", &run.stderr), ("state", &state)] {
         assert!(!text.contains(SECRET), "the secret appears in {what}");
     }

@@ -136,7 +136,11 @@ pub(super) async fn run(
                 return Ok(None);
             }
             match serde_json::from_str::<Json>(&text) {
-                Ok(j @ Json::Object(_)) => Ok(Some(j)),
+                Ok(mut j @ Json::Object(_)) => {
+                    // A command that echoes a secret must not put it in state.
+                    crate::engine::redact::Redactor::new(s.sensitive_env.iter().map(|(_, v)| v.clone())).scrub_json(&mut j);
+                    Ok(Some(j))
+                }
                 _ => {
                     let snippet: String = text.chars().take(200).collect();
                     d.error(

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use super::{Private, TYPE, with};
+use super::{Private, TYPE, leaf_pointers, with, without_pointers};
 use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -35,6 +35,38 @@ fn failed(req: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse {
     ApplyResponse { new_state, private: req.planned_private.clone(), diagnostics }
 }
 
+/// The body with `body_wo` merged in (objects deeply, `body_wo` winning).
+/// Its string values join the redactor first, so no message shows them.
+fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Value {
+    let Some(wo) = config.get("body_wo").filter(|v| !v.is_null()) else { return body.clone() };
+    fn secrets(v: &Value, rt: &Runtime) {
+        match v {
+            Value::String(s) => rt.observers().redactor.add(s.clone()),
+            Value::Object(m) | Value::Map(_, m) => m.values().for_each(|x| secrets(x, rt)),
+            Value::List(_, a) | Value::Set(_, a) | Value::Tuple(a) => a.iter().for_each(|x| secrets(x, rt)),
+            _ => {}
+        }
+    }
+    secrets(wo, rt);
+    fn merge(base: &Value, extra: &Value) -> Value {
+        match (base, extra) {
+            (Value::Object(b) | Value::Map(_, b), Value::Object(e) | Value::Map(_, e)) => {
+                let mut out = b.clone();
+                for (k, v) in e {
+                    let merged = match b.get(k) {
+                        Some(existing) => merge(existing, v),
+                        None => v.clone(),
+                    };
+                    out.insert(k.clone(), merged);
+                }
+                Value::Object(out)
+            }
+            (_, extra) => extra.clone(),
+        }
+    }
+    merge(body, wo)
+}
+
 /// The body as JSON bytes. In a full body (`strip_nulls`), a null field
 /// means "not managed" and is left out rather than sent as null.
 fn body_bytes(body: &Value, strip_nulls: bool, diags: &mut Diagnostics) -> Option<Bytes> {
@@ -59,6 +91,7 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         Err(d) => return failed(&req, d),
     };
     let body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let body = with_write_only(rt, &body, &req.config);
     let Some(bytes) = body_bytes(&body, true, &mut diags) else { return failed(&req, diags) };
     let mut headers = s.headers.clone();
     // The plan's key: the same on every retry of this create.
@@ -117,6 +150,7 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
     };
+    let private = Private { write_only_pointers: write_only_pointers(&req.config), ..Default::default() };
     let mut state = with(&req.planned_state, "id", Value::string(&id));
     // The create response is the object when it is a JSON object holding
     // the id; otherwise read the object back.
@@ -128,12 +162,12 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
                 // The object exists: keep it tracked, with what we know.
                 diags.extend(d);
                 state = with(&state, "response", Value::Null(crate::provider::Type::Dynamic));
-                return ApplyResponse { new_state: Some(state), private: Private::default().encode(), diagnostics: diags };
+                return ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags };
             }
         },
     };
-    state = with(&state, "response", response);
-    ApplyResponse { new_state: Some(state), private: Private::default().encode(), diagnostics: diags }
+    state = with(&state, "response", without_pointers(response, &private.write_only_pointers));
+    ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 
 async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse {
@@ -152,13 +186,13 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
     let (method, payload) = match s.update_method {
-        UpdateMethod::Put => (Method::PUT, new_body.clone()),
+        UpdateMethod::Put => (Method::PUT, with_write_only(rt, &new_body, &req.config)),
         UpdateMethod::Patch => {
             let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
                 diags.attribute_error(crate::provider::AttributePath::root("body"), "Body cannot be sent", "The body holds values that are not known.");
                 return failed(&req, diags);
             };
-            (Method::PATCH, from_json(&merge_patch(&old, &new)))
+            (Method::PATCH, with_write_only(rt, &from_json(&merge_patch(&old, &new)), &req.config))
         }
     };
     let strip = s.update_method == UpdateMethod::Put;
@@ -190,8 +224,24 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             }
         },
     };
-    let state = with(&req.planned_state, "response", response);
-    ApplyResponse { new_state: Some(state), private: req.planned_private.clone(), diagnostics: diags }
+    let mut private = Private::decode(&req.planned_private);
+    let now = write_only_pointers(&req.config);
+    for p in now {
+        if !private.write_only_pointers.contains(&p) {
+            private.write_only_pointers.push(p);
+        }
+    }
+    let state = with(&req.planned_state, "response", without_pointers(response, &private.write_only_pointers));
+    ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
+}
+
+/// The pointers `body_wo` sets, from the configuration.
+fn write_only_pointers(config: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(wo) = config.get("body_wo") {
+        leaf_pointers(wo, "", &mut out);
+    }
+    out
 }
 
 async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {

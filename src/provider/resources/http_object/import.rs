@@ -4,7 +4,7 @@
 
 use super::{ImportMarker, Private};
 use crate::provider::resource::{ImportRequest, ImportResponse};
-use crate::provider::{Diagnostics, Type, Value};
+use crate::provider::{Diagnostics, Value};
 
 pub(super) fn import(req: ImportRequest) -> ImportResponse {
     let mut diagnostics = Diagnostics::new();
@@ -34,22 +34,15 @@ pub(super) fn import(req: ImportRequest) -> ImportResponse {
     };
     let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
     let collection = if collection.is_empty() { "/" } else { collection };
-    let null = |t: Type| Value::Null(t);
-    let state = Value::object([
-        ("path", Value::string(collection)),
-        ("id", Value::string(id)),
-        ("body", null(Type::Dynamic)),
-        ("response", null(Type::Dynamic)),
-        ("id_pointer", null(Type::String)),
-        ("object_path", null(Type::String)),
-        ("create_method", null(Type::String)),
-        ("update_method", null(Type::String)),
-        ("headers", null(Type::map(Type::String))),
-        ("query", null(Type::map(Type::String))),
-        ("force_new", null(Type::list(Type::String))),
-        ("drift", null(super::schema().block.block("drift").expect("drift block").value_type())),
-        ("timeouts", null(super::schema().block.block("timeouts").expect("timeouts block").value_type())),
-    ]);
+    // Every attribute null (of its type), then what the id tells us.
+    let crate::provider::Type::Object(attrs) = super::schema().block.value_type() else {
+        unreachable!("a block's type is an object type")
+    };
+    let mut state_fields: std::collections::BTreeMap<String, Value> =
+        attrs.into_iter().map(|(k, t)| (k, Value::Null(t))).collect();
+    state_fields.insert("path".into(), Value::string(collection));
+    state_fields.insert("id".into(), Value::string(id));
+    let state = Value::Object(state_fields);
     let private = Private { import: Some(ImportMarker { fields }), ..Default::default() };
     ImportResponse { state: Some(state), private: private.encode(), diagnostics }
 }

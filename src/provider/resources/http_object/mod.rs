@@ -27,6 +27,24 @@ const TYPE: &str = "driver_http_object";
 /// a single-step upgrader.
 pub(crate) const SCHEMA_VERSION: i64 = 0;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::json::{from_json, to_json};
+    use serde_json::json;
+
+    #[test]
+    fn write_only_fields_are_stripped_from_responses() {
+        let wo = from_json(&json!({"credentials": {"password": "p", "user": "u"}, "token": "t"}));
+        let mut ptrs = Vec::new();
+        leaf_pointers(&wo, "", &mut ptrs);
+        assert_eq!(ptrs, ["/credentials/password", "/credentials/user", "/token"]);
+        let resp = from_json(&json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}));
+        let cleaned = without_pointers(resp, &ptrs);
+        assert_eq!(to_json(&cleaned).unwrap(), json!({"id": 1, "credentials": {"kind": "x"}}));
+    }
+}
+
 #[async_trait::async_trait]
 impl Resource for HttpObject {
     fn type_name(&self) -> &'static str {
@@ -74,6 +92,16 @@ fn schema() -> Schema {
                     "The object as an HCL value, sent as JSON. Only the fields written here are managed and \
                      compared for drift; a `null` field is not managed.",
                 ),
+                Attribute::optional("body_wo", Type::Dynamic).sensitive().write_only().describe(
+                    "Secret fields merged into the body sent on create and update (such as a password), \
+                     never stored in state and never compared for drift; their values are masked in logs, \
+                     the audit log and messages. Write-only: Terraform 1.11 or later. Change \
+                     `body_wo_version` to send new values.",
+                ),
+                Attribute::optional("body_wo_version", Type::String).describe(
+                    "Any value; changing it sends `body_wo` again with an update, since Terraform cannot \
+                     see changes of write-only values.",
+                ),
                 Attribute::optional("id_pointer", Type::String).describe(
                     "JSON Pointer (RFC 6901) to the id in the create response. Defaults to `\"/id\"`. \
                      Numbers are turned into strings. Without an id in the body, the last segment of a \
@@ -120,6 +148,10 @@ struct Private {
     /// every retry of that create, so the API can drop duplicates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
+    /// Where `body_wo` put fields (JSON Pointers, never values): removed
+    /// from `response`, which would otherwise store the API's echo of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    write_only_pointers: Vec<String>,
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -148,6 +180,41 @@ impl Private {
     fn encode(&self) -> Vec<u8> {
         if *self == Private::default() { Vec::new() } else { serde_json::to_vec(self).expect("private state serializes") }
     }
+}
+
+/// The pointers of the fields a write-only value sets (leaves; a list is
+/// one leaf).
+fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) | Value::Map(_, m) if !m.is_empty() => {
+            for (k, x) in m {
+                leaf_pointers(x, &format!("{at}/{}", crate::provider::json::escape(k)), out);
+            }
+        }
+        Value::Null(_) => {}
+        _ if !at.is_empty() => out.push(at.to_owned()),
+        _ => {}
+    }
+}
+
+/// `response` without the fields at `pointers`.
+fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
+    fn remove_at(v: &mut Value, tokens: &[String]) {
+        let Some((first, rest)) = tokens.split_first() else { return };
+        if let Value::Object(m) | Value::Map(_, m) = v {
+            if rest.is_empty() {
+                m.remove(first);
+            } else if let Some(child) = m.get_mut(first) {
+                remove_at(child, rest);
+            }
+        }
+    }
+    for p in pointers {
+        if let Ok(ptr) = crate::provider::pointer::Pointer::parse(p) {
+            remove_at(&mut response, ptr.tokens());
+        }
+    }
+    response
 }
 
 /// A copy of `state` with one attribute replaced.

@@ -25,11 +25,15 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     } else {
         let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
-        if semantically_equal(&prior_body, &config_body) {
+        let wo_version_changed = req.prior_state.get("body_wo_version") != req.config.get("body_wo_version");
+        if semantically_equal(&prior_body, &config_body) && !wo_version_changed {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
             planned = with(&planned, "body", prior_body);
         } else {
+            if semantically_equal(&prior_body, &config_body) {
+                planned = with(&planned, "body", prior_body.clone());
+            }
             planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
             if changed_force_new(&req.config, &prior_body, &config_body) {
                 requires_replace.push(AttributePath::root("body"));

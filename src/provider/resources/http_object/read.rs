@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::apply::report;
 use super::super::common::DriftMode;
 use super::settings;
-use super::{Private, TYPE, with};
+use super::{Private, TYPE, with, without_pointers};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
@@ -83,7 +83,8 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             }
         }
     };
-    let state = with(&with(&req.current_state, "body", body), "response", from_json(&actual));
+    let response = without_pointers(from_json(&actual), &private.write_only_pointers);
+    let state = with(&with(&req.current_state, "body", body), "response", response);
     ReadResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 
