@@ -137,8 +137,18 @@ impl ProviderConfig {
         if let Some(k) = &self.tls.client_key_pem {
             out.push(k.expose().to_owned());
         }
+        // Headers set by hand that carry credentials.
+        out.extend(self.headers.iter().filter(|(k, _)| is_credential_header(k)).map(|(_, v)| v.clone()));
         out
     }
+}
+
+/// Header names whose values are credentials: masked wherever text leaves
+/// the provider.
+pub fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "set-cookie")
+        || ["token", "secret", "api-key", "apikey", "api_key", "password", "session"].iter().any(|w| n.contains(w))
 }
 
 impl ProviderConfig {

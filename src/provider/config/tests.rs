@@ -133,3 +133,11 @@ fn secrets_do_not_print() {
     let a = Auth::Basic { username: "u".into(), password: s };
     assert!(!format!("{a:?}").contains("hunter2"));
 }
+
+#[test]
+fn credential_headers_count_as_secrets() {
+    let (c, _) = ProviderConfig::parse(&block(r#"{"headers":{"Authorization":"Bearer abc123","X-Team":"sre","X-Api-Key":"k3y-value"}}"#), None);
+    let secrets = c.secrets();
+    assert!(secrets.contains(&"Bearer abc123".to_owned()) && secrets.contains(&"k3y-value".to_owned()));
+    assert!(!secrets.contains(&"sre".to_owned()));
+}
