@@ -12,6 +12,7 @@ mod examples;
 mod exec_object;
 mod handshake;
 mod http_object;
+mod long_running;
 mod observability;
 mod schema;
 mod tls;

@@ -165,6 +165,10 @@ pub struct HttpResponse {
     pub status: u16,
     /// `Location`, if sent.
     pub location: Option<String>,
+    /// `Operation-Location`, if sent (long-running operations).
+    pub operation_location: Option<String>,
+    /// `Retry-After`, if sent (how long until polling again is useful).
+    pub retry_after: Option<Duration>,
     /// The body.
     pub body: Bytes,
     /// Hold-off the server asked for through its rate-limit headers.
@@ -229,10 +233,11 @@ impl HttpDriver {
             b = b.header(k, v);
         }
         let mut query = req.query.clone();
+        // The configured credentials go only to the configured API's origin.
+        let foreign = req.absolute_url.as_ref().is_some_and(|u| u.origin() != self.config.base_url.origin());
         match (&req.bearer, &self.config.auth) {
             (Some(t), _) => b = b.bearer_auth(&t.0),
-            // The configured credentials go only to the configured API.
-            (None, _) if req.absolute_url.is_some() => {}
+            (None, _) if foreign => {}
             (None, HttpAuth::None) => {}
             (None, HttpAuth::Bearer(t)) => b = b.bearer_auth(&t.0),
             (None, HttpAuth::Basic { username, password }) => b = b.basic_auth(username, Some(&password.0)),
@@ -271,10 +276,11 @@ impl Driver for HttpDriver {
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
         let pause = quota_spent(resp.headers());
+        let operation_location = resp.headers().get("operation-location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = resp.bytes().await.map_err(transport_error)?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {
-            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, body, pause })),
+            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, operation_location, retry_after, body, pause })),
             404 | 410 => Ok(Outcome::Gone),
             _ => Err(DriverError::Status { status, message: error_message(&body), retry_after }),
         }

@@ -65,6 +65,12 @@ impl HttpClient {
         self.engine.driver().url(path)
     }
 
+    /// A URL or reference from an answer (`Location`, a status link),
+    /// resolved against the endpoint.
+    pub fn resolve(&self, reference: &str) -> Option<Url> {
+        Url::parse(&self.url("/")).ok()?.join(reference).ok()
+    }
+
     /// Runs a request, with a bearer token when OAuth is configured.
     pub async fn execute(&self, req: &HttpRequest, ctx: &OperationContext) -> Result<Outcome<HttpResponse>, EngineError> {
         let Some(oauth) = &self.oauth else { return self.engine.execute(req, ctx).await };

@@ -50,8 +50,13 @@ pub struct Store {
     faults: Faults,
     /// The object the last POST created, for the idempotency store.
     last_created: Option<Json>,
+    /// The object the last DELETE removed (an async delete restores it).
+    last_deleted: Option<Json>,
+    next_op: u64,
     /// What requests must present.
     auth: Auth,
+    /// Long-running operations by number.
+    operations: BTreeMap<u64, Operation>,
     /// OAuth tokens issued and not revoked.
     tokens: std::collections::HashSet<String>,
     /// When each object was created (eventual consistency).
@@ -108,6 +113,11 @@ pub struct Faults {
     pub invisible_after_create: std::time::Duration,
     /// Act as an API without idempotency-key support: every POST creates.
     pub ignore_idempotency_keys: bool,
+    /// Answer writes with 202 and an operation at `/operations/<n>` that
+    /// completes after this many polls (`None`: synchronous writes).
+    pub async_polls: Option<u32>,
+    /// Make those operations fail with this message instead.
+    pub async_failure: Option<String>,
 }
 
 impl Faults {
@@ -128,6 +138,8 @@ impl Faults {
             seed: f("seed").unwrap_or(0.0) as u64,
             invisible_after_create: std::time::Duration::from_millis(f("invisible_after_create_ms").unwrap_or(0.0) as u64),
             ignore_idempotency_keys: j.get("ignore_idempotency_keys").and_then(Json::as_bool).unwrap_or(false),
+            async_polls: j.get("async_polls").and_then(Json::as_u64).map(|n| n as u32),
+            async_failure: j.get("async_failure").and_then(Json::as_str).map(str::to_owned),
         }
     }
 }
@@ -156,6 +168,8 @@ pub struct Counters {
     pub unauthorized: u64,
     /// Tokens issued by the OAuth token endpoint.
     pub tokens_issued: u64,
+    /// Polls of operation resources.
+    pub op_polls: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
     in_flight: u64,
@@ -170,6 +184,17 @@ impl Counters {
     pub fn total(&self) -> u64 {
         self.by_method.values().sum()
     }
+}
+
+/// A long-running write in progress.
+#[derive(Debug, Clone)]
+struct Operation {
+    polls_left: u32,
+    /// The object it is about.
+    object: (String, u64),
+    /// A delete removes the object when it completes.
+    delete: bool,
+    failure: Option<String>,
 }
 
 /// Shared handle on the store.
@@ -535,6 +560,9 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         tokio::time::sleep(latency).await;
     }
     let mut s = store.lock().unwrap();
+    if let Some(n) = path.strip_prefix("/operations/").and_then(|n| n.parse::<u64>().ok()) {
+        return poll_operation(&mut s, n);
+    }
     let mut r = match split_object(&path) {
         Some((collection, id)) if method != Method::POST => object(&mut s, &method, collection, id, &body),
         _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
@@ -564,8 +592,68 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         s.counters.dropped += 1;
         return broken(r.status());
     }
+    if let Some(polls) = s.faults.async_polls
+        && r.status().is_success()
+        && matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    {
+        r = start_operation(&mut s, &method, &path, r, polls);
+    }
     s.quota_headers(&mut r);
     r
+}
+
+/// Turns a finished synchronous write into a 202 and an operation: the
+/// object shows `state: provisioning` until the operation completes.
+fn start_operation(s: &mut Store, method: &Method, path: &str, done: Response, polls: u32) -> Response {
+    let location = done.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let object = match (method, location.as_deref().and_then(split_object), split_object(path)) {
+        (&Method::POST, Some((c, id)), _) => (c.to_owned(), id),
+        (_, _, Some((c, id))) => (c.to_owned(), id),
+        _ => return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot tell which object the operation is about"),
+    };
+    let delete = *method == Method::DELETE;
+    if delete {
+        // Deleted when the operation completes: put it back until then.
+        if let Some(o) = s.last_deleted.take() {
+            s.collections.entry(object.0.clone()).or_default().insert(object.1, o);
+        }
+    }
+    if let Some(o) = s.collections.get_mut(&object.0).and_then(|m| m.get_mut(&object.1)) {
+        o["state"] = json!("provisioning");
+    }
+    s.next_op += 1;
+    let n = s.next_op;
+    s.operations.insert(n, Operation { polls_left: polls, object: object.clone(), delete, failure: s.faults.async_failure.clone() });
+    let op_path = format!("/operations/{n}");
+    let answer = json!({"status": "running", "operation": op_path, "id": object.1});
+    let mut r = json_response(StatusCode::ACCEPTED, &answer);
+    let h = r.headers_mut();
+    h.insert("operation-location", HeaderValue::from_str(&op_path).expect("ascii"));
+    h.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+    r
+}
+
+fn poll_operation(s: &mut Store, n: u64) -> Response {
+    s.counters.op_polls += 1;
+    let Some(op) = s.operations.get_mut(&n) else { return error(StatusCode::NOT_FOUND, "no such operation") };
+    if op.polls_left > 1 {
+        op.polls_left -= 1;
+        return json_response(StatusCode::OK, &json!({"status": "running"}));
+    }
+    let op = op.clone();
+    let (c, id) = op.object.clone();
+    if let Some(message) = op.failure {
+        if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
+            o["state"] = json!("failed");
+        }
+        return json_response(StatusCode::OK, &json!({"status": "failed", "error": {"message": message}}));
+    }
+    if op.delete {
+        s.collections.get_mut(&c).map(|m| m.remove(&id));
+    } else if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
+        o["state"] = json!("ready");
+    }
+    json_response(StatusCode::OK, &json!({"status": "succeeded", "resource": format!("{c}/{id}")}))
 }
 
 fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
@@ -643,7 +731,7 @@ fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &
             json_response(StatusCode::OK, obj)
         }
         Method::DELETE => {
-            store.collections.get_mut(collection).map(|m| m.remove(&id));
+            store.last_deleted = store.collections.get_mut(collection).and_then(|m| m.remove(&id));
             StatusCode::NO_CONTENT.into_response()
         }
         _ => error(StatusCode::METHOD_NOT_ALLOWED, "objects accept GET, PUT, PATCH and DELETE"),
@@ -666,6 +754,7 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "duplicate_creates": store.counters.duplicate_creates,
                 "unauthorized": store.counters.unauthorized,
                 "tokens_issued": store.counters.tokens_issued,
+                "op_polls": store.counters.op_polls,
                 "invisible_reads": store.counters.invisible_reads,
                 "peak_in_flight": store.counters.peak_in_flight,
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),

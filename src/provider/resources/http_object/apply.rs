@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use super::{Private, TYPE, leaf_pointers, with, without_pointers};
+use super::{Private, TYPE, leaf_pointers, now_ms, wait, with, without_pointers};
 use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -128,8 +128,9 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     };
     let parsed: Option<Json> = serde_json::from_slice(&resp.body).ok();
     let id = parsed.as_ref().and_then(|j| s.id_pointer.get(j)).and_then(id_text).or_else(|| {
-        // No id in the body: a Location header still names the object.
-        resp.location.as_deref().and_then(|l| l.trim_end_matches('/').rsplit('/').next()).filter(|x| !x.is_empty()).map(str::to_owned)
+        // No id in the body: a Location header still names the object
+        // (not on a 202, where it names the operation).
+        resp.location.as_deref().filter(|_| resp.status != 202).and_then(|l| l.trim_end_matches('/').rsplit('/').next()).filter(|x| !x.is_empty()).map(str::to_owned)
     });
     let id = match id {
         Some(id) => id,
@@ -150,12 +151,35 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
     };
-    let private = Private { write_only_pointers: write_only_pointers(&req.config), ..Default::default() };
+    let private = Private { write_only_pointers: write_only_pointers(&req.config), last_write_ms: Some(now_ms()), ..Default::default() };
     let mut state = with(&req.planned_state, "id", Value::string(&id));
-    // The create response is the object when it is a JSON object holding
-    // the id; otherwise read the object back.
-    let response = match parsed {
-        Some(j @ Json::Object(_)) if s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}") => from_json(&j),
+    // From here on the object exists: every failure keeps it tracked (with
+    // its id; Terraform marks it tainted and replaces it next time).
+    let tracked = |state: &Value, diags: Diagnostics| ApplyResponse {
+        new_state: Some(with(state, "response", Value::Null(crate::provider::Type::Dynamic))),
+        private: private.encode(),
+        diagnostics: diags,
+    };
+    let object_path = s.object_path_for(&id);
+    let polled = match wait::settle(rt, s, &resp, &object_path, &ctx, Operation::Create).await {
+        Ok(p) => p,
+        Err(d) => {
+            diags.extend(d);
+            return tracked(&state, diags);
+        }
+    };
+    let ready = match wait::ready(rt, s, &object_path, &ctx).await {
+        Ok(r) => r,
+        Err(d) => {
+            diags.extend(d);
+            return tracked(&state, diags);
+        }
+    };
+    // The object is the ready one, or the create response when it is a JSON
+    // object holding the id; otherwise it is read back.
+    let response = match (ready, parsed) {
+        (Some(j), _) => from_json(&j),
+        (None, Some(j @ Json::Object(_))) if !polled && (s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}")) => from_json(&j),
         _ => match read_back(rt, s, &id).await {
             Ok(v) => v,
             Err(d) => {
@@ -214,8 +238,23 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
     };
-    let response = match serde_json::from_slice::<Json>(&resp.body) {
-        Ok(j @ Json::Object(_)) => from_json(&j),
+    let polled = match wait::settle(rt, s, &resp, &path, &ctx, Operation::Update).await {
+        Ok(p) => p,
+        Err(d) => {
+            diags.extend(d);
+            return failed(&req, diags);
+        }
+    };
+    let ready = match wait::ready(rt, s, &path, &ctx).await {
+        Ok(r) => r,
+        Err(d) => {
+            diags.extend(d);
+            return failed(&req, diags);
+        }
+    };
+    let response = match (ready, serde_json::from_slice::<Json>(&resp.body)) {
+        (Some(j), _) => from_json(&j),
+        (None, Ok(j @ Json::Object(_))) if !polled => from_json(&j),
         _ => match read_back(rt, s, &id).await {
             Ok(v) => v,
             Err(d) => {
@@ -225,6 +264,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         },
     };
     let mut private = Private::decode(&req.planned_private);
+    private.last_write_ms = Some(now_ms());
     let now = write_only_pointers(&req.config);
     for p in now {
         if !private.write_only_pointers.contains(&p) {
@@ -258,7 +298,14 @@ async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
     match client.execute(&http, &ctx).await {
         // Already gone is what we wanted.
-        Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+        Ok(Outcome::Gone) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+        Ok(Outcome::Done(resp)) => match wait::settle(rt, &s, &resp, &path, &ctx, Operation::Delete).await {
+            Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+            Err(d) => {
+                diags.extend(d);
+                failed(&req, diags)
+            }
+        },
         Err(e) => {
             report(rt, &mut diags, "Delete failed", &format!("DELETE {}", client.url(&path)), &e);
             failed(&req, diags)
@@ -271,10 +318,9 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
     let mut d = Diagnostics::new();
     let client = rt.http()?;
     let path = s.object_path_for(id);
-    let http = s.request(Operation::Read, Method::GET, path.clone(), None);
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("GET {}", client.url(&path));
-    match client.execute(&http, &ctx).await {
+    match wait::read_object(rt, s, &path, &ctx, Some(now_ms())).await? {
         Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
             Ok(j) => Ok(from_json(&j)),
             Err(_) => {
@@ -283,7 +329,14 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
             }
         },
         Ok(Outcome::Gone) => {
-            d.error("Object not found after write", format!("{target} answered 404 right after the object was written. If the API is eventually consistent, retry the apply."));
+            d.error(
+                "Object not found after write",
+                format!(
+                    "{target} kept answering 404 for consistency_window ({:?}) after the object was written. If the API \
+                     takes longer to show new objects, raise consistency_window.",
+                    s.consistency_window
+                ),
+            );
             Err(d)
         }
         Err(e) => {

@@ -5,6 +5,7 @@ mod import;
 mod plan;
 mod read;
 mod settings;
+mod wait;
 
 use std::sync::Arc;
 
@@ -125,6 +126,10 @@ fn schema() -> Schema {
                     "JSON Pointers into `body` whose change replaces the object instead of updating it, \
                      such as `[\"/name\"]`.",
                 ),
+                Attribute::optional("consistency_window", Type::String).describe(
+                    "For eventually consistent APIs: a 404 within this long after the provider's last write \
+                     is retried instead of meaning the object is gone. Defaults to `\"10s\"`.",
+                ),
                 Attribute::computed("id", Type::String).describe("The object's id, as the server assigned it."),
                 Attribute::computed("response", Type::Dynamic)
                     .describe("The last full representation the server returned, server-added fields included."),
@@ -132,9 +137,58 @@ fn schema() -> Schema {
             vec![
                 drift_block("body"),
                 timeouts_block(),
+                poll_block(),
+                wait_for_block(),
             ],
         ),
     }
+}
+
+fn poll_block() -> crate::provider::NestedBlock {
+    crate::provider::NestedBlock::single(
+        "poll",
+        Block::new(
+            "Long-running operations. When a create, update or delete is answered `202 Accepted`, or \
+             its answer's status is `pending`, the provider polls until the status is in `success` \
+             (done), or outside `pending` (failed, with the API's message). It polls the URL at \
+             `url_pointer` in the answer, else the `Operation-Location` header, else the `Location` \
+             header of a 202, else the object itself. Every poll goes through the rate limiter and \
+             retries; `Retry-After` sets the pace; polling stops at the operation's timeout or Ctrl-C.",
+            vec![
+                Attribute::required("status_pointer", Type::String)
+                    .describe("JSON Pointer to the status in a poll answer, such as `\"/status\"`."),
+                Attribute::required("pending", Type::list(Type::String))
+                    .describe("Statuses that mean \"still running\", such as `[\"queued\", \"running\"]`."),
+                Attribute::required("success", Type::list(Type::String))
+                    .describe("Statuses that mean \"done\", such as `[\"succeeded\"]`. Any other status is a failure."),
+                Attribute::optional("url_pointer", Type::String)
+                    .describe("JSON Pointer to the status URL in the first answer, such as `\"/operation\"`."),
+                Attribute::optional("message_pointer", Type::String).describe(
+                    "JSON Pointer to the failure message in a poll answer. Defaults to trying `/error/message`, \
+                     `/message` and `/error`.",
+                ),
+                Attribute::optional("interval", Type::String)
+                    .describe("Time between polls when the API sends no `Retry-After`. Defaults to `\"2s\"`."),
+            ],
+            vec![],
+        ),
+    )
+}
+
+fn wait_for_block() -> crate::provider::NestedBlock {
+    crate::provider::NestedBlock::single(
+        "wait_for",
+        Block::new(
+            "A readiness condition a create or update must reach before it counts as done, so \
+             dependent resources start only when the object is usable. The object is read (every \
+             `poll.interval`, or 2 s) until the value at `pointer` is one of `values`.",
+            vec![
+                Attribute::required("pointer", Type::String).describe("JSON Pointer into the object, such as `\"/state\"`."),
+                Attribute::required("values", Type::list(Type::String)).describe("Values that mean ready, such as `[\"ready\"]`."),
+            ],
+            vec![],
+        ),
+    )
 }
 
 /// Private state: remembered between RPCs, never shown.
@@ -152,6 +206,15 @@ struct Private {
     /// from `response`, which would otherwise store the API's echo of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     write_only_pointers: Vec<String>,
+    /// When the provider last wrote the object (Unix milliseconds): a 404
+    /// within `consistency_window` of it is not "gone".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_write_ms: Option<u64>,
+}
+
+/// Now, in Unix milliseconds.
+pub(super) fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]

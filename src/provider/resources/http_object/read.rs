@@ -1,13 +1,12 @@
 //! Refresh: read the object and report drift in the managed fields.
 
-use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::apply::report;
 use super::super::common::DriftMode;
 use super::settings;
 use super::{Private, TYPE, with, without_pointers};
-use crate::drivers::{Operation, Outcome};
+use crate::drivers::Outcome;
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
 use crate::provider::json::from_json;
@@ -30,10 +29,14 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     };
     let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
-    let http = s.request(Operation::Read, Method::GET, path.clone(), None);
     let target = format!("GET {}", client.url(&path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
-    let resp = match client.execute(&http, &ctx).await {
+    let last_write = Private::decode(&req.private).last_write_ms;
+    let resp = match super::wait::read_object(rt, &s, &path, &ctx, last_write).await {
+        Ok(r) => r,
+        Err(d) => return keep(d),
+    };
+    let resp = match resp {
         Ok(Outcome::Done(r)) => r,
         // Deleted outside Terraform: dropping it from state plans a create.
         Ok(Outcome::Gone) => return ReadResponse { new_state: None, private: Vec::new(), diagnostics: diags },

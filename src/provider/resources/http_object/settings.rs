@@ -6,10 +6,12 @@ use reqwest::Method;
 use crate::drivers::Operation;
 use crate::drivers::http::HttpRequest;
 
-use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map};
+use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings};
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
-use crate::provider::{AttributePath, Diagnostics, Value};
+use std::time::Duration;
+
+use crate::provider::{AttributePath, Diagnostics, Value, parse_duration};
 
 /// How updates are sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +36,33 @@ pub(super) struct Settings {
     pub(super) drift_mode: DriftMode,
     pub(super) drift_rules: DriftRules,
     pub(super) timeouts: Timeouts,
+    pub(super) poll: Option<Poll>,
+    pub(super) wait_for: Option<WaitFor>,
+    pub(super) consistency_window: Duration,
 }
+
+/// How to follow a long-running operation.
+#[derive(Clone, Debug)]
+pub(super) struct Poll {
+    pub(super) status_pointer: Pointer,
+    pub(super) pending: Vec<String>,
+    pub(super) success: Vec<String>,
+    pub(super) url_pointer: Option<Pointer>,
+    pub(super) message_pointer: Option<Pointer>,
+    pub(super) interval: Duration,
+}
+
+/// A readiness condition.
+#[derive(Clone, Debug)]
+pub(super) struct WaitFor {
+    pub(super) pointer: Pointer,
+    pub(super) values: Vec<String>,
+}
+
+/// Default `poll.interval`.
+pub(super) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Default `consistency_window`.
+pub(super) const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(10);
 
 impl Settings {
     /// A request for this object with its headers and query.
@@ -127,6 +155,29 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         _ => Timeouts::default(),
     };
 
+    let poll = match v.get("poll") {
+        Some(p @ Value::Object(_)) => parse_poll(p, &root.attr("poll"), diags, &mut known),
+        _ => None,
+    };
+    let wait_for = match v.get("wait_for") {
+        Some(w @ Value::Object(_)) => parse_wait_for(w, &root.attr("wait_for"), diags, &mut known),
+        _ => None,
+    };
+    let consistency_window = match v.get("consistency_window") {
+        Some(Value::String(d)) => match parse_duration(d) {
+            Ok(d) => d,
+            Err(e) => {
+                diags.attribute_error(root.attr("consistency_window"), "Invalid consistency_window", e);
+                DEFAULT_CONSISTENCY_WINDOW
+            }
+        },
+        Some(x) if !x.is_wholly_known() => {
+            known = false;
+            DEFAULT_CONSISTENCY_WINDOW
+        }
+        _ => DEFAULT_CONSISTENCY_WINDOW,
+    };
+
     if diags.has_error() && !before || !known {
         return None;
     }
@@ -143,7 +194,74 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         drift_mode,
         drift_rules,
         timeouts,
+        poll,
+        wait_for,
+        consistency_window,
     })
+}
+
+fn pointer(v: &Value, name: &str, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<Pointer> {
+    match v.get(name) {
+        Some(Value::String(s)) => match Pointer::parse(s) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                diags.attribute_error(at.attr(name), "Invalid JSON Pointer", e);
+                None
+            }
+        },
+        Some(x) if !x.is_wholly_known() => {
+            *known = false;
+            None
+        }
+        _ => None,
+    }
+}
+
+fn values(v: &Value, name: &str, known: &mut bool) -> Vec<String> {
+    strings(v.get(name), known).into_iter().map(|(_, s)| s).collect()
+}
+
+fn parse_poll(p: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<Poll> {
+    let status_pointer = pointer(p, "status_pointer", at, diags, known);
+    let pending = values(p, "pending", known);
+    let success = values(p, "success", known);
+    if *known && success.is_empty() {
+        diags.attribute_error(at.attr("success"), "No success values", "Name the status values that mean the operation succeeded, as in [\"succeeded\"].");
+    }
+    if let Some(both) = pending.iter().find(|x| success.contains(x)) {
+        diags.attribute_error(at.attr("pending"), "Status both pending and success", format!("{both:?} is in both lists; a status is one or the other."));
+    }
+    let interval = match p.get("interval") {
+        Some(Value::String(d)) => match parse_duration(d) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                diags.attribute_error(at.attr("interval"), "Invalid interval", "The poll interval must be longer than zero.");
+                DEFAULT_POLL_INTERVAL
+            }
+            Err(e) => {
+                diags.attribute_error(at.attr("interval"), "Invalid interval", e);
+                DEFAULT_POLL_INTERVAL
+            }
+        },
+        _ => DEFAULT_POLL_INTERVAL,
+    };
+    Some(Poll {
+        status_pointer: status_pointer?,
+        pending,
+        success,
+        url_pointer: pointer(p, "url_pointer", at, diags, known),
+        message_pointer: pointer(p, "message_pointer", at, diags, known),
+        interval,
+    })
+}
+
+fn parse_wait_for(w: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<WaitFor> {
+    let p = pointer(w, "pointer", at, diags, known);
+    let vals = values(w, "values", known);
+    if *known && vals.is_empty() {
+        diags.attribute_error(at.attr("values"), "No values to wait for", "Name the values that mean the object is ready, as in [\"ready\"].");
+    }
+    Some(WaitFor { pointer: p?, values: vals })
 }
 
 fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
