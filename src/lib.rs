@@ -15,6 +15,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+pub mod docs;
 pub mod logging;
 pub mod protocol;
 pub mod drivers;

@@ -29,12 +29,26 @@ enum Command {
     /// Print the provider schema as JSON, in the shape of one provider's
     /// entry in `terraform providers schema -json`.
     Schema,
+    /// Render the registry docs (docs/) from the schema, templates/ and
+    /// examples/. Run in the repository root.
+    Docs {
+        /// Where the pages go.
+        #[arg(long, default_value = "docs")]
+        out: std::path::PathBuf,
+        /// The page templates.
+        #[arg(long, default_value = "templates")]
+        templates: std::path::PathBuf,
+        /// The examples.
+        #[arg(long, default_value = "examples")]
+        examples: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Schema) => print_schema(),
+        Some(Command::Docs { out, templates, examples }) => write_docs(&out, &templates, &examples),
         Some(Command::Serve) | None => serve(cli.debug),
     }
 }
@@ -65,4 +79,21 @@ fn print_schema() -> ExitCode {
     let json = serde_json::to_string_pretty(&provider.schemas().to_json()).expect("schema json serializes");
     println!("{json}");
     ExitCode::SUCCESS
+}
+
+/// The top-level entry point for `docs`.
+fn write_docs(out: &std::path::Path, templates: &std::path::Path, examples: &std::path::Path) -> ExitCode {
+    let provider = Provider::new(Environment::default());
+    let result = driver::docs::render(provider.schemas(), templates, examples)
+        .and_then(|pages| driver::docs::write(&pages, out).map(|()| pages.len()).map_err(|e| e.to_string()));
+    match result {
+        Ok(n) => {
+            println!("wrote {n} pages to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot render the docs: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
