@@ -47,3 +47,18 @@ fn examples_validate() {
         assert_eq!(run.code(), 0, "{} does not validate:\n{}{}", dir.display(), run.stdout, run.stderr);
     }
 }
+
+#[test]
+fn the_quickstart_applies_against_the_demo_api_and_replans_clean() {
+    let api = demo_api::Running::start();
+    let hcl = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf")).unwrap();
+    let wd = Workdir::bare(&hcl);
+    let with_endpoint = |args: &[&str]| {
+        let mut cmd = wd.command(args);
+        cmd.env("DRIVER_ENDPOINT", api.url());
+        wd.run_command(cmd)
+    };
+    with_endpoint(&["apply", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    assert_eq!(api.list("/flags").len(), 1);
+    assert_eq!(with_endpoint(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]).code(), 0);
+}
