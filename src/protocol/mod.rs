@@ -2,7 +2,9 @@
 //! and the value codec. The only layer that knows tonic, protobuf and
 //! msgpack; it knows nothing of HTTP or of what resources do.
 
-pub(crate) mod codec;
+// Public only for the benchmarks (benchmarks/engine.rs); not an API.
+#[doc(hidden)]
+pub mod codec;
 mod convert;
 mod handshake;
 mod plugin_services;

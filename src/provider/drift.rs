@@ -4,11 +4,11 @@
 //! body to store so that `terraform plan` shows each drifted field changing
 //! back to its configured value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value as Json;
 
-use super::json::{escape, from_json, semantically_equal};
+use super::json::{escape, from_json, semantically_equal, to_json};
 use super::Value;
 
 /// What to leave out of the comparison, and which lists are sets.
@@ -95,20 +95,27 @@ fn merge_keyed(
     rules: &DriftRules,
     drifted: &mut Vec<String>,
 ) -> Value {
-    let key_of_json = |j: &Json| if key.is_empty() { Some(from_json(j)) } else { j.get(key).map(from_json) };
+    // Canonical text of a key (numbers by value), for a hash index: linear
+    // in the list's length, not quadratic.
+    let canon = |v: &Value| to_json(v).map(|j| j.to_string()).ok();
+    let key_of_json = |j: &Json| if key.is_empty() { Some(j) } else { j.get(key) }.and_then(|k| canon(&from_json(k)));
+    let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
+    for (j, r) in remote.iter().enumerate() {
+        if let Some(k) = key_of_json(r) {
+            index.entry(k).or_default().push_back(j);
+        }
+    }
     let before = drifted.len();
     let mut used = vec![false; remote.len()];
     let mut merged = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let here = format!("{at}/{i}");
         let wanted = if key.is_empty() { Some(item) } else { item.get(key) };
-        let found = remote.iter().enumerate().find(|(j, r)| {
-            !used[*j] && matches!((wanted, key_of_json(r)), (Some(w), Some(k)) if semantically_equal(w, &k))
-        });
+        let found = wanted.and_then(canon).and_then(|k| index.get_mut(&k)).and_then(VecDeque::pop_front);
         match found {
-            Some((j, r)) => {
+            Some(j) => {
                 used[j] = true;
-                merged.push(merge(item, Some(r), &here, rules, drifted));
+                merged.push(merge(item, Some(&remote[j]), &here, rules, drifted));
             }
             // The element is gone remotely: drop it, so the plan adds it back.
             None => drifted.push(pointer(&here)),

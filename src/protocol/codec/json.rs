@@ -11,7 +11,7 @@ use crate::provider::{AttributePath, Number, Type, Value};
 
 /// Decodes stored JSON as a value of `ty`. Object attributes the type does
 /// not know are dropped: state written by an older schema may carry them.
-pub(crate) fn decode_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
+pub fn decode_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
     from_json(j, ty, &AttributePath::default())
 }
 

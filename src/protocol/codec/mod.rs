@@ -5,20 +5,20 @@
 mod json;
 mod msgpack;
 
-pub(crate) use json::decode_json;
-pub(crate) use msgpack::decode_msgpack;
-pub(crate) use msgpack::encode_msgpack;
+pub use json::decode_json;
+pub use msgpack::decode_msgpack;
+pub use msgpack::encode_msgpack;
 
 use crate::provider::{AttributePath, Type, Value};
 
 /// A value that does not match its type, or bytes that are not a value.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{message}{}", if path.0.is_empty() { String::new() } else { format!(" at {path}") })]
-pub(crate) struct CodecError {
+pub struct CodecError {
     /// Where in the value the problem is.
-    pub(crate) path: AttributePath,
+    pub path: AttributePath,
     /// What is wrong.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 impl CodecError {
@@ -28,7 +28,7 @@ impl CodecError {
 }
 
 /// Decodes a wire DynamicValue: msgpack when present, else JSON, else null.
-pub(crate) fn decode_dynamic_value(msgpack: &[u8], json: &[u8], ty: &Type) -> Result<Value, CodecError> {
+pub fn decode_dynamic_value(msgpack: &[u8], json: &[u8], ty: &Type) -> Result<Value, CodecError> {
     if !msgpack.is_empty() {
         decode_msgpack(msgpack, ty)
     } else if !json.is_empty() {

@@ -14,7 +14,7 @@ use crate::provider::{AttributePath, Number, Type, Value};
 const MAX_DEPTH: usize = 256;
 
 /// Decodes msgpack bytes as a value of `ty`.
-pub(crate) fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let root = AttributePath::default();
     let mut rd = bytes;
     let mp = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH)
@@ -27,7 +27,7 @@ pub(crate) fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecErro
 
 /// Encodes a value as msgpack for a slot of type `ty` (which decides whether
 /// the value must carry its own type, as in `dynamic` slots).
-pub(crate) fn encode_msgpack(v: &Value, ty: &Type) -> Vec<u8> {
+pub fn encode_msgpack(v: &Value, ty: &Type) -> Vec<u8> {
     let mut out = Vec::new();
     rmpv::encode::write_value(&mut out, &to_mp(v, ty)).expect("writing to a Vec cannot fail");
     out

