@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --locked --release -p terraform-provider-driver -p demo-api
 if [ "${BENCH_SKIP_MICRO:-}" = "" ]; then
-  cargo bench --locked --bench engine -- --warm-up-time 1 --measurement-time 3 --sample-size 10 2>&1 | grep -E "^[a-z_]+/[a-z_0-9]+|time:" || true
+  cargo bench --locked --bench engine -- --warm-up-time 1 --measurement-time 3 --sample-size 10 2>&1 | grep -E "^[a-z_]+/[a-z_0-9]+|time:|panicked" || true
 fi
 exec python3 benchmarks/run.py "$@"

@@ -100,7 +100,11 @@ impl Limiter {
     /// token is not returned, which only makes the limiter more careful).
     pub async fn acquire(&self) -> Permit {
         let start = Instant::now();
-        if let Some(t) = self.reserve() {
+        // Only a slot in the future is slept for: awaiting a timer for
+        // "now" still waits for the timer wheel's next tick (1 ms).
+        if let Some(t) = self.reserve()
+            && t > Instant::now()
+        {
             tokio::time::sleep_until(t).await;
         }
         // A throttle signal may have arrived while we slept; the pause

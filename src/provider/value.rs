@@ -118,6 +118,16 @@ impl Value {
         }
     }
 
+    /// A copy of this object value with one attribute set (states are
+    /// built from plans this way).
+    pub fn with_attr(&self, name: &str, v: Value) -> Value {
+        let mut s = self.clone();
+        if let Value::Object(m) = &mut s {
+            m.insert(name.to_owned(), v);
+        }
+        s
+    }
+
     /// The null value of a type, with every nested block of an object type
     /// left null too. Used for absent parts of a message.
     pub fn null_of(ty: &Type) -> Value {

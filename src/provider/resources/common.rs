@@ -29,6 +29,46 @@ pub(crate) struct Timeouts {
     pub(crate) delete: Option<Duration>,
 }
 
+impl DriftMode {
+    /// The mode as configured, for records.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            DriftMode::Revert => "revert",
+            DriftMode::Warn => "warn",
+            DriftMode::Ignore => "ignore",
+        }
+    }
+}
+
+/// What refresh stores for the managed value after a comparison: the API's
+/// values (revert: plan shows the change back), or the prior value with a
+/// warning naming the drifted pointers (warn), or silently (ignore).
+pub(crate) fn settle_drift(
+    mode: DriftMode,
+    reconciled: crate::provider::drift::Reconciled,
+    prior: Value,
+    target: &str,
+    diags: &mut Diagnostics,
+) -> Value {
+    match mode {
+        DriftMode::Revert => reconciled.body,
+        DriftMode::Warn => {
+            if !reconciled.drifted.is_empty() {
+                diags.warning(
+                    "Drift detected",
+                    format!(
+                        "{target}: these managed fields differ from the configuration: {}. drift.mode is \"warn\", \
+                         so nothing is planned; set it to \"revert\" to plan a change back.",
+                        reconciled.drifted.join(", ")
+                    ),
+                );
+            }
+            prior
+        }
+        DriftMode::Ignore => prior,
+    }
+}
+
 /// The `drift` block; `what` names the attribute compared ("body", "input").
 pub(crate) fn drift_block(what: &str) -> NestedBlock {
     NestedBlock::single(

@@ -12,14 +12,6 @@ use crate::provider::resource::{ApplyRequest, ApplyResponse};
 use crate::provider::runtime::Runtime;
 use crate::provider::{Diagnostics, Type, Value};
 
-fn with(state: &Value, name: &str, v: Value) -> Value {
-    let mut s = state.clone();
-    if let Value::Object(m) = &mut s {
-        m.insert(name.to_owned(), v);
-    }
-    s
-}
-
 pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let keep = |d: Diagnostics| ApplyResponse {
         new_state: (!req.prior_state.is_null()).then(|| req.prior_state.clone()),
@@ -74,7 +66,7 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     } else {
         req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()
     };
-    let state = with(&with(&req.planned_state, "id", Value::string(id)), "output", from_json(&output));
+    let state = req.planned_state.with_attr("id", Value::string(id)).with_attr("output", from_json(&output));
     ApplyResponse { new_state: Some(state), private: req.planned_private.clone(), diagnostics: diags }
 }
 

@@ -5,14 +5,6 @@ use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
 
-fn with(state: &Value, name: &str, v: Value) -> Value {
-    let mut s = state.clone();
-    if let Value::Object(m) = &mut s {
-        m.insert(name.to_owned(), v);
-    }
-    s
-}
-
 pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     let mut diagnostics = Diagnostics::new();
     let parsed = settings::parse(&req.config, &mut diagnostics);
@@ -22,15 +14,15 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     let mut planned = req.proposed_new_state.clone();
     let mut requires_replace = Vec::new();
     if req.prior_state.is_null() {
-        planned = with(&planned, "id", Value::Unknown(Type::String));
-        planned = with(&planned, "output", Value::Unknown(Type::Dynamic));
+        planned = planned.with_attr("id", Value::Unknown(Type::String));
+        planned = planned.with_attr("output", Value::Unknown(Type::Dynamic));
     } else {
         let prior_input = req.prior_state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let config_input = req.config.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
         if semantically_equal(&prior_input, &config_input) {
-            planned = with(&planned, "input", prior_input);
+            planned = planned.with_attr("input", prior_input);
         } else {
-            planned = with(&planned, "output", Value::Unknown(Type::Dynamic));
+            planned = planned.with_attr("output", Value::Unknown(Type::Dynamic));
             let has_update = !req.config.get("update").is_none_or(Value::is_null);
             let forced = parsed.as_ref().is_some_and(|s| {
                 s.force_new.iter().any(|p| match (p.get_value(&prior_input), p.get_value(&config_input)) {

@@ -7,7 +7,7 @@ use crate::provider::drift::reconcile;
 use crate::provider::json::from_json;
 use crate::provider::resource::{ReadRequest, ReadResponse};
 use crate::provider::runtime::Runtime;
-use crate::provider::resources::common::DriftMode;
+use crate::provider::resources::common::settle_drift;
 use crate::provider::{Diagnostics, Type, Value};
 
 pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
@@ -23,26 +23,9 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     };
     let prior = req.current_state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
     let r = reconcile(&prior, &actual, &s.drift_rules);
-    let mode = match s.drift_mode {
-        DriftMode::Revert => "revert",
-        DriftMode::Warn => "warn",
-        DriftMode::Ignore => "ignore",
-    };
     let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default();
-    rt.audit_drift("driver_exec_object", id, mode, &r.drifted);
-    let input = match s.drift_mode {
-        DriftMode::Revert => r.body,
-        DriftMode::Warn => {
-            if !r.drifted.is_empty() {
-                diags.warning(
-                    "Drift detected",
-                    format!("The read command reports values that differ from input at: {}. drift.mode is \"warn\", so nothing is planned.", r.drifted.join(", ")),
-                );
-            }
-            prior
-        }
-        DriftMode::Ignore => prior,
-    };
+    rt.audit_drift("driver_exec_object", id, s.drift_mode.as_str(), &r.drifted);
+    let input = settle_drift(s.drift_mode, r, prior, "The read command", &mut diags);
     let mut state = req.current_state.clone();
     if let Value::Object(m) = &mut state {
         m.insert("input".into(), input);

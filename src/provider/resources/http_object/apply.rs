@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use super::{Private, TYPE, leaf_pointers, now_ms, wait, with, without_pointers};
+use super::{Private, TYPE, leaf_pointers, now_ms, wait, without_pointers};
 use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -152,11 +152,11 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         }
     };
     let private = Private { write_only_pointers: write_only_pointers(&req.config), last_write_ms: Some(now_ms()), ..Default::default() };
-    let mut state = with(&req.planned_state, "id", Value::string(&id));
+    let mut state = req.planned_state.with_attr("id", Value::string(&id));
     // From here on the object exists: every failure keeps it tracked (with
     // its id; Terraform marks it tainted and replaces it next time).
     let tracked = |state: &Value, diags: Diagnostics| ApplyResponse {
-        new_state: Some(with(state, "response", Value::Null(crate::provider::Type::Dynamic))),
+        new_state: Some(state.with_attr("response", Value::Null(crate::provider::Type::Dynamic))),
         private: private.encode(),
         diagnostics: diags,
     };
@@ -185,12 +185,12 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             Err(d) => {
                 // The object exists: keep it tracked, with what we know.
                 diags.extend(d);
-                state = with(&state, "response", Value::Null(crate::provider::Type::Dynamic));
+                state = state.with_attr("response", Value::Null(crate::provider::Type::Dynamic));
                 return ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags };
             }
         },
     };
-    state = with(&state, "response", without_pointers(response, &private.write_only_pointers));
+    state = state.with_attr("response", without_pointers(response, &private.write_only_pointers));
     ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 
@@ -271,7 +271,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             private.write_only_pointers.push(p);
         }
     }
-    let state = with(&req.planned_state, "response", without_pointers(response, &private.write_only_pointers));
+    let state = req.planned_state.with_attr("response", without_pointers(response, &private.write_only_pointers));
     ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 

@@ -280,11 +280,3 @@ fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
     response
 }
 
-/// A copy of `state` with one attribute replaced.
-fn with(state: &Value, name: &str, v: Value) -> Value {
-    let mut s = state.clone();
-    if let Value::Object(m) = &mut s {
-        m.insert(name.to_owned(), v);
-    }
-    s
-}

@@ -1,6 +1,6 @@
 //! Planning creates and updates.
 
-use super::{Private, new_idempotency_key, settings, with};
+use super::{Private, new_idempotency_key, settings};
 use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
@@ -17,8 +17,8 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
 
     if req.prior_state.is_null() {
         // Create: the server decides these.
-        planned = with(&planned, "id", Value::Unknown(Type::String));
-        planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
+        planned = planned.with_attr("id", Value::Unknown(Type::String));
+        planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
         let mut private = Private::decode(&req.prior_private);
         private.idempotency_key = Some(new_idempotency_key());
         planned_private = private.encode();
@@ -29,12 +29,12 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         if semantically_equal(&prior_body, &config_body) && !wo_version_changed {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
-            planned = with(&planned, "body", prior_body);
+            planned = planned.with_attr("body", prior_body);
         } else {
             if semantically_equal(&prior_body, &config_body) {
-                planned = with(&planned, "body", prior_body.clone());
+                planned = planned.with_attr("body", prior_body.clone());
             }
-            planned = with(&planned, "response", Value::Unknown(Type::Dynamic));
+            planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
             if changed_force_new(&req.config, &prior_body, &config_body) {
                 requires_replace.push(AttributePath::root("body"));
             }

@@ -3,9 +3,9 @@
 use serde_json::Value as Json;
 
 use super::apply::report;
-use super::super::common::DriftMode;
+use super::super::common::settle_drift;
 use super::settings;
-use super::{Private, TYPE, with, without_pointers};
+use super::{Private, TYPE, without_pointers};
 use crate::drivers::Outcome;
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
@@ -61,33 +61,12 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Some(marker) => imported_body(&actual, marker.fields.as_deref()),
         None => {
             let r = reconcile(&prior_body, &actual, &s.drift_rules);
-            let mode = match s.drift_mode {
-                DriftMode::Revert => "revert",
-                DriftMode::Warn => "warn",
-                DriftMode::Ignore => "ignore",
-            };
-            rt.audit_drift(TYPE, &id, mode, &r.drifted);
-            match s.drift_mode {
-                DriftMode::Revert => r.body,
-                DriftMode::Warn => {
-                    if !r.drifted.is_empty() {
-                        diags.warning(
-                            "Drift detected",
-                            format!(
-                                "{target}: these managed fields differ from the configuration: {}. drift.mode is \"warn\", \
-                                 so nothing is planned; set it to \"revert\" to plan a change back.",
-                                r.drifted.join(", ")
-                            ),
-                        );
-                    }
-                    prior_body
-                }
-                DriftMode::Ignore => prior_body,
-            }
+            rt.audit_drift(TYPE, &id, s.drift_mode.as_str(), &r.drifted);
+            settle_drift(s.drift_mode, r, prior_body, &target, &mut diags)
         }
     };
     let response = without_pointers(from_json(&actual), &private.write_only_pointers);
-    let state = with(&with(&req.current_state, "body", body), "response", response);
+    let state = req.current_state.with_attr("body", body).with_attr("response", response);
     ReadResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 
