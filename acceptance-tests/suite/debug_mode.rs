@@ -43,8 +43,7 @@ fn terraform_attaches_to_a_debug_server() {
         assert!(run.json()["provider_schemas"][PROVIDER]["provider"].is_object(), "{}", run.stdout);
     }
 
-    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(sent.success());
+    crate::harness::interrupt(child.id());
     let status = wait_bounded(child, Duration::from_secs(20), "debug server after SIGINT");
     assert!(status.success(), "{status:?}");
     assert!(!std::path::Path::new(&socket).exists(), "socket left behind");

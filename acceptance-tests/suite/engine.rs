@@ -170,8 +170,7 @@ fn ctrl_c_stops_in_flight_requests() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // Ctrl-C: Terraform asks the provider to stop (StopProvider).
-    let sent = std::process::Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
-    assert!(sent.success());
+    crate::harness::interrupt_group(child.id());
     // Terraform must finish long before the API would have answered.
     let status = crate::harness::wait_bounded(child, Duration::from_secs(30), "terraform apply after Ctrl-C");
     assert!(!status.success(), "an interrupted apply fails");

@@ -205,8 +205,7 @@ async fn auto_mtls_admits_only_the_pinned_client() {
 
     // Ctrl-C reaches the whole process group; Terraform handles it, we don't die of it.
     let pid = started.child.id().unwrap();
-    let sent = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
-    assert!(sent.success());
+    crate::harness::interrupt(pid);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(health(channel.clone()).await.unwrap(), 1, "still serving after SIGINT");
 

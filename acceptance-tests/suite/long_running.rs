@@ -113,8 +113,7 @@ fn ctrl_c_stops_polling_promptly() {
         assert!(std::time::Instant::now() < deadline, "polling never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sent = std::process::Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
-    assert!(sent.success());
+    crate::harness::interrupt_group(child.id());
     let status = crate::harness::wait_bounded(child, Duration::from_secs(30), "terraform apply after Ctrl-C while polling");
     assert!(!status.success());
 }

@@ -174,6 +174,18 @@ pub fn wait_bounded(mut child: Child, limit: Duration, what: &str) -> ExitStatus
     }
 }
 
+/// Sends SIGINT to one process.
+pub fn interrupt(pid: u32) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a child has a positive pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("signal the process");
+}
+
+/// Sends SIGINT to a process group, as a terminal's Ctrl-C does.
+pub fn interrupt_group(leader: u32) {
+    let pid = rustix::process::Pid::from_raw(leader as i32).expect("a child has a positive pid");
+    rustix::process::kill_process_group(pid, rustix::process::Signal::INT).expect("signal the process group");
+}
+
 fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
