@@ -4,7 +4,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::Method;
+/// The HTTP method type requests are built with.
+pub use reqwest::Method;
 use url::Url;
 
 use super::{Driver, DriverError, Feedback, Operation, Outcome, Request};

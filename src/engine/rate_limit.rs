@@ -110,12 +110,12 @@ impl Limiter {
         // A throttle signal may have arrived while we slept; the pause
         // applies to requests not yet sent.
         loop {
-            match self.lock().paused_until {
-                Some(p) if p > Instant::now() => {}
+            // Copied out, so the lock is not held across the sleep.
+            let paused = self.lock().paused_until;
+            match paused {
+                Some(p) if p > Instant::now() => tokio::time::sleep_until(p).await,
                 _ => break,
             }
-            let p = self.lock().paused_until.expect("checked above");
-            tokio::time::sleep_until(p).await;
         }
         let slot = match &self.in_flight {
             Some(sem) => Some(sem.clone().acquire_owned().await.expect("the semaphore is never closed")),

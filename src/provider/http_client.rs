@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
+use crate::drivers::http::Method;
 use serde_json::Value as Json;
 use tokio::time::Instant;
 use url::Url;

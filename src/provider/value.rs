@@ -128,11 +128,6 @@ impl Value {
         s
     }
 
-    /// The null value of a type, with every nested block of an object type
-    /// left null too. Used for absent parts of a message.
-    pub fn null_of(ty: &Type) -> Value {
-        Value::Null(ty.clone())
-    }
 }
 
 #[cfg(test)]

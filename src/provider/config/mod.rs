@@ -159,7 +159,7 @@ impl ProviderConfig {
         let mut r = Reader::new();
         let root = AttributePath::default();
 
-        let endpoint = match r.string(v, &root, "endpoint") {
+        let endpoint = match r.string(v, "endpoint") {
             Some(s) => r.url(&s, &root.attr("endpoint")),
             None if !r.is_unknown(v, "endpoint") => env_endpoint.and_then(|s| {
                 let p = AttributePath::root("endpoint");
@@ -174,7 +174,7 @@ impl ProviderConfig {
         if request_timeout.is_zero() {
             r.error(&root.attr("request_timeout"), "Invalid request_timeout", "The timeout must be longer than zero.");
         }
-        let metrics_file = r.string(v, &root, "metrics_file").and_then(|s| {
+        let metrics_file = r.string(v, "metrics_file").and_then(|s| {
             if s.trim().is_empty() {
                 r.error(&root.attr("metrics_file"), "Invalid metrics_file", "The path is empty. Remove the argument or give a file path.");
                 None
@@ -182,7 +182,7 @@ impl ProviderConfig {
                 Some(PathBuf::from(s))
             }
         });
-        let audit_log = r.string(v, &root, "audit_log").and_then(|s| {
+        let audit_log = r.string(v, "audit_log").and_then(|s| {
             if s.trim().is_empty() {
                 r.error(&root.attr("audit_log"), "Invalid audit_log", "The path is empty. Remove the argument or give a file path.");
                 None
@@ -223,7 +223,7 @@ fn default_duration(s: &str) -> Duration {
 
 fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
     let mut chosen = Vec::new();
-    let bearer = r.string(b, path, "bearer_token");
+    let bearer = r.string(b, "bearer_token");
     if bearer.is_some() || r.is_unknown(b, "bearer_token") {
         chosen.push("bearer_token");
     }
@@ -251,14 +251,13 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
         return Some(Auth::Bearer(Secret(token)));
     }
     if let Some(basic) = r.block(b, "basic") {
-        let p = path.attr("basic");
-        let username = r.string(basic, &p, "username")?;
-        let password = r.string(basic, &p, "password")?;
+        let username = r.string(basic, "username")?;
+        let password = r.string(basic, "password")?;
         return Some(Auth::Basic { username, password: Secret(password) });
     }
     if let Some(key) = r.block(b, "api_key") {
         let p = path.attr("api_key");
-        let location = match r.string(key, &p, "in").as_deref() {
+        let location = match r.string(key, "in").as_deref() {
             None | Some("header") => ApiKeyLocation::Header,
             Some("query") => ApiKeyLocation::Query,
             Some(other) => {
@@ -266,21 +265,21 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
                 ApiKeyLocation::Header
             }
         };
-        let name = r.string(key, &p, "name")?;
+        let name = r.string(key, "name")?;
         if location == ApiKeyLocation::Header {
             r.check_header_name(&name, &p.attr("name"));
         } else if name.is_empty() {
             r.error(&p.attr("name"), "Empty query parameter name", "Give the name of the query parameter that carries the key.");
         }
-        let value = r.string(key, &p, "value")?;
+        let value = r.string(key, "value")?;
         return Some(Auth::ApiKey { name, value: Secret(value), location });
     }
     if let Some(o) = r.block(b, "oauth2_client_credentials") {
         let p = path.attr("oauth2_client_credentials");
-        let token_url = r.string(o, &p, "token_url").and_then(|s| r.url(&s, &p.attr("token_url")));
-        let client_id = r.string(o, &p, "client_id");
-        let client_secret = r.string(o, &p, "client_secret");
-        let scopes = r.string_list(o, &p, "scopes").unwrap_or_default();
+        let token_url = r.string(o, "token_url").and_then(|s| r.url(&s, &p.attr("token_url")));
+        let client_id = r.string(o, "client_id");
+        let client_secret = r.string(o, "client_secret");
+        let scopes = r.string_list(o, "scopes").unwrap_or_default();
         return Some(Auth::OAuth2ClientCredentials {
             token_url: token_url?,
             client_id: client_id?,
@@ -292,15 +291,15 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
 }
 
 fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
-    let ca = r.string(b, path, "ca_cert_pem");
+    let ca = r.string(b, "ca_cert_pem");
     if let Some(pem) = &ca {
         r.check_pem_certs(pem, &path.attr("ca_cert_pem"));
     }
-    let cert = r.string(b, path, "client_cert_pem");
+    let cert = r.string(b, "client_cert_pem");
     if let Some(pem) = &cert {
         r.check_pem_certs(pem, &path.attr("client_cert_pem"));
     }
-    let key = r.string(b, path, "client_key_pem");
+    let key = r.string(b, "client_key_pem");
     if let Some(pem) = &key {
         r.check_pem_key(pem, &path.attr("client_key_pem"));
     }
@@ -318,7 +317,7 @@ fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
         ca_cert_pem: ca,
         client_cert_pem: cert,
         client_key_pem: key.map(Secret),
-        insecure_skip_verify: r.bool(b, path, "insecure_skip_verify").unwrap_or(false),
+        insecure_skip_verify: r.bool(b, "insecure_skip_verify").unwrap_or(false),
     }
 }
 
@@ -338,7 +337,7 @@ fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimit
         // to ours never sees a burst it would refuse.
         burst: burst.unwrap_or(1),
         max_in_flight: r.count(b, path, "max_in_flight", 1),
-        adaptive: r.bool(b, path, "adaptive").unwrap_or(false),
+        adaptive: r.bool(b, "adaptive").unwrap_or(false),
     }
 }
 
@@ -354,7 +353,7 @@ fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryC
         retry_on_status: b
             .and_then(|b| r.status_list(b, path, "retry_on_status"))
             .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec()),
-        retry_non_idempotent: b.and_then(|b| r.bool(b, path, "retry_non_idempotent")).unwrap_or(false),
+        retry_non_idempotent: b.and_then(|b| r.bool(b, "retry_non_idempotent")).unwrap_or(false),
     };
     if settings.min_backoff > settings.max_backoff {
         r.error(

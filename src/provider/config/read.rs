@@ -35,16 +35,16 @@ impl Reader {
         obj.get(name).filter(|v| matches!(v, Value::Object(_)))
     }
 
-    pub(super) fn string(&mut self, obj: &Value, _path: &AttributePath, name: &str) -> Option<String> {
+    pub(super) fn string(&self, obj: &Value, name: &str) -> Option<String> {
         obj.get(name)?.as_str().map(str::to_owned)
     }
 
-    pub(super) fn bool(&mut self, obj: &Value, _path: &AttributePath, name: &str) -> Option<bool> {
+    pub(super) fn bool(&self, obj: &Value, name: &str) -> Option<bool> {
         obj.get(name)?.as_bool()
     }
 
     pub(super) fn duration(&mut self, obj: &Value, path: &AttributePath, name: &str) -> Option<Duration> {
-        let s = self.string(obj, path, name)?;
+        let s = self.string(obj, name)?;
         match parse_duration(&s) {
             Ok(d) => Some(d),
             Err(msg) => {
@@ -81,7 +81,7 @@ impl Reader {
         }
     }
 
-    pub(super) fn string_list(&mut self, obj: &Value, _path: &AttributePath, name: &str) -> Option<Vec<String>> {
+    pub(super) fn string_list(&self, obj: &Value, name: &str) -> Option<Vec<String>> {
         match obj.get(name)? {
             Value::List(_, items) => Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
             _ => None,

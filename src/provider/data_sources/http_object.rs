@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use reqwest::Method;
+use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use crate::drivers::http::HttpRequest;

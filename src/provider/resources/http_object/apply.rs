@@ -1,7 +1,7 @@
 //! Applying creates, updates and deletes.
 
 use bytes::Bytes;
-use reqwest::Method;
+use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};

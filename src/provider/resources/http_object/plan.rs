@@ -7,7 +7,8 @@ use crate::provider::{AttributePath, Diagnostics, Type, Value};
 
 pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     let mut diagnostics = Diagnostics::new();
-    let _ = settings::parse(&req.config, &mut diagnostics);
+    // None when invalid (then diagnostics say why) or not yet known.
+    let parsed = settings::parse(&req.config, &mut diagnostics);
     if diagnostics.has_error() {
         return PlanResponse { diagnostics, ..Default::default() };
     }
@@ -25,17 +26,16 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     } else {
         let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+        let same_body = semantically_equal(&prior_body, &config_body);
         let wo_version_changed = req.prior_state.get("body_wo_version") != req.config.get("body_wo_version");
-        if semantically_equal(&prior_body, &config_body) && !wo_version_changed {
+        if same_body {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
-            planned = planned.with_attr("body", prior_body);
-        } else {
-            if semantically_equal(&prior_body, &config_body) {
-                planned = planned.with_attr("body", prior_body.clone());
-            }
+            planned = planned.with_attr("body", prior_body.clone());
+        }
+        if !same_body || wo_version_changed {
             planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
-            if changed_force_new(&req.config, &prior_body, &config_body) {
+            if parsed.as_ref().is_some_and(|s| changed_force_new(s, &prior_body, &config_body)) {
                 requires_replace.push(AttributePath::root("body"));
             }
         }
@@ -47,9 +47,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
 }
 
 /// Whether a `force_new` pointer's value differs between the bodies.
-fn changed_force_new(config: &Value, prior: &Value, new: &Value) -> bool {
-    let mut d = Diagnostics::new();
-    let Some(s) = settings::parse(config, &mut d) else { return false };
+fn changed_force_new(s: &settings::Settings, prior: &Value, new: &Value) -> bool {
     s.force_new.iter().any(|p| {
             let (a, b) = (p.get_value(prior), p.get_value(new));
             match (a, b) {

@@ -31,7 +31,8 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let path = s.object_path_for(&id);
     let target = format!("GET {}", client.url(&path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
-    let last_write = Private::decode(&req.private).last_write_ms;
+    let mut private = Private::decode(&req.private);
+    let last_write = private.last_write_ms;
     let resp = match super::wait::read_object(rt, &s, &path, &ctx, last_write).await {
         Ok(r) => r,
         Err(d) => return keep(d),
@@ -54,7 +55,6 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         }
     };
 
-    let mut private = Private::decode(&req.private);
     let prior_body = req.current_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
     let body = match private.import.take() {
         // First read after import: the managed fields come from the API.

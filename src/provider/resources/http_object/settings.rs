@@ -1,7 +1,7 @@
 //! The arguments of driver_http_object, parsed and checked. Every bad value
 //! is a diagnostic on its attribute; unknown values are skipped.
 
-use reqwest::Method;
+use crate::drivers::http::Method;
 
 use crate::drivers::Operation;
 use crate::drivers::http::HttpRequest;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
+use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use super::apply::report;
