@@ -210,4 +210,13 @@ resource "driver_http_object" "db" {{
     }
     assert!(std::fs::metadata(wd.path().join("metrics.prom")).is_ok(), "metrics file written");
     assert_no_secret(&everything, &[SECRET]);
+
+    // Write-only is enough to keep the value out of plans and state; marking
+    // it sensitive too would only add a path per instance to every state
+    // write (see docs/performance.md).
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap()).unwrap();
+    let instance = &state["resources"].as_array().unwrap().iter().find(|r| r["type"] == "driver_http_object").unwrap()["instances"][0];
+    assert_eq!(instance["sensitive_attributes"], serde_json::json!([]), "{instance}");
+    assert!(run.stdout.contains("(write-only attribute)"), "{}", run.stdout);
 }

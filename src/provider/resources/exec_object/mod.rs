@@ -90,7 +90,7 @@ fn schema() -> Schema {
                 Attribute::optional("working_dir", Type::String).describe("Directory the commands run in."),
                 Attribute::optional("env", Type::map(Type::String))
                     .describe("Environment variables for the commands, on top of the provider's own environment."),
-                Attribute::optional("sensitive_env", Type::map(Type::String)).sensitive().write_only().describe(
+                Attribute::optional("sensitive_env", Type::map(Type::String)).write_only().describe(
                     "Environment variables whose values are secrets: masked in every message and never stored \
                      in state (write-only; Terraform 1.11 or later). Passed to create and update; read and \
                      delete run without them, as Terraform does not send write-only values then; put \

@@ -93,7 +93,7 @@ fn schema() -> Schema {
                     "The object as an HCL value, sent as JSON. Only the fields written here are managed and \
                      compared for drift; a `null` field is not managed.",
                 ),
-                Attribute::optional("body_wo", Type::Dynamic).sensitive().write_only().describe(
+                Attribute::optional("body_wo", Type::Dynamic).write_only().describe(
                     "Secret fields merged into the body sent on create and update (such as a password), \
                      never stored in state and never compared for drift; their values are masked in logs, \
                      the audit log and messages. Write-only: Terraform 1.11 or later. Change \
