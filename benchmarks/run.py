@@ -14,6 +14,7 @@ Run through ../bench.sh, which builds the release binaries first.
 """
 import argparse
 import datetime
+import http.server
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -37,6 +39,7 @@ NULL_BIN = "terraform-provider-null_v2.1.2_x4"
 NULL_BIN_SHA = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
 DRIVER = "registry.terraform.io/tfdriver/driver"
 NULL = "registry.terraform.io/hashicorp/null"
+PADDED = "null_resource, state padded to the driver's size"
 
 
 def fetch_sdist(spec, sha, member, dest, dest_sha):
@@ -68,6 +71,43 @@ def run(cmd, cwd, env, check=True):
     return Timed(wall, cpu), p
 
 
+class StateServer:
+    """Terraform's `http` state backend protocol, in memory on loopback:
+    GET returns the stored state (404 before the first), POST stores it,
+    DELETE forgets it. Stands in for S3, GCS or HCP Terraform."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def reply(self, code, body=b""):
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            body = self.server.states.get(self.path)
+            self.reply(404) if body is None else self.reply(200, body)
+
+        def do_POST(self):
+            self.server.states[self.path] = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.reply(200)
+
+        def do_DELETE(self):
+            self.server.states.pop(self.path, None)
+            self.reply(200)
+
+    def __init__(self):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.Handler)
+        self.server.states = {}
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -82,6 +122,7 @@ class Bench:
         self.wrapped = self.provider_dir("wrapped", wrap=True)
         self.rss_log = os.path.join(self.work, "rss.log")
         self.api = None
+        self.state_server = StateServer()
 
     def provider_dir(self, name, wrap):
         d = os.path.join(self.work, name)
@@ -150,47 +191,97 @@ class Bench:
                 rss[k] = max(int(l.split()[1]) for l in f if l.strip()) / 1024
         return {k: (statistics.median(v), rss[k]) for k, v in walls.items()}
 
-    def objects(self, n):
+    def objects(self, n, remote=False):
+        """Apply, plan and destroy of n objects per contender, interleaved.
+
+        remote: keep state in Terraform's `http` backend (served by
+        StateServer) instead of a local file. Remote backends (S3, GCS, HCP
+        Terraform, http) persist state every 20 s; the local backend rewrites
+        the whole file after every resource, a cost that grows with the
+        square of the state's size. The local runs add a control: null_resource
+        with its state padded to the driver's bytes per instance.
+        """
+        head = lambda src: f'terraform {{\n  required_providers {{\n    {src.rsplit("/", 1)[1]} = {{ source = "{src}" }}\n  }}\n}}\n'
         hcl = {
-            "driver": f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
-                      f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
+            "driver": head(DRIVER) + f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
                       f'resource "driver_http_object" "o" {{\n  count = {n}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n',
-            "null_resource": f'terraform {{\n  required_providers {{\n    null = {{ source = "{NULL}" }}\n  }}\n}}\n'
-                             f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n',
+            "null_resource": head(NULL) + f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n',
             "terraform_data": f'resource "terraform_data" "o" {{\n  count = {n}\n  input = count.index\n}}\n',
         }
         if self.tf_version.startswith("Terraform v1.0"):
             hcl.pop("terraform_data")  # needs Terraform 1.4
-        dirs = {k: self.workdir(f"objects-{n}-{k}", v) for k, v in hcl.items()}
+        where = "remote" if remote else "local"
+        dirs = {}
+        for k, v in hcl.items():
+            if remote:
+                v += f'terraform {{\n  backend "http" {{\n    address = "{self.state_server.url}/{n}/{k}"\n  }}\n}}\n'
+            dirs[k] = self.workdir(f"objects-{n}-{where}-{k}", v)
+            if remote:
+                self.init_backend(dirs[k])
         results = {k: {"apply": [], "plan": [], "destroy": []} for k in dirs}
         gets_per_plan = None
+        state_bytes = {}
+        par = f"-parallelism={self.args.parallelism}"
         for _ in range(self.args.reps):
-            for k, d in dirs.items():
+            for k, d in list(dirs.items()):
                 env = self.env(self.plain)
-                par = f"-parallelism={self.args.parallelism}"
                 t, _ = run([self.tf, "apply", "-auto-approve", par], d, env)
                 results[k]["apply"].append(t)
+                state_bytes[k] = (len(self.state_server.server.states.get(f"/{n}/{k}", b"")) if remote
+                                  else os.path.getsize(os.path.join(d, "terraform.tfstate")))
                 before = self.counters()["requests"].get("GET", 0) if k == "driver" else 0
                 t, _ = run([self.tf, "plan", "-detailed-exitcode", par], d, env)
                 results[k]["plan"].append(t)
                 if k == "driver":
                     gets_per_plan = self.counters()["requests"].get("GET", 0) - before
+                if k == PADDED:
+                    # Nothing remote to delete: forgetting the state is the destroy.
+                    os.remove(os.path.join(d, "terraform.tfstate"))
+                    continue
                 t, _ = run([self.tf, "destroy", "-auto-approve", par], d, env)
                 results[k]["destroy"].append(t)
+            if not remote and PADDED not in dirs:
+                dirs[PADDED] = self.workdir(f"objects-{n}-{where}-padded", head(NULL) + self.padded_nulls(n, state_bytes))
+                results[PADDED] = {"apply": [], "plan": [], "destroy": []}
+                # Its first repetition, so that it gets as many as the others.
+                env = self.env(self.plain)
+                t, _ = run([self.tf, "apply", "-auto-approve", par], dirs[PADDED], env)
+                results[PADDED]["apply"].append(t)
+                state_bytes[PADDED] = os.path.getsize(os.path.join(dirs[PADDED], "terraform.tfstate"))
+                t, _ = run([self.tf, "plan", "-detailed-exitcode", par], dirs[PADDED], env)
+                results[PADDED]["plan"].append(t)
+                os.remove(os.path.join(dirs[PADDED], "terraform.tfstate"))
         # Provider peak RSS during one apply (wrapped, not timed).
         rss = {}
-        for k, d in dirs.items():
-            if k == "terraform_data":
-                continue
-            open(self.rss_log, "w").close()
-            env = self.env(self.wrapped)
-            run([self.tf, "apply", "-auto-approve", f"-parallelism={self.args.parallelism}"], d, env)
-            with open(self.rss_log) as f:
-                rss[k] = max(int(l.split()[1]) for l in f if l.strip()) / 1024
-            run([self.tf, "destroy", "-auto-approve", f"-parallelism={self.args.parallelism}"], d, env)
-        med = {k: {step: (statistics.median(x.wall for x in v), statistics.median(x.cpu for x in v)) for step, v in r.items()}
+        if not remote:
+            for k in ("driver", "null_resource"):
+                d = dirs[k]
+                open(self.rss_log, "w").close()
+                env = self.env(self.wrapped)
+                run([self.tf, "apply", "-auto-approve", par], d, env)
+                with open(self.rss_log) as f:
+                    rss[k] = max(int(l.split()[1]) for l in f if l.strip()) / 1024
+                run([self.tf, "destroy", "-auto-approve", par], d, env)
+        med = {k: {step: (statistics.median(x.wall for x in v), statistics.median(x.cpu for x in v)) if v else None
+                   for step, v in r.items()}
                for k, r in results.items()}
-        return med, rss, gets_per_plan
+        return med, rss, gets_per_plan, state_bytes
+
+    @staticmethod
+    def padded_nulls(n, state_bytes):
+        """null_resource x n whose state has the driver's bytes per instance."""
+        extra = (state_bytes["driver"] - state_bytes["null_resource"]) // n
+        # Each padding trigger is one line of about 66 bytes in the state file.
+        pads = "".join(f", p{i:02d} = \"{'v' * 40}\"" for i in range(max(0, extra // 66)))
+        return f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index{pads} }}\n}}\n'
+
+    def init_backend(self, d):
+        """`terraform init` for the backend. With dev_overrides it then fails to
+        look up the overridden providers in the registry (offline), after the
+        backend is set up, which is all that is needed here."""
+        run([self.tf, "init", "-input=false", "-no-color"], d, self.env(self.plain), check=False)
+        if not os.path.exists(os.path.join(d, ".terraform", "terraform.tfstate")):
+            sys.exit(f"terraform init did not set up the http backend in {d}")
 
     def throughput(self, rate, count):
         variants = {
@@ -213,6 +304,20 @@ class Bench:
         self.admin("PUT", "/faults", {})
         self.admin("POST", "/reset")
         return out
+
+
+def objects_table(say, med, rss, state_bytes, n):
+    cell = lambda r: "—" if r is None else f"{r[0]:.2f} / {r[1]:.2f}"
+    say("| contender | apply wall / CPU (s) | plan wall / CPU (s) | destroy wall / CPU (s) | provider peak RSS (MiB) | state bytes per object |")
+    say("|---|---|---|---|---|---|")
+    for k, r in med.items():
+        cells = " | ".join(cell(r[s]) for s in ("apply", "plan", "destroy"))
+        size = f"{state_bytes[k] / n:.0f}" if k in state_bytes else "—"
+        say(f"| {k} | {cells} | {f'{rss[k]:.1f}' if k in rss else '—'} | {size} |")
+    for peer in [p for p in ("null_resource", "terraform_data", PADDED) if p in med]:
+        ratios = ", ".join(f"{s} {med['driver'][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy")
+                           if med[peer][s] is not None)
+        say(f"\nWall-time ratio driver / {peer}: {ratios}.")
 
 
 def machine():
@@ -260,19 +365,16 @@ def main():
             say(f"| {k} | {wall:.3f} | {rss:.1f} |")
         say(f"\nRatio driver / null: wall {launch['driver'][0] / launch['null'][0]:.2f}, peak RSS {launch['driver'][1] / launch['null'][1]:.2f}.")
 
-        for n in [int(x) for x in args.sizes.split(",")]:
-            med, rss, gets = b.objects(n)
-            say(f"\n### {n} objects, -parallelism={args.parallelism}\n")
-            say("| contender | apply wall / CPU (s) | plan wall / CPU (s) | destroy wall / CPU (s) | provider peak RSS (MiB) |")
-            say("|---|---|---|---|---|")
-            for k, r in med.items():
-                cells = " | ".join(f"{r[s][0]:.2f} / {r[s][1]:.2f}" for s in ("apply", "plan", "destroy"))
-                say(f"| {k} | {cells} | {rss.get(k, float('nan')):.1f} |")
-            for peer in [p for p in ("null_resource", "terraform_data") if p in med]:
-                ratios = ", ".join(f"{s} {med['driver'][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy"))
-                say(f"\nWall-time ratio driver / {peer}: {ratios}.")
+        sizes = [int(x) for x in args.sizes.split(",")]
+        for n in sizes:
+            med, rss, gets, state_bytes = b.objects(n)
+            say(f"\n### {n} objects, state in a local file, -parallelism={args.parallelism}\n")
+            objects_table(say, med, rss, state_bytes, n)
             say(f"\nRefresh cost: {gets} API requests for one plan of {n} objects ({gets / n:.2f} per object).")
-
+        n = max(sizes)
+        med, _, _, state_bytes = b.objects(n, remote=True)
+        say(f"\n### {n} objects, state in a remote backend (Terraform's `http` backend on loopback), -parallelism={args.parallelism}\n")
+        objects_table(say, med, {}, state_bytes, n)
         say(f"\n### Throughput against a server limited to R = {args.rate} requests/s ({args.throughput_objects} creates, -parallelism=50)\n")
         say("| client configuration | apply wall (s) | achieved rate / R | 429s received | exit |")
         say("|---|---|---|---|---|")
@@ -282,6 +384,7 @@ def main():
     finally:
         if b.api:
             b.api.terminate()
+        b.state_server.close()
         shutil.rmtree(b.work, ignore_errors=True)
 
     if args.write_doc:

@@ -139,6 +139,52 @@ fn changing_the_body_updates_in_place_and_destroy_deletes() {
 }
 
 #[test]
+fn response_fields_keep_only_the_named_fields_and_drift_is_still_seen() {
+    let api = Running::start();
+    let hcl = |fields: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "flag" {{
+  path            = "/flags"
+  body            = {{ name = "checkout-v2", enabled = true }}
+  response_fields = {fields}
+}}
+output "id" {{
+  value = driver_http_object.flag.id
+}}
+"#,
+            provider_block(&api)
+        )
+    };
+    let wd = Workdir::new(&hcl(r#"["/id"]"#));
+    apply(&wd);
+    let response = || wd.resources()[0]["values"]["response"].clone();
+    let id = state_id(&wd);
+    assert_eq!(response(), json!({"id": id.parse::<u64>().unwrap()}), "only the named field is stored");
+    assert_eq!(plan(&wd).code(), 0);
+
+    // Drift is judged on the body, not on what response keeps.
+    let path = format!("/flags/{id}");
+    assert!(api.edit(&path, json!({"enabled": false})));
+    let p = plan(&wd);
+    assert_eq!(p.code(), 2, "{}\n{}", p.stdout, p.stderr);
+    assert!(p.stdout.contains("false -> true"), "{}", p.stdout);
+    apply(&wd);
+    assert_eq!(api.get(&path).unwrap()["enabled"], json!(true));
+
+    // Naming more fields reads the object again; nothing is sent.
+    let (puts, patches) = (api.counters().method("PUT"), api.counters().method("PATCH"));
+    let main = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
+    std::fs::write(wd.path().join("main.tf"), main.replace(r#"["/id"]"#, r#"["/id", "/created_at", "/name"]"#)).unwrap();
+    apply(&wd);
+    assert_eq!((api.counters().method("PUT"), api.counters().method("PATCH")), (puts, patches));
+    let r = response();
+    assert_eq!(r["name"], json!("checkout-v2"));
+    assert!(r["created_at"].is_string() && r.get("enabled").is_none(), "{r}");
+    assert_eq!(plan(&wd).code(), 0);
+}
+
+#[test]
 fn force_new_pointer_replaces_the_object() {
     let api = Running::start();
     let hcl = format!("{}{}", provider_block(&api), FLAG.replace("path = \"/flags\"", "path = \"/flags\"\n  force_new = [\"/name\"]"));
@@ -280,6 +326,7 @@ resource "driver_http_object" "bad" {
   body          = { a = 1 }
   update_method = "POST"
   force_new     = ["name"]
+  response_fields = ["/id", "status"]
   timeouts {
     create = "ten minutes"
   }
@@ -290,6 +337,8 @@ resource "driver_http_object" "bad" {
     assert_points_at(&diags, "Invalid path", "path");
     assert_points_at(&diags, "Invalid update_method", "update_method");
     assert_points_at(&diags, "Invalid JSON Pointer", "force_new");
+    let on = |attr: &str| diags.iter().any(|d| d["summary"] == "Invalid JSON Pointer" && d["snippet"]["code"].as_str().unwrap_or("").contains(attr));
+    assert!(on("response_fields"), "{diags:#?}");
     assert_points_at(&diags, "Invalid timeout", "create");
     assert_eq!(api.counters().total(), 0, "nothing was sent");
 }

@@ -5,7 +5,8 @@ use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use super::{Private, TYPE, leaf_pointers, now_ms, wait, without_pointers};
+use crate::provider::json::semantically_equal;
+use super::{Private, TYPE, leaf_pointers, now_ms, response, wait};
 use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -190,7 +191,7 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             }
         },
     };
-    state = state.with_attr("response", without_pointers(response, &private.write_only_pointers));
+    state = state.with_attr("response", response::stored(response, &private.write_only_pointers, s.response_fields.as_deref()));
     ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 
@@ -202,6 +203,18 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     if !response_planned {
         // Only arguments that live in Terraform changed: nothing to send.
         return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
+    }
+    let send = !semantically_equal(&prior_body, &new_body) || req.prior_state.get("body_wo_version") != req.planned_state.get("body_wo_version");
+    if !send {
+        // Only response_fields changed: read the object again, send nothing.
+        let private = Private::decode(&req.planned_private);
+        return match read_back(rt, s, &req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()).await {
+            Ok(v) => {
+                let stored = response::stored(v, &private.write_only_pointers, s.response_fields.as_deref());
+                ApplyResponse { new_state: Some(req.planned_state.with_attr("response", stored)), private: req.planned_private.clone(), diagnostics: diags }
+            }
+            Err(d) => failed(&req, d),
+        };
     }
     let client = match rt.http() {
         Ok(e) => e,
@@ -271,7 +284,7 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             private.write_only_pointers.push(p);
         }
     }
-    let state = req.planned_state.with_attr("response", without_pointers(response, &private.write_only_pointers));
+    let state = req.planned_state.with_attr("response", response::stored(response, &private.write_only_pointers, s.response_fields.as_deref()));
     ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 

@@ -4,6 +4,7 @@ mod apply;
 mod import;
 mod plan;
 mod read;
+mod response;
 mod settings;
 mod wait;
 
@@ -41,7 +42,7 @@ mod tests {
         leaf_pointers(&wo, "", &mut ptrs);
         assert_eq!(ptrs, ["/credentials/password", "/credentials/user", "/token"]);
         let resp = from_json(&json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}));
-        let cleaned = without_pointers(resp, &ptrs);
+        let cleaned = response::without_pointers(resp, &ptrs);
         assert_eq!(to_json(&cleaned).unwrap(), json!({"id": 1, "credentials": {"kind": "x"}}));
     }
 }
@@ -130,9 +131,14 @@ fn schema() -> Schema {
                     "For eventually consistent APIs: a 404 within this long after the provider's last write \
                      is retried instead of meaning the object is gone. Defaults to `\"10s\"`.",
                 ),
+                Attribute::optional("response_fields", Type::list(Type::String)).describe(
+                    "JSON Pointers of the fields to keep in `response`, such as `[\"/id\", \"/status/phase\"]`; \
+                     by default it keeps everything. Terraform rewrites the state file after every resource, so \
+                     large responses slow every plan and apply: keep what you reference.",
+                ),
                 Attribute::computed("id", Type::String).describe("The object's id, as the server assigned it."),
                 Attribute::computed("response", Type::Dynamic)
-                    .describe("The last full representation the server returned, server-added fields included."),
+                    .describe("The last full representation the server returned, server-added fields included; only the `response_fields` when those are set."),
             ],
             vec![
                 drift_block("body"),
@@ -260,23 +266,4 @@ fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
-/// `response` without the fields at `pointers`.
-fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
-    fn remove_at(v: &mut Value, tokens: &[String]) {
-        let Some((first, rest)) = tokens.split_first() else { return };
-        if let Value::Object(m) | Value::Map(_, m) = v {
-            if rest.is_empty() {
-                m.remove(first);
-            } else if let Some(child) = m.get_mut(first) {
-                remove_at(child, rest);
-            }
-        }
-    }
-    for p in pointers {
-        if let Ok(ptr) = crate::provider::pointer::Pointer::parse(p) {
-            remove_at(&mut response, ptr.tokens());
-        }
-    }
-    response
-}
 

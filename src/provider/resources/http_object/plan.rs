@@ -33,8 +33,13 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
             // prior value so no diff appears.
             planned = planned.with_attr("body", prior_body.clone());
         }
-        if !same_body || wo_version_changed {
+        let response_fields_changed = req.prior_state.get("response_fields") != req.config.get("response_fields");
+        if !same_body || wo_version_changed || response_fields_changed {
+            // Apply sends the body (or, if only response_fields changed, reads
+            // the object again) and stores what comes back.
             planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
+        }
+        if !same_body || wo_version_changed {
             if parsed.as_ref().is_some_and(|s| changed_force_new(s, &prior_body, &config_body)) {
                 requires_replace.push(AttributePath::root("body"));
             }

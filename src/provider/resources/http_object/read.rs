@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 use super::apply::report;
 use super::super::common::settle_drift;
 use super::settings;
-use super::{Private, TYPE, without_pointers};
+use super::{Private, TYPE, response};
 use crate::drivers::Outcome;
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
@@ -65,8 +65,8 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             settle_drift(s.drift_mode, r, prior_body, &target, &mut diags)
         }
     };
-    let response = without_pointers(from_json(&actual), &private.write_only_pointers);
-    let state = req.current_state.with_attr("body", body).with_attr("response", response);
+    let stored = response::stored(from_json(&actual), &private.write_only_pointers, s.response_fields.as_deref());
+    let state = req.current_state.with_attr("body", body).with_attr("response", stored);
     ReadResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
 }
 

@@ -39,6 +39,8 @@ pub(super) struct Settings {
     pub(super) poll: Option<Poll>,
     pub(super) wait_for: Option<WaitFor>,
     pub(super) consistency_window: Duration,
+    /// The fields kept in `response`; `None` keeps all.
+    pub(super) response_fields: Option<Vec<Pointer>>,
 }
 
 /// How to follow a long-running operation.
@@ -141,6 +143,10 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     let headers = string_map(v, "headers", &mut known);
     let query = string_map(v, "query", &mut known);
     let force_new = pointer_list(v.get("force_new"), &root.attr("force_new"), diags, &mut known);
+    let response_fields = match v.get("response_fields") {
+        None | Some(Value::Null(_)) => None,
+        Some(f) => Some(pointer_list(Some(f), &root.attr("response_fields"), diags, &mut known)),
+    };
 
     let (drift_mode, drift_rules) = match v.get("drift") {
         Some(d @ Value::Object(_)) => parse_drift(d, &root.attr("drift"), diags, &mut known),
@@ -197,6 +203,7 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         poll,
         wait_for,
         consistency_window,
+        response_fields,
     })
 }
 
