@@ -40,6 +40,7 @@ NULL_BIN_SHA = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc
 DRIVER = "registry.terraform.io/tfdriver/driver"
 NULL = "registry.terraform.io/hashicorp/null"
 PADDED = "null_resource, state padded to the driver's size"
+TRIMMED = 'driver, response_fields = ["/id"]'
 
 
 def fetch_sdist(spec, sha, member, dest, dest_sha):
@@ -205,6 +206,9 @@ class Bench:
         hcl = {
             "driver": head(DRIVER) + f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
                       f'resource "driver_http_object" "o" {{\n  count = {n}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n',
+            TRIMMED: head(DRIVER) + f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
+                     f'resource "driver_http_object" "o" {{\n  count           = {n}\n  path            = "/items"\n'
+                     f'  body            = {{ n = count.index }}\n  response_fields = ["/id"]\n}}\n',
             "null_resource": head(NULL) + f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n',
             "terraform_data": f'resource "terraform_data" "o" {{\n  count = {n}\n  input = count.index\n}}\n',
         }
@@ -213,9 +217,10 @@ class Bench:
         where = "remote" if remote else "local"
         dirs = {}
         for k, v in hcl.items():
+            name = f"objects-{n}-{where}-{k.split(',')[0]}{'-trimmed' if k == TRIMMED else ''}"
             if remote:
-                v += f'terraform {{\n  backend "http" {{\n    address = "{self.state_server.url}/{n}/{k}"\n  }}\n}}\n'
-            dirs[k] = self.workdir(f"objects-{n}-{where}-{k}", v)
+                v += f'terraform {{\n  backend "http" {{\n    address = "{self.state_server.url}/{n}/{name}"\n  }}\n}}\n'
+            dirs[k] = self.workdir(name, v)
             if remote:
                 self.init_backend(dirs[k])
         results = {k: {"apply": [], "plan": [], "destroy": []} for k in dirs}
@@ -227,9 +232,9 @@ class Bench:
                 env = self.env(self.plain)
                 t, _ = run([self.tf, "apply", "-auto-approve", par], d, env)
                 results[k]["apply"].append(t)
-                state_bytes[k] = (len(self.state_server.server.states.get(f"/{n}/{k}", b"")) if remote
+                state_bytes[k] = (len(self.state_server.server.states.get(f"/{n}/{os.path.basename(d)}", b"")) if remote
                                   else os.path.getsize(os.path.join(d, "terraform.tfstate")))
-                before = self.counters()["requests"].get("GET", 0) if k == "driver" else 0
+                before = self.counters()["requests"].get("GET", 0)
                 t, _ = run([self.tf, "plan", "-detailed-exitcode", par], d, env)
                 results[k]["plan"].append(t)
                 if k == "driver":
@@ -314,10 +319,11 @@ def objects_table(say, med, rss, state_bytes, n):
         cells = " | ".join(cell(r[s]) for s in ("apply", "plan", "destroy"))
         size = f"{state_bytes[k] / n:.0f}" if k in state_bytes else "—"
         say(f"| {k} | {cells} | {f'{rss[k]:.1f}' if k in rss else '—'} | {size} |")
-    for peer in [p for p in ("null_resource", "terraform_data", PADDED) if p in med]:
-        ratios = ", ".join(f"{s} {med['driver'][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy")
+    pairs = [("driver", p) for p in ("null_resource", "terraform_data", PADDED)] + [(TRIMMED, "null_resource")]
+    for ours, peer in [(o, p) for o, p in pairs if o in med and p in med]:
+        ratios = ", ".join(f"{s} {med[ours][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy")
                            if med[peer][s] is not None)
-        say(f"\nWall-time ratio driver / {peer}: {ratios}.")
+        say(f"\nWall-time ratio {ours} / {peer}: {ratios}.")
 
 
 def machine():

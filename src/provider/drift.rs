@@ -34,9 +34,72 @@ pub struct Reconciled {
 /// Compares the managed body (`prior`, as stored in state) with the API's
 /// object. Null fields in `prior` are not managed.
 pub fn reconcile(prior: &Value, actual: &Json, rules: &DriftRules) -> Reconciled {
+    // Most refreshes find nothing: look first, without building anything,
+    // and build the merged body only when something drifted.
+    if !drifts(prior, Some(actual), &mut String::new(), rules) {
+        return Reconciled { body: prior.clone(), drifted: Vec::new() };
+    }
     let mut drifted = Vec::new();
     let body = merge(prior, Some(actual), "", rules, &mut drifted);
     Reconciled { body, drifted }
+}
+
+/// Whether any managed field differs: the read-only half of `merge`, with
+/// one path buffer instead of a string per field.
+fn drifts(prior: &Value, actual: Option<&Json>, at: &mut String, rules: &DriftRules) -> bool {
+    if matches!(prior, Value::Null(_) | Value::Unknown(_)) || rules.ignore.contains(at.as_str()) {
+        return false;
+    }
+    let Some(actual) = actual else { return true };
+    let child = |at: &mut String, token: Token, p: &Value, a: Option<&Json>| {
+        let len = at.len();
+        match token {
+            Token::Key(k) => push_escaped(at, k),
+            Token::Index(i) => {
+                use std::fmt::Write;
+                let _ = write!(at, "/{i}");
+            }
+        }
+        let d = drifts(p, a, at, rules);
+        at.truncate(len);
+        d
+    };
+    match (prior, actual) {
+        (Value::Object(fields) | Value::Map(_, fields), Json::Object(remote)) => {
+            fields.iter().any(|(k, v)| child(at, Token::Key(k), v, remote.get(k)))
+        }
+        (Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items), Json::Array(remote)) => {
+            if let Some(key) = rules.unordered.get(at.as_str()) {
+                let mut found = Vec::new();
+                merge_keyed(prior, items, remote, key, at, rules, &mut found);
+                return !found.is_empty();
+            }
+            items.len() != remote.len() || items.iter().zip(remote).enumerate().any(|(i, (p, r))| child(at, Token::Index(i), p, Some(r)))
+        }
+        (Value::Object(_) | Value::Map(..) | Value::List(..) | Value::Set(..) | Value::Tuple(_), _) => true,
+        (Value::Bool(a), Json::Bool(b)) => a != b,
+        (Value::String(a), Json::String(b)) => a != b,
+        (Value::Number(a), Json::Number(b)) => b.to_string().parse::<super::Number>().map_or(true, |b| *a != b),
+        _ => !semantically_equal(prior, &from_json(actual)),
+    }
+}
+
+/// One step of a JSON Pointer.
+enum Token<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Appends `/token`, RFC 6901-escaped.
+fn push_escaped(at: &mut String, token: &str) {
+    at.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => at.push_str("~0"),
+            '/' => at.push_str("~1"),
+            c => at.push(c),
+        }
+    }
 }
 
 fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, drifted: &mut Vec<String>) -> Value {
@@ -210,6 +273,36 @@ mod tests {
         let prior = body(json!({"l": [1, 2]}));
         assert_eq!(reconcile(&prior, &json!({"l": [2, 1]}), &DriftRules::default()).drifted, ["/l/0", "/l/1"]);
         assert_eq!(reconcile(&prior, &json!({"l": [1]}), &DriftRules::default()).drifted, ["/l"]);
+    }
+
+    fn arb_json() -> impl proptest::strategy::Strategy<Value = Json> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            (0i64..4).prop_map(|n| json!(n)),
+            prop_oneof![Just("a"), Just("b"), Just("x/y~z")].prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                prop::collection::btree_map(prop_oneof![Just("k"), Just("n"), Just("a/b")].prop_map(String::from), inner, 0..3)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The quick look and the full merge agree on whether anything drifted.
+        #[test]
+        fn the_quick_look_agrees_with_the_merge(prior in arb_json(), actual in arb_json(), same in proptest::bool::ANY) {
+            let actual = if same { prior.clone() } else { actual };
+            let rules = DriftRules { unordered: [("/k".to_owned(), "n".to_owned())].into(), ignore: ["/a~1b".to_owned()].into() };
+            let prior = from_json(&prior);
+            let mut full = Vec::new();
+            merge(&prior, Some(&actual), "", &rules, &mut full);
+            proptest::prop_assert_eq!(drifts(&prior, Some(&actual), &mut String::new(), &rules), !full.is_empty());
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! objects are maps, unknowns are any extension (we write `d4 00 00`), and a
 //! `dynamic` value is `[type JSON as bin, value]` unless null or unknown.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rmpv::Value as Mp;
@@ -22,7 +23,28 @@ pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     if !rd.is_empty() {
         return Err(CodecError::new(&root, "trailing bytes after msgpack value"));
     }
-    from_mp(mp, ty, &root)
+    from_mp(mp, ty, &Trail::Root)
+}
+
+/// Where decoding is, as a chain of borrowed steps; it becomes an
+/// `AttributePath` only when an error names it (building one per value made
+/// decoding quadratic in the depth).
+enum Trail<'a> {
+    Root,
+    Attr(&'a Trail<'a>, &'a str),
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl Trail<'_> {
+    fn path(&self) -> AttributePath {
+        match self {
+            Trail::Root => AttributePath::default(),
+            Trail::Attr(up, name) => up.path().attr(name),
+            Trail::Key(up, key) => up.path().key(key),
+            Trail::Index(up, i) => up.path().index(*i),
+        }
+    }
 }
 
 /// Encodes a value as msgpack for a slot of type `ty` (which decides whether
@@ -33,7 +55,7 @@ pub fn encode_msgpack(v: &Value, ty: &Type) -> Vec<u8> {
     out
 }
 
-fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError> {
+fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
     // Any extension is an unknown; refinements (code 12) are tolerated and
     // dropped, which only makes the unknown less precise.
     if let Mp::Ext(..) = mp {
@@ -42,7 +64,7 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
     if let Mp::Nil = mp {
         return Ok(Value::Null(ty.clone()));
     }
-    let mismatch = |got: &str| CodecError::new(path, format!("expected {ty}, got {got}"));
+    let mismatch = |got: &str| CodecError::new(&path.path(), format!("expected {ty}, got {got}"));
     match ty {
         Type::Dynamic => {
             let Mp::Array(mut pair) = mp else { return Err(mismatch("a bare value")) };
@@ -56,7 +78,7 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
                 _ => return Err(mismatch("a dynamic value without a type")),
             };
             let actual = Type::from_json_bytes(&type_bytes)
-                .map_err(|e| CodecError::new(path, e.to_string()))?;
+                .map_err(|e| CodecError::new(&path.path(), e.to_string()))?;
             from_mp(inner, &actual, path)
         }
         Type::String => match mp {
@@ -87,7 +109,7 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
             let items = items
                 .into_iter()
                 .enumerate()
-                .map(|(i, it)| from_mp(it, elem, &path.index(i)))
+                .map(|(i, it)| from_mp(it, elem, &Trail::Index(path, i)))
                 .collect::<Result<Vec<_>, _>>()?;
             let elem = (**elem).clone();
             Ok(if matches!(ty, Type::List(_)) { Value::List(elem, items) } else { Value::Set(elem, items) })
@@ -101,7 +123,7 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
                 .into_iter()
                 .zip(elems)
                 .enumerate()
-                .map(|(i, (it, t))| from_mp(it, t, &path.index(i)))
+                .map(|(i, (it, t))| from_mp(it, t, &Trail::Index(path, i)))
                 .collect::<Result<_, _>>()?;
             Ok(Value::Tuple(items))
         }
@@ -110,7 +132,7 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
             let mut out = BTreeMap::new();
             for (k, v) in entries {
                 let k = key(k, path)?;
-                let v = from_mp(v, elem, &path.key(&k))?;
+                let v = from_mp(v, elem, &Trail::Key(path, &k))?;
                 out.insert(k, v);
             }
             Ok(Value::Map((**elem).clone(), out))
@@ -121,9 +143,9 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
             for (k, v) in entries {
                 let k = key(k, path)?;
                 let Some(t) = attrs.get(&k) else {
-                    return Err(CodecError::new(path, format!("unexpected attribute {k:?}")));
+                    return Err(CodecError::new(&path.path(), format!("unexpected attribute {k:?}")));
                 };
-                let v = from_mp(v, t, &path.attr(&k))?;
+                let v = from_mp(v, t, &Trail::Attr(path, &k))?;
                 out.insert(k, v);
             }
             // Absent attributes are null, as an empty DynamicValue is.
@@ -135,10 +157,10 @@ fn from_mp(mp: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError>
     }
 }
 
-fn key(k: Mp, path: &AttributePath) -> Result<String, CodecError> {
+fn key(k: Mp, path: &Trail) -> Result<String, CodecError> {
     match k {
-        Mp::String(s) => s.into_str().ok_or_else(|| CodecError::new(path, "map key is not UTF-8")),
-        other => Err(CodecError::new(path, format!("map key is {}", kind(&other)))),
+        Mp::String(s) => s.into_str().ok_or_else(|| CodecError::new(&path.path(), "map key is not UTF-8")),
+        other => Err(CodecError::new(&path.path(), format!("map key is {}", kind(&other)))),
     }
 }
 
@@ -179,32 +201,31 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
         Value::Number(n) => number(n),
         Value::List(_, items) | Value::Set(_, items) => {
             let elem = match ty {
-                Type::List(e) | Type::Set(e) => (**e).clone(),
-                _ => v.ty_elem(),
+                Type::List(e) | Type::Set(e) => Cow::Borrowed(&**e),
+                _ => Cow::Owned(v.ty_elem()),
             };
             Mp::Array(items.iter().map(|it| to_mp(it, &elem)).collect())
         }
-        Value::Tuple(items) => {
-            let tys: Vec<Type> = match ty {
-                Type::Tuple(t) if t.len() == items.len() => t.clone(),
-                _ => items.iter().map(Value::ty).collect(),
-            };
-            Mp::Array(items.iter().zip(&tys).map(|(it, t)| to_mp(it, t)).collect())
-        }
+        Value::Tuple(items) => match ty {
+            Type::Tuple(t) if t.len() == items.len() => Mp::Array(items.iter().zip(t).map(|(it, t)| to_mp(it, t)).collect()),
+            _ => Mp::Array(items.iter().map(|it| to_mp(it, &it.ty())).collect()),
+        },
         Value::Map(_, m) => {
             let elem = match ty {
-                Type::Map(e) => (**e).clone(),
-                _ => v.ty_elem(),
+                Type::Map(e) => Cow::Borrowed(&**e),
+                _ => Cow::Owned(v.ty_elem()),
             };
             Mp::Map(m.iter().map(|(k, it)| (Mp::String(k.as_str().into()), to_mp(it, &elem))).collect())
         }
+        // The slot's attribute types are borrowed, not cloned: cloning them
+        // at every level made encoding quadratic in the depth.
         Value::Object(attrs) => Mp::Map(
             attrs
                 .iter()
                 .map(|(k, it)| {
                     let t = match ty {
-                        Type::Object(ts) => ts.get(k).cloned().unwrap_or_else(|| it.ty()),
-                        _ => it.ty(),
+                        Type::Object(ts) => ts.get(k).map_or_else(|| Cow::Owned(it.ty()), Cow::Borrowed),
+                        _ => Cow::Owned(it.ty()),
                     };
                     (Mp::String(k.as_str().into()), to_mp(it, &t))
                 })
