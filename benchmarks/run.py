@@ -223,12 +223,18 @@ class Bench:
             dirs[k] = self.workdir(name, v)
             if remote:
                 self.init_backend(dirs[k])
-        results = {k: {"apply": [], "plan": [], "destroy": []} for k in dirs}
+        # The padded control is last in each round: its size comes from the
+        # driver's and null_resource's states, measured earlier in the round.
+        order = list(dirs) + ([] if remote else [PADDED])
+        results = {k: {"apply": [], "plan": [], "destroy": []} for k in order}
         gets_per_plan = None
         state_bytes = {}
         par = f"-parallelism={self.args.parallelism}"
         for _ in range(self.args.reps):
-            for k, d in list(dirs.items()):
+            for k in order:
+                if k not in dirs:
+                    dirs[k] = self.workdir(f"objects-{n}-{where}-padded", head(NULL) + self.padded_nulls(n, state_bytes))
+                d = dirs[k]
                 env = self.env(self.plain)
                 t, _ = run([self.tf, "apply", "-auto-approve", par], d, env)
                 results[k]["apply"].append(t)
@@ -245,17 +251,6 @@ class Bench:
                     continue
                 t, _ = run([self.tf, "destroy", "-auto-approve", par], d, env)
                 results[k]["destroy"].append(t)
-            if not remote and PADDED not in dirs:
-                dirs[PADDED] = self.workdir(f"objects-{n}-{where}-padded", head(NULL) + self.padded_nulls(n, state_bytes))
-                results[PADDED] = {"apply": [], "plan": [], "destroy": []}
-                # Its first repetition, so that it gets as many as the others.
-                env = self.env(self.plain)
-                t, _ = run([self.tf, "apply", "-auto-approve", par], dirs[PADDED], env)
-                results[PADDED]["apply"].append(t)
-                state_bytes[PADDED] = os.path.getsize(os.path.join(dirs[PADDED], "terraform.tfstate"))
-                t, _ = run([self.tf, "plan", "-detailed-exitcode", par], dirs[PADDED], env)
-                results[PADDED]["plan"].append(t)
-                os.remove(os.path.join(dirs[PADDED], "terraform.tfstate"))
         # Provider peak RSS during one apply (wrapped, not timed).
         rss = {}
         if not remote:

@@ -28,6 +28,11 @@ impl Provider {
         self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
     }
 
+    /// The resource type and the configured runtime it acts through.
+    fn resource_and_runtime(&self, type_name: &str) -> Result<(Arc<dyn Resource>, Arc<Runtime>), Diagnostics> {
+        Ok((self.resource(type_name)?.clone(), self.runtime()?))
+    }
+
     fn runtime(&self) -> Result<Arc<Runtime>, Diagnostics> {
         self.runtime.read().expect("runtime lock is never poisoned: no code panics holding it").clone().ok_or_else(|| {
             let mut d = Diagnostics::new();
@@ -109,12 +114,8 @@ impl Provider {
             private: req.planned_private.clone(),
             diagnostics,
         };
-        let r = match self.resource(type_name) {
-            Ok(r) => r.clone(),
-            Err(d) => return keep(&req, d),
-        };
-        let rt = match self.runtime() {
-            Ok(rt) => rt,
+        let (r, rt) = match self.resource_and_runtime(type_name) {
+            Ok(found) => found,
             Err(d) => return keep(&req, d),
         };
         tracing::debug!(type_name, "calling resource apply");
@@ -168,12 +169,8 @@ impl Provider {
             private: req.private.clone(),
             diagnostics,
         };
-        let r = match self.resource(type_name) {
-            Ok(r) => r.clone(),
-            Err(d) => return keep(&req, d),
-        };
-        let rt = match self.runtime() {
-            Ok(rt) => rt,
+        let (r, rt) = match self.resource_and_runtime(type_name) {
+            Ok(found) => found,
             Err(d) => return keep(&req, d),
         };
         let mut resp = r.read(rt, req).await;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value as Json;
 
-use super::json::{escape, from_json, semantically_equal, to_json};
+use super::json::{escape, from_json, number, push_escaped, semantically_equal, to_json};
 use super::Value;
 
 /// What to leave out of the comparison, and which lists are sets.
@@ -54,7 +54,10 @@ fn drifts(prior: &Value, actual: Option<&Json>, at: &mut String, rules: &DriftRu
     let child = |at: &mut String, token: Token, p: &Value, a: Option<&Json>| {
         let len = at.len();
         match token {
-            Token::Key(k) => push_escaped(at, k),
+            Token::Key(k) => {
+                at.push('/');
+                push_escaped(at, k);
+            }
             Token::Index(i) => {
                 use std::fmt::Write;
                 let _ = write!(at, "/{i}");
@@ -79,7 +82,7 @@ fn drifts(prior: &Value, actual: Option<&Json>, at: &mut String, rules: &DriftRu
         (Value::Object(_) | Value::Map(..) | Value::List(..) | Value::Set(..) | Value::Tuple(_), _) => true,
         (Value::Bool(a), Json::Bool(b)) => a != b,
         (Value::String(a), Json::String(b)) => a != b,
-        (Value::Number(a), Json::Number(b)) => b.to_string().parse::<super::Number>().map_or(true, |b| *a != b),
+        (Value::Number(a), Json::Number(b)) => number(b).is_none_or(|b| *a != b),
         _ => !semantically_equal(prior, &from_json(actual)),
     }
 }
@@ -90,17 +93,6 @@ enum Token<'a> {
     Index(usize),
 }
 
-/// Appends `/token`, RFC 6901-escaped.
-fn push_escaped(at: &mut String, token: &str) {
-    at.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => at.push_str("~0"),
-            '/' => at.push_str("~1"),
-            c => at.push(c),
-        }
-    }
-}
 
 fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, drifted: &mut Vec<String>) -> Value {
     if rules.ignore.contains(at) || prior.is_null() || !prior.is_wholly_known() {

@@ -54,14 +54,19 @@ pub fn from_json(j: &Json) -> Value {
         Json::Null => Value::Null(Type::Dynamic),
         Json::Bool(b) => Value::Bool(*b),
         Json::String(s) => Value::String(s.clone()),
-        Json::Number(n) => match n.to_string().parse::<Number>() {
-            Ok(n) => Value::Number(n),
+        Json::Number(n) => match number(n) {
+            Some(n) => Value::Number(n),
             // serde_json only produces valid numbers; keep the text if not.
-            Err(_) => Value::String(n.to_string()),
+            None => Value::String(n.to_string()),
         },
         Json::Array(items) => Value::Tuple(items.iter().map(from_json).collect()),
         Json::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect::<BTreeMap<_, _>>()),
     }
+}
+
+/// A JSON number, every digit kept.
+pub fn number(n: &serde_json::Number) -> Option<Number> {
+    n.to_string().parse().ok()
 }
 
 /// Whether two values mean the same JSON document.
@@ -85,7 +90,20 @@ pub fn semantically_equal(a: &Value, b: &Value) -> bool {
 
 /// RFC 6901 escaping of one reference token.
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Appends one reference token, RFC 6901-escaped, to a pointer being built.
+pub fn push_escaped(out: &mut String, token: &str) {
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[cfg(test)]

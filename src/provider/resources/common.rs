@@ -155,6 +155,16 @@ pub(crate) fn strings(v: Option<&Value>, known: &mut bool) -> Vec<(usize, String
     }
 }
 
+/// Whether the value at any of `pointers` differs between two bodies
+/// (`force_new`: such a change replaces the object).
+pub(crate) fn changed_at_any(pointers: &[Pointer], prior: &Value, new: &Value) -> bool {
+    pointers.iter().any(|p| match (p.get_value(prior), p.get_value(new)) {
+        (Some(a), Some(b)) => !crate::provider::json::semantically_equal(a, b),
+        (None, None) => false,
+        _ => true,
+    })
+}
+
 pub(crate) fn pointer_list(v: Option<&Value>, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Vec<Pointer> {
     strings(v, known)
         .into_iter()

@@ -1,6 +1,7 @@
 //! Planning creates and updates.
 
 use super::settings;
+use crate::provider::resources::common::changed_at_any;
 use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
@@ -24,13 +25,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         } else {
             planned = planned.with_attr("output", Value::Unknown(Type::Dynamic));
             let has_update = !req.config.get("update").is_none_or(Value::is_null);
-            let forced = parsed.as_ref().is_some_and(|s| {
-                s.force_new.iter().any(|p| match (p.get_value(&prior_input), p.get_value(&config_input)) {
-                    (Some(a), Some(b)) => !semantically_equal(a, b),
-                    (None, None) => false,
-                    _ => true,
-                })
-            });
+            let forced = parsed.as_ref().is_some_and(|s| changed_at_any(&s.force_new, &prior_input, &config_input));
             if !has_update || forced {
                 requires_replace.push(AttributePath::root("input"));
             }

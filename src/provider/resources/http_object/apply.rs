@@ -5,8 +5,7 @@ use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
-use crate::provider::json::semantically_equal;
-use super::{Private, TYPE, leaf_pointers, now_ms, response, wait};
+use super::{Private, TYPE, leaf_pointers, now_ms, response, wait, wo_version_changed};
 use crate::drivers::http::IDEMPOTENCY_KEY;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -204,11 +203,13 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         // Only arguments that live in Terraform changed: nothing to send.
         return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
     }
-    let send = !semantically_equal(&prior_body, &new_body) || req.prior_state.get("body_wo_version") != req.planned_state.get("body_wo_version");
-    if !send {
+    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    // Plan kept the prior body when the new one means the same JSON, so a
+    // plain comparison tells whether there is anything to send.
+    if prior_body == new_body && !wo_version_changed(&req.prior_state, &req.planned_state) {
         // Only response_fields changed: read the object again, send nothing.
         let private = Private::decode(&req.planned_private);
-        return match read_back(rt, s, &req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()).await {
+        return match read_back(rt, s, &id).await {
             Ok(v) => {
                 let stored = response::stored(v, &private.write_only_pointers, s.response_fields.as_deref());
                 ApplyResponse { new_state: Some(req.planned_state.with_attr("response", stored)), private: req.planned_private.clone(), diagnostics: diags }
@@ -220,7 +221,6 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
-    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let path = s.object_path_for(&id);
     let (method, payload) = match s.update_method {
         UpdateMethod::Put => (Method::PUT, with_write_only(rt, &new_body, &req.config)),

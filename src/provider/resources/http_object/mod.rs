@@ -251,6 +251,12 @@ impl Private {
     }
 }
 
+/// Whether `body_wo_version` changed, which asks for `body_wo` to be sent
+/// again (`next`: the configuration when planning, the plan when applying).
+fn wo_version_changed(prior_state: &Value, next: &Value) -> bool {
+    prior_state.get("body_wo_version") != next.get("body_wo_version")
+}
+
 /// The pointers of the fields a write-only value sets (leaves; a list is
 /// one leaf).
 fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {

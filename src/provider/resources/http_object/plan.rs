@@ -1,6 +1,7 @@
 //! Planning creates and updates.
 
-use super::{Private, new_idempotency_key, settings};
+use super::{Private, new_idempotency_key, settings, wo_version_changed};
+use crate::provider::resources::common::changed_at_any;
 use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
@@ -27,38 +28,23 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
         let same_body = semantically_equal(&prior_body, &config_body);
-        let wo_version_changed = req.prior_state.get("body_wo_version") != req.config.get("body_wo_version");
         if same_body {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
             planned = planned.with_attr("body", prior_body.clone());
         }
         let response_fields_changed = req.prior_state.get("response_fields") != req.config.get("response_fields");
-        if !same_body || wo_version_changed || response_fields_changed {
+        if !same_body || wo_version_changed(&req.prior_state, &req.config) || response_fields_changed {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
             planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
         }
-        if !same_body || wo_version_changed {
-            if parsed.as_ref().is_some_and(|s| changed_force_new(s, &prior_body, &config_body)) {
-                requires_replace.push(AttributePath::root("body"));
-            }
+        if !same_body && parsed.as_ref().is_some_and(|s| changed_at_any(&s.force_new, &prior_body, &config_body)) {
+            requires_replace.push(AttributePath::root("body"));
         }
         if req.prior_state.get("path") != req.config.get("path") {
             requires_replace.push(AttributePath::root("path"));
         }
     }
     PlanResponse { planned_state: Some(planned), requires_replace, planned_private, diagnostics }
-}
-
-/// Whether a `force_new` pointer's value differs between the bodies.
-fn changed_force_new(s: &settings::Settings, prior: &Value, new: &Value) -> bool {
-    s.force_new.iter().any(|p| {
-            let (a, b) = (p.get_value(prior), p.get_value(new));
-            match (a, b) {
-                (Some(a), Some(b)) => !semantically_equal(a, b),
-                (None, None) => false,
-                _ => true,
-            }
-    })
 }

@@ -61,11 +61,9 @@ fn copy_at(from: &Value, tokens: &[String], to: &mut Value) {
         return;
     };
     let Some(child) = src.get(first) else { return };
-    if !matches!(to, Value::Object(_)) {
-        // Already holds this whole value (a shorter pointer kept it).
-        return;
-    }
-    let Value::Object(dst) = to else { unreachable!("checked above") };
+    // `to` mirrors `from` (an empty object, or a copy kept by a shorter
+    // pointer), so it is an object here too.
+    let Value::Object(dst) = to else { return };
     let slot = dst.entry(first.clone()).or_insert_with(|| Value::Object(Default::default()));
     copy_at(child, rest, slot);
 }
