@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protoc = protoc_bin_vendored::protoc_bin_path()?;
-    // SAFETY: build scripts are single-threaded; nothing reads the
-    // environment concurrently.
-    unsafe { std::env::set_var("PROTOC", protoc) };
+    // The vendored protoc, handed to prost directly (no PROTOC variable).
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
 
     let include = protoc_bin_vendored::include_path()?;
     let protos = [
@@ -21,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // server over a socket exactly as Terraform does.
         .build_client(true)
         .generate_default_stubs(true)
-        .compile_protos(&protos, &[PathBuf::from("schemas"), include])?;
+        .compile_with_config(config, &protos, &[PathBuf::from("schemas"), include])?;
     println!("cargo:rerun-if-changed=schemas/tfplugin6.proto");
     println!("cargo:rerun-if-changed=schemas/go_plugin.proto");
     Ok(())

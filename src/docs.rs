@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::provider::{Attribute, AttributeType, Block, BlockNesting, NestedBlock, Presence, ProviderSchemas, Schema, Type};
+use crate::provider::{
+    Attribute, AttributeType, Block, BlockNesting, NestedBlock, Presence, ProviderSchemas, Schema,
+    Type,
+};
 
 /// One page to render.
 struct Page {
@@ -52,19 +55,30 @@ fn pages(s: &ProviderSchemas) -> Vec<Page> {
 }
 
 /// Renders every page: (path below the docs directory, contents).
-pub fn render(schemas: &ProviderSchemas, templates: &Path, examples: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+pub fn render(
+    schemas: &ProviderSchemas,
+    templates: &Path,
+    examples: &Path,
+) -> Result<Vec<(PathBuf, String)>, String> {
     pages(schemas)
         .into_iter()
         .map(|p| {
             let tmpl_path = templates.join(&p.template);
-            let tmpl = std::fs::read_to_string(&tmpl_path).map_err(|e| format!("{}: {e}", tmpl_path.display()))?;
+            let tmpl = std::fs::read_to_string(&tmpl_path)
+                .map_err(|e| format!("{}: {e}", tmpl_path.display()))?;
             let example_dir = p.examples.map(|d| examples.join(d));
             let mut text = tmpl.replace("{{description}}", p.schema.block.description.trim());
             if text.contains("{{example}}") {
-                text = text.replace("{{example}}", &fenced(example_dir.as_deref(), "tf", "terraform")?);
+                text = text.replace(
+                    "{{example}}",
+                    &fenced(example_dir.as_deref(), "tf", "terraform")?,
+                );
             }
             if text.contains("{{import}}") {
-                text = text.replace("{{import}}", &fenced(example_dir.as_deref(), "sh", "shell")?);
+                text = text.replace(
+                    "{{import}}",
+                    &fenced(example_dir.as_deref(), "sh", "shell")?,
+                );
             }
             text = text.replace("{{schema}}", &schema_markdown(&p.schema.block));
             Ok((p.out, text))
@@ -86,7 +100,11 @@ fn fenced(dir: Option<&Path>, ext: &str, lang: &str) -> Result<String, String> {
     }
     let mut out = format!("```{lang}\n");
     for f in files {
-        out.push_str(std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?.trim_end());
+        out.push_str(
+            std::fs::read_to_string(&f)
+                .map_err(|e| format!("{}: {e}", f.display()))?
+                .trim_end(),
+        );
         out.push('\n');
     }
     out.push_str("```");
@@ -147,14 +165,23 @@ fn schema_markdown(block: &Block) -> String {
     out.trim_end().to_owned()
 }
 
+/// A section of a block's docs: its title and which attributes it lists.
+type Group = (&'static str, fn(&Presence) -> bool);
+
 fn write_block(block: &Block, prefix: &str, out: &mut String, nested: &mut String, top: bool) {
-    let groups: [(&str, fn(&Presence) -> bool); 3] = [
+    let groups: [Group; 3] = [
         ("Required", |p| *p == Presence::Required),
-        ("Optional", |p| matches!(p, Presence::Optional | Presence::OptionalComputed)),
+        ("Optional", |p| {
+            matches!(p, Presence::Optional | Presence::OptionalComputed)
+        }),
         ("Read-Only", |p| *p == Presence::Computed),
     ];
     for (title, member) in groups {
-        let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| member(&a.presence)).collect();
+        let attrs: Vec<&Attribute> = block
+            .attributes
+            .iter()
+            .filter(|a| member(&a.presence))
+            .collect();
         // Blocks are always optional in the schema's sense.
         let blocks: Vec<&NestedBlock> = if title == "Optional" {
             block.blocks.iter().filter(|b| b.min_items == 0).collect()
@@ -171,7 +198,10 @@ fn write_block(block: &Block, prefix: &str, out: &mut String, nested: &mut Strin
         } else {
             let _ = write!(out, "\n{title}:\n\n");
         }
-        let mut lines: Vec<(&str, String)> = attrs.iter().map(|a| (a.name.as_str(), attribute_line(a))).collect();
+        let mut lines: Vec<(&str, String)> = attrs
+            .iter()
+            .map(|a| (a.name.as_str(), attribute_line(a)))
+            .collect();
         for b in blocks {
             let anchor = format!("nestedblock--{prefix}{}", b.type_name);
             lines.push((b.type_name.as_str(), block_line(b, &anchor)));
@@ -182,9 +212,18 @@ fn write_block(block: &Block, prefix: &str, out: &mut String, nested: &mut Strin
     for b in &block.blocks {
         let path = format!("{prefix}{}", b.type_name);
         let anchor = format!("nestedblock--{path}");
-        let mut section = format!("\n<a id=\"{anchor}\"></a>\n### Nested Schema for `{}`\n", path.replace("--", "."));
+        let mut section = format!(
+            "\n<a id=\"{anchor}\"></a>\n### Nested Schema for `{}`\n",
+            path.replace("--", ".")
+        );
         let mut deeper = String::new();
-        write_block(&b.block, &format!("{path}--"), &mut section, &mut deeper, false);
+        write_block(
+            &b.block,
+            &format!("{path}--"),
+            &mut section,
+            &mut deeper,
+            false,
+        );
         nested.push_str(&section);
         nested.push_str(&deeper);
     }
@@ -216,12 +255,18 @@ mod tests {
     #[test]
     fn committed_docs_are_current() {
         let schemas = Provider::new(Environment::default()).schemas().clone();
-        let pages = render(&schemas, &root().join("templates"), &root().join("examples")).unwrap();
+        let pages = render(
+            &schemas,
+            &root().join("templates"),
+            &root().join("examples"),
+        )
+        .unwrap();
         if std::env::var_os("UPDATE_DOCS").is_some() {
             write(&pages, &root().join("docs")).unwrap();
         }
         for (path, text) in &pages {
-            let committed = std::fs::read_to_string(root().join("docs").join(path)).unwrap_or_default();
+            let committed =
+                std::fs::read_to_string(root().join("docs").join(path)).unwrap_or_default();
             assert!(
                 committed == format!("{}\n", text.trim_end()),
                 "docs/{} is out of date; run `UPDATE_DOCS=1 cargo test committed_docs` (or `terraform-provider-driver docs`) and commit it",
@@ -233,13 +278,24 @@ mod tests {
     #[test]
     fn every_schema_attribute_is_documented() {
         let schemas = Provider::new(Environment::default()).schemas().clone();
-        let pages = render(&schemas, &root().join("templates"), &root().join("examples")).unwrap();
+        let pages = render(
+            &schemas,
+            &root().join("templates"),
+            &root().join("examples"),
+        )
+        .unwrap();
         let all: String = pages.iter().map(|(_, t)| t.as_str()).collect();
-        for (kind, map) in [("resource", &schemas.resources), ("data source", &schemas.data_sources)] {
+        for (kind, map) in [
+            ("resource", &schemas.resources),
+            ("data source", &schemas.data_sources),
+        ] {
             for (name, schema) in map {
                 for (path, _) in schema.block.walk_attributes() {
                     let leaf = path.rsplit('.').next().unwrap();
-                    assert!(all.contains(&format!("`{leaf}`")), "{kind} {name}: {path} is not in the docs");
+                    assert!(
+                        all.contains(&format!("`{leaf}`")),
+                        "{kind} {name}: {path} is not in the docs"
+                    );
                 }
             }
         }
@@ -253,16 +309,40 @@ mod tests {
                 Attribute::required("path", Type::String).describe("The path."),
                 Attribute::optional("tags", Type::map(Type::String)).describe("Tags."),
                 Attribute::computed("id", Type::String).describe("The id."),
-                Attribute::optional("secret", Type::String).sensitive().write_only().describe("Shh."),
+                Attribute::optional("secret", Type::String)
+                    .sensitive()
+                    .write_only()
+                    .describe("Shh."),
             ],
-            vec![NestedBlock::single("drift", Block::new("Drift.", vec![Attribute::optional("mode", Type::String).describe("Mode.")], vec![]))],
+            vec![NestedBlock::single(
+                "drift",
+                Block::new(
+                    "Drift.",
+                    vec![Attribute::optional("mode", Type::String).describe("Mode.")],
+                    vec![],
+                ),
+            )],
         );
         let md = schema_markdown(&b);
-        assert!(md.contains("### Required\n\n- `path` (String) The path."), "{md}");
-        assert!(md.contains("- `secret` (String, Sensitive, Write-only) Shh."), "{md}");
+        assert!(
+            md.contains("### Required\n\n- `path` (String) The path."),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `secret` (String, Sensitive, Write-only) Shh."),
+            "{md}"
+        );
         assert!(md.contains("- `tags` (Map of String) Tags."), "{md}");
-        assert!(md.contains("- `drift` (Block) Drift. (see [below for nested schema](#nestedblock--drift))"), "{md}");
-        assert!(md.contains("### Read-Only\n\n- `id` (String) The id."), "{md}");
+        assert!(
+            md.contains(
+                "- `drift` (Block) Drift. (see [below for nested schema](#nestedblock--drift))"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Read-Only\n\n- `id` (String) The id."),
+            "{md}"
+        );
         assert!(md.contains("<a id=\"nestedblock--drift\"></a>\n### Nested Schema for `drift`\n\nOptional:\n\n- `mode` (String) Mode."), "{md}");
     }
 }

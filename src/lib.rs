@@ -7,8 +7,9 @@
 //!   the value codec. The only layer that knows tonic and msgpack.
 //! - [`provider`]: Terraform semantics in native types: schemas, values,
 //!   diagnostics, configuration; plan, apply and read.
-//! - `engine` and `drivers` (arriving with the HTTP and engine work): the
-//!   actuation engine and the transports it drives.
+//! - [`engine`]: the actuation engine: rate limits, retries, circuit
+//!   breaker, timeouts, audit records and metrics around every request.
+//! - [`drivers`]: the transports (HTTP, exec); one attempt per call.
 //!
 //! See `ARCHITECTURE.md` for the map and its invariants.
 
@@ -16,8 +17,9 @@
 #![forbid(unsafe_code)]
 
 pub mod docs;
-pub mod logging;
-pub mod protocol;
 pub mod drivers;
 pub mod engine;
+pub mod logging;
+pub mod protocol;
 pub mod provider;
+pub mod sync;

@@ -35,7 +35,9 @@ pub fn level_from_env(get: impl Fn(&str) -> Option<String>) -> LevelFilter {
 /// a debug log drowns in HTTP/2 frames.
 pub fn init() {
     let level = level_from_env(|k| std::env::var(k).ok());
-    let filter = Targets::new().with_target("driver", level).with_default(LevelFilter::WARN.min(level));
+    let filter = Targets::new()
+        .with_target("driver", level)
+        .with_default(LevelFilter::WARN.min(level));
     let subscriber = tracing_subscriber::registry().with(HclogLayer.with_filter(filter));
     // Only fails if a logger is already installed, which is harmless.
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -72,7 +74,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
         line.insert("@level".into(), level_name(event.metadata().level()).into());
         line.insert("@message".into(), message);
         line.insert("@module".into(), "provider.driver".into());
-        line.insert("@timestamp".into(), rfc3339_micros(SystemTime::now()).into());
+        line.insert(
+            "@timestamp".into(),
+            rfc3339_micros(SystemTime::now()).into(),
+        );
         let mut text = Json::Object(line).to_string();
         text.push('\n');
         // One write per line keeps concurrent lines whole.
@@ -95,7 +100,8 @@ struct JsonVisitor(Map<String, Json>);
 
 impl Visit for JsonVisitor {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.0
+            .insert(field.name().into(), format!("{value:?}").into());
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.insert(field.name().into(), value.into());
@@ -143,18 +149,38 @@ mod tests {
     #[test]
     fn most_specific_variable_wins() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert_eq!(level_from_env(env(&[])), LevelFilter::WARN);
-        assert_eq!(level_from_env(env(&[("TF_LOG", "debug")])), LevelFilter::DEBUG);
-        assert_eq!(level_from_env(env(&[("TF_LOG", "trace"), ("TF_LOG_PROVIDER", "info")])), LevelFilter::INFO);
-        assert_eq!(level_from_env(env(&[("TF_LOG", "json"), ("TF_LOG_PROVIDER_DRIVER", "off")])), LevelFilter::OFF);
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "debug")])),
+            LevelFilter::DEBUG
+        );
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "trace"), ("TF_LOG_PROVIDER", "info")])),
+            LevelFilter::INFO
+        );
+        assert_eq!(
+            level_from_env(env(&[
+                ("TF_LOG", "json"),
+                ("TF_LOG_PROVIDER_DRIVER", "off")
+            ])),
+            LevelFilter::OFF
+        );
     }
 
     #[test]
     fn timestamps_use_go_plugin_layout() {
         let t = UNIX_EPOCH + Duration::from_micros(1_764_072_000_123_456);
         assert_eq!(rfc3339_micros(t), "2025-11-25T12:00:00.123456Z");
-        assert_eq!(rfc3339_micros(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000000Z");
+        assert_eq!(
+            rfc3339_micros(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000000Z"
+        );
     }
 }

@@ -48,7 +48,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Schema) => print_schema(),
-        Some(Command::Docs { out, templates, examples }) => write_docs(&out, &templates, &examples),
+        Some(Command::Docs {
+            out,
+            templates,
+            examples,
+        }) => write_docs(&out, &templates, &examples),
         Some(Command::Serve) | None => serve(cli.debug),
     }
 }
@@ -56,7 +60,10 @@ fn main() -> ExitCode {
 /// The top-level entry point for serving Terraform.
 fn serve(debug: bool) -> ExitCode {
     driver::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -76,16 +83,22 @@ fn serve(debug: bool) -> ExitCode {
 /// The top-level entry point for `schema`.
 fn print_schema() -> ExitCode {
     let provider = Provider::new(Environment::default());
-    let json = serde_json::to_string_pretty(&provider.schemas().to_json()).expect("schema json serializes");
-    println!("{json}");
+    println!("{:#}", provider.schemas().to_json());
     ExitCode::SUCCESS
 }
 
 /// The top-level entry point for `docs`.
-fn write_docs(out: &std::path::Path, templates: &std::path::Path, examples: &std::path::Path) -> ExitCode {
+fn write_docs(
+    out: &std::path::Path,
+    templates: &std::path::Path,
+    examples: &std::path::Path,
+) -> ExitCode {
     let provider = Provider::new(Environment::default());
-    let result = driver::docs::render(provider.schemas(), templates, examples)
-        .and_then(|pages| driver::docs::write(&pages, out).map(|()| pages.len()).map_err(|e| e.to_string()));
+    let result = driver::docs::render(provider.schemas(), templates, examples).and_then(|pages| {
+        driver::docs::write(&pages, out)
+            .map(|()| pages.len())
+            .map_err(|e| e.to_string())
+    });
     match result {
         Ok(n) => {
             println!("wrote {n} pages to {}", out.display());

@@ -26,7 +26,9 @@ fn terraform_attaches_to_a_debug_server() {
             }
         }
     });
-    let reattach = rx.recv_timeout(Duration::from_secs(20)).expect("TF_REATTACH_PROVIDERS printed");
+    let reattach = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("TF_REATTACH_PROVIDERS printed");
     let parsed: serde_json::Value = serde_json::from_str(&reattach).unwrap();
     let entry = &parsed[PROVIDER];
     assert_eq!(entry["ProtocolVersion"], 6);
@@ -40,11 +42,18 @@ fn terraform_attaches_to_a_debug_server() {
         let mut cmd = wd.command(&["providers", "schema", "-json"]);
         cmd.env("TF_REATTACH_PROVIDERS", &reattach);
         let run = wd.run_command(cmd).expect_code(0);
-        assert!(run.json()["provider_schemas"][PROVIDER]["provider"].is_object(), "{}", run.stdout);
+        assert!(
+            run.json()["provider_schemas"][PROVIDER]["provider"].is_object(),
+            "{}",
+            run.stdout
+        );
     }
 
     crate::harness::interrupt(child.id());
     let status = wait_bounded(child, Duration::from_secs(20), "debug server after SIGINT");
     assert!(status.success(), "{status:?}");
-    assert!(!std::path::Path::new(&socket).exists(), "socket left behind");
+    assert!(
+        !std::path::Path::new(&socket).exists(),
+        "socket left behind"
+    );
 }

@@ -29,16 +29,28 @@ resource "driver_http_object" "item" {{
 }
 
 fn apply(wd: &Workdir, parallelism: u32) -> Run {
-    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color", &format!("-parallelism={parallelism}")])
+    wd.run(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        &format!("-parallelism={parallelism}"),
+    ])
 }
 
 /// Objects in state, each with a distinct id that exists on the server.
 fn state_count(wd: &Workdir, api: &Running) -> usize {
     let resources = wd.resources();
-    let ids: BTreeSet<String> = resources.iter().map(|r| r["values"]["id"].as_str().unwrap_or_default().to_owned()).collect();
+    let ids: BTreeSet<String> = resources
+        .iter()
+        .map(|r| r["values"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
     assert_eq!(ids.len(), resources.len(), "two state entries share an id");
     for id in &ids {
-        assert!(api.get(&format!("/items/{id}")).is_some(), "state has /items/{id}, the API does not");
+        assert!(
+            api.get(&format!("/items/{id}")).is_some(),
+            "state has /items/{id}, the API does not"
+        );
     }
     resources.len()
 }
@@ -46,7 +58,10 @@ fn state_count(wd: &Workdir, api: &Running) -> usize {
 /// Every object exists exactly once: n values 0..count, no duplicates.
 fn assert_exactly_once(api: &Running, count: usize) {
     let objects = api.list("/items");
-    let ns: Vec<u64> = objects.iter().map(|o| o["n"].as_f64().expect("n") as u64).collect();
+    let ns: Vec<u64> = objects
+        .iter()
+        .map(|o| o["n"].as_f64().expect("n") as u64)
+        .collect();
     let distinct: BTreeSet<u64> = ns.iter().copied().collect();
     assert_eq!(ns.len(), count, "objects on the server");
     assert_eq!(distinct.len(), count, "no object was created twice");
@@ -55,8 +70,15 @@ fn assert_exactly_once(api: &Running, count: usize) {
 #[test]
 fn a_rate_limit_matching_the_server_gets_no_429s() {
     let api = Running::start();
-    api.set_faults(Faults { rate_limit: Some((50.0, 50.0)), ..Default::default() });
-    let wd = items(&api, "  rate_limit {\n    requests_per_second = 50\n  }", 300);
+    api.set_faults(Faults {
+        rate_limit: Some((50.0, 50.0)),
+        ..Default::default()
+    });
+    let wd = items(
+        &api,
+        "  rate_limit {\n    requests_per_second = 50\n  }",
+        300,
+    );
     apply(&wd, 50).expect_code(0);
     let c = api.counters();
     assert_eq!(c.throttled, 0, "429s received: {c:?}");
@@ -67,7 +89,10 @@ fn a_rate_limit_matching_the_server_gets_no_429s() {
 #[test]
 fn adaptive_converges_with_few_429s_and_no_configured_rate() {
     let api = Running::start();
-    api.set_faults(Faults { rate_limit: Some((50.0, 50.0)), ..Default::default() });
+    api.set_faults(Faults {
+        rate_limit: Some((50.0, 50.0)),
+        ..Default::default()
+    });
     let wd = items(&api, "  rate_limit {\n    adaptive = true\n  }", 300);
     apply(&wd, 50).expect_code(0);
     let c = api.counters();
@@ -75,14 +100,22 @@ fn adaptive_converges_with_few_429s_and_no_configured_rate() {
     assert_eq!(state_count(&wd, &api), 300);
     // Without adaptation each of the 250 requests over the burst would be
     // refused at least once; adaptation keeps refusals to a small share.
-    assert!(c.throttled < 60, "too many 429s with adaptive limiting: {c:?}");
+    assert!(
+        c.throttled < 60,
+        "too many 429s with adaptive limiting: {c:?}"
+    );
     eprintln!("adaptive: {} 429s for 300 creates", c.throttled);
 }
 
 #[test]
 fn twenty_percent_503s_converge_without_duplicates() {
     let api = Running::start();
-    api.set_faults(Faults { error_ratio: 0.2, error_status: 503, seed: 7, ..Default::default() });
+    api.set_faults(Faults {
+        error_ratio: 0.2,
+        error_status: 503,
+        seed: 7,
+        ..Default::default()
+    });
     let retry = "  retry {\n    max_attempts = 10\n    min_backoff  = \"10ms\"\n    max_backoff  = \"200ms\"\n  }";
     let wd = items(&api, retry, 100);
     apply(&wd, 20).expect_code(0);
@@ -95,7 +128,12 @@ fn twenty_percent_503s_converge_without_duplicates() {
 #[test]
 fn dropped_connections_lose_and_duplicate_nothing() {
     let api = Running::start();
-    api.set_faults(Faults { latency: Duration::from_millis(20), drop_ratio: 0.25, seed: 3, ..Default::default() });
+    api.set_faults(Faults {
+        latency: Duration::from_millis(20),
+        drop_ratio: 0.25,
+        seed: 3,
+        ..Default::default()
+    });
     let retry = "  retry {\n    max_attempts = 10\n    min_backoff  = \"10ms\"\n    max_backoff  = \"100ms\"\n  }";
     let wd = items(&api, retry, 60);
     apply(&wd, 10).expect_code(0);
@@ -112,33 +150,54 @@ fn dropped_connections_lose_and_duplicate_nothing() {
 #[test]
 fn exhausted_retries_name_the_attempts_and_the_last_status() {
     let api = Running::start();
-    api.set_faults(Faults { error_ratio: 1.0, error_status: 503, ..Default::default() });
+    api.set_faults(Faults {
+        error_ratio: 1.0,
+        error_status: 503,
+        ..Default::default()
+    });
     let extra = "  retry {\n    max_attempts = 3\n    min_backoff  = \"1ms\"\n    max_backoff  = \"5ms\"\n  }\n  circuit_breaker {\n    failure_threshold = 100\n  }";
     let wd = items(&api, extra, 1);
     let run = apply(&wd, 1);
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
-    assert!(err.contains("gave up after 3 attempts") && err.contains("503"), "{err}");
+    assert!(
+        err.contains("gave up after 3 attempts") && err.contains("503"),
+        "{err}"
+    );
     assert_eq!(api.counters().method("POST"), 3);
 }
 
 #[test]
 fn the_circuit_breaker_stops_hammering_a_failing_api() {
     let api = Running::start();
-    api.set_faults(Faults { error_ratio: 1.0, error_status: 502, ..Default::default() });
+    api.set_faults(Faults {
+        error_ratio: 1.0,
+        error_status: 502,
+        ..Default::default()
+    });
     let extra = "  retry {\n    max_attempts = 2\n    min_backoff  = \"1ms\"\n    max_backoff  = \"5ms\"\n  }\n  circuit_breaker {\n    failure_threshold = 3\n    open_for          = \"1m\"\n  }";
     let wd = items(&api, extra, 10);
     let run = apply(&wd, 1);
     assert_eq!(run.code(), 1);
-    assert!(run.stderr_flat().contains("circuit breaker is open"), "{}", run.stderr);
+    assert!(
+        run.stderr_flat().contains("circuit breaker is open"),
+        "{}",
+        run.stderr
+    );
     let posts = api.counters().method("POST");
-    assert!(posts <= 3, "after 3 failures the breaker must stop requests; the API got {posts}");
+    assert!(
+        posts <= 3,
+        "after 3 failures the breaker must stop requests; the API got {posts}"
+    );
 }
 
 #[test]
 fn a_create_past_its_timeout_says_it_may_exist_and_how_to_recover() {
     let api = Running::start();
-    api.set_faults(Faults { latency: Duration::from_secs(3), ..Default::default() });
+    api.set_faults(Faults {
+        latency: Duration::from_secs(3),
+        ..Default::default()
+    });
     let wd = Workdir::new(&format!(
         "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\nresource \"driver_http_object\" \"slow\" {{\n  path = \"/items\"\n  body = {{ n = 1 }}\n  timeouts {{\n    create = \"1s\"\n  }}\n}}\n",
         api.url()
@@ -146,15 +205,24 @@ fn a_create_past_its_timeout_says_it_may_exist_and_how_to_recover() {
     let run = apply(&wd, 1);
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
-    assert!(err.contains("did not finish within its time limit"), "{err}");
-    assert!(err.contains("may have been created") && err.contains("terraform import"), "{err}");
+    assert!(
+        err.contains("did not finish within its time limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("may have been created") && err.contains("terraform import"),
+        "{err}"
+    );
 }
 
 #[test]
 fn ctrl_c_stops_in_flight_requests() {
     let api = Running::start();
     // The API would take a minute to answer.
-    api.set_faults(Faults { latency: Duration::from_secs(60), ..Default::default() });
+    api.set_faults(Faults {
+        latency: Duration::from_secs(60),
+        ..Default::default()
+    });
     let wd = items(&api, "", 1);
     let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     // Its own process group, so the signal below reaches Terraform the way a
@@ -162,16 +230,27 @@ fn ctrl_c_stops_in_flight_requests() {
     // (Terraform 1.0's panicwrap parent ignores a SIGINT sent to it alone.)
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
-    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Wait until the create is in flight at the API.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while api.counters().method("POST") == 0 {
-        assert!(std::time::Instant::now() < deadline, "the create never reached the API");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the create never reached the API"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // Ctrl-C: Terraform asks the provider to stop (StopProvider).
     crate::harness::interrupt_group(child.id());
     // Terraform must finish long before the API would have answered.
-    let status = crate::harness::wait_bounded(child, Duration::from_secs(30), "terraform apply after Ctrl-C");
+    let status = crate::harness::wait_bounded(
+        child,
+        Duration::from_secs(30),
+        "terraform apply after Ctrl-C",
+    );
     assert!(!status.success(), "an interrupted apply fails");
 }

@@ -19,7 +19,13 @@ fn example_dirs() -> Vec<PathBuf> {
 fn examples_are_formatted() {
     let wd = Workdir::new("");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let run = wd.run(&["fmt", "-check", "-recursive", "-diff", examples.to_str().unwrap()]);
+    let run = wd.run(&[
+        "fmt",
+        "-check",
+        "-recursive",
+        "-diff",
+        examples.to_str().unwrap(),
+    ]);
     assert_eq!(run.code(), 0, "terraform fmt would change:\n{}", run.stdout);
 }
 
@@ -37,21 +43,40 @@ fn examples_validate() {
             }
         }
         let has_terraform_block = hcl.contains("required_providers");
-        let wd = if has_terraform_block { Workdir::bare(&hcl) } else { Workdir::new(&hcl) };
+        let wd = if has_terraform_block {
+            Workdir::bare(&hcl)
+        } else {
+            Workdir::new(&hcl)
+        };
         let run = wd.run(&["validate", "-no-color"]);
         if hcl.contains("sensitive_env") && crate::harness::terraform().version < (1, 11) {
             // Write-only arguments need Terraform 1.11; older ones are told so.
-            assert!(run.stderr_flat().contains("needs Terraform 1.11"), "{}: {}", dir.display(), run.stderr);
+            assert!(
+                run.stderr_flat().contains("needs Terraform 1.11"),
+                "{}: {}",
+                dir.display(),
+                run.stderr
+            );
             continue;
         }
-        assert_eq!(run.code(), 0, "{} does not validate:\n{}{}", dir.display(), run.stdout, run.stderr);
+        assert_eq!(
+            run.code(),
+            0,
+            "{} does not validate:\n{}{}",
+            dir.display(),
+            run.stdout,
+            run.stderr
+        );
     }
 }
 
 #[test]
 fn the_quickstart_applies_against_the_demo_api_and_replans_clean() {
     let api = demo_api::Running::start();
-    let hcl = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf")).unwrap();
+    let hcl = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf"),
+    )
+    .unwrap();
     let wd = Workdir::bare(&hcl);
     let with_endpoint = |args: &[&str]| {
         let mut cmd = wd.command(args);
@@ -60,5 +85,8 @@ fn the_quickstart_applies_against_the_demo_api_and_replans_clean() {
     };
     with_endpoint(&["apply", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
     assert_eq!(api.list("/flags").len(), 1);
-    assert_eq!(with_endpoint(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]).code(), 0);
+    assert_eq!(
+        with_endpoint(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]).code(),
+        0
+    );
 }

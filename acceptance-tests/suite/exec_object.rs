@@ -50,7 +50,8 @@ fn plan(wd: &Workdir) -> Run {
 }
 
 fn read_object(store: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(store.join("readme.json")).expect("object file")).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(store.join("readme.json")).expect("object file"))
+        .unwrap()
 }
 
 #[test]
@@ -79,7 +80,8 @@ fn file_object_lifecycle_with_drift_and_re_creation() {
     apply(&wd).expect_code(0);
     assert_eq!(plan(&wd).code(), 0);
 
-    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
     assert!(!store.join("readme.json").exists());
 }
 
@@ -88,7 +90,9 @@ fn output_is_typed() {
     let (wd, _) = file_object("");
     apply(&wd).expect_code(0);
     // stats.fields is a number in HCL: 3 fields + 1.
-    let out = wd.run(&["output", "-json", "fields_plus_one"]).expect_code(0);
+    let out = wd
+        .run(&["output", "-json", "fields_plus_one"])
+        .expect_code(0);
     assert_eq!(out.json(), serde_json::json!(4));
 }
 
@@ -108,7 +112,12 @@ resource "driver_exec_object" "hung" {
     let run = apply(&wd);
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
-    assert!(err.contains("Create command failed") && err.contains("did not finish within its time limit") && err.contains("killed"), "{err}");
+    assert!(
+        err.contains("Create command failed")
+            && err.contains("did not finish within its time limit")
+            && err.contains("killed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -121,7 +130,11 @@ fn a_flaky_command_converges_with_retries_on_its_exit_code() {
     )
     .unwrap();
     apply(&wd).expect_code(0);
-    assert_eq!(std::fs::read_to_string(store.join("fail-times")).unwrap(), "0", "failed twice, then succeeded");
+    assert_eq!(
+        std::fs::read_to_string(store.join("fail-times")).unwrap(),
+        "0",
+        "failed twice, then succeeded"
+    );
     assert_eq!(read_object(&store)["title"], "Hello");
 }
 
@@ -150,18 +163,36 @@ resource "driver_exec_object" "leaky" {{
         // Older Terraform would store write-only values: refused, clearly.
         let v = wd.run(&["validate", "-no-color"]);
         assert_eq!(v.code(), 1);
-        assert!(v.stderr_flat().contains("needs Terraform 1.11"), "{}", v.stderr);
+        assert!(
+            v.stderr_flat().contains("needs Terraform 1.11"),
+            "{}",
+            v.stderr
+        );
         return;
     }
     let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     cmd.env("TF_LOG", "trace");
     let run = wd.run_command(cmd);
     assert_eq!(run.code(), 1, "the leaky command fails");
-    assert!(run.stderr_flat().contains("auth failed for token ***"), "the secret is masked in the error: {}", run.stderr);
+    assert!(
+        run.stderr_flat().contains("auth failed for token ***"),
+        "the secret is masked in the error: {}",
+        run.stderr
+    );
     let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
-    assert!(state.contains("\"ok\": true"), "the secret reached the command: {state}");
-    assert!(state.contains("\"echo\": \"***\""), "a command echoing the secret has it masked in output: {state}");
-    for (what, text) in [("stdout", &run.stdout), ("stderr (TF_LOG=trace)", &run.stderr), ("state", &state)] {
+    assert!(
+        state.contains("\"ok\": true"),
+        "the secret reached the command: {state}"
+    );
+    assert!(
+        state.contains("\"echo\": \"***\""),
+        "a command echoing the secret has it masked in output: {state}"
+    );
+    for (what, text) in [
+        ("stdout", &run.stdout),
+        ("stderr (TF_LOG=trace)", &run.stderr),
+        ("state", &state),
+    ] {
         assert!(!text.contains(SECRET), "the secret appears in {what}");
     }
 }
@@ -183,11 +214,22 @@ resource "driver_exec_object" "chatty" {
     let run = apply(&wd);
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
-    assert!(err.contains("command not found: \"no-such-program-anywhere\""), "{err}");
-    assert!(err.contains("must print one JSON object on stdout") && err.contains("starting up"), "{err}");
-    let bad = Workdir::new("resource \"driver_exec_object\" \"x\" {\n  create = []\n  input = {}\n  retry_on_exit_codes = [0]\n}\n");
+    assert!(
+        err.contains("command not found: \"no-such-program-anywhere\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("must print one JSON object on stdout") && err.contains("starting up"),
+        "{err}"
+    );
+    let bad = Workdir::new(
+        "resource \"driver_exec_object\" \"x\" {\n  create = []\n  input = {}\n  retry_on_exit_codes = [0]\n}\n",
+    );
     let v = bad.run(&["validate", "-no-color"]);
     assert_eq!(v.code(), 1);
     let err = v.stderr_flat();
-    assert!(err.contains("Empty command") && err.contains("Invalid exit code"), "{err}");
+    assert!(
+        err.contains("Empty command") && err.contains("Invalid exit code"),
+        "{err}"
+    );
 }

@@ -23,7 +23,12 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 fn command() -> std::process::Command {
     let mut c = std::process::Command::new(provider_binary());
-    for k in ["TF_PLUGIN_MAGIC_COOKIE", "PLUGIN_PROTOCOL_VERSIONS", "PLUGIN_CLIENT_CERT", "PLUGIN_UNIX_SOCKET_DIR"] {
+    for k in [
+        "TF_PLUGIN_MAGIC_COOKIE",
+        "PLUGIN_PROTOCOL_VERSIONS",
+        "PLUGIN_CLIENT_CERT",
+        "PLUGIN_UNIX_SOCKET_DIR",
+    ] {
         c.env_remove(k);
     }
     c.env("TF_LOG", "off");
@@ -36,16 +41,27 @@ fn run_by_hand_it_explains_itself() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "stdout must stay empty");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Terraform starts it") && err.contains("registry.terraform.io/tfdriver/driver"), "{err}");
+    assert!(
+        err.contains("Terraform starts it")
+            && err.contains("registry.terraform.io/tfdriver/driver"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_client_without_protocol_6_gets_a_clear_refusal() {
-    let out = command().env("TF_PLUGIN_MAGIC_COOKIE", COOKIE).env("PLUGIN_PROTOCOL_VERSIONS", "4,5").output().unwrap();
+    let out = command()
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "no handshake line may be printed");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("protocol 6") && err.contains("\"4,5\""), "{err}");
+    assert!(
+        err.contains("protocol 6") && err.contains("\"4,5\""),
+        "{err}"
+    );
 }
 
 /// A started provider and what its handshake line said.
@@ -67,22 +83,37 @@ async fn start(client_cert_pem: Option<&str>) -> Started {
     }
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(LIMIT, lines.next_line()).await.expect("handshake line in time").unwrap().unwrap();
+    let line = tokio::time::timeout(LIMIT, lines.next_line())
+        .await
+        .expect("handshake line in time")
+        .unwrap()
+        .unwrap();
     let parts: Vec<&str> = line.split('|').collect();
     assert_eq!(parts.len(), 6, "{line}");
     assert_eq!(&parts[..3], ["1", "6", "unix"], "{line}");
     assert_eq!(parts[4], "grpc", "{line}");
     use base64::Engine;
-    let cert_der = (!parts[5].is_empty())
-        .then(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(parts[5]).expect("cert is raw-std base64"));
-    Started { child, socket: PathBuf::from(parts[3]), cert_der }
+    let cert_der = (!parts[5].is_empty()).then(|| {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(parts[5])
+            .expect("cert is raw-std base64")
+    });
+    Started {
+        child,
+        socket: PathBuf::from(parts[3]),
+        cert_der,
+    }
 }
 
 async fn plaintext_channel(socket: PathBuf) -> Channel {
     Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let socket = socket.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(socket).await?)) }
+            async move {
+                Ok::<_, std::io::Error>(TokioIo::new(
+                    tokio::net::UnixStream::connect(socket).await?,
+                ))
+            }
         }))
         .await
         .unwrap()
@@ -101,7 +132,10 @@ async fn tls_channel(
         .with_safe_default_protocol_versions()
         .unwrap()
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer { der: server_der, crypto }))
+        .with_custom_certificate_verifier(Arc::new(PinnedServer {
+            der: server_der,
+            crypto,
+        }))
         .with_client_auth_cert(vec![client.cert.clone()], client.key.clone_key())
         .unwrap();
     config.alpn_protocols = vec![b"h2".to_vec()];
@@ -111,7 +145,9 @@ async fn tls_channel(
             let (socket, connector, alpn) = (socket.clone(), connector.clone(), alpn.clone());
             async move {
                 let unix = tokio::net::UnixStream::connect(socket).await?;
-                let tls = connector.connect(ServerName::try_from("localhost").unwrap(), unix).await?;
+                let tls = connector
+                    .connect(ServerName::try_from("localhost").unwrap(), unix)
+                    .await?;
                 *alpn.lock().unwrap() = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
                 Ok::<_, std::io::Error>(TokioIo::new(tls))
             }
@@ -121,15 +157,26 @@ async fn tls_channel(
 
 async fn health(channel: Channel) -> Result<i32, tonic::Status> {
     use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
-    let resp = HealthClient::new(channel).check(HealthCheckRequest { service: "plugin".into() }).await?;
+    let resp = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await?;
     Ok(resp.into_inner().status)
 }
 
 async fn shutdown(channel: Channel) {
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.unwrap();
-    let path = tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCController/Shutdown");
-    grpc.unary(tonic::Request::new(()), path, tonic_prost::ProstCodec::<(), ()>::default()).await.unwrap();
+    let path =
+        tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCController/Shutdown");
+    grpc.unary(
+        tonic::Request::new(()),
+        path,
+        tonic_prost::ProstCodec::<(), ()>::default(),
+    )
+    .await
+    .unwrap();
 }
 
 /// After Shutdown the process exits on its own, successfully, and removes
@@ -138,8 +185,15 @@ fn expect_clean_exit(started: Started) {
     let child = started.child;
     let pid = child.id().unwrap();
     let std_child = wait_for_pid(child);
-    assert!(std_child.success(), "provider exited with {std_child:?} (pid {pid})");
-    assert!(!started.socket.exists(), "socket {} left behind", started.socket.display());
+    assert!(
+        std_child.success(),
+        "provider exited with {std_child:?} (pid {pid})"
+    );
+    assert!(
+        !started.socket.exists(),
+        "socket {} left behind",
+        started.socket.display()
+    );
 }
 
 fn wait_for_pid(mut child: tokio::process::Child) -> std::process::ExitStatus {
@@ -148,7 +202,10 @@ fn wait_for_pid(mut child: tokio::process::Child) -> std::process::ExitStatus {
         if let Some(s) = child.try_wait().unwrap() {
             return s;
         }
-        assert!(std::time::Instant::now() < deadline, "provider did not exit after Shutdown");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "provider did not exit after Shutdown"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -158,7 +215,11 @@ async fn plaintext_when_terraform_disables_tls() {
     let started = start(None).await;
     assert!(started.cert_der.is_none());
     let channel = plaintext_channel(started.socket.clone()).await;
-    assert_eq!(health(channel.clone()).await.unwrap(), 1, "plugin health is SERVING");
+    assert_eq!(
+        health(channel.clone()).await.unwrap(),
+        1,
+        "plugin health is SERVING"
+    );
     shutdown(channel).await;
     expect_clean_exit(started);
 }
@@ -186,20 +247,32 @@ fn go_plugin_like_identity() -> ClientIdentity {
 async fn auto_mtls_admits_only_the_pinned_client() {
     let terraform = go_plugin_like_identity();
     let started = start(Some(&terraform.pem)).await;
-    let server_der = started.cert_der.clone().expect("a certificate in the handshake line when TLS is asked for");
+    let server_der = started
+        .cert_der
+        .clone()
+        .expect("a certificate in the handshake line when TLS is asked for");
 
     // Someone else on the machine, with their own certificate: refused.
     let intruder = go_plugin_like_identity();
     let alpn = Arc::new(Mutex::new(None));
     // The refusal surfaces at connect or at the first call, depending on timing.
-    let refused = match tls_channel(started.socket.clone(), server_der.clone(), &intruder, alpn.clone()).await {
+    let refused = match tls_channel(
+        started.socket.clone(),
+        server_der.clone(),
+        &intruder,
+        alpn.clone(),
+    )
+    .await
+    {
         Err(_) => true,
         Ok(channel) => health(channel).await.is_err(),
     };
     assert!(refused, "a client with another certificate must be refused");
 
     // The client that started us: admitted, over h2 negotiated by ALPN.
-    let channel = tls_channel(started.socket.clone(), server_der, &terraform, alpn.clone()).await.unwrap();
+    let channel = tls_channel(started.socket.clone(), server_der, &terraform, alpn.clone())
+        .await
+        .unwrap();
     assert_eq!(health(channel.clone()).await.unwrap(), 1);
     assert_eq!(alpn.lock().unwrap().as_deref(), Some(&b"h2"[..]));
 
@@ -207,7 +280,11 @@ async fn auto_mtls_admits_only_the_pinned_client() {
     let pid = started.child.id().unwrap();
     crate::harness::interrupt(pid);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(health(channel.clone()).await.unwrap(), 1, "still serving after SIGINT");
+    assert_eq!(
+        health(channel.clone()).await.unwrap(),
+        1,
+        "still serving after SIGINT"
+    );
 
     shutdown(channel).await;
     expect_clean_exit(started);
@@ -231,16 +308,30 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.der.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("server certificate differs from the handshake line".into()))
+            Err(rustls::Error::General(
+                "server certificate differs from the handshake line".into(),
+            ))
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         verify_tls12_signature(m, c, d, &self.crypto.signature_verification_algorithms)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         verify_tls13_signature(m, c, d, &self.crypto.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.crypto.signature_verification_algorithms.supported_schemes()
+        self.crypto
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

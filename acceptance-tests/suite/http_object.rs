@@ -8,7 +8,10 @@ use serde_json::json;
 use crate::harness::Workdir;
 
 fn provider_block(api: &Running) -> String {
-    format!("provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n", api.url())
+    format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n",
+        api.url()
+    )
 }
 
 const FLAG_RESOURCE: &str = r#"
@@ -41,7 +44,8 @@ output "id" {
 );
 
 fn apply(wd: &Workdir) {
-    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
 }
 
 /// `terraform plan -detailed-exitcode`: 0 clean, 2 changes.
@@ -53,7 +57,9 @@ fn plan(wd: &Workdir) -> crate::harness::Run {
 /// that follows it lists the whole old server object).
 fn body_diff(plan: &str) -> &str {
     let start = plan.find("~ body").unwrap_or(0);
-    let end = plan[start..].find("response").map_or(plan.len(), |e| start + e);
+    let end = plan[start..]
+        .find("response")
+        .map_or(plan.len(), |e| start + e);
     &plan[start..end]
 }
 
@@ -68,13 +74,21 @@ fn apply_then_plan_is_clean_despite_server_fields_order_and_number_spelling() {
     let wd = Workdir::new(&format!("{}{FLAG}", provider_block(&api)));
     apply(&wd);
     let id = state_id(&wd);
-    let stored = api.get(&format!("/flags/{id}")).expect("object created on the server");
+    let stored = api
+        .get(&format!("/flags/{id}"))
+        .expect("object created on the server");
     // The server added fields and re-spelled 10 as 10.0 ...
     assert_eq!(stored["rollout"]["percent"].to_string(), "10.0");
     assert!(stored.get("created_at").is_some());
     // ... and none of that is a diff.
     let p = plan(&wd);
-    assert_eq!(p.code(), 0, "plan after apply must be clean:\n{}\n{}", p.stdout, p.stderr);
+    assert_eq!(
+        p.code(),
+        0,
+        "plan after apply must be clean:\n{}\n{}",
+        p.stdout,
+        p.stderr
+    );
     assert_eq!(api.list("/flags").len(), 1);
 }
 
@@ -88,10 +102,24 @@ fn remote_edit_shows_in_plan_and_apply_reverts_it() {
     // Someone flips the flag off and adds a field of their own.
     assert!(api.edit(&path, json!({"enabled": false, "owner": "someone"})));
     let p = plan(&wd);
-    assert_eq!(p.code(), 2, "drift must be a planned change:\n{}\n{}", p.stdout, p.stderr);
+    assert_eq!(
+        p.code(),
+        2,
+        "drift must be a planned change:\n{}\n{}",
+        p.stdout,
+        p.stderr
+    );
     assert!(p.stdout.contains("update in-place"), "{}", p.stdout);
-    assert!(p.stdout.contains("enabled") && p.stdout.contains("false -> true"), "{}", p.stdout);
-    assert!(!body_diff(&p.stdout).contains("owner"), "server-side additions are not drift:\n{}", p.stdout);
+    assert!(
+        p.stdout.contains("enabled") && p.stdout.contains("false -> true"),
+        "{}",
+        p.stdout
+    );
+    assert!(
+        !body_diff(&p.stdout).contains("owner"),
+        "server-side additions are not drift:\n{}",
+        p.stdout
+    );
 
     apply(&wd);
     assert_eq!(api.get(&path).unwrap()["enabled"], json!(true));
@@ -113,7 +141,11 @@ fn remote_delete_is_planned_for_re_creation() {
     apply(&wd);
     let second = state_id(&wd);
     assert_ne!(first, second);
-    assert_eq!(api.list("/flags").len(), 1, "exactly one object exists again");
+    assert_eq!(
+        api.list("/flags").len(),
+        1,
+        "exactly one object exists again"
+    );
     assert_eq!(plan(&wd).code(), 0);
 }
 
@@ -125,16 +157,26 @@ fn changing_the_body_updates_in_place_and_destroy_deletes() {
     let path = format!("/flags/{}", state_id(&wd));
     let puts_before = api.counters().method("PUT");
 
-    std::fs::write(wd.path().join("main.tf"), std::fs::read_to_string(wd.path().join("main.tf")).unwrap().replace("percent = 10", "percent = 50")).unwrap();
+    std::fs::write(
+        wd.path().join("main.tf"),
+        std::fs::read_to_string(wd.path().join("main.tf"))
+            .unwrap()
+            .replace("percent = 10", "percent = 50"),
+    )
+    .unwrap();
     let p = plan(&wd);
     assert_eq!(p.code(), 2);
     assert!(p.stdout.contains("update in-place"), "{}", p.stdout);
     apply(&wd);
     assert_eq!(api.counters().method("PUT"), puts_before + 1);
-    assert_eq!(api.get(&path).unwrap()["rollout"]["percent"].as_f64(), Some(50.0));
+    assert_eq!(
+        api.get(&path).unwrap()["rollout"]["percent"].as_f64(),
+        Some(50.0)
+    );
     assert_eq!(plan(&wd).code(), 0);
 
-    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
     assert!(api.get(&path).is_none());
 }
 
@@ -160,7 +202,11 @@ output "id" {{
     apply(&wd);
     let response = || wd.resources()[0]["values"]["response"].clone();
     let id = state_id(&wd);
-    assert_eq!(response(), json!({"id": id.parse::<u64>().unwrap()}), "only the named field is stored");
+    assert_eq!(
+        response(),
+        json!({"id": id.parse::<u64>().unwrap()}),
+        "only the named field is stored"
+    );
     assert_eq!(plan(&wd).code(), 0);
 
     // Drift is judged on the body, not on what response keeps.
@@ -175,23 +221,46 @@ output "id" {{
     // Naming more fields reads the object again; nothing is sent.
     let (puts, patches) = (api.counters().method("PUT"), api.counters().method("PATCH"));
     let main = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
-    std::fs::write(wd.path().join("main.tf"), main.replace(r#"["/id"]"#, r#"["/id", "/created_at", "/name"]"#)).unwrap();
+    std::fs::write(
+        wd.path().join("main.tf"),
+        main.replace(r#"["/id"]"#, r#"["/id", "/created_at", "/name"]"#),
+    )
+    .unwrap();
     apply(&wd);
-    assert_eq!((api.counters().method("PUT"), api.counters().method("PATCH")), (puts, patches));
+    assert_eq!(
+        (api.counters().method("PUT"), api.counters().method("PATCH")),
+        (puts, patches)
+    );
     let r = response();
     assert_eq!(r["name"], json!("checkout-v2"));
-    assert!(r["created_at"].is_string() && r.get("enabled").is_none(), "{r}");
+    assert!(
+        r["created_at"].is_string() && r.get("enabled").is_none(),
+        "{r}"
+    );
     assert_eq!(plan(&wd).code(), 0);
 }
 
 #[test]
 fn force_new_pointer_replaces_the_object() {
     let api = Running::start();
-    let hcl = format!("{}{}", provider_block(&api), FLAG.replace("path = \"/flags\"", "path = \"/flags\"\n  force_new = [\"/name\"]"));
+    let hcl = format!(
+        "{}{}",
+        provider_block(&api),
+        FLAG.replace(
+            "path = \"/flags\"",
+            "path = \"/flags\"\n  force_new = [\"/name\"]"
+        )
+    );
     let wd = Workdir::new(&hcl);
     apply(&wd);
     let first = state_id(&wd);
-    std::fs::write(wd.path().join("main.tf"), std::fs::read_to_string(wd.path().join("main.tf")).unwrap().replace("checkout-v2", "checkout-v3")).unwrap();
+    std::fs::write(
+        wd.path().join("main.tf"),
+        std::fs::read_to_string(wd.path().join("main.tf"))
+            .unwrap()
+            .replace("checkout-v2", "checkout-v3"),
+    )
+    .unwrap();
     let p = plan(&wd);
     assert_eq!(p.code(), 2);
     assert!(p.stdout.contains("must be replaced"), "{}", p.stdout);
@@ -203,14 +272,27 @@ fn force_new_pointer_replaces_the_object() {
 #[test]
 fn warn_mode_names_the_drifted_pointer_and_plans_nothing() {
     let api = Running::start();
-    let hcl = format!("{}{}", provider_block(&api), FLAG.replace("path = \"/flags\"", "path = \"/flags\"\n  drift {\n    mode = \"warn\"\n  }"));
+    let hcl = format!(
+        "{}{}",
+        provider_block(&api),
+        FLAG.replace(
+            "path = \"/flags\"",
+            "path = \"/flags\"\n  drift {\n    mode = \"warn\"\n  }"
+        )
+    );
     let wd = Workdir::new(&hcl);
     apply(&wd);
-    assert!(api.edit(&format!("/flags/{}", state_id(&wd)), json!({"rollout": {"percent": 99}})));
+    assert!(api.edit(
+        &format!("/flags/{}", state_id(&wd)),
+        json!({"rollout": {"percent": 99}})
+    ));
     let p = plan(&wd);
     assert_eq!(p.code(), 0, "{}\n{}", p.stdout, p.stderr);
     let all = format!("{}{}", p.stdout, p.stderr);
-    assert!(all.contains("Drift detected") && all.contains("/rollout/percent"), "{all}");
+    assert!(
+        all.contains("Drift detected") && all.contains("/rollout/percent"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -239,10 +321,21 @@ output "id" {
     let wd = Workdir::new(&hcl);
     apply(&wd);
     let path = format!("/policies/{}", state_id(&wd));
-    assert!(api.edit(&path, json!({"rules": [{"id": "b", "allow": false}, {"id": "a", "allow": true}], "revision": 7})));
+    assert!(api.edit(
+        &path,
+        json!({"rules": [{"id": "b", "allow": false}, {"id": "a", "allow": true}], "revision": 7})
+    ));
     let p = plan(&wd);
-    assert_eq!(p.code(), 0, "reordered keyed list and ignored field are not drift:\n{}", p.stdout);
-    assert!(api.edit(&path, json!({"rules": [{"id": "b", "allow": true}, {"id": "a", "allow": true}]})));
+    assert_eq!(
+        p.code(),
+        0,
+        "reordered keyed list and ignored field are not drift:\n{}",
+        p.stdout
+    );
+    assert!(api.edit(
+        &path,
+        json!({"rules": [{"id": "b", "allow": true}, {"id": "a", "allow": true}]})
+    ));
     assert_eq!(plan(&wd).code(), 2);
 }
 
@@ -255,29 +348,45 @@ fn import_with_named_fields_gives_a_clean_first_plan() {
     let id = state_id(&seed);
 
     let hcl = format!(
-        "{}{}",
-        provider_block(&api),
-        format!(
-            r#"
+        r#"{}
 import {{
   to = driver_http_object.flag
   id = jsonencode({{ path = "/flags/{id}", body = ["name", "enabled", "rollout"] }})
 }}
-{FLAG_RESOURCE}"#
-        )
+{FLAG_RESOURCE}"#,
+        provider_block(&api)
     );
     if crate::harness::terraform_supports_import_blocks() {
         let wd = Workdir::new(&hcl);
         let p = wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        assert!(p.stdout.contains("1 to import, 0 to add, 0 to change, 0 to destroy"), "{}\n{}", p.stdout, p.stderr);
+        assert!(
+            p.stdout
+                .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+            "{}\n{}",
+            p.stdout,
+            p.stderr
+        );
     }
     // The CLI route works on every version. (No outputs here: Terraform 1.0
     // counts a new output value as a change.)
     let wd = Workdir::new(&format!("{}{FLAG_RESOURCE}", provider_block(&api)));
     let import_id = format!(r#"{{"path": "/flags/{id}", "body": ["name", "enabled", "rollout"]}}"#);
-    wd.run(&["import", "-input=false", "-no-color", "driver_http_object.flag", &import_id]).expect_code(0);
+    wd.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "driver_http_object.flag",
+        &import_id,
+    ])
+    .expect_code(0);
     let p = plan(&wd);
-    assert_eq!(p.code(), 0, "first plan after import must be clean:\n{}\n{}", p.stdout, p.stderr);
+    assert_eq!(
+        p.code(),
+        0,
+        "first plan after import must be clean:\n{}\n{}",
+        p.stdout,
+        p.stderr
+    );
 }
 
 #[test]
@@ -292,14 +401,23 @@ fn data_source_reads_an_object() {
     );
     let wd = Workdir::new(&hcl);
     apply(&wd);
-    assert_eq!(wd.run(&["output", "-raw", "name"]).expect_code(0).stdout.trim(), "checkout-v2");
+    assert_eq!(
+        wd.run(&["output", "-raw", "name"])
+            .expect_code(0)
+            .stdout
+            .trim(),
+        "checkout-v2"
+    );
 }
 
 /// Runs `terraform validate -json` and returns its diagnostics.
 fn validate(wd: &Workdir) -> Vec<serde_json::Value> {
     let v = wd.run(&["validate", "-json", "-no-color"]);
     assert_eq!(v.code(), 1, "{}", v.stdout);
-    v.json()["diagnostics"].as_array().cloned().unwrap_or_default()
+    v.json()["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Asserts a diagnostic with `summary` exists and that Terraform shows it on
@@ -310,8 +428,14 @@ fn assert_points_at(diags: &[serde_json::Value], summary: &str, attr: &str) {
         .find(|d| d["summary"].as_str().unwrap_or("").contains(summary))
         .unwrap_or_else(|| panic!("no {summary:?} in {diags:#?}"));
     let code = d["snippet"]["code"].as_str().unwrap_or("");
-    assert!(code.contains(attr), "{summary}: snippet {code:?} does not show {attr}");
-    assert!(!d["detail"].as_str().unwrap_or("").is_empty(), "{summary}: empty detail");
+    assert!(
+        code.contains(attr),
+        "{summary}: snippet {code:?} does not show {attr}"
+    );
+    assert!(
+        !d["detail"].as_str().unwrap_or("").is_empty(),
+        "{summary}: empty detail"
+    );
 }
 
 #[test]
@@ -337,7 +461,12 @@ resource "driver_http_object" "bad" {
     assert_points_at(&diags, "Invalid path", "path");
     assert_points_at(&diags, "Invalid update_method", "update_method");
     assert_points_at(&diags, "Invalid JSON Pointer", "force_new");
-    let on = |attr: &str| diags.iter().any(|d| d["summary"] == "Invalid JSON Pointer" && d["snippet"]["code"].as_str().unwrap_or("").contains(attr));
+    let on = |attr: &str| {
+        diags.iter().any(|d| {
+            d["summary"] == "Invalid JSON Pointer"
+                && d["snippet"]["code"].as_str().unwrap_or("").contains(attr)
+        })
+    };
     assert!(on("response_fields"), "{diags:#?}");
     assert_points_at(&diags, "Invalid timeout", "create");
     assert_eq!(api.counters().total(), 0, "nothing was sent");

@@ -3,6 +3,15 @@
 //! loopback and unix sockets only. Run under Terraform 1.0.3 with
 //! `DRIVER_ACC_TERRAFORM=1.0.3`.
 
+// Test code: a failed unwrap or index is a failed test, which is what it
+// should be.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod harness;
 
 mod auth;

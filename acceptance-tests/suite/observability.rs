@@ -32,14 +32,24 @@ fn metric(text: &str, name: &str) -> Vec<(BTreeMap<String, String>, f64)> {
         .collect()
 }
 
-fn sum(series: &[(BTreeMap<String, String>, f64)], filter: impl Fn(&BTreeMap<String, String>) -> bool) -> f64 {
-    series.iter().filter(|(l, _)| filter(l)).map(|(_, v)| v).sum()
+fn sum(
+    series: &[(BTreeMap<String, String>, f64)],
+    filter: impl Fn(&BTreeMap<String, String>) -> bool,
+) -> f64 {
+    series
+        .iter()
+        .filter(|(l, _)| filter(l))
+        .map(|(_, v)| v)
+        .sum()
 }
 
 #[test]
 fn audit_log_metrics_and_summary_under_throttling() {
     let api = Running::start();
-    api.set_faults(Faults { rate_limit: Some((20.0, 5.0)), ..Default::default() });
+    api.set_faults(Faults {
+        rate_limit: Some((20.0, 5.0)),
+        ..Default::default()
+    });
     let wd = Workdir::new("");
     let audit = wd.path().join("audit.jsonl");
     let metrics = wd.path().join("metrics.prom");
@@ -66,7 +76,15 @@ resource "driver_http_object" "item" {{
         audit.display(),
         metrics.display()
     ));
-    let run = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=10"]).expect_code(0);
+    let run = wd
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ])
+        .expect_code(0);
     let c = api.counters();
     assert!(c.throttled > 0, "the API throttled: {c:?}");
 
@@ -76,31 +94,65 @@ resource "driver_http_object" "item" {{
         .lines()
         .map(|l| serde_json::from_str(l).expect("every audit line is JSON"))
         .collect();
-    let creates: Vec<&Json> = records.iter().filter(|r| r["operation"] == "create").collect();
+    let creates: Vec<&Json> = records
+        .iter()
+        .filter(|r| r["operation"] == "create")
+        .collect();
     assert_eq!(creates.len(), 30, "one record per actuation");
     for r in &creates {
         assert_eq!(r["outcome"], "ok");
         assert_eq!(r["driver"], "http");
         assert_eq!(r["resource_type"], "driver_http_object");
         assert_eq!(r["status"], 201);
-        assert!(r["target"].as_str().unwrap().starts_with("POST /items"), "{r}");
-        assert!(r["idempotency_key"].is_string() && r["time"].is_string() && r["duration_ms"].is_u64(), "{r}");
+        assert!(
+            r["target"].as_str().unwrap().starts_with("POST /items"),
+            "{r}"
+        );
+        assert!(
+            r["idempotency_key"].is_string() && r["time"].is_string() && r["duration_ms"].is_u64(),
+            "{r}"
+        );
     }
-    let attempts: u64 = creates.iter().map(|r| r["attempts"].as_u64().unwrap()).sum();
-    assert_eq!(attempts, c.method("POST"), "attempts in the audit log = POSTs the API received");
+    let attempts: u64 = creates
+        .iter()
+        .map(|r| r["attempts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        attempts,
+        c.method("POST"),
+        "attempts in the audit log = POSTs the API received"
+    );
 
     // The metrics file agrees with the API.
-    let text = std::fs::read_to_string(&metrics).expect("metrics file written at the end of the run");
+    let text =
+        std::fs::read_to_string(&metrics).expect("metrics file written at the end of the run");
     let requests = metric(&text, "driver_requests_total");
-    assert_eq!(sum(&requests, |l| l["method"] == "POST") as u64, c.method("POST"), "{text}");
-    assert_eq!(sum(&requests, |l| l["status"] == "429") as u64, c.throttled, "{text}");
+    assert_eq!(
+        sum(&requests, |l| l["method"] == "POST") as u64,
+        c.method("POST"),
+        "{text}"
+    );
+    assert_eq!(
+        sum(&requests, |l| l["status"] == "429") as u64,
+        c.throttled,
+        "{text}"
+    );
     assert_eq!(sum(&requests, |l| l["status"] == "201") as u64, 30);
-    assert_eq!(sum(&metric(&text, "driver_throttled_total"), |_| true) as u64, c.throttled);
+    assert_eq!(
+        sum(&metric(&text, "driver_throttled_total"), |_| true) as u64,
+        c.throttled
+    );
     assert!(sum(&metric(&text, "driver_retries_total"), |_| true) >= c.throttled as f64);
 
     // The run summary, without TF_LOG.
-    let out = format!("{}{}", run.stdout, run.stderr).split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(out.contains("Requests were retried or throttled") && out.contains("throttled by the API"), "{out}");
+    let out = format!("{}{}", run.stdout, run.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        out.contains("Requests were retried or throttled") && out.contains("throttled by the API"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -113,9 +165,11 @@ fn drift_is_recorded_in_the_audit_log() {
         api.url(),
         audit.display()
     ));
-    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]).expect_code(0);
+    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
     assert!(api.edit("/x/1", serde_json::json!({"a": 2})));
-    wd.run(&["plan", "-input=false", "-no-color"]).expect_code(0);
+    wd.run(&["plan", "-input=false", "-no-color"])
+        .expect_code(0);
     let drift: Vec<Json> = std::fs::read_to_string(&audit)
         .unwrap()
         .lines()

@@ -9,15 +9,23 @@ fn terraform_sees_the_committed_schema() {
     let run = wd.run(&["providers", "schema", "-json"]).expect_code(0);
     let all = run.json();
     let ours = &all["provider_schemas"][PROVIDER];
-    assert!(ours.is_object(), "terraform did not report {PROVIDER}:\n{}", run.stdout);
+    assert!(
+        ours.is_object(),
+        "terraform did not report {PROVIDER}:\n{}",
+        run.stdout
+    );
 
-    let mut snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    let mut snapshot: serde_json::Value =
+        serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
     if crate::harness::terraform().version < (1, 11) {
         // Terraform before 1.11 does not know write-only attributes and
         // does not report the flag.
         strip_key(&mut snapshot, "write_only");
     }
-    assert_eq!(ours, &snapshot, "terraform's view of the schema differs from schemas/provider-schema.json");
+    assert_eq!(
+        ours, &snapshot,
+        "terraform's view of the schema differs from schemas/provider-schema.json"
+    );
 }
 
 fn strip_key(j: &mut serde_json::Value, key: &str) {
@@ -33,10 +41,14 @@ fn strip_key(j: &mut serde_json::Value, key: &str) {
 
 #[test]
 fn schema_subcommand_prints_the_snapshot() {
-    let out = std::process::Command::new(crate::harness::provider_binary()).arg("schema").output().unwrap();
+    let out = std::process::Command::new(crate::harness::provider_binary())
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let snapshot: serde_json::Value = serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
+    let snapshot: serde_json::Value =
+        serde_json::from_str(include_str!("../../schemas/provider-schema.json")).unwrap();
     assert_eq!(printed, snapshot);
 }
 

@@ -22,7 +22,10 @@ fn heredoc(name: &str, pem: &str) -> String {
 fn a_private_ca_is_trusted_when_configured() {
     let api = Running::start_tls(false);
     let m = api.tls.clone().unwrap();
-    let run = apply(&api, &format!("  tls {{\n{}  }}", heredoc("ca_cert_pem", &m.ca_cert_pem)));
+    let run = apply(
+        &api,
+        &format!("  tls {{\n{}  }}", heredoc("ca_cert_pem", &m.ca_cert_pem)),
+    );
     assert_eq!(run.code(), 0, "{}", run.stderr_flat());
     assert_eq!(api.list("/x").len(), 1);
 }
@@ -33,8 +36,14 @@ fn an_untrusted_certificate_fails_once_with_a_clear_diagnostic() {
     let run = apply(&api, "");
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
-    assert!(err.contains("TLS handshake failed") && err.contains("tls.ca_cert_pem"), "{err}");
-    assert!(!err.contains("attempts"), "a certificate problem is not retried: {err}");
+    assert!(
+        err.contains("TLS handshake failed") && err.contains("tls.ca_cert_pem"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("attempts"),
+        "a certificate problem is not retried: {err}"
+    );
     assert_eq!(api.counters().total(), 0);
 }
 
@@ -60,9 +69,15 @@ fn mutual_tls_with_a_client_certificate() {
     assert_eq!(api.list("/x").len(), 1);
 
     // Without the client certificate the server refuses the handshake.
-    let run = apply(&api, &format!("  tls {{\n{}  }}", heredoc("ca_cert_pem", &m.ca_cert_pem)));
+    let run = apply(
+        &api,
+        &format!("  tls {{\n{}  }}", heredoc("ca_cert_pem", &m.ca_cert_pem)),
+    );
     assert_eq!(run.code(), 1);
     let err = run.stderr_flat();
     assert!(err.contains("tls.client_cert_pem"), "{err}");
-    assert!(!err.contains(m.client_key_pem.lines().nth(1).unwrap()), "the key never appears in output");
+    assert!(
+        !err.contains(m.client_key_pem.lines().nth(1).unwrap()),
+        "the key never appears in output"
+    );
 }

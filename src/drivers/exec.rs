@@ -43,7 +43,14 @@ impl fmt::Debug for ExecRequest {
             .field("operation", &self.operation)
             .field("argv", &self.argv)
             .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
-            .field("sensitive_env", &self.sensitive_env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "sensitive_env",
+                &self
+                    .sensitive_env
+                    .iter()
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -108,9 +115,17 @@ fn mask(text: &str, secrets: &[(String, Sensitive)]) -> String {
 fn tail(bytes: &[u8], secrets: &[(String, Sensitive)]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let text = mask(text.trim(), secrets);
-    let start = text.char_indices().rev().nth(STDERR_TAIL).map_or(0, |(i, _)| i);
+    let start = text
+        .char_indices()
+        .rev()
+        .nth(STDERR_TAIL)
+        .map_or(0, |(i, _)| i);
     let cut = &text[start..];
-    if start > 0 { format!("…{cut}") } else { cut.to_owned() }
+    if start > 0 {
+        format!("…{cut}")
+    } else {
+        cut.to_owned()
+    }
 }
 
 #[async_trait::async_trait]
@@ -141,15 +156,26 @@ impl Driver for ExecDriver {
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => DriverError::Invalid(format!(
                 "command not found: {program:?} (is it installed and on the PATH{}?)",
-                req.working_dir.as_ref().map(|d| format!(", or relative to {}", d.display())).unwrap_or_default()
+                req.working_dir
+                    .as_ref()
+                    .map(|d| format!(", or relative to {}", d.display()))
+                    .unwrap_or_default()
             )),
-            std::io::ErrorKind::PermissionDenied => DriverError::Invalid(format!("{program:?} is not executable")),
+            std::io::ErrorKind::PermissionDenied => {
+                DriverError::Invalid(format!("{program:?} is not executable"))
+            }
             _ => DriverError::Invalid(format!("cannot start {program:?}: {e}")),
         })?;
-        let _killer = GroupKiller(child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32)));
+        let _killer = GroupKiller(
+            child
+                .id()
+                .and_then(|id| rustix::process::Pid::from_raw(id as i32)),
+        );
         tracing::debug!(program = %program, operation = %req.operation, "running command");
 
-        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let Some(mut stdin) = child.stdin.take() else {
+            return Err(DriverError::Invalid(format!("{program:?}: no stdin pipe")));
+        };
         let input = req.stdin.clone();
         // Write stdin while reading the outputs: a command that prints a lot
         // before reading its input must not deadlock.
@@ -159,9 +185,14 @@ impl Driver for ExecDriver {
             drop(stdin);
         };
         let (_, out) = tokio::join!(writer, child.wait_with_output());
-        let out = out.map_err(|e| DriverError::Transport { message: format!("{program:?}: {e}"), sent: true })?;
+        let out = out.map_err(|e| DriverError::Transport {
+            message: format!("{program:?}: {e}"),
+            sent: true,
+        })?;
         if out.stdout.len() > MAX_OUTPUT {
-            return Err(DriverError::Invalid(format!("{program:?} printed more than {MAX_OUTPUT} bytes")));
+            return Err(DriverError::Invalid(format!(
+                "{program:?} printed more than {MAX_OUTPUT} bytes"
+            )));
         }
         let code = out.status.code().unwrap_or_else(|| {
             use std::os::unix::process::ExitStatusExt;
@@ -176,7 +207,9 @@ impl Driver for ExecDriver {
         }
         let message = tail(&out.stderr, &req.sensitive_env);
         if req.retry_exit_codes.contains(&code) {
-            return Err(DriverError::TryAgain { message: format!("{program:?} exited with retryable code {code}: {message}") });
+            return Err(DriverError::TryAgain {
+                message: format!("{program:?} exited with retryable code {code}: {message}"),
+            });
         }
         Err(DriverError::Exit { code, message })
     }
@@ -205,22 +238,44 @@ mod tests {
 
     #[tokio::test]
     async fn stdin_env_and_stdout() {
-        let Ok(Outcome::Done(r)) = run(&["sh", "-c", "printf '%s %s ' \"$GREETING\" \"$TOKEN\"; cat"]).await else { panic!() };
+        let Ok(Outcome::Done(r)) =
+            run(&["sh", "-c", "printf '%s %s ' \"$GREETING\" \"$TOKEN\"; cat"]).await
+        else {
+            panic!()
+        };
         assert_eq!(String::from_utf8(r.stdout).unwrap(), "hi s3cret {\"a\":1}");
     }
 
     #[tokio::test]
     async fn exit_codes_mean_what_the_configuration_says() {
-        assert!(matches!(run(&["sh", "-c", "exit 44"]).await, Ok(Outcome::Gone)));
-        assert!(matches!(run(&["sh", "-c", "exit 75"]).await, Err(DriverError::TryAgain { .. })));
-        let err = run(&["sh", "-c", "echo \"token s3cret rejected\" >&2; exit 3"]).await.unwrap_err();
-        assert_eq!(err, DriverError::Exit { code: 3, message: "token *** rejected".into() });
+        assert!(matches!(
+            run(&["sh", "-c", "exit 44"]).await,
+            Ok(Outcome::Gone)
+        ));
+        assert!(matches!(
+            run(&["sh", "-c", "exit 75"]).await,
+            Err(DriverError::TryAgain { .. })
+        ));
+        let err = run(&["sh", "-c", "echo \"token s3cret rejected\" >&2; exit 3"])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            DriverError::Exit {
+                code: 3,
+                message: "token *** rejected".into()
+            }
+        );
     }
 
     #[tokio::test]
     async fn a_missing_program_is_named() {
         let err = run(&["no-such-program-here"]).await.unwrap_err();
-        assert!(err.to_string().contains("command not found: \"no-such-program-here\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("command not found: \"no-such-program-here\""),
+            "{err}"
+        );
         assert!(run(&[]).await.is_err());
     }
 

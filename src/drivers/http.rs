@@ -128,7 +128,10 @@ impl fmt::Debug for HttpRequest {
         f.debug_struct("HttpRequest")
             .field("operation", &self.operation)
             .field("target", &self.target())
-            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -140,7 +143,12 @@ impl Request for HttpRequest {
     fn target(&self) -> String {
         // The query is left out: it may carry an API key.
         match &self.absolute_url {
-            Some(u) => format!("{} {}{}", self.method, u.origin().ascii_serialization(), u.path()),
+            Some(u) => format!(
+                "{} {}{}",
+                self.method,
+                u.origin().ascii_serialization(),
+                u.path()
+            ),
             None => format!("{} {}", self.method, self.path),
         }
     }
@@ -148,14 +156,23 @@ impl Request for HttpRequest {
         self.method.to_string()
     }
     fn idempotency_key(&self) -> Option<String> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY)).map(|(_, v)| v.clone())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+            .map(|(_, v)| v.clone())
     }
     fn is_idempotent(&self) -> bool {
         // RFC 9110 §9.2.2 (PATCH is not in general); any request carrying an
         // idempotency key is safe to repeat, as the server deduplicates it.
         self.repeatable
-            || matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
-            || self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+            || matches!(
+                self.method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            )
+            || self
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
     }
 }
 
@@ -196,7 +213,10 @@ impl HttpDriver {
     /// Builds the client. Fails on unusable TLS material.
     pub fn new(config: HttpConfig) -> Result<Self, DriverError> {
         let mut b = reqwest::Client::builder()
-            .user_agent(concat!("terraform-provider-driver/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "terraform-provider-driver/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .danger_accept_invalid_certs(config.tls.insecure_skip_verify);
         if let Some(pem) = &config.tls.ca_cert_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
@@ -206,25 +226,36 @@ impl HttpDriver {
             }
         }
         if let Some(pem) = &config.tls.client_identity_pem {
-            let id = reqwest::Identity::from_pem(pem.0.as_bytes())
-                .map_err(|e| DriverError::Invalid(format!("client certificate: {}", e.without_url())))?;
+            let id = reqwest::Identity::from_pem(pem.0.as_bytes()).map_err(|e| {
+                DriverError::Invalid(format!("client certificate: {}", e.without_url()))
+            })?;
             b = b.identity(id);
         }
-        let client = b.build().map_err(|e| DriverError::Invalid(format!("HTTP client: {}", e.without_url())))?;
+        let client = b
+            .build()
+            .map_err(|e| DriverError::Invalid(format!("HTTP client: {}", e.without_url())))?;
         Ok(HttpDriver { client, config })
     }
 
     /// The full URL of a path (the base URL's own path is kept).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.config.base_url.as_str().trim_end_matches('/'), path)
+        format!(
+            "{}{}",
+            self.config.base_url.as_str().trim_end_matches('/'),
+            path
+        )
     }
 
     fn build(&self, req: &HttpRequest) -> Result<reqwest::Request, DriverError> {
         let url = match &req.absolute_url {
             Some(u) => u.clone(),
-            None => Url::parse(&self.url(&req.path)).map_err(|e| DriverError::Invalid(format!("{}: {e}", req.target())))?,
+            None => Url::parse(&self.url(&req.path))
+                .map_err(|e| DriverError::Invalid(format!("{}: {e}", req.target())))?,
         };
-        let mut b = self.client.request(req.method.clone(), url).header("Accept", "application/json");
+        let mut b = self
+            .client
+            .request(req.method.clone(), url)
+            .header("Accept", "application/json");
         for (k, v) in &self.config.headers {
             if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)) {
                 b = b.header(k, v);
@@ -235,15 +266,22 @@ impl HttpDriver {
         }
         let mut query = req.query.clone();
         // The configured credentials go only to the configured API's origin.
-        let foreign = req.absolute_url.as_ref().is_some_and(|u| u.origin() != self.config.base_url.origin());
+        let foreign = req
+            .absolute_url
+            .as_ref()
+            .is_some_and(|u| u.origin() != self.config.base_url.origin());
         match (&req.bearer, &self.config.auth) {
             (Some(t), _) => b = b.bearer_auth(&t.0),
             (None, _) if foreign => {}
             (None, HttpAuth::None) => {}
             (None, HttpAuth::Bearer(t)) => b = b.bearer_auth(&t.0),
-            (None, HttpAuth::Basic { username, password }) => b = b.basic_auth(username, Some(&password.0)),
+            (None, HttpAuth::Basic { username, password }) => {
+                b = b.basic_auth(username, Some(&password.0))
+            }
             (None, HttpAuth::HeaderKey { name, value }) => b = b.header(name, &value.0),
-            (None, HttpAuth::QueryKey { name, value }) => query.push((name.clone(), value.0.clone())),
+            (None, HttpAuth::QueryKey { name, value }) => {
+                query.push((name.clone(), value.0.clone()))
+            }
         }
         if !query.is_empty() {
             b = b.query(&query);
@@ -252,11 +290,16 @@ impl HttpDriver {
             let body: String = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(form.iter().map(|(k, v)| (k.as_str(), v.0.as_str())))
                 .finish();
-            b = b.header("Content-Type", "application/x-www-form-urlencoded").body(body);
+            b = b
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body);
         } else if let Some(body) = &req.body {
-            b = b.header("Content-Type", "application/json").body(body.clone());
+            b = b
+                .header("Content-Type", "application/json")
+                .body(body.clone());
         }
-        b.build().map_err(|e| DriverError::Invalid(format!("{}: {}", req.target(), e.without_url())))
+        b.build()
+            .map_err(|e| DriverError::Invalid(format!("{}: {}", req.target(), e.without_url())))
     }
 }
 
@@ -272,18 +315,45 @@ impl Driver for HttpDriver {
     async fn call(&self, req: &HttpRequest) -> Result<Outcome<HttpResponse>, DriverError> {
         let request = self.build(req)?;
         tracing::debug!(target_object = %req.target(), "sending request");
-        let resp = self.client.execute(request).await.map_err(transport_error)?;
+        let resp = self
+            .client
+            .execute(request)
+            .await
+            .map_err(transport_error)?;
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
         let pause = quota_spent(resp.headers());
-        let operation_location = resp.headers().get("operation-location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let operation_location = resp
+            .headers()
+            .get("operation-location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = resp.bytes().await.map_err(transport_error)?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {
-            200..=299 => Ok(Outcome::Done(HttpResponse { status, location, operation_location, retry_after, body, pause })),
+            200..=299 => Ok(Outcome::Done(HttpResponse {
+                status,
+                location,
+                operation_location,
+                retry_after,
+                body,
+                pause,
+            })),
             404 | 410 => Ok(Outcome::Gone),
-            _ => Err(DriverError::Status { status, message: error_message(&body), retry_after }),
+            _ => Err(DriverError::Status {
+                status,
+                message: error_message(&body),
+                retry_after,
+            }),
         }
     }
 }
@@ -304,7 +374,10 @@ fn transport_error(e: reqwest::Error) -> DriverError {
     // A certificate the client does not trust (or a refused client
     // certificate) is not transient: retrying cannot fix it.
     let lower = message.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("handshake") || lower.contains("unknownissuer") {
+    if lower.contains("certificate")
+        || lower.contains("handshake")
+        || lower.contains("unknownissuer")
+    {
         return DriverError::Invalid(format!("TLS handshake failed: {message}"));
     }
     DriverError::Transport { message, sent }
@@ -313,7 +386,11 @@ fn transport_error(e: reqwest::Error) -> DriverError {
 /// When `RateLimit-Remaining` (or `X-RateLimit-Remaining`) is 0: the time
 /// until `RateLimit-Reset` (seconds; `X-RateLimit-Reset` may be a Unix time).
 fn quota_spent(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let get = |names: [&str; 2]| names.iter().find_map(|n| h.get(*n)?.to_str().ok()?.trim().parse::<f64>().ok());
+    let get = |names: [&str; 2]| {
+        names
+            .iter()
+            .find_map(|n| h.get(*n)?.to_str().ok()?.trim().parse::<f64>().ok())
+    };
     let remaining = get(["ratelimit-remaining", "x-ratelimit-remaining"])?;
     if remaining > 0.0 {
         return None;
@@ -321,7 +398,10 @@ fn quota_spent(h: &reqwest::header::HeaderMap) -> Option<Duration> {
     let reset = get(["ratelimit-reset", "x-ratelimit-reset"]).unwrap_or(1.0);
     // Values this large are Unix times, not deltas.
     let secs = if reset > 1e9 {
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
         (reset - now).max(0.0)
     } else {
         reset.max(0.0)
@@ -336,7 +416,10 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The API's own explanation from an error body: a JSON `message`,
@@ -373,8 +456,14 @@ mod tests {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
         let later = SystemTime::now() + Duration::from_secs(120);
         let d = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
-        assert!(d <= Duration::from_secs(120) && d >= Duration::from_secs(100), "{d:?}");
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert!(
+            d <= Duration::from_secs(120) && d >= Duration::from_secs(100),
+            "{d:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
@@ -388,15 +477,25 @@ mod tests {
         assert_eq!(quota_spent(&h), Some(Duration::from_secs(2)));
         let mut x = reqwest::header::HeaderMap::new();
         x.insert("x-ratelimit-remaining", "0".parse().unwrap());
-        let in_5s = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() + 5;
+        let in_5s = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 5;
         x.insert("x-ratelimit-reset", in_5s.to_string().parse().unwrap());
         let d = quota_spent(&x).unwrap();
-        assert!(d <= Duration::from_secs(5) && d >= Duration::from_secs(3), "{d:?}");
+        assert!(
+            d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
+            "{d:?}"
+        );
     }
 
     #[test]
     fn api_messages_are_extracted() {
-        assert_eq!(error_message(br#"{"message":"name is taken"}"#), "name is taken");
+        assert_eq!(
+            error_message(br#"{"message":"name is taken"}"#),
+            "name is taken"
+        );
         assert_eq!(error_message(br#"{"error":{"message":"quota"}}"#), "quota");
         assert_eq!(error_message(b"plain failure\n"), "plain failure");
         assert!(error_message(&[b'x'; 1000]).ends_with('…'));

@@ -23,19 +23,29 @@ pub struct AuditLog {
 impl AuditLog {
     /// Opens (or creates) the file for appending.
     pub fn open(path: &Path, redactor: Redactor) -> std::io::Result<AuditLog> {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(AuditLog { path: path.to_owned(), file: Mutex::new(file), redactor })
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(AuditLog {
+            path: path.to_owned(),
+            file: Mutex::new(file),
+            redactor,
+        })
     }
 
     /// Appends one record. Every string in it passes through the redactor.
     /// A failed write is logged, never fatal: auditing must not break applies.
     pub fn write(&self, mut record: Map<String, Json>) {
-        record.insert("time".into(), Json::String(crate::logging::rfc3339_micros(std::time::SystemTime::now())));
+        record.insert(
+            "time".into(),
+            Json::String(crate::logging::rfc3339_micros(std::time::SystemTime::now())),
+        );
         let mut record = Json::Object(record);
         self.redactor.scrub_json(&mut record);
         let mut line = record.to_string();
         line.push('\n');
-        let result = self.file.lock().expect("audit lock is never poisoned: no code panics holding it").write_all(line.as_bytes());
+        let result = crate::sync::lock(&self.file).write_all(line.as_bytes());
         if let Err(e) = result {
             tracing::error!(path = %self.path.display(), error = %e, "cannot write the audit log");
         }
@@ -51,7 +61,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         std::fs::write(&path, "{\"earlier\":true}\n").unwrap();
-        let log = std::sync::Arc::new(AuditLog::open(&path, Redactor::new(["tok3n-secret"])).unwrap());
+        let log =
+            std::sync::Arc::new(AuditLog::open(&path, Redactor::new(["tok3n-secret"])).unwrap());
         let threads: Vec<_> = (0..8)
             .map(|i| {
                 let log = log.clone();
@@ -68,7 +79,11 @@ mod tests {
         threads.into_iter().for_each(|t| t.join().unwrap());
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 401, "the earlier record is kept and every record is one line");
+        assert_eq!(
+            lines.len(),
+            401,
+            "the earlier record is kept and every record is one line"
+        );
         for l in &lines[1..] {
             let j: Json = serde_json::from_str(l).expect("each line is JSON");
             assert_eq!(j["error"], "401: bad token ***");

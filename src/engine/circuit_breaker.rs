@@ -28,7 +28,9 @@ enum State {
 
 /// The breaker refused a request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("the circuit breaker is open after {failures} consecutive failures; the API is left alone for another {retry_in:?}")]
+#[error(
+    "the circuit breaker is open after {failures} consecutive failures; the API is left alone for another {retry_in:?}"
+)]
 pub struct BreakerOpen {
     /// The failures that opened it.
     pub failures: u32,
@@ -46,7 +48,10 @@ pub struct CircuitBreaker {
 impl CircuitBreaker {
     /// A closed breaker.
     pub fn new(config: BreakerConfig) -> Self {
-        CircuitBreaker { config, state: Mutex::new(State::Closed { failures: 0 }) }
+        CircuitBreaker {
+            config,
+            state: Mutex::new(State::Closed { failures: 0 }),
+        }
     }
 
     /// Asks to send a request. `Ok(Some(state))` when this changed the
@@ -61,10 +66,14 @@ impl CircuitBreaker {
                 *s = State::HalfOpen;
                 Ok(Some("half_open"))
             }
-            State::Open { until } => {
-                Err(BreakerOpen { failures: self.config.failure_threshold, retry_in: until - now })
-            }
-            State::HalfOpen => Err(BreakerOpen { failures: self.config.failure_threshold, retry_in: Duration::ZERO }),
+            State::Open { until } => Err(BreakerOpen {
+                failures: self.config.failure_threshold,
+                retry_in: until - now,
+            }),
+            State::HalfOpen => Err(BreakerOpen {
+                failures: self.config.failure_threshold,
+                retry_in: Duration::ZERO,
+            }),
         }
     }
 
@@ -88,20 +97,27 @@ impl CircuitBreaker {
         *s = match *s {
             State::Closed { failures } if failures + 1 >= self.config.failure_threshold => {
                 tracing::warn!(failures = failures + 1, open_for = ?self.config.open_for, "circuit breaker opened");
-                State::Open { until: now + self.config.open_for }
+                State::Open {
+                    until: now + self.config.open_for,
+                }
             }
-            State::Closed { failures } => State::Closed { failures: failures + 1 },
+            State::Closed { failures } => State::Closed {
+                failures: failures + 1,
+            },
             State::HalfOpen => {
                 tracing::warn!("circuit breaker reopened: the probe failed");
-                State::Open { until: now + self.config.open_for }
+                State::Open {
+                    until: now + self.config.open_for,
+                }
             }
             open @ State::Open { .. } => open,
         };
-        (matches!(*s, State::Open { .. }) && !matches!(before, State::Open { .. })).then_some("open")
+        (matches!(*s, State::Open { .. }) && !matches!(before, State::Open { .. }))
+            .then_some("open")
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("breaker lock is never poisoned: no code panics holding it")
+        crate::sync::lock(&self.state)
     }
 }
 
@@ -110,7 +126,10 @@ mod tests {
     use super::*;
 
     fn breaker() -> CircuitBreaker {
-        CircuitBreaker::new(BreakerConfig { failure_threshold: 3, open_for: Duration::from_secs(10) })
+        CircuitBreaker::new(BreakerConfig {
+            failure_threshold: 3,
+            open_for: Duration::from_secs(10),
+        })
     }
 
     #[tokio::test(start_paused = true)]
@@ -137,10 +156,17 @@ mod tests {
         assert_eq!(b.admit(), Ok(Some("half_open")), "the probe");
         assert!(b.admit().is_err(), "everyone else waits for the probe");
         b.on_failure();
-        assert_eq!(b.admit().unwrap_err().retry_in, Duration::from_secs(10), "a failed probe reopens");
+        assert_eq!(
+            b.admit().unwrap_err().retry_in,
+            Duration::from_secs(10),
+            "a failed probe reopens"
+        );
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(b.admit().is_ok());
         assert_eq!(b.on_success(), Some("closed"));
-        assert!(b.admit().is_ok() && b.admit().is_ok(), "a good probe closes it");
+        assert!(
+            b.admit().is_ok() && b.admit().is_ok(),
+            "a good probe closes it"
+        );
     }
 }

@@ -52,66 +52,137 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("driver");
         let attempts = Family::<AttemptLabels, Counter>::default();
-        registry.register("requests", "Attempts sent to targets, by method and answer status", attempts.clone());
+        registry.register(
+            "requests",
+            "Attempts sent to targets, by method and answer status",
+            attempts.clone(),
+        );
         let operations = Family::<OperationLabels, Counter>::default();
-        registry.register("operations", "Logical operations (all attempts of one request), by outcome", operations.clone());
+        registry.register(
+            "operations",
+            "Logical operations (all attempts of one request), by outcome",
+            operations.clone(),
+        );
         let retries = Family::<DriverLabels, Counter>::default();
         registry.register("retries", "Attempts that were retries", retries.clone());
         let throttled = Family::<DriverLabels, Counter>::default();
         registry.register("throttled", "429 answers received", throttled.clone());
         let quota_exhausted = Family::<DriverLabels, Counter>::default();
-        registry.register("quota_exhausted", "Answers saying the quota is spent (RateLimit-Remaining: 0)", quota_exhausted.clone());
-        let rate_limit_wait = Family::<DriverLabels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
-        registry.register("rate_limit_wait_seconds", "Time requests waited for the client-side rate limiter", rate_limit_wait.clone());
+        registry.register(
+            "quota_exhausted",
+            "Answers saying the quota is spent (RateLimit-Remaining: 0)",
+            quota_exhausted.clone(),
+        );
+        let rate_limit_wait =
+            Family::<DriverLabels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "rate_limit_wait_seconds",
+            "Time requests waited for the client-side rate limiter",
+            rate_limit_wait.clone(),
+        );
         let breaker = Family::<BreakerLabels, Counter>::default();
-        registry.register("circuit_breaker_transitions", "Circuit breaker state changes, by new state", breaker.clone());
+        registry.register(
+            "circuit_breaker_transitions",
+            "Circuit breaker state changes, by new state",
+            breaker.clone(),
+        );
         let latency = Family::<DriverLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0])
+            Histogram::new([
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ])
         });
-        registry.register("request_duration_seconds", "Duration of one attempt", latency.clone());
-        Metrics { registry, attempts, operations, retries, throttled, quota_exhausted, rate_limit_wait, breaker, latency }
+        registry.register(
+            "request_duration_seconds",
+            "Duration of one attempt",
+            latency.clone(),
+        );
+        Metrics {
+            registry,
+            attempts,
+            operations,
+            retries,
+            throttled,
+            quota_exhausted,
+            rate_limit_wait,
+            breaker,
+            latency,
+        }
     }
 }
 
 impl Metrics {
     pub(crate) fn attempt(&self, driver: &str, method: &str, status: &str, seconds: f64) {
-        let d = DriverLabels { driver: driver.into() };
-        self.attempts.get_or_create(&AttemptLabels { driver: driver.into(), method: method.into(), status: status.into() }).inc();
+        let d = DriverLabels {
+            driver: driver.into(),
+        };
+        self.attempts
+            .get_or_create(&AttemptLabels {
+                driver: driver.into(),
+                method: method.into(),
+                status: status.into(),
+            })
+            .inc();
         self.latency.get_or_create(&d).observe(seconds);
     }
 
     pub(crate) fn operation(&self, driver: &str, operation: &str, outcome: &str) {
         self.operations
-            .get_or_create(&OperationLabels { driver: driver.into(), operation: operation.into(), outcome: outcome.into() })
+            .get_or_create(&OperationLabels {
+                driver: driver.into(),
+                operation: operation.into(),
+                outcome: outcome.into(),
+            })
             .inc();
     }
 
     pub(crate) fn retry(&self, driver: &str) {
-        self.retries.get_or_create(&DriverLabels { driver: driver.into() }).inc();
+        self.retries
+            .get_or_create(&DriverLabels {
+                driver: driver.into(),
+            })
+            .inc();
     }
 
     pub(crate) fn throttle(&self, driver: &str) {
-        self.throttled.get_or_create(&DriverLabels { driver: driver.into() }).inc();
+        self.throttled
+            .get_or_create(&DriverLabels {
+                driver: driver.into(),
+            })
+            .inc();
     }
 
     pub(crate) fn quota_exhausted(&self, driver: &str) {
-        self.quota_exhausted.get_or_create(&DriverLabels { driver: driver.into() }).inc();
+        self.quota_exhausted
+            .get_or_create(&DriverLabels {
+                driver: driver.into(),
+            })
+            .inc();
     }
 
     pub(crate) fn waited(&self, driver: &str, seconds: f64) {
         if seconds > 0.0 {
-            self.rate_limit_wait.get_or_create(&DriverLabels { driver: driver.into() }).inc_by(seconds);
+            self.rate_limit_wait
+                .get_or_create(&DriverLabels {
+                    driver: driver.into(),
+                })
+                .inc_by(seconds);
         }
     }
 
     pub(crate) fn breaker(&self, driver: &str, state: &str) {
-        self.breaker.get_or_create(&BreakerLabels { driver: driver.into(), state: state.into() }).inc();
+        self.breaker
+            .get_or_create(&BreakerLabels {
+                driver: driver.into(),
+                state: state.into(),
+            })
+            .inc();
     }
 
     /// The metrics in Prometheus text format.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode_registry(&mut out, &self.registry).expect("writing to a String cannot fail");
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry);
         out
     }
 
@@ -136,9 +207,21 @@ mod tests {
         m.retry("http");
         m.waited("http", 1.5);
         let text = m.encode();
-        assert!(text.contains(r#"driver_requests_total{driver="http",method="POST",status="201"} 1"#), "{text}");
-        assert!(text.contains(r#"driver_retries_total{driver="http"} 1"#), "{text}");
-        assert!(text.contains(r#"driver_rate_limit_wait_seconds_total{driver="http"} 1.5"#), "{text}");
-        assert!(text.contains("driver_request_duration_seconds_bucket"), "{text}");
+        assert!(
+            text.contains(r#"driver_requests_total{driver="http",method="POST",status="201"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"driver_retries_total{driver="http"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"driver_rate_limit_wait_seconds_total{driver="http"} 1.5"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("driver_request_duration_seconds_bucket"),
+            "{text}"
+        );
     }
 }

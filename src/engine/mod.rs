@@ -57,7 +57,12 @@ pub struct OperationContext {
 impl OperationContext {
     /// An operation bounded by `limit` from now, cancelled by `cancel`.
     pub fn new(limit: Option<Duration>, cancel: CancellationToken) -> Self {
-        OperationContext { deadline: limit.map(|d| Instant::now() + d), cancel, subject: None, object_id: None }
+        OperationContext {
+            deadline: limit.map(|d| Instant::now() + d),
+            cancel,
+            subject: None,
+            object_id: None,
+        }
     }
 
     /// Names what the operation acts on, for its audit record.
@@ -96,9 +101,15 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             request_timeout: Duration::from_secs(30),
-            rate_limit: RateLimitConfig { burst: 1, ..Default::default() },
+            rate_limit: RateLimitConfig {
+                burst: 1,
+                ..Default::default()
+            },
             retry: RetryConfig::default(),
-            breaker: BreakerConfig { failure_threshold: 10, open_for: Duration::from_secs(30) },
+            breaker: BreakerConfig {
+                failure_threshold: 10,
+                open_for: Duration::from_secs(30),
+            },
         }
     }
 }
@@ -117,7 +128,10 @@ pub enum EngineError {
         why: StopReason,
     },
     /// The operation's time limit ran out.
-    #[error("the operation did not finish within its time limit ({attempts} attempt(s){})", last_text(last))]
+    #[error(
+        "the operation did not finish within its time limit ({attempts} attempt(s){})",
+        last_text(last)
+    )]
     OperationTimeout {
         /// Attempts started.
         attempts: u32,
@@ -143,14 +157,18 @@ pub enum EngineError {
 }
 
 fn last_text(last: &Option<DriverError>) -> String {
-    last.as_ref().map(|e| format!("; last failure: {e}")).unwrap_or_default()
+    last.as_ref()
+        .map(|e| format!("; last failure: {e}"))
+        .unwrap_or_default()
 }
 
 fn failed_text(last: &DriverError, attempts: u32, why: &StopReason) -> String {
     match why {
         StopReason::Exhausted => format!("gave up after {attempts} attempts; last failure: {last}"),
         StopReason::RetryAfterTooLong(d) => {
-            format!("{last}; the API asked to wait {d:?}, longer than retry.max_retry_after, after {attempts} attempt(s)")
+            format!(
+                "{last}; the API asked to wait {d:?}, longer than retry.max_retry_after, after {attempts} attempt(s)"
+            )
         }
         StopReason::NotIdempotent if attempts == 1 => format!(
             "{last} (not retried: the request may not be safe to repeat; set retry.retry_non_idempotent to retry it anyway)"
@@ -165,10 +183,13 @@ impl EngineError {
     /// answer: the caller must not assume nothing happened.
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            EngineError::Failed { last: DriverError::Transport { sent, .. }, .. } => *sent,
-            EngineError::OperationTimeout { interrupted, last, .. } => {
-                *interrupted || matches!(last, Some(DriverError::Transport { sent: true, .. }))
-            }
+            EngineError::Failed {
+                last: DriverError::Transport { sent, .. },
+                ..
+            } => *sent,
+            EngineError::OperationTimeout {
+                interrupted, last, ..
+            } => *interrupted || matches!(last, Some(DriverError::Transport { sent: true, .. })),
             EngineError::Cancelled { interrupted } => *interrupted,
             EngineError::Failed { .. } | EngineError::BreakerOpen { .. } => false,
         }
@@ -177,7 +198,10 @@ impl EngineError {
     /// The status of the last answer, if the API answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            EngineError::Failed { last: DriverError::Status { status, .. }, .. } => Some(*status),
+            EngineError::Failed {
+                last: DriverError::Status { status, .. },
+                ..
+            } => Some(*status),
             _ => None,
         }
     }
@@ -237,7 +261,12 @@ impl<D: Driver> Engine<D> {
     }
 
     /// An engine with a given retry policy (deterministic tests).
-    pub fn with_policy(driver: D, config: EngineConfig, retry: Box<dyn RetryPolicy>, observers: Observers) -> Self {
+    pub fn with_policy(
+        driver: D,
+        config: EngineConfig,
+        retry: Box<dyn RetryPolicy>,
+        observers: Observers,
+    ) -> Self {
         Engine {
             driver,
             request_timeout: config.request_timeout,
@@ -266,7 +295,11 @@ impl<D: Driver> Engine<D> {
 
     /// Performs a request, retrying as the policy allows, within the
     /// operation's limits, and records it once.
-    pub async fn execute(&self, req: &D::Request, ctx: &OperationContext) -> Result<Outcome<D::Response>, EngineError> {
+    pub async fn execute(
+        &self,
+        req: &D::Request,
+        ctx: &OperationContext,
+    ) -> Result<Outcome<D::Response>, EngineError> {
         let started = std::time::Instant::now();
         let mut attempts = 0u32;
         let result = self.attempts(req, ctx, &mut attempts).await;
@@ -301,8 +334,12 @@ impl<D: Driver> Engine<D> {
                 (outcome, status, Some(e.to_string()))
             }
         };
-        self.observers.metrics.operation(name, &req.operation().to_string(), outcome);
-        let Some(audit) = &self.observers.audit else { return };
+        self.observers
+            .metrics
+            .operation(name, &req.operation().to_string(), outcome);
+        let Some(audit) = &self.observers.audit else {
+            return;
+        };
         let mut r = Map::new();
         r.insert("driver".into(), Json::from(name));
         r.insert("operation".into(), Json::from(req.operation().to_string()));
@@ -362,9 +399,13 @@ impl<D: Driver> Engine<D> {
                 _ = &mut deadline => return Err(EngineError::OperationTimeout { attempts: attempt - 1, last, interrupted: false }),
                 _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled { interrupted: false }),
             };
-            self.stats.waited_micros.fetch_add(permit.waited.as_micros() as u64, Ordering::Relaxed);
+            self.stats
+                .waited_micros
+                .fetch_add(permit.waited.as_micros() as u64, Ordering::Relaxed);
             self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            self.observers.metrics.waited(name, permit.waited.as_secs_f64());
+            self.observers
+                .metrics
+                .waited(name, permit.waited.as_secs_f64());
             tracing::debug!(target_object = %req.target(), operation = %req.operation(), attempt, "attempt");
             let attempt_started = Instant::now();
             let result = tokio::select! {
@@ -381,11 +422,20 @@ impl<D: Driver> Engine<D> {
             };
             drop(permit);
             let status = match &result {
-                Ok(Outcome::Done(r)) => r.status_code().map_or_else(|| "ok".to_owned(), |c| c.to_string()),
+                Ok(Outcome::Done(r)) => r
+                    .status_code()
+                    .map_or_else(|| "ok".to_owned(), |c| c.to_string()),
                 Ok(Outcome::Gone) => "gone".to_owned(),
-                Err(e) => e.code().map_or_else(|| "error".to_owned(), |c| c.to_string()),
+                Err(e) => e
+                    .code()
+                    .map_or_else(|| "error".to_owned(), |c| c.to_string()),
             };
-            self.observers.metrics.attempt(name, &req.method(), &status, attempt_started.elapsed().as_secs_f64());
+            self.observers.metrics.attempt(
+                name,
+                &req.method(),
+                &status,
+                attempt_started.elapsed().as_secs_f64(),
+            );
 
             let err = match result {
                 Ok(outcome) => {
@@ -405,10 +455,20 @@ impl<D: Driver> Engine<D> {
             };
             self.feedback(&err);
             match self.retry.decide(attempt, &err, idempotent) {
-                Decision::Stop(why) => return Err(EngineError::Failed { last: err, attempts: attempt, why }),
+                Decision::Stop(why) => {
+                    return Err(EngineError::Failed {
+                        last: err,
+                        attempts: attempt,
+                        why,
+                    });
+                }
                 Decision::RetryAfter(wait) => {
                     if ctx.deadline.is_some_and(|d| Instant::now() + wait > d) {
-                        return Err(EngineError::OperationTimeout { attempts: attempt, last: Some(err), interrupted: false });
+                        return Err(EngineError::OperationTimeout {
+                            attempts: attempt,
+                            last: Some(err),
+                            interrupted: false,
+                        });
                     }
                     tracing::debug!(target_object = %req.target(), attempt, ?wait, error = %self.observers.redactor.scrub(&err.to_string()), "retrying");
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -426,22 +486,30 @@ impl<D: Driver> Engine<D> {
     /// Tells the limiter and the breaker what a failure says about the API.
     fn feedback(&self, err: &DriverError) {
         let change = match err {
-            DriverError::Status { status: 429, retry_after, .. } => {
+            DriverError::Status {
+                status: 429,
+                retry_after,
+                ..
+            } => {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                 self.observers.metrics.throttle(self.driver.name());
                 self.limiter.on_throttle(*retry_after);
                 // Throttling is the API protecting itself, not failing.
                 self.breaker.on_success()
             }
-            DriverError::Status { status, retry_after, .. } if *status >= 500 => {
+            DriverError::Status {
+                status,
+                retry_after,
+                ..
+            } if *status >= 500 => {
                 if *status == 503 && retry_after.is_some() {
                     self.limiter.on_throttle(*retry_after);
                 }
                 self.breaker.on_failure()
             }
-            DriverError::Exit { .. } | DriverError::TryAgain { .. } | DriverError::Transport { .. } => {
-                self.breaker.on_failure()
-            }
+            DriverError::Exit { .. }
+            | DriverError::TryAgain { .. }
+            | DriverError::Transport { .. } => self.breaker.on_failure(),
             // A 4xx or a bad request: the API is answering.
             DriverError::Status { .. } | DriverError::Invalid(_) => self.breaker.on_success(),
         };

@@ -91,7 +91,9 @@ impl Limiter {
                 recent: VecDeque::new(),
             }),
             adaptive: config.adaptive,
-            in_flight: config.max_in_flight.map(|n| std::sync::Arc::new(Semaphore::new(n as usize))),
+            in_flight: config
+                .max_in_flight
+                .map(|n| std::sync::Arc::new(Semaphore::new(n as usize))),
         }
     }
 
@@ -117,11 +119,16 @@ impl Limiter {
                 _ => break,
             }
         }
+        // The semaphore is never closed, so acquiring cannot fail; if it
+        // ever did, the request would go without a slot rather than fail.
         let slot = match &self.in_flight {
-            Some(sem) => Some(sem.clone().acquire_owned().await.expect("the semaphore is never closed")),
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
             None => None,
         };
-        Permit { _slot: slot, waited: start.elapsed() }
+        Permit {
+            _slot: slot,
+            waited: start.elapsed(),
+        }
     }
 
     /// Takes the next slot; returns when it starts (`None`: now).
@@ -129,17 +136,27 @@ impl Limiter {
         let mut s = self.lock();
         let now = Instant::now();
         s.recent.push_back(now);
-        while s.recent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
+        while s
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
             s.recent.pop_front();
         }
         let not_before = s.paused_until.filter(|p| *p > now).unwrap_or(now);
-        let Some(rate) = s.rate else { return Some(not_before) };
+        let Some(rate) = s.rate else {
+            return Some(not_before);
+        };
         // Refill up to the burst, then take one token.
         let elapsed = now.duration_since(s.last).as_secs_f64();
         s.tokens = (s.tokens + elapsed * rate).min(s.burst);
         s.last = now;
         s.tokens -= 1.0;
-        let slot = if s.tokens >= 0.0 { now } else { now + Duration::from_secs_f64(-s.tokens / rate) };
+        let slot = if s.tokens >= 0.0 {
+            now
+        } else {
+            now + Duration::from_secs_f64(-s.tokens / rate)
+        };
         Some(slot.max(not_before))
     }
 
@@ -154,7 +171,9 @@ impl Limiter {
         }
         let mut s = self.lock();
         let now = Instant::now();
-        if s.last_decrease.is_some_and(|t| now.duration_since(t) < DECREASE_EVERY) {
+        if s.last_decrease
+            .is_some_and(|t| now.duration_since(t) < DECREASE_EVERY)
+        {
             return;
         }
         s.last_decrease = Some(now);
@@ -169,7 +188,10 @@ impl Limiter {
         s.rate = Some(new_rate);
         s.last = now;
         s.last_adjust = now;
-        tracing::debug!(rate = new_rate, "adaptive rate limit lowered after a throttle signal");
+        tracing::debug!(
+            rate = new_rate,
+            "adaptive rate limit lowered after a throttle signal"
+        );
     }
 
     /// Holds off every request for `d` (the server's remaining quota is
@@ -211,7 +233,7 @@ impl Limiter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("limiter lock is never poisoned: no code panics holding it")
+        crate::sync::lock(&self.state)
     }
 }
 
@@ -221,7 +243,12 @@ mod tests {
     use std::sync::Arc;
 
     fn limiter(rps: Option<f64>, burst: u32, adaptive: bool) -> Arc<Limiter> {
-        Arc::new(Limiter::new(&RateLimitConfig { requests_per_second: rps, burst, max_in_flight: None, adaptive }))
+        Arc::new(Limiter::new(&RateLimitConfig {
+            requests_per_second: rps,
+            burst,
+            max_in_flight: None,
+            adaptive,
+        }))
     }
 
     #[tokio::test(start_paused = true)]
@@ -251,10 +278,14 @@ mod tests {
     async fn concurrent_callers_share_the_rate() {
         let l = limiter(Some(50.0), 1, false);
         let start = Instant::now();
-        let tasks: Vec<_> = (0..100).map(|_| {
-            let l = l.clone();
-            tokio::spawn(async move { l.acquire().await; })
-        }).collect();
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let l = l.clone();
+                tokio::spawn(async move {
+                    l.acquire().await;
+                })
+            })
+            .collect();
         for t in tasks {
             t.await.unwrap();
         }
@@ -281,7 +312,11 @@ mod tests {
             tokio::time::advance(Duration::from_secs(1)).await;
             l.on_success();
         }
-        assert_eq!(l.current_rate(), Some(40.0), "recovers, but never above the configured rate");
+        assert_eq!(
+            l.current_rate(),
+            Some(40.0),
+            "recovers, but never above the configured rate"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -293,13 +328,21 @@ mod tests {
         for _ in 0..10 {
             l.on_throttle(None);
         }
-        assert_eq!(l.current_rate(), Some(20.0), "ten signals from one burst halve once");
+        assert_eq!(
+            l.current_rate(),
+            Some(20.0),
+            "ten signals from one burst halve once"
+        );
         tokio::time::advance(Duration::from_secs(2)).await;
         for _ in 0..20 {
             l.acquire().await;
         }
         l.on_throttle(None);
-        assert_eq!(l.current_rate(), Some(10.0), "a later signal lowers it again");
+        assert_eq!(
+            l.current_rate(),
+            Some(10.0),
+            "a later signal lowers it again"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -317,7 +360,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn max_in_flight_caps_concurrency() {
-        let l = Arc::new(Limiter::new(&RateLimitConfig { requests_per_second: None, burst: 1, max_in_flight: Some(2), adaptive: false }));
+        let l = Arc::new(Limiter::new(&RateLimitConfig {
+            requests_per_second: None,
+            burst: 1,
+            max_in_flight: Some(2),
+            adaptive: false,
+        }));
         let a = l.acquire().await;
         let _b = l.acquire().await;
         let l2 = l.clone();

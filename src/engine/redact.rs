@@ -31,7 +31,7 @@ impl Redactor {
         if secret.len() < MIN_SECRET_LEN {
             return;
         }
-        let mut s = self.secrets.write().expect("redactor lock is never poisoned");
+        let mut s = crate::sync::write(&self.secrets);
         if !s.contains(&secret) {
             s.push(secret);
             // Longest first, so a secret containing another is masked whole.
@@ -41,7 +41,7 @@ impl Redactor {
 
     /// The text with every secret replaced by `***`.
     pub fn scrub(&self, text: &str) -> String {
-        let secrets = self.secrets.read().expect("redactor lock is never poisoned");
+        let secrets = crate::sync::read(&self.secrets);
         let mut out = text.to_owned();
         for s in secrets.iter() {
             if out.contains(s.as_str()) {
@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn masks_every_occurrence_longest_first() {
         let r = Redactor::new(["secret", "secret-extended", "ab"]);
-        assert_eq!(r.scrub("x secret-extended y secret z ab"), "x *** y *** z ab");
+        assert_eq!(
+            r.scrub("x secret-extended y secret z ab"),
+            "x *** y *** z ab"
+        );
         r.add("late-token".into());
         let mut j = serde_json::json!({"a": ["late-token"], "late-token": 1});
         r.scrub_json(&mut j);

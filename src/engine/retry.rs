@@ -79,14 +79,20 @@ impl StandardRetry {
 
     /// A policy with a given RNG (deterministic tests).
     pub fn with_rng(config: RetryConfig, rng: fastrand::Rng) -> Self {
-        StandardRetry { config, rng: std::sync::Mutex::new(rng) }
+        StandardRetry {
+            config,
+            rng: std::sync::Mutex::new(rng),
+        }
     }
 
     /// Full jitter: uniform in [0, min(max, min_backoff × 2^(attempt-1))].
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.config.min_backoff.saturating_mul(1u32 << (attempt - 1).min(20));
+        let exp = self
+            .config
+            .min_backoff
+            .saturating_mul(1u32 << (attempt - 1).min(20));
         let cap = exp.min(self.config.max_backoff);
-        let frac = self.rng.lock().expect("rng lock is never poisoned").f64();
+        let frac = crate::sync::lock(&self.rng).f64();
         cap.mul_f64(frac)
     }
 }
@@ -100,8 +106,12 @@ impl RetryPolicy for StandardRetry {
             // It may have been processed.
             DriverError::Transport { sent: true, .. } => (true, true),
             // A 429 is refused unprocessed (RFC 6585).
-            DriverError::Status { status: 429, .. } => (self.config.retry_on_status.contains(&429), false),
-            DriverError::Status { status, .. } => (self.config.retry_on_status.contains(status), true),
+            DriverError::Status { status: 429, .. } => {
+                (self.config.retry_on_status.contains(&429), false)
+            }
+            DriverError::Status { status, .. } => {
+                (self.config.retry_on_status.contains(status), true)
+            }
             // Declared retryable by the configuration.
             DriverError::TryAgain { .. } => (true, false),
             DriverError::Invalid(_) | DriverError::Exit { .. } => (false, false),
@@ -135,12 +145,20 @@ mod tests {
     }
 
     fn status(s: u16, retry_after: Option<u64>) -> DriverError {
-        DriverError::Status { status: s, message: String::new(), retry_after: retry_after.map(Duration::from_secs) }
+        DriverError::Status {
+            status: s,
+            message: String::new(),
+            retry_after: retry_after.map(Duration::from_secs),
+        }
     }
 
     #[test]
     fn backoff_grows_and_is_capped_with_full_jitter() {
-        let p = policy(RetryConfig { min_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(1), ..Default::default() });
+        let p = policy(RetryConfig {
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            ..Default::default()
+        });
         for attempt in 1..=10 {
             let cap = Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_secs(1));
             for _ in 0..50 {
@@ -156,7 +174,9 @@ mod tests {
     #[test]
     fn retry_after_raises_the_wait_and_is_capped() {
         let p = policy(RetryConfig::default());
-        assert!(matches!(p.decide(1, &status(503, Some(7)), true), Decision::RetryAfter(d) if d >= Duration::from_secs(7)));
+        assert!(
+            matches!(p.decide(1, &status(503, Some(7)), true), Decision::RetryAfter(d) if d >= Duration::from_secs(7))
+        );
         assert_eq!(
             p.decide(1, &status(503, Some(600)), true),
             Decision::Stop(StopReason::RetryAfterTooLong(Duration::from_secs(600)))
@@ -166,22 +186,62 @@ mod tests {
     #[test]
     fn what_is_retried() {
         let p = policy(RetryConfig::default());
-        let sent = DriverError::Transport { message: "reset".into(), sent: true };
-        let not_sent = DriverError::Transport { message: "refused".into(), sent: false };
-        assert!(matches!(p.decide(1, &status(503, None), true), Decision::RetryAfter(_)));
-        assert!(matches!(p.decide(1, &status(429, None), false), Decision::RetryAfter(_)), "429 was not processed");
-        assert_eq!(p.decide(1, &status(503, None), false), Decision::Stop(StopReason::NotIdempotent));
-        assert!(matches!(p.decide(1, &not_sent, false), Decision::RetryAfter(_)), "nothing was sent");
-        assert_eq!(p.decide(1, &sent, false), Decision::Stop(StopReason::NotIdempotent));
+        let sent = DriverError::Transport {
+            message: "reset".into(),
+            sent: true,
+        };
+        let not_sent = DriverError::Transport {
+            message: "refused".into(),
+            sent: false,
+        };
+        assert!(matches!(
+            p.decide(1, &status(503, None), true),
+            Decision::RetryAfter(_)
+        ));
+        assert!(
+            matches!(
+                p.decide(1, &status(429, None), false),
+                Decision::RetryAfter(_)
+            ),
+            "429 was not processed"
+        );
+        assert_eq!(
+            p.decide(1, &status(503, None), false),
+            Decision::Stop(StopReason::NotIdempotent)
+        );
+        assert!(
+            matches!(p.decide(1, &not_sent, false), Decision::RetryAfter(_)),
+            "nothing was sent"
+        );
+        assert_eq!(
+            p.decide(1, &sent, false),
+            Decision::Stop(StopReason::NotIdempotent)
+        );
         assert!(matches!(p.decide(1, &sent, true), Decision::RetryAfter(_)));
-        assert_eq!(p.decide(1, &status(400, None), true), Decision::Stop(StopReason::NotRetryable));
-        assert_eq!(p.decide(1, &status(500, None), true), Decision::Stop(StopReason::NotRetryable), "500 is not in the default list");
-        assert_eq!(p.decide(5, &status(503, None), true), Decision::Stop(StopReason::Exhausted));
+        assert_eq!(
+            p.decide(1, &status(400, None), true),
+            Decision::Stop(StopReason::NotRetryable)
+        );
+        assert_eq!(
+            p.decide(1, &status(500, None), true),
+            Decision::Stop(StopReason::NotRetryable),
+            "500 is not in the default list"
+        );
+        assert_eq!(
+            p.decide(5, &status(503, None), true),
+            Decision::Stop(StopReason::Exhausted)
+        );
     }
 
     #[test]
     fn retry_non_idempotent_opts_in() {
-        let p = policy(RetryConfig { retry_non_idempotent: true, ..Default::default() });
-        assert!(matches!(p.decide(1, &status(503, None), false), Decision::RetryAfter(_)));
+        let p = policy(RetryConfig {
+            retry_non_idempotent: true,
+            ..Default::default()
+        });
+        assert!(matches!(
+            p.decide(1, &status(503, None), false),
+            Decision::RetryAfter(_)
+        ));
     }
 }

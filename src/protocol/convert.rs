@@ -3,12 +3,15 @@
 use super::codec::{self, CodecError};
 use super::wire::tfplugin6 as pb;
 use crate::provider::{
-    Provider, Attribute, AttributePath, AttributeType, Block, BlockNesting, Diagnostic, Diagnostics,
-    NestedBlock, ObjectNesting, PathStep, Presence, Schema, Severity, Type, Value,
+    Attribute, AttributePath, AttributeType, Block, BlockNesting, Diagnostic, Diagnostics,
+    NestedBlock, ObjectNesting, PathStep, Presence, Provider, Schema, Severity, Type, Value,
 };
 
 pub(crate) fn schema(s: &Schema) -> pb::Schema {
-    pb::Schema { version: s.version, block: Some(block(&s.block)) }
+    pb::Schema {
+        version: s.version,
+        block: Some(block(&s.block)),
+    }
 }
 
 fn block(b: &Block) -> pb::schema::Block {
@@ -111,14 +114,23 @@ pub(crate) fn attribute_path(p: AttributePath) -> pb::AttributePath {
 
 /// Decodes a DynamicValue from Terraform. A failure is Terraform's or our
 /// bug, never the user's, and the diagnostic says so.
-pub(crate) fn value_in(v: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
-    let (mp, js) = v.map(|v| (v.msgpack.as_slice(), v.json.as_slice())).unwrap_or((&[], &[]));
+pub(crate) fn value_in(
+    v: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostics> {
+    let (mp, js) = v
+        .map(|v| (v.msgpack.as_slice(), v.json.as_slice()))
+        .unwrap_or((&[], &[]));
     codec::decode_dynamic_value(mp, js, ty).map_err(|e| codec_diagnostics(&e, what))
 }
 
 /// Encodes a value for Terraform; always msgpack.
 pub(crate) fn value_out(v: &Value, ty: &Type) -> pb::DynamicValue {
-    pb::DynamicValue { msgpack: codec::encode_msgpack(v, ty), json: Vec::new() }
+    pb::DynamicValue {
+        msgpack: codec::encode_msgpack(v, ty),
+        json: Vec::new(),
+    }
 }
 
 fn codec_diagnostics(e: &CodecError, what: &str) -> Diagnostics {
@@ -141,13 +153,20 @@ pub(crate) fn resource_type(provider: &Provider, name: &str) -> Result<Type, Dia
 
 /// The value type of a data source type.
 pub(crate) fn data_source_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
-    type_of(provider.schemas().data_sources.get(name), "data source", name)
+    type_of(
+        provider.schemas().data_sources.get(name),
+        "data source",
+        name,
+    )
 }
 
 fn type_of(schema: Option<&Schema>, kind: &str, name: &str) -> Result<Type, Diagnostics> {
     schema.map(|s| s.block.value_type()).ok_or_else(|| {
         let mut d = Diagnostics::new();
-        d.error(format!("Unknown {kind} type"), format!("This provider has no {kind} type {name:?}."));
+        d.error(
+            format!("Unknown {kind} type"),
+            format!("This provider has no {kind} type {name:?}."),
+        );
         d
     })
 }

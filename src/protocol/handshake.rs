@@ -10,7 +10,8 @@ use base64::Engine;
 /// go-plugin's magic cookie as Terraform sets it; its absence means a human
 /// started the binary.
 pub(crate) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub(crate) const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub(crate) const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// The only plugin protocol this provider speaks.
 pub(crate) const PROTOCOL_VERSION: u32 = 6;
@@ -48,7 +49,10 @@ impl fmt::Display for HandshakeError {
 }
 
 /// Checks the environment Terraform sets and picks the protocol version.
-pub(crate) fn negotiate(cookie: Option<&str>, offered: Option<&str>) -> Result<u32, HandshakeError> {
+pub(crate) fn negotiate(
+    cookie: Option<&str>,
+    offered: Option<&str>,
+) -> Result<u32, HandshakeError> {
     if cookie != Some(MAGIC_COOKIE_VALUE) {
         return Err(HandshakeError::NotLaunchedByTerraform);
     }
@@ -56,8 +60,16 @@ pub(crate) fn negotiate(cookie: Option<&str>, offered: Option<&str>) -> Result<u
         // Clients that predate version negotiation: try ours.
         None | Some("") => Ok(PROTOCOL_VERSION),
         Some(list) => {
-            let speaks = list.split(',').any(|v| v.trim().parse() == Ok(PROTOCOL_VERSION));
-            if speaks { Ok(PROTOCOL_VERSION) } else { Err(HandshakeError::UnsupportedProtocol { offered: list.to_owned() }) }
+            let speaks = list
+                .split(',')
+                .any(|v| v.trim().parse() == Ok(PROTOCOL_VERSION));
+            if speaks {
+                Ok(PROTOCOL_VERSION)
+            } else {
+                Err(HandshakeError::UnsupportedProtocol {
+                    offered: list.to_owned(),
+                })
+            }
         }
     }
 }
@@ -65,16 +77,25 @@ pub(crate) fn negotiate(cookie: Option<&str>, offered: Option<&str>) -> Result<u
 /// A unix socket path unique to this process: Terraform starts several
 /// provider processes per command, often at once.
 pub(crate) fn socket_path(dir: Option<&Path>) -> PathBuf {
-    let dir = dir.map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let dir = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
     let nonce: u32 = rand_u32();
-    dir.join(format!("plugin-driver-{}-{nonce:08x}.sock", std::process::id()))
+    dir.join(format!(
+        "plugin-driver-{}-{nonce:08x}.sock",
+        std::process::id()
+    ))
 }
 
 fn rand_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     // RandomState is seeded from the OS; enough to avoid name collisions.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64));
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
     h.finish() as u32
 }
 
@@ -104,13 +125,20 @@ fn group_id(group: &str) -> io::Result<u32> {
         })
         .find(|(name, _)| *name == group)
         .and_then(|(_, gid)| gid.parse().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("unknown group {group:?} in PLUGIN_UNIX_SOCKET_GROUP")))
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("unknown group {group:?} in PLUGIN_UNIX_SOCKET_GROUP"),
+            )
+        })
 }
 
 /// The handshake line: `1|6|unix|<path>|grpc|<cert>`, where the certificate
 /// is base64 (standard alphabet, no padding) of its DER, or empty.
 pub(crate) fn line(version: u32, path: &Path, server_cert_der: Option<&[u8]>) -> String {
-    let cert = server_cert_der.map(|d| base64::engine::general_purpose::STANDARD_NO_PAD.encode(d)).unwrap_or_default();
+    let cert = server_cert_der
+        .map(|d| base64::engine::general_purpose::STANDARD_NO_PAD.encode(d))
+        .unwrap_or_default();
     format!("1|{version}|unix|{}|grpc|{cert}", path.display())
 }
 
@@ -120,10 +148,19 @@ mod tests {
 
     #[test]
     fn needs_the_cookie() {
-        assert_eq!(negotiate(None, Some("5,6")), Err(HandshakeError::NotLaunchedByTerraform));
-        assert_eq!(negotiate(Some("nope"), Some("6")), Err(HandshakeError::NotLaunchedByTerraform));
+        assert_eq!(
+            negotiate(None, Some("5,6")),
+            Err(HandshakeError::NotLaunchedByTerraform)
+        );
+        assert_eq!(
+            negotiate(Some("nope"), Some("6")),
+            Err(HandshakeError::NotLaunchedByTerraform)
+        );
         let msg = HandshakeError::NotLaunchedByTerraform.to_string();
-        assert!(msg.contains("registry.terraform.io/tfdriver/driver") && msg.contains("--debug"), "{msg}");
+        assert!(
+            msg.contains("registry.terraform.io/tfdriver/driver") && msg.contains("--debug"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -140,7 +177,10 @@ mod tests {
     fn line_format_matches_go_plugin() {
         let l = line(6, Path::new("/tmp/x.sock"), Some(&[0xff, 0xee]));
         assert_eq!(l, "1|6|unix|/tmp/x.sock|grpc|/+4");
-        assert_eq!(line(6, Path::new("/tmp/x.sock"), None), "1|6|unix|/tmp/x.sock|grpc|");
+        assert_eq!(
+            line(6, Path::new("/tmp/x.sock"), None),
+            "1|6|unix|/tmp/x.sock|grpc|"
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
     // StopProvider, so the provider itself must not die of it.
     ignore_sigint();
 
-    let dir = env("PLUGIN_UNIX_SOCKET_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
+    let dir = env("PLUGIN_UNIX_SOCKET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
     let path = handshake::socket_path(dir.as_deref());
     let listener = match handshake::bind(&path, env("PLUGIN_UNIX_SOCKET_GROUP").as_deref()) {
         Ok(l) => l,
@@ -65,13 +67,23 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            announce(&handshake::line(version, &path, Some(&mtls.server_cert_der)));
+            announce(&handshake::line(
+                version,
+                &path,
+                Some(&mtls.server_cert_der),
+            ));
             let incoming = server::tls_incoming(listener, mtls.acceptor);
             server::serve(incoming, provider, shutdown, Mode::Managed).await
         }
         None => {
             announce(&handshake::line(version, &path, None));
-            server::serve(UnixListenerStream::new(listener), provider, shutdown, Mode::Managed).await
+            server::serve(
+                UnixListenerStream::new(listener),
+                provider,
+                shutdown,
+                Mode::Managed,
+            )
+            .await
         }
     };
     done.shutdown();
@@ -150,7 +162,10 @@ fn ignore_sigint() {
 
 async fn wait_for_interrupt() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
         // Without handlers the default action (exit) still applies.
         return std::future::pending().await;
     };

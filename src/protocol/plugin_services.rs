@@ -51,7 +51,10 @@ impl Stdio {
 
 #[tonic::async_trait]
 impl pb::grpc_stdio_server::GrpcStdio for Stdio {
-    async fn stream_stdio(&self, _: Request<()>) -> Result<Response<BoxStream<pb::StdioData>>, Status> {
+    async fn stream_stdio(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<BoxStream<pb::StdioData>>, Status> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<pb::StdioData, Status>>(1);
         let token = self.shutdown.clone();
         tokio::spawn(async move {

@@ -51,17 +51,24 @@ where
 {
     let (health, health_service) = tonic_health::server::health_reporter();
     // go-plugin's Ping checks this service name.
-    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
-    let provider_service = tfplugin6::provider_server::ProviderServer::new(ProviderService::new(provider))
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    let provider_service =
+        tfplugin6::provider_server::ProviderServer::new(ProviderService::new(provider))
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let controller = Controller::new((mode == Mode::Managed).then(|| shutdown.clone()));
 
     let server = Server::builder()
         .add_service(health_service)
-        .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(controller))
-        .add_service(plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio::new(shutdown.clone())))
+        .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
+            controller,
+        ))
+        .add_service(plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio::new(
+            shutdown.clone(),
+        )))
         .add_service(provider_service)
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
 
@@ -102,7 +109,9 @@ pub(crate) fn tls_incoming(
                     Ok(tls) => {
                         let _ = tx.send(Ok(tls)).await;
                     }
-                    Err(e) => tracing::warn!(error = %e, "TLS handshake failed: client is not the Terraform that started this provider"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "TLS handshake failed: client is not the Terraform that started this provider")
+                    }
                 }
             });
         }

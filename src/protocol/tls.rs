@@ -42,7 +42,10 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError
 
     let (server_cert, server_key) = server_certificate()?;
     let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = PinnedClientCert { pinned: client_cert, crypto: crypto.clone() };
+    let verifier = PinnedClientCert {
+        pinned: client_cert,
+        crypto: crypto.clone(),
+    };
     let mut config = ServerConfig::builder_with_provider(crypto)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(Arc::new(verifier))
@@ -50,20 +53,37 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError
     // grpc-go 1.67+ (Terraform 1.12+, OpenTofu 1.11+) refuses servers
     // without ALPN h2.
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(AutoMtls { acceptor: TlsAcceptor::from(Arc::new(config)), server_cert_der: server_cert.to_vec() })
+    Ok(AutoMtls {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        server_cert_der: server_cert.to_vec(),
+    })
 }
 
 /// A fresh self-signed certificate for `localhost`, shaped like go-plugin's
 /// own (a CA certificate usable for server and client auth).
 fn server_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), rcgen::Error> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::new(vec!["localhost".to_owned()])?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "terraform-provider-driver");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "terraform-provider-driver");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment, KeyUsagePurpose::KeyCertSign];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let cert = params.self_signed(&key)?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     Ok((cert.der().clone(), key_der))
@@ -77,7 +97,9 @@ struct PinnedClientCert {
 
 impl fmt::Debug for PinnedClientCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PinnedClientCert").field("pinned_len", &self.pinned.len()).finish()
+        f.debug_struct("PinnedClientCert")
+            .field("pinned_len", &self.pinned.len())
+            .finish()
     }
 }
 
@@ -95,7 +117,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.pinned.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -106,7 +130,12 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.crypto.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.crypto.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -115,11 +144,18 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.crypto.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.crypto.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.crypto.signature_verification_algorithms.supported_schemes()
+        self.crypto
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 
     fn client_auth_mandatory(&self) -> bool {
@@ -140,18 +176,33 @@ mod tests {
     #[test]
     fn pins_exactly_the_given_certificate() {
         let pem = p521_cert();
-        let pinned = rustls_pemfile::certs(&mut pem.as_bytes()).next().unwrap().unwrap();
-        let v = PinnedClientCert { pinned: pinned.clone(), crypto: Arc::new(rustls::crypto::aws_lc_rs::default_provider()) };
+        let pinned = rustls_pemfile::certs(&mut pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        let v = PinnedClientCert {
+            pinned: pinned.clone(),
+            crypto: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        };
         assert!(v.verify_client_cert(&pinned, &[], UnixTime::now()).is_ok());
         let other_pem = p521_cert();
-        let other = rustls_pemfile::certs(&mut other_pem.as_bytes()).next().unwrap().unwrap();
+        let other = rustls_pemfile::certs(&mut other_pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
         assert!(v.verify_client_cert(&other, &[], UnixTime::now()).is_err());
-        assert!(v.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(
+            v.supported_verify_schemes()
+                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+        );
     }
 
     #[test]
     fn setup_needs_a_certificate() {
-        assert!(matches!(auto_mtls("not pem"), Err(TlsSetupError::NoClientCert)));
+        assert!(matches!(
+            auto_mtls("not pem"),
+            Err(TlsSetupError::NoClientCert)
+        ));
         let m = auto_mtls(&p521_cert()).unwrap();
         assert!(!m.server_cert_der.is_empty());
     }

@@ -39,7 +39,10 @@ pub struct ConfigureProviderResponse {
 impl Provider {
     /// Checks a provider block. Called before configuration and with unknown
     /// values, so it must not depend on anything but the block itself.
-    pub fn validate_provider_config(&self, req: ValidateProviderConfigRequest) -> ValidateProviderConfigResponse {
+    pub fn validate_provider_config(
+        &self,
+        req: ValidateProviderConfigRequest,
+    ) -> ValidateProviderConfigResponse {
         // The environment fallback is applied at configure time only: during
         // validate the endpoint may legitimately come from it later.
         let (_, diagnostics) = ProviderConfig::parse(&req.config, None);
@@ -49,7 +52,8 @@ impl Provider {
     /// Parses the provider block and keeps it for the resources.
     pub fn configure_provider(&self, req: ConfigureProviderRequest) -> ConfigureProviderResponse {
         tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
-        let (config, mut diagnostics) = ProviderConfig::parse(&req.config, self.env.driver_endpoint.as_deref());
+        let (config, mut diagnostics) =
+            ProviderConfig::parse(&req.config, self.env.driver_endpoint.as_deref());
         if !req.config.is_wholly_known() {
             diagnostics.warning(
                 "Provider configuration not yet known",
@@ -62,9 +66,8 @@ impl Provider {
         }
         match Runtime::build(&config, self.stop.clone()) {
             Ok(rt) => {
-                *self.runtime.write().expect("runtime lock is never poisoned: no code panics holding it") = Some(Arc::new(rt));
-                *self.configured.write().expect("config lock is never poisoned: no code panics holding it") =
-                    Some(Arc::new(config));
+                *crate::sync::write(&self.runtime) = Some(Arc::new(rt));
+                *crate::sync::write(&self.configured) = Some(Arc::new(config));
             }
             Err(d) => diagnostics.extend(d),
         }

@@ -172,9 +172,14 @@ mod tests {
 
     #[test]
     fn paths_read_like_hcl() {
-        let p = AttributePath::root("retry").attr("retry_on_status").index(2);
+        let p = AttributePath::root("retry")
+            .attr("retry_on_status")
+            .index(2);
         assert_eq!(p.to_string(), "retry.retry_on_status[2]");
-        assert_eq!(AttributePath::root("headers").key("X-A").to_string(), r#"headers["X-A"]"#);
+        assert_eq!(
+            AttributePath::root("headers").key("X-A").to_string(),
+            r#"headers["X-A"]"#
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::resource::{
-    ApplyRequest, ApplyResponse, DataSource, ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, DataSource, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource,
 };
 use super::runtime::Runtime;
 use super::{AttributePath, Diagnostics, Provider, Value};
@@ -21,20 +21,27 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
 
 impl Provider {
     fn resource(&self, name: &str) -> Result<&Arc<dyn Resource>, Diagnostics> {
-        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+        self.resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
     }
 
     fn data_source(&self, name: &str) -> Result<&Arc<dyn DataSource>, Diagnostics> {
-        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
     }
 
     /// The resource type and the configured runtime it acts through.
-    fn resource_and_runtime(&self, type_name: &str) -> Result<(Arc<dyn Resource>, Arc<Runtime>), Diagnostics> {
+    fn resource_and_runtime(
+        &self,
+        type_name: &str,
+    ) -> Result<(Arc<dyn Resource>, Arc<Runtime>), Diagnostics> {
         Ok((self.resource(type_name)?.clone(), self.runtime()?))
     }
 
     fn runtime(&self) -> Result<Arc<Runtime>, Diagnostics> {
-        self.runtime.read().expect("runtime lock is never poisoned: no code panics holding it").clone().ok_or_else(|| {
+        crate::sync::read(&self.runtime).clone().ok_or_else(|| {
             let mut d = Diagnostics::new();
             d.error(
                 "Provider not configured",
@@ -46,7 +53,12 @@ impl Provider {
 
     /// ValidateResourceConfig. `write_only_allowed` is the client's
     /// capability: Terraform before 1.11 would store write-only values.
-    pub fn validate_resource_config(&self, type_name: &str, config: &Value, write_only_allowed: bool) -> Diagnostics {
+    pub fn validate_resource_config(
+        &self,
+        type_name: &str,
+        config: &Value,
+        write_only_allowed: bool,
+    ) -> Diagnostics {
         let r = match self.resource(type_name) {
             Ok(r) => r,
             Err(d) => return d,
@@ -70,9 +82,17 @@ impl Provider {
     }
 
     fn write_only_attributes(&self, type_name: &str) -> Vec<&str> {
-        self.schemas.resources.get(type_name).map_or_else(Vec::new, |s| {
-            s.block.attributes.iter().filter(|a| a.write_only).map(|a| a.name.as_str()).collect()
-        })
+        self.schemas
+            .resources
+            .get(type_name)
+            .map_or_else(Vec::new, |s| {
+                s.block
+                    .attributes
+                    .iter()
+                    .filter(|a| a.write_only)
+                    .map(|a| a.name.as_str())
+                    .collect()
+            })
     }
 
     /// Write-only attributes are null in every state Terraform keeps.
@@ -103,7 +123,10 @@ impl Provider {
                 resp.planned_state = self.without_write_only(type_name, resp.planned_state);
                 resp
             }
-            Err(diagnostics) => PlanResponse { diagnostics, ..Default::default() },
+            Err(diagnostics) => PlanResponse {
+                diagnostics,
+                ..Default::default()
+            },
         }
     }
 
@@ -122,7 +145,11 @@ impl Provider {
         let mut resp = r.apply(rt.clone(), req).await;
         resp.new_state = self.without_write_only(type_name, resp.new_state);
         self.summarize(&rt, &mut resp.diagnostics);
-        tracing::debug!(type_name, errors = resp.diagnostics.has_error(), "called resource apply");
+        tracing::debug!(
+            type_name,
+            errors = resp.diagnostics.has_error(),
+            "called resource apply"
+        );
         resp
     }
 
@@ -136,7 +163,7 @@ impl Provider {
         if s.retries == 0 && s.throttled == 0 {
             return;
         }
-        let mut last = self.summarized.lock().expect("summary lock is never poisoned");
+        let mut last = crate::sync::lock(&self.summarized);
         if *last == Some(s) {
             return;
         }
@@ -182,7 +209,10 @@ impl Provider {
     pub fn import_resource_state(&self, type_name: &str, req: ImportRequest) -> ImportResponse {
         match self.resource(type_name) {
             Ok(r) => r.import(req),
-            Err(diagnostics) => ImportResponse { diagnostics, ..Default::default() },
+            Err(diagnostics) => ImportResponse {
+                diagnostics,
+                ..Default::default()
+            },
         }
     }
 
@@ -190,7 +220,9 @@ impl Provider {
     /// schema. (Decoding state with the current type drops removed
     /// attributes; a breaking change adds an upgrader here.)
     pub fn upgrade_resource_state(&self, type_name: &str, version: i64) -> Diagnostics {
-        let Some(schema) = self.schemas.resources.get(type_name) else { return unknown_type("resource", type_name) };
+        let Some(schema) = self.schemas.resources.get(type_name) else {
+            return unknown_type("resource", type_name);
+        };
         let mut d = Diagnostics::new();
         if version > schema.version {
             d.error(
@@ -214,7 +246,11 @@ impl Provider {
     }
 
     /// ReadDataSource.
-    pub async fn read_data_source(&self, type_name: &str, config: Value) -> (Option<Value>, Diagnostics) {
+    pub async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: Value,
+    ) -> (Option<Value>, Diagnostics) {
         let ds = match self.data_source(type_name) {
             Ok(ds) => ds.clone(),
             Err(d) => return (None, d),

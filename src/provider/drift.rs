@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value as Json;
 
-use super::json::{escape, from_json, number, push_escaped, semantically_equal, to_json};
 use super::Value;
+use super::json::{escape, from_json, number, push_escaped, semantically_equal, to_json};
 
 /// What to leave out of the comparison, and which lists are sets.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -37,7 +37,10 @@ pub fn reconcile(prior: &Value, actual: &Json, rules: &DriftRules) -> Reconciled
     // Most refreshes find nothing: look first, without building anything,
     // and build the merged body only when something drifted.
     if !drifts(prior, Some(actual), &mut String::new(), rules) {
-        return Reconciled { body: prior.clone(), drifted: Vec::new() };
+        return Reconciled {
+            body: prior.clone(),
+            drifted: Vec::new(),
+        };
     }
     let mut drifted = Vec::new();
     let body = merge(prior, Some(actual), "", rules, &mut drifted);
@@ -68,18 +71,29 @@ fn drifts(prior: &Value, actual: Option<&Json>, at: &mut String, rules: &DriftRu
         d
     };
     match (prior, actual) {
-        (Value::Object(fields) | Value::Map(_, fields), Json::Object(remote)) => {
-            fields.iter().any(|(k, v)| child(at, Token::Key(k), v, remote.get(k)))
-        }
-        (Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items), Json::Array(remote)) => {
+        (Value::Object(fields) | Value::Map(_, fields), Json::Object(remote)) => fields
+            .iter()
+            .any(|(k, v)| child(at, Token::Key(k), v, remote.get(k))),
+        (
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items),
+            Json::Array(remote),
+        ) => {
             if let Some(key) = rules.unordered.get(at.as_str()) {
                 let mut found = Vec::new();
                 merge_keyed(prior, items, remote, key, at, rules, &mut found);
                 return !found.is_empty();
             }
-            items.len() != remote.len() || items.iter().zip(remote).enumerate().any(|(i, (p, r))| child(at, Token::Index(i), p, Some(r)))
+            items.len() != remote.len()
+                || items
+                    .iter()
+                    .zip(remote)
+                    .enumerate()
+                    .any(|(i, (p, r))| child(at, Token::Index(i), p, Some(r)))
         }
-        (Value::Object(_) | Value::Map(..) | Value::List(..) | Value::Set(..) | Value::Tuple(_), _) => true,
+        (
+            Value::Object(_) | Value::Map(..) | Value::List(..) | Value::Set(..) | Value::Tuple(_),
+            _,
+        ) => true,
         (Value::Bool(a), Json::Bool(b)) => a != b,
         (Value::String(a), Json::String(b)) => a != b,
         (Value::Number(a), Json::Number(b)) => number(b).is_none_or(|b| *a != b),
@@ -93,8 +107,13 @@ enum Token<'a> {
     Index(usize),
 }
 
-
-fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, drifted: &mut Vec<String>) -> Value {
+fn merge(
+    prior: &Value,
+    actual: Option<&Json>,
+    at: &str,
+    rules: &DriftRules,
+    drifted: &mut Vec<String>,
+) -> Value {
     if rules.ignore.contains(at) || prior.is_null() || !prior.is_wholly_known() {
         return prior.clone();
     }
@@ -105,16 +124,35 @@ fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, dri
     };
     match prior {
         Value::Object(fields) | Value::Map(_, fields) => {
-            let Json::Object(remote) = actual else { return replaced(at, actual, drifted) };
+            let Json::Object(remote) = actual else {
+                return replaced(at, actual, drifted);
+            };
             let before = drifted.len();
             let merged: BTreeMap<String, Value> = fields
                 .iter()
-                .map(|(k, v)| (k.clone(), merge(v, remote.get(k), &format!("{at}/{}", escape(k)), rules, drifted)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        merge(
+                            v,
+                            remote.get(k),
+                            &format!("{at}/{}", escape(k)),
+                            rules,
+                            drifted,
+                        ),
+                    )
+                })
                 .collect();
-            if drifted.len() == before { prior.clone() } else { Value::Object(merged) }
+            if drifted.len() == before {
+                prior.clone()
+            } else {
+                Value::Object(merged)
+            }
         }
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
-            let Json::Array(remote) = actual else { return replaced(at, actual, drifted) };
+            let Json::Array(remote) = actual else {
+                return replaced(at, actual, drifted);
+            };
             match rules.unordered.get(at) {
                 Some(key) => merge_keyed(prior, items, remote, key, at, rules, drifted),
                 None if items.len() != remote.len() => replaced(at, actual, drifted),
@@ -126,7 +164,11 @@ fn merge(prior: &Value, actual: Option<&Json>, at: &str, rules: &DriftRules, dri
                         .enumerate()
                         .map(|(i, (p, r))| merge(p, Some(r), &format!("{at}/{i}"), rules, drifted))
                         .collect();
-                    if drifted.len() == before { prior.clone() } else { Value::Tuple(merged) }
+                    if drifted.len() == before {
+                        prior.clone()
+                    } else {
+                        Value::Tuple(merged)
+                    }
                 }
             }
         }
@@ -153,7 +195,9 @@ fn merge_keyed(
     // Canonical text of a key (numbers by value), for a hash index: linear
     // in the list's length, not quadratic.
     let canon = |v: &Value| to_json(v).map(|j| j.to_string()).ok();
-    let key_of_json = |j: &Json| if key.is_empty() { Some(j) } else { j.get(key) }.and_then(|k| canon(&from_json(k)));
+    let key_of_json = |j: &Json| {
+        if key.is_empty() { Some(j) } else { j.get(key) }.and_then(|k| canon(&from_json(k)))
+    };
     let mut index: HashMap<String, VecDeque<usize>> = HashMap::new();
     for (j, r) in remote.iter().enumerate() {
         if let Some(k) = key_of_json(r) {
@@ -165,22 +209,35 @@ fn merge_keyed(
     let mut merged = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let here = format!("{at}/{i}");
-        let wanted = if key.is_empty() { Some(item) } else { item.get(key) };
-        let found = wanted.and_then(canon).and_then(|k| index.get_mut(&k)).and_then(VecDeque::pop_front);
+        let wanted = if key.is_empty() {
+            Some(item)
+        } else {
+            item.get(key)
+        };
+        let found = wanted
+            .and_then(canon)
+            .and_then(|k| index.get_mut(&k))
+            .and_then(VecDeque::pop_front);
         match found {
             Some(j) => {
-                used[j] = true;
-                merged.push(merge(item, Some(&remote[j]), &here, rules, drifted));
+                if let Some(u) = used.get_mut(j) {
+                    *u = true;
+                }
+                merged.push(merge(item, remote.get(j), &here, rules, drifted));
             }
             // The element is gone remotely: drop it, so the plan adds it back.
             None => drifted.push(pointer(&here)),
         }
     }
-    for (_, r) in remote.iter().enumerate().filter(|(j, _)| !used[*j]) {
+    for (r, _) in remote.iter().zip(&used).filter(|(_, used)| !**used) {
         drifted.push(pointer(&format!("{at}/{}", merged.len())));
         merged.push(from_json(r));
     }
-    if drifted.len() == before { prior.clone() } else { Value::Tuple(merged) }
+    if drifted.len() == before {
+        prior.clone()
+    } else {
+        Value::Tuple(merged)
+    }
 }
 
 fn replaced(at: &str, actual: &Json, drifted: &mut Vec<String>) -> Value {
@@ -189,7 +246,11 @@ fn replaced(at: &str, actual: &Json, drifted: &mut Vec<String>) -> Value {
 }
 
 fn pointer(at: &str) -> String {
-    if at.is_empty() { "/".to_owned() } else { at.to_owned() }
+    if at.is_empty() {
+        "/".to_owned()
+    } else {
+        at.to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -216,9 +277,16 @@ mod tests {
     #[test]
     fn a_changed_field_is_reported_and_stored_as_the_api_has_it() {
         let prior = body(json!({"name": "a", "enabled": true, "limits": {"cpu": 1}}));
-        let r = reconcile(&prior, &json!({"name": "a", "enabled": false, "limits": {"cpu": 2}}), &DriftRules::default());
+        let r = reconcile(
+            &prior,
+            &json!({"name": "a", "enabled": false, "limits": {"cpu": 2}}),
+            &DriftRules::default(),
+        );
         assert_eq!(r.drifted, ["/enabled", "/limits/cpu"]);
-        assert_eq!(r.body, body(json!({"name": "a", "enabled": false, "limits": {"cpu": 2}})));
+        assert_eq!(
+            r.body,
+            body(json!({"name": "a", "enabled": false, "limits": {"cpu": 2}}))
+        );
     }
 
     #[test]
@@ -232,7 +300,10 @@ mod tests {
     #[test]
     fn ignored_pointers_are_never_compared() {
         let prior = body(json!({"name": "a", "meta": {"rev": 1}}));
-        let rules = DriftRules { ignore: ["/meta/rev".to_owned()].into(), ..Default::default() };
+        let rules = DriftRules {
+            ignore: ["/meta/rev".to_owned()].into(),
+            ..Default::default()
+        };
         let r = reconcile(&prior, &json!({"name": "a", "meta": {"rev": 9}}), &rules);
         assert!(r.drifted.is_empty());
     }
@@ -240,7 +311,10 @@ mod tests {
     #[test]
     fn unordered_lists_match_by_key() {
         let prior = body(json!({"rules": [{"id": "a", "v": 1}, {"id": "b", "v": 2}]}));
-        let rules = DriftRules { unordered: [("/rules".to_owned(), "id".to_owned())].into(), ..Default::default() };
+        let rules = DriftRules {
+            unordered: [("/rules".to_owned(), "id".to_owned())].into(),
+            ..Default::default()
+        };
         let same = json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1, "extra": true}]});
         assert!(reconcile(&prior, &same, &rules).drifted.is_empty());
 
@@ -248,23 +322,40 @@ mod tests {
         let r = reconcile(&prior, &changed, &rules);
         assert_eq!(r.drifted, ["/rules/1/v"]);
 
-        let extra = json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1}, {"id": "c", "v": 0}]});
+        let extra =
+            json!({"rules": [{"id": "b", "v": 2}, {"id": "a", "v": 1}, {"id": "c", "v": 0}]});
         assert_eq!(reconcile(&prior, &extra, &rules).drifted, ["/rules/2"]);
     }
 
     #[test]
     fn unordered_plain_values_are_a_set() {
         let prior = body(json!({"ips": ["10.0.0.1", "10.0.0.2"]}));
-        let rules = DriftRules { unordered: [("/ips".to_owned(), String::new())].into(), ..Default::default() };
-        assert!(reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.1"]}), &rules).drifted.is_empty());
-        assert_eq!(reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.9"]}), &rules).drifted, ["/ips/0", "/ips/1"]);
+        let rules = DriftRules {
+            unordered: [("/ips".to_owned(), String::new())].into(),
+            ..Default::default()
+        };
+        assert!(
+            reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.1"]}), &rules)
+                .drifted
+                .is_empty()
+        );
+        assert_eq!(
+            reconcile(&prior, &json!({"ips": ["10.0.0.2", "10.0.0.9"]}), &rules).drifted,
+            ["/ips/0", "/ips/1"]
+        );
     }
 
     #[test]
     fn ordered_lists_compare_by_position() {
         let prior = body(json!({"l": [1, 2]}));
-        assert_eq!(reconcile(&prior, &json!({"l": [2, 1]}), &DriftRules::default()).drifted, ["/l/0", "/l/1"]);
-        assert_eq!(reconcile(&prior, &json!({"l": [1]}), &DriftRules::default()).drifted, ["/l"]);
+        assert_eq!(
+            reconcile(&prior, &json!({"l": [2, 1]}), &DriftRules::default()).drifted,
+            ["/l/0", "/l/1"]
+        );
+        assert_eq!(
+            reconcile(&prior, &json!({"l": [1]}), &DriftRules::default()).drifted,
+            ["/l"]
+        );
     }
 
     fn arb_json() -> impl proptest::strategy::Strategy<Value = Json> {
@@ -278,8 +369,12 @@ mod tests {
         leaf.prop_recursive(4, 24, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
-                prop::collection::btree_map(prop_oneof![Just("k"), Just("n"), Just("a/b")].prop_map(String::from), inner, 0..3)
-                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+                prop::collection::btree_map(
+                    prop_oneof![Just("k"), Just("n"), Just("a/b")].prop_map(String::from),
+                    inner,
+                    0..3
+                )
+                .prop_map(|m| Json::Object(m.into_iter().collect())),
             ]
         })
     }
@@ -300,6 +395,10 @@ mod tests {
     #[test]
     fn null_fields_are_unmanaged() {
         let prior = body(json!({"a": null, "b": 1}));
-        assert!(reconcile(&prior, &json!({"a": 5, "b": 1}), &DriftRules::default()).drifted.is_empty());
+        assert!(
+            reconcile(&prior, &json!({"a": 5, "b": 1}), &DriftRules::default())
+                .drifted
+                .is_empty()
+        );
     }
 }

@@ -14,17 +14,23 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("an empty string is not a duration; {hint}"));
     }
     if s.starts_with('-') {
-        return Err(format!("{s:?} is negative; durations here must be zero or more"));
+        return Err(format!(
+            "{s:?} is negative; durations here must be zero or more"
+        ));
     }
     let mut rest = s.strip_prefix('+').unwrap_or(s);
     let mut total = 0f64;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let (num, after) = rest.split_at(num_len);
         let value: f64 = num
             .parse()
             .map_err(|_| format!("{s:?} is not a duration; {hint}"))?;
-        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         let nanos_per = match unit {
             "ns" => 1.0,
@@ -63,11 +69,19 @@ mod tests {
     #[test]
     fn mistakes_are_explained() {
         assert!(parse_duration("30").unwrap_err().contains("without a unit"));
-        assert!(parse_duration("5 minutes").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("5 minutes")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(parse_duration("-1s").unwrap_err().contains("negative"));
         assert!(parse_duration("").is_err());
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("1..5s").is_err());
-        assert!(parse_duration("99999999999h").unwrap_err().contains("too long"));
+        assert!(
+            parse_duration("99999999999h")
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 }

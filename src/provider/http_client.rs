@@ -37,8 +37,19 @@ pub struct OAuth2 {
 
 impl OAuth2 {
     /// Settings with an empty cache.
-    pub fn new(token_url: Url, client_id: String, client_secret: Sensitive, scopes: Vec<String>) -> Self {
-        OAuth2 { token_url, client_id, client_secret, scopes, cache: tokio::sync::Mutex::new(None) }
+    pub fn new(
+        token_url: Url,
+        client_id: String,
+        client_secret: Sensitive,
+        scopes: Vec<String>,
+    ) -> Self {
+        OAuth2 {
+            token_url,
+            client_id,
+            client_secret,
+            scopes,
+            cache: tokio::sync::Mutex::new(None),
+        }
     }
 }
 
@@ -72,8 +83,14 @@ impl HttpClient {
     }
 
     /// Runs a request, with a bearer token when OAuth is configured.
-    pub async fn execute(&self, req: &HttpRequest, ctx: &OperationContext) -> Result<Outcome<HttpResponse>, EngineError> {
-        let Some(oauth) = &self.oauth else { return self.engine.execute(req, ctx).await };
+    pub async fn execute(
+        &self,
+        req: &HttpRequest,
+        ctx: &OperationContext,
+    ) -> Result<Outcome<HttpResponse>, EngineError> {
+        let Some(oauth) = &self.oauth else {
+            return self.engine.execute(req, ctx).await;
+        };
         let token = self.token(oauth, ctx, None).await?;
         let mut req = req.clone();
         req.bearer = Some(token.clone());
@@ -91,7 +108,12 @@ impl HttpClient {
 
     /// The cached token, or a new one. `stale` is a token the API refused:
     /// replaced unless another request already replaced it.
-    async fn token(&self, oauth: &OAuth2, ctx: &OperationContext, stale: Option<&Sensitive>) -> Result<Sensitive, EngineError> {
+    async fn token(
+        &self,
+        oauth: &OAuth2,
+        ctx: &OperationContext,
+        stale: Option<&Sensitive>,
+    ) -> Result<Sensitive, EngineError> {
         // Held across the fetch: concurrent requests wait for one fetch.
         let mut cache = oauth.cache.lock().await;
         if let Some((token, expires)) = cache.as_ref()
@@ -101,7 +123,10 @@ impl HttpClient {
             return Ok(token.clone());
         }
         let mut form = vec![
-            ("grant_type".to_owned(), Sensitive("client_credentials".into())),
+            (
+                "grant_type".to_owned(),
+                Sensitive("client_credentials".into()),
+            ),
             ("client_id".to_owned(), Sensitive(oauth.client_id.clone())),
             ("client_secret".to_owned(), oauth.client_secret.clone()),
         ];
@@ -113,24 +138,39 @@ impl HttpClient {
         req.form = Some(form);
         // Asking for a token twice is harmless.
         req.repeatable = true;
-        let ctx = OperationContext { subject: Some("oauth2_token".into()), object_id: None, ..ctx.clone() };
+        let ctx = OperationContext {
+            subject: Some("oauth2_token".into()),
+            object_id: None,
+            ..ctx.clone()
+        };
         let failed = |why: String| EngineError::Failed {
-            last: DriverError::Invalid(format!("OAuth token request to {}: {why}", oauth.token_url)),
+            last: DriverError::Invalid(format!(
+                "OAuth token request to {}: {why}",
+                oauth.token_url
+            )),
             attempts: 1,
             why: StopReason::NotRetryable,
         };
         let resp = match self.engine.execute(&req, &ctx).await {
             Ok(Outcome::Done(r)) => r,
-            Ok(Outcome::Gone) => return Err(failed("the token endpoint answered 404; check token_url".into())),
+            Ok(Outcome::Gone) => {
+                return Err(failed(
+                    "the token endpoint answered 404; check token_url".into(),
+                ));
+            }
             Err(e) => return Err(failed(e.to_string())),
         };
-        let body: Json = serde_json::from_slice(&resp.body).map_err(|_| failed("the answer is not JSON".into()))?;
+        let body: Json = serde_json::from_slice(&resp.body)
+            .map_err(|_| failed("the answer is not JSON".into()))?;
         let token = body
             .get("access_token")
             .and_then(Json::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| failed("the answer has no access_token".into()))?;
-        let lifetime = body.get("expires_in").and_then(Json::as_u64).map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let lifetime = body
+            .get("expires_in")
+            .and_then(Json::as_u64)
+            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
         self.engine.observers().redactor.add(token.to_owned());
         let token = Sensitive(token.to_owned());
         *cache = Some((token.clone(), Instant::now() + lifetime));

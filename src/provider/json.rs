@@ -26,7 +26,13 @@ pub fn to_json(v: &Value) -> Result<Json, ToJsonError> {
 }
 
 fn to_json_at(v: &Value, at: &str) -> Result<Json, ToJsonError> {
-    let here = || if at.is_empty() { "/".to_owned() } else { at.to_owned() };
+    let here = || {
+        if at.is_empty() {
+            "/".to_owned()
+        } else {
+            at.to_owned()
+        }
+    };
     Ok(match v {
         Value::Null(_) => Json::Null,
         Value::Unknown(_) => return Err(ToJsonError::Unknown(here())),
@@ -37,7 +43,11 @@ fn to_json_at(v: &Value, at: &str) -> Result<Json, ToJsonError> {
             serde_json::from_str(&n.to_string()).map_err(|_| ToJsonError::Infinite(here()))?
         }
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => Json::Array(
-            items.iter().enumerate().map(|(i, it)| to_json_at(it, &format!("{at}/{i}"))).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| to_json_at(it, &format!("{at}/{i}")))
+                .collect::<Result<_, _>>()?,
         ),
         Value::Map(_, m) | Value::Object(m) => Json::Object(
             m.iter()
@@ -60,7 +70,11 @@ pub fn from_json(j: &Json) -> Value {
             None => Value::String(n.to_string()),
         },
         Json::Array(items) => Value::Tuple(items.iter().map(from_json).collect()),
-        Json::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect::<BTreeMap<_, _>>()),
+        Json::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), from_json(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
     }
 }
 
@@ -82,7 +96,9 @@ pub fn semantically_equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| semantically_equal(p, q))
         }
         (Map(_, x) | Object(x), Map(_, y) | Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| semantically_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| semantically_equal(v, w)))
         }
         _ => false,
     }
@@ -113,7 +129,10 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_every_digit() {
-        let j: Json = serde_json::from_str(r#"{"big":123456789012345678901234567890.25,"l":[1,"a",null,{"x":true}]}"#).unwrap();
+        let j: Json = serde_json::from_str(
+            r#"{"big":123456789012345678901234567890.25,"l":[1,"a",null,{"x":true}]}"#,
+        )
+        .unwrap();
         assert_eq!(to_json(&from_json(&j)).unwrap(), j);
     }
 
@@ -125,8 +144,14 @@ mod tests {
         ]);
         let api = from_json(&json!({"l": ["a"], "n": 1.0}));
         assert!(semantically_equal(&hcl, &api));
-        assert!(!semantically_equal(&hcl, &from_json(&json!({"l": ["a"], "n": "1"}))));
-        assert!(!semantically_equal(&hcl, &from_json(&json!({"l": ["a"], "n": 1, "extra": 0}))));
+        assert!(!semantically_equal(
+            &hcl,
+            &from_json(&json!({"l": ["a"], "n": "1"}))
+        ));
+        assert!(!semantically_equal(
+            &hcl,
+            &from_json(&json!({"l": ["a"], "n": 1, "extra": 0}))
+        ));
     }
 
     #[test]

@@ -90,7 +90,11 @@ pub struct Environment {
 impl Environment {
     /// Reads the process environment.
     pub fn from_process() -> Self {
-        Environment { driver_endpoint: std::env::var("DRIVER_ENDPOINT").ok().filter(|s| !s.is_empty()) }
+        Environment {
+            driver_endpoint: std::env::var("DRIVER_ENDPOINT")
+                .ok()
+                .filter(|s| !s.is_empty()),
+        }
     }
 }
 
@@ -114,19 +118,31 @@ pub struct Provider {
 impl Provider {
     /// A provider that has not been configured yet.
     pub fn new(env: Environment) -> Self {
-        let resources: Vec<Arc<dyn Resource>> = vec![Arc::new(resources::HttpObject), Arc::new(resources::ExecObject)];
+        let resources: Vec<Arc<dyn Resource>> = vec![
+            Arc::new(resources::HttpObject),
+            Arc::new(resources::ExecObject),
+        ];
         let data_sources: Vec<Arc<dyn DataSource>> = vec![Arc::new(data_sources::HttpObjectData)];
         Provider {
             schemas: ProviderSchemas {
                 provider: config::provider_schema(),
-                resources: resources.iter().map(|r| (r.type_name().to_owned(), r.schema())).collect(),
-                data_sources: data_sources.iter().map(|d| (d.type_name().to_owned(), d.schema())).collect(),
+                resources: resources
+                    .iter()
+                    .map(|r| (r.type_name().to_owned(), r.schema()))
+                    .collect(),
+                data_sources: data_sources
+                    .iter()
+                    .map(|d| (d.type_name().to_owned(), d.schema()))
+                    .collect(),
             },
             env,
             configured: RwLock::new(None),
             runtime: RwLock::new(None),
             resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
-            data_sources: data_sources.into_iter().map(|d| (d.type_name(), d)).collect(),
+            data_sources: data_sources
+                .into_iter()
+                .map(|d| (d.type_name(), d))
+                .collect(),
             stop: CancellationToken::new(),
             summarized: std::sync::Mutex::new(None),
         }
@@ -139,7 +155,7 @@ impl Provider {
 
     /// The configuration from the last ConfigureProvider, if any.
     pub fn config(&self) -> Option<Arc<ProviderConfig>> {
-        self.configured.read().expect("config lock is never poisoned: no code panics holding it").clone()
+        crate::sync::read(&self.configured).clone()
     }
 
     /// Cancels in-flight work (Terraform's StopProvider). Idempotent.
@@ -162,8 +178,10 @@ mod tests {
     /// Set `UPDATE_SCHEMA=1` to rewrite it after an intended change.
     #[test]
     fn schema_snapshot_is_current() {
-        let rendered = serde_json::to_string_pretty(&Provider::new(Environment::default()).schemas().to_json())
-            .expect("schema json serializes")
+        let rendered = serde_json::to_string_pretty(
+            &Provider::new(Environment::default()).schemas().to_json(),
+        )
+        .expect("schema json serializes")
             + "\n";
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/provider-schema.json");
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
@@ -183,9 +201,15 @@ mod tests {
             .chain(schemas.resources)
             .chain(schemas.data_sources);
         for (name, schema) in all {
-            assert!(!schema.block.description.is_empty(), "{name} has no description");
+            assert!(
+                !schema.block.description.is_empty(),
+                "{name} has no description"
+            );
             for (path, attr) in schema.block.walk_attributes() {
-                assert!(!attr.description.is_empty(), "{name}.{path} has no description");
+                assert!(
+                    !attr.description.is_empty(),
+                    "{name}.{path} has no description"
+                );
             }
         }
     }

@@ -17,12 +17,22 @@ impl Pointer {
             return Ok(Pointer(Vec::new()));
         }
         let Some(rest) = s.strip_prefix('/') else {
-            return Err(format!("{s:?} is not a JSON Pointer: it must start with \"/\", as in \"/id\" or \"/data/id\""));
+            return Err(format!(
+                "{s:?} is not a JSON Pointer: it must start with \"/\", as in \"/id\" or \"/data/id\""
+            ));
         };
         rest.split('/')
             .map(|t| {
-                if t.contains('~') && !t.replace("~0", "").replace("~1", "").chars().all(|c| c != '~') {
-                    return Err(format!("{s:?} has an invalid escape: use ~0 for ~ and ~1 for /"));
+                if t.contains('~')
+                    && !t
+                        .replace("~0", "")
+                        .replace("~1", "")
+                        .chars()
+                        .all(|c| c != '~')
+                {
+                    return Err(format!(
+                        "{s:?} has an invalid escape: use ~0 for ~ and ~1 for /"
+                    ));
                 }
                 Ok(t.replace("~1", "/").replace("~0", "~"))
             })
@@ -86,7 +96,10 @@ mod tests {
     fn rfc6901_examples() {
         let doc = json!({"foo": ["bar", "baz"], "": 0, "a/b": 1, "m~n": 8});
         assert_eq!(Pointer::parse("").unwrap().get(&doc), Some(&doc));
-        assert_eq!(Pointer::parse("/foo/0").unwrap().get(&doc), Some(&json!("bar")));
+        assert_eq!(
+            Pointer::parse("/foo/0").unwrap().get(&doc),
+            Some(&json!("bar"))
+        );
         assert_eq!(Pointer::parse("/a~1b").unwrap().get(&doc), Some(&json!(1)));
         assert_eq!(Pointer::parse("/m~0n").unwrap().get(&doc), Some(&json!(8)));
         assert_eq!(Pointer::parse("/").unwrap().get(&doc), Some(&json!(0)));
@@ -96,7 +109,11 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        assert!(Pointer::parse("id").unwrap_err().contains("must start with"));
+        assert!(
+            Pointer::parse("id")
+                .unwrap_err()
+                .contains("must start with")
+        );
         assert!(Pointer::parse("/a~2").unwrap_err().contains("escape"));
     }
 }

@@ -41,13 +41,20 @@ impl Runtime {
                     diags.attribute_error(
                         AttributePath::root("audit_log"),
                         "Cannot open the audit log",
-                        format!("{}: {e}. Check that the directory exists and is writable.", path.display()),
+                        format!(
+                            "{}: {e}. Check that the directory exists and is writable.",
+                            path.display()
+                        ),
                     );
                     return Err(diags);
                 }
             },
         };
-        let observers = Observers { audit, metrics: Arc::default(), redactor };
+        let observers = Observers {
+            audit,
+            metrics: Arc::default(),
+            redactor,
+        };
         let http = match &config.endpoint {
             None => None,
             Some(base_url) => {
@@ -58,18 +65,33 @@ impl Runtime {
                         username: username.clone(),
                         password: Sensitive(password.expose().to_owned()),
                     },
-                    Some(Auth::ApiKey { name, value, location }) => {
+                    Some(Auth::ApiKey {
+                        name,
+                        value,
+                        location,
+                    }) => {
                         let value = Sensitive(value.expose().to_owned());
                         match location {
-                            ApiKeyLocation::Header => HttpAuth::HeaderKey { name: name.clone(), value },
-                            ApiKeyLocation::Query => HttpAuth::QueryKey { name: name.clone(), value },
+                            ApiKeyLocation::Header => HttpAuth::HeaderKey {
+                                name: name.clone(),
+                                value,
+                            },
+                            ApiKeyLocation::Query => HttpAuth::QueryKey {
+                                name: name.clone(),
+                                value,
+                            },
                         }
                     }
                     // Tokens are added per request by the HttpClient.
                     Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
                 };
                 let oauth = match &config.auth {
-                    Some(Auth::OAuth2ClientCredentials { token_url, client_id, client_secret, scopes }) => Some(OAuth2::new(
+                    Some(Auth::OAuth2ClientCredentials {
+                        token_url,
+                        client_id,
+                        client_secret,
+                        scopes,
+                    }) => Some(OAuth2::new(
                         token_url.clone(),
                         client_id.clone(),
                         Sensitive(client_secret.expose().to_owned()),
@@ -79,17 +101,32 @@ impl Runtime {
                 };
                 let tls = HttpTls {
                     ca_cert_pem: config.tls.ca_cert_pem.clone(),
-                    client_identity_pem: match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
+                    client_identity_pem: match (
+                        &config.tls.client_cert_pem,
+                        &config.tls.client_key_pem,
+                    ) {
                         (Some(c), Some(k)) => Some(Sensitive(format!("{c}\n{}", k.expose()))),
                         _ => None,
                     },
                     insecure_skip_verify: config.tls.insecure_skip_verify,
                 };
-                let http = HttpConfig { base_url: base_url.clone(), headers: config.headers.clone().into_iter().collect(), auth, tls };
+                let http = HttpConfig {
+                    base_url: base_url.clone(),
+                    headers: config.headers.clone().into_iter().collect(),
+                    auth,
+                    tls,
+                };
                 match HttpDriver::new(http) {
-                    Ok(d) => Some(HttpClient::new(Engine::new(d, engine_config(config), observers.clone()), oauth)),
+                    Ok(d) => Some(HttpClient::new(
+                        Engine::new(d, engine_config(config), observers.clone()),
+                        oauth,
+                    )),
                     Err(e) => {
-                        diags.attribute_error(AttributePath::root("tls"), "Unusable TLS settings", e.to_string());
+                        diags.attribute_error(
+                            AttributePath::root("tls"),
+                            "Unusable TLS settings",
+                            e.to_string(),
+                        );
                         return Err(diags);
                     }
                 }
@@ -99,10 +136,19 @@ impl Runtime {
         // resource's timeouts bound the operation).
         let exec = Engine::new(
             ExecDriver,
-            EngineConfig { request_timeout: EXEC_ATTEMPT_LIMIT, ..engine_config(config) },
+            EngineConfig {
+                request_timeout: EXEC_ATTEMPT_LIMIT,
+                ..engine_config(config)
+            },
             observers.clone(),
         );
-        Ok(Runtime { http, exec, stop, observers, metrics_file: config.metrics_file.clone() })
+        Ok(Runtime {
+            http,
+            exec,
+            stop,
+            observers,
+            metrics_file: config.metrics_file.clone(),
+        })
     }
 
     /// Where engines report (audit, metrics, redaction).
@@ -116,7 +162,13 @@ impl Runtime {
     }
 
     /// Records drift found on refresh in the audit log.
-    pub fn audit_drift(&self, resource_type: &str, object_id: &str, mode: &str, pointers: &[String]) {
+    pub fn audit_drift(
+        &self,
+        resource_type: &str,
+        object_id: &str,
+        mode: &str,
+        pointers: &[String],
+    ) {
         if let (Some(audit), false) = (&self.observers.audit, pointers.is_empty()) {
             let mut r = serde_json::Map::new();
             r.insert("event".into(), "drift".into());
@@ -143,7 +195,9 @@ impl Runtime {
 
     /// End of the process: writes the metrics file if anything was done.
     pub fn finish(&self) {
-        let Some(path) = &self.metrics_file else { return };
+        let Some(path) = &self.metrics_file else {
+            return;
+        };
         if self.stats().attempts == 0 {
             // A process that only validated or planned without reading must
             // not overwrite the metrics of the one that did the work.

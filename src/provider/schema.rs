@@ -182,7 +182,10 @@ impl NestedObject {
     /// The type of the whole nested value.
     pub fn value_type(&self) -> Type {
         let obj = Type::Object(
-            self.attributes.iter().map(|a| (a.name.clone(), a.value_type())).collect(),
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.value_type()))
+                .collect(),
         );
         match self.nesting {
             ObjectNesting::Single => obj,
@@ -220,13 +223,24 @@ impl NestedBlock {
 impl Block {
     /// A block with attributes and nested blocks.
     pub fn new(description: &str, attributes: Vec<Attribute>, blocks: Vec<NestedBlock>) -> Self {
-        Block { attributes, blocks, description: description.to_owned(), deprecated: false }
+        Block {
+            attributes,
+            blocks,
+            description: description.to_owned(),
+            deprecated: false,
+        }
     }
 
     /// The object type of the block's value.
     pub fn value_type(&self) -> Type {
-        let attrs = self.attributes.iter().map(|a| (a.name.clone(), a.value_type()));
-        let blocks = self.blocks.iter().map(|b| (b.type_name.clone(), b.value_type()));
+        let attrs = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.value_type()));
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| (b.type_name.clone(), b.value_type()));
         Type::Object(attrs.chain(blocks).collect())
     }
 
@@ -269,14 +283,20 @@ impl Block {
             m.insert("attributes".into(), attributes_json(&self.attributes));
         }
         if !self.blocks.is_empty() {
-            let blocks: Map<String, Json> =
-                self.blocks.iter().map(|b| (b.type_name.clone(), b.to_json())).collect();
+            let blocks: Map<String, Json> = self
+                .blocks
+                .iter()
+                .map(|b| (b.type_name.clone(), b.to_json()))
+                .collect();
             m.insert("block_types".into(), Json::Object(blocks));
         }
         if !self.description.is_empty() {
             m.insert("description".into(), json!(self.description));
         }
-        m.insert("description_kind".into(), json!(description_kind(&self.description)));
+        m.insert(
+            "description_kind".into(),
+            json!(description_kind(&self.description)),
+        );
         if self.deprecated {
             m.insert("deprecated".into(), json!(true));
         }
@@ -315,7 +335,11 @@ impl Schema {
 
 // Terraform reports "plain" for empty descriptions whatever kind was sent.
 fn description_kind(description: &str) -> &'static str {
-    if description.is_empty() { "plain" } else { "markdown" }
+    if description.is_empty() {
+        "plain"
+    } else {
+        "markdown"
+    }
 }
 
 fn attributes_json(list: &[Attribute]) -> Json {
@@ -342,7 +366,10 @@ fn attributes_json(list: &[Attribute]) -> Json {
         if !a.description.is_empty() {
             m.insert("description".into(), json!(a.description));
         }
-        m.insert("description_kind".into(), json!(description_kind(&a.description)));
+        m.insert(
+            "description_kind".into(),
+            json!(description_kind(&a.description)),
+        );
         if a.deprecated {
             m.insert("deprecated".into(), json!(true));
         }
@@ -381,11 +408,17 @@ mod tests {
         let b = Block::new(
             "",
             vec![Attribute::optional("a", Type::String)],
-            vec![NestedBlock::single("inner", Block::new("", vec![Attribute::required("x", Type::Number)], vec![]))],
+            vec![NestedBlock::single(
+                "inner",
+                Block::new("", vec![Attribute::required("x", Type::Number)], vec![]),
+            )],
         );
         assert_eq!(
             b.value_type(),
-            Type::object([("a", Type::String), ("inner", Type::object([("x", Type::Number)]))])
+            Type::object([
+                ("a", Type::String),
+                ("inner", Type::object([("x", Type::Number)]))
+            ])
         );
         let paths: Vec<_> = b.walk_attributes().into_iter().map(|(p, _)| p).collect();
         assert_eq!(paths, ["a", "inner.x"]);

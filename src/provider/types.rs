@@ -68,8 +68,10 @@ impl Type {
             Type::Set(e) => json!(["set", e.to_json()]),
             Type::Map(e) => json!(["map", e.to_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, Json> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let m: serde_json::Map<String, Json> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", m])
             }
             Type::Tuple(elems) => {
@@ -80,7 +82,7 @@ impl Type {
 
     /// Compact JSON bytes, as schema attributes and dynamic values carry them.
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.to_json()).expect("a type always serializes")
+        self.to_json().to_string().into_bytes()
     }
 
     /// Reads the JSON spelling. Optional-attribute markers of object types
@@ -114,7 +116,10 @@ impl Type {
                     ("tuple", 2) => {
                         let elems = arg.as_array().ok_or_else(bad)?;
                         Ok(Type::Tuple(
-                            elems.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                            elems
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
                         ))
                     }
                     _ => Err(bad()),

@@ -127,7 +127,6 @@ impl Value {
         }
         s
     }
-
 }
 
 #[cfg(test)]
@@ -140,7 +139,10 @@ mod tests {
             ("a", Value::string("x")),
             ("b", Value::List(Type::Number, vec![])),
             ("c", Value::Null(Type::Bool)),
-            ("d", Value::Tuple(vec![Value::Bool(true), Value::Unknown(Type::String)])),
+            (
+                "d",
+                Value::Tuple(vec![Value::Bool(true), Value::Unknown(Type::String)]),
+            ),
         ]);
         assert_eq!(
             v.ty(),

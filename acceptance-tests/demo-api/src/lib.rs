@@ -17,6 +17,12 @@
 //! API key in a header or the query, or OAuth 2.0 client credentials with a
 //! token endpoint at `POST /oauth/token`. Requests without valid credentials
 //! get 401.
+
+// A test tool: its setup (certificates, binding loopback) failing is a
+// failed test, and its locks are only poisoned after a panic of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// Handlers answer with a `Response` as their error; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
 //!
 //! Faults, for the engine's tests: a server-side rate limit answering 429
 //! with `Retry-After` and `RateLimit-*` headers, a ratio of 5xx answers,
@@ -136,10 +142,21 @@ impl Faults {
             latency: std::time::Duration::from_millis(f("latency_ms").unwrap_or(0.0) as u64),
             drop_ratio: f("drop_ratio").unwrap_or(0.0),
             seed: f("seed").unwrap_or(0.0) as u64,
-            invisible_after_create: std::time::Duration::from_millis(f("invisible_after_create_ms").unwrap_or(0.0) as u64),
-            ignore_idempotency_keys: j.get("ignore_idempotency_keys").and_then(Json::as_bool).unwrap_or(false),
-            async_polls: j.get("async_polls").and_then(Json::as_u64).map(|n| n as u32),
-            async_failure: j.get("async_failure").and_then(Json::as_str).map(str::to_owned),
+            invisible_after_create: std::time::Duration::from_millis(
+                f("invisible_after_create_ms").unwrap_or(0.0) as u64,
+            ),
+            ignore_idempotency_keys: j
+                .get("ignore_idempotency_keys")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            async_polls: j
+                .get("async_polls")
+                .and_then(Json::as_u64)
+                .map(|n| n as u32),
+            async_failure: j
+                .get("async_failure")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
         }
     }
 }
@@ -206,8 +223,14 @@ pub fn router(store: Shared) -> Router {
 }
 
 /// Serves on `listener` until the future `shutdown` completes.
-pub async fn serve(listener: tokio::net::TcpListener, store: Shared, shutdown: impl Future<Output = ()> + Send + 'static) {
-    let _ = axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await;
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let _ = axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await;
 }
 
 /// A demo API on its own thread and runtime, for tests. Dropping it stops
@@ -243,24 +266,43 @@ impl Running {
         let material = setup.as_ref().map(|(_, m)| m.clone());
         let acceptor = setup.map(|(a, _)| a);
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-                addr_tx.send(listener.local_addr().expect("local addr")).expect("report addr");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind loopback");
+                addr_tx
+                    .send(listener.local_addr().expect("local addr"))
+                    .expect("report addr");
                 let shutdown = async {
                     let _ = stop_rx.await;
                 };
                 match acceptor {
                     None => serve(listener, s, shutdown).await,
                     Some(acceptor) => {
-                        let listener = tls::TlsListener { tcp: listener, acceptor };
-                        let _ = axum::serve(listener, router(s)).with_graceful_shutdown(shutdown).await;
+                        let listener = tls::TlsListener {
+                            tcp: listener,
+                            acceptor,
+                        };
+                        let _ = axum::serve(listener, router(s))
+                            .with_graceful_shutdown(shutdown)
+                            .await;
                     }
                 }
             });
         });
         let addr = addr_rx.recv().expect("demo API started");
-        Running { addr, tls: material, store, stop: Some(stop_tx), thread: Some(thread) }
+        Running {
+            addr,
+            tls: material,
+            store,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
     }
 
     /// `http://127.0.0.1:<port>`, or `https://` when serving TLS.
@@ -279,7 +321,11 @@ impl Running {
     /// Every object of a collection.
     pub fn list(&self, collection: &str) -> Vec<Json> {
         let store = self.store.lock().unwrap();
-        store.collections.get(collection).map(|m| m.values().cloned().collect()).unwrap_or_default()
+        store
+            .collections
+            .get(collection)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// An out-of-band edit: merge-patches the object, as another tool would.
@@ -333,12 +379,19 @@ fn split_object(path: &str) -> Option<(&str, u64)> {
 }
 
 fn now() -> String {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     format!("{}.{:06}", d.as_secs(), d.subsec_micros())
 }
 
 fn json_response(status: StatusCode, body: &Json) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -375,15 +428,25 @@ fn merge_patch(target: &mut Json, patch: &Json) {
 }
 
 fn admin_edit(store: &mut Store, path: &str, patch: &Json) -> bool {
-    let Some((c, id)) = split_object(path) else { return false };
-    let Some(obj) = store.collections.get_mut(c).and_then(|m| m.get_mut(&id)) else { return false };
+    let Some((c, id)) = split_object(path) else {
+        return false;
+    };
+    let Some(obj) = store.collections.get_mut(c).and_then(|m| m.get_mut(&id)) else {
+        return false;
+    };
     merge_patch(obj, patch);
     true
 }
 
 fn admin_delete(store: &mut Store, path: &str) -> bool {
-    let Some((c, id)) = split_object(path) else { return false };
-    store.collections.get_mut(c).and_then(|m| m.remove(&id)).is_some()
+    let Some((c, id)) = split_object(path) else {
+        return false;
+    };
+    store
+        .collections
+        .get_mut(c)
+        .and_then(|m| m.remove(&id))
+        .is_some()
 }
 
 /// Counts a request in flight for as long as it lives.
@@ -407,7 +470,10 @@ impl Drop for InFlight {
 /// What the faults decided for one request.
 enum Verdict {
     Answer(Response),
-    Proceed { latency: std::time::Duration, drop: bool },
+    Proceed {
+        latency: std::time::Duration,
+        drop: bool,
+    },
 }
 
 impl Store {
@@ -443,12 +509,19 @@ impl Store {
         }
         if self.faults.error_ratio > 0.0 && self.roll() < self.faults.error_ratio {
             self.counters.errors += 1;
-            let status = StatusCode::from_u16(self.faults.error_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let status = StatusCode::from_u16(self.faults.error_status)
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return Verdict::Answer(error(status, "injected failure"));
         }
-        let write = matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+        let write = matches!(
+            *method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
         let drop = write && self.faults.drop_ratio > 0.0 && self.roll() < self.faults.drop_ratio;
-        Verdict::Proceed { latency: self.faults.latency, drop }
+        Verdict::Proceed {
+            latency: self.faults.latency,
+            drop,
+        }
     }
 
     /// `RateLimit-*` headers on every answer while a limit is set.
@@ -456,14 +529,22 @@ impl Store {
         if let (Some((rps, _)), Some((tokens, _))) = (self.faults.rate_limit, self.bucket) {
             let h = r.headers_mut();
             h.insert("ratelimit-limit", HeaderValue::from(rps as u64));
-            h.insert("ratelimit-remaining", HeaderValue::from(tokens.max(0.0).floor() as u64));
+            h.insert(
+                "ratelimit-remaining",
+                HeaderValue::from(tokens.max(0.0).floor() as u64),
+            );
             h.insert("ratelimit-reset", HeaderValue::from(1u64));
         }
     }
 }
 
 impl Store {
-    fn authorized(&self, authorization: Option<&str>, headers: &axum::http::HeaderMap, query: &str) -> bool {
+    fn authorized(
+        &self,
+        authorization: Option<&str>,
+        headers: &axum::http::HeaderMap,
+        query: &str,
+    ) -> bool {
         use base64::Engine as _;
         match &self.auth {
             Auth::None => true,
@@ -472,10 +553,11 @@ impl Store {
                 let expected = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
                 authorization == Some(format!("Basic {expected}").as_str())
             }
-            Auth::HeaderKey(name, value) => headers.get(name).and_then(|v| v.to_str().ok()) == Some(value.as_str()),
-            Auth::QueryKey(name, value) => {
-                form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == name.as_str() && v == value.as_str())
+            Auth::HeaderKey(name, value) => {
+                headers.get(name).and_then(|v| v.to_str().ok()) == Some(value.as_str())
             }
+            Auth::QueryKey(name, value) => form_urlencoded::parse(query.as_bytes())
+                .any(|(k, v)| k == name.as_str() && v == value.as_str()),
             Auth::OAuth2 { .. } => authorization
                 .and_then(|a| a.strip_prefix("Bearer "))
                 .is_some_and(|t| self.tokens.contains(t)),
@@ -487,7 +569,12 @@ impl Store {
 fn issue_token(store: &Shared, authorization: Option<&str>, body: &Bytes) -> Response {
     use base64::Engine as _;
     let mut s = store.lock().unwrap();
-    let Auth::OAuth2 { client_id, client_secret, lifetime_secs } = s.auth.clone() else {
+    let Auth::OAuth2 {
+        client_id,
+        client_secret,
+        lifetime_secs,
+    } = s.auth.clone()
+    else {
         return error(StatusCode::NOT_FOUND, "this API does not use OAuth");
     };
     let form: BTreeMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
@@ -497,27 +584,43 @@ fn issue_token(store: &Shared, authorization: Option<&str>, body: &Bytes) -> Res
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|b| b.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
     let (id, secret) = basic.unwrap_or_else(|| {
-        (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned().unwrap_or_default())
+        (
+            form.get("client_id").cloned().unwrap_or_default(),
+            form.get("client_secret").cloned().unwrap_or_default(),
+        )
     });
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return json_response(StatusCode::BAD_REQUEST, &json!({"error": "unsupported_grant_type"}));
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "unsupported_grant_type"}),
+        );
     }
     if id != client_id || secret != client_secret {
         s.counters.unauthorized += 1;
-        return json_response(StatusCode::UNAUTHORIZED, &json!({"error": "invalid_client"}));
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"error": "invalid_client"}),
+        );
     }
     s.counters.tokens_issued += 1;
     let (n, dice) = (s.counters.tokens_issued, s.roll().to_bits());
     let token = format!("tok-{n}-{dice:x}");
     s.tokens.insert(token.clone());
-    json_response(StatusCode::OK, &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime_secs}))
+    json_response(
+        StatusCode::OK,
+        &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime_secs}),
+    )
 }
 
 /// An answer whose body breaks off: the client sees the status line and
 /// then a dead connection.
 fn broken(status: StatusCode) -> Response {
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        vec![Ok(Bytes::from_static(b"{")), Err(std::io::Error::other("connection dropped by fault injection"))];
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from_static(b"{")),
+        Err(std::io::Error::other(
+            "connection dropped by fault injection",
+        )),
+    ];
     let body = axum::body::Body::from_stream(tokio_stream::iter(chunks));
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -525,8 +628,16 @@ fn broken(status: StatusCode) -> Response {
 async fn handle(State(store): State<Shared>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let headers = req.headers().clone();
     let query = req.uri().query().unwrap_or_default().to_owned();
     let body = match axum::body::to_bytes(req.into_body(), 16 << 20).await {
@@ -560,11 +671,16 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         tokio::time::sleep(latency).await;
     }
     let mut s = store.lock().unwrap();
-    if let Some(n) = path.strip_prefix("/operations/").and_then(|n| n.parse::<u64>().ok()) {
+    if let Some(n) = path
+        .strip_prefix("/operations/")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
         return poll_operation(&mut s, n);
     }
     let mut r = match split_object(&path) {
-        Some((collection, id)) if method != Method::POST => object(&mut s, &method, collection, id, &body),
+        Some((collection, id)) if method != Method::POST => {
+            object(&mut s, &method, collection, id, &body)
+        }
         _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
             Some(_) if method == Method::POST && s.faults.ignore_idempotency_keys => {
                 s.counters.duplicate_creates += 1;
@@ -581,7 +697,11 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
             _ => {
                 let r = collection(&mut s, &method, path.trim_end_matches('/'), &body);
                 if let (Some(k), Some(obj)) = (key, s.last_created.take()) {
-                    let location = r.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let location = r
+                        .headers()
+                        .get(header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     s.idempotency.insert(k, (r.status(), obj, location));
                 }
                 r
@@ -594,7 +714,10 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     }
     if let Some(polls) = s.faults.async_polls
         && r.status().is_success()
-        && matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+        && matches!(
+            method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        )
     {
         r = start_operation(&mut s, &method, &path, r, polls);
     }
@@ -604,38 +727,77 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
 
 /// Turns a finished synchronous write into a 202 and an operation: the
 /// object shows `state: provisioning` until the operation completes.
-fn start_operation(s: &mut Store, method: &Method, path: &str, done: Response, polls: u32) -> Response {
-    let location = done.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let object = match (method, location.as_deref().and_then(split_object), split_object(path)) {
+fn start_operation(
+    s: &mut Store,
+    method: &Method,
+    path: &str,
+    done: Response,
+    polls: u32,
+) -> Response {
+    let location = done
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let object = match (
+        method,
+        location.as_deref().and_then(split_object),
+        split_object(path),
+    ) {
         (&Method::POST, Some((c, id)), _) => (c.to_owned(), id),
         (_, _, Some((c, id))) => (c.to_owned(), id),
-        _ => return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot tell which object the operation is about"),
+        _ => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot tell which object the operation is about",
+            );
+        }
     };
     let delete = *method == Method::DELETE;
     if delete {
         // Deleted when the operation completes: put it back until then.
         if let Some(o) = s.last_deleted.take() {
-            s.collections.entry(object.0.clone()).or_default().insert(object.1, o);
+            s.collections
+                .entry(object.0.clone())
+                .or_default()
+                .insert(object.1, o);
         }
     }
-    if let Some(o) = s.collections.get_mut(&object.0).and_then(|m| m.get_mut(&object.1)) {
+    if let Some(o) = s
+        .collections
+        .get_mut(&object.0)
+        .and_then(|m| m.get_mut(&object.1))
+    {
         o["state"] = json!("provisioning");
     }
     s.next_op += 1;
     let n = s.next_op;
-    s.operations.insert(n, Operation { polls_left: polls, object: object.clone(), delete, failure: s.faults.async_failure.clone() });
+    s.operations.insert(
+        n,
+        Operation {
+            polls_left: polls,
+            object: object.clone(),
+            delete,
+            failure: s.faults.async_failure.clone(),
+        },
+    );
     let op_path = format!("/operations/{n}");
     let answer = json!({"status": "running", "operation": op_path, "id": object.1});
     let mut r = json_response(StatusCode::ACCEPTED, &answer);
     let h = r.headers_mut();
-    h.insert("operation-location", HeaderValue::from_str(&op_path).expect("ascii"));
+    h.insert(
+        "operation-location",
+        HeaderValue::from_str(&op_path).expect("ascii"),
+    );
     h.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
     r
 }
 
 fn poll_operation(s: &mut Store, n: u64) -> Response {
     s.counters.op_polls += 1;
-    let Some(op) = s.operations.get_mut(&n) else { return error(StatusCode::NOT_FOUND, "no such operation") };
+    let Some(op) = s.operations.get_mut(&n) else {
+        return error(StatusCode::NOT_FOUND, "no such operation");
+    };
     if op.polls_left > 1 {
         op.polls_left -= 1;
         return json_response(StatusCode::OK, &json!({"status": "running"}));
@@ -646,21 +808,33 @@ fn poll_operation(s: &mut Store, n: u64) -> Response {
         if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
             o["state"] = json!("failed");
         }
-        return json_response(StatusCode::OK, &json!({"status": "failed", "error": {"message": message}}));
+        return json_response(
+            StatusCode::OK,
+            &json!({"status": "failed", "error": {"message": message}}),
+        );
     }
     if op.delete {
         s.collections.get_mut(&c).map(|m| m.remove(&id));
     } else if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
         o["state"] = json!("ready");
     }
-    json_response(StatusCode::OK, &json!({"status": "succeeded", "resource": format!("{c}/{id}")}))
+    json_response(
+        StatusCode::OK,
+        &json!({"status": "succeeded", "resource": format!("{c}/{id}")}),
+    )
 }
 
 fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
     match serde_json::from_slice::<Json>(body) {
         Ok(Json::Object(m)) => Ok(m),
-        Ok(_) => Err(error(StatusCode::BAD_REQUEST, "the body must be a JSON object")),
-        Err(e) => Err(error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))),
+        Ok(_) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object",
+        )),
+        Err(e) => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid JSON: {e}"),
+        )),
     }
 }
 
@@ -668,7 +842,11 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
     let path = if path.is_empty() { "/" } else { path };
     match *method {
         Method::GET => {
-            let items: Vec<Json> = store.collections.get(path).map(|m| m.values().cloned().collect()).unwrap_or_default();
+            let items: Vec<Json> = store
+                .collections
+                .get(path)
+                .map(|m| m.values().cloned().collect())
+                .unwrap_or_default();
             json_response(StatusCode::OK, &Json::Array(items))
         }
         Method::POST => {
@@ -684,18 +862,29 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
             fields.insert("updated_at".into(), json!(t));
             let mut obj = Json::Object(fields);
             respell_numbers(&mut obj);
-            obj["id"] = json!(id);
-            store.collections.entry(path.to_owned()).or_default().insert(id, obj.clone());
+            if let Some(o) = obj.as_object_mut() {
+                o.insert("id".into(), json!(id));
+            }
+            store
+                .collections
+                .entry(path.to_owned())
+                .or_default()
+                .insert(id, obj.clone());
             store.counters.created += 1;
             store.last_created = Some(obj.clone());
-            store.created_at.insert((path.to_owned(), id), tokio::time::Instant::now());
+            store
+                .created_at
+                .insert((path.to_owned(), id), tokio::time::Instant::now());
             let mut r = json_response(StatusCode::CREATED, &obj);
             if let Ok(v) = HeaderValue::from_str(&format!("{path}/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
             r
         }
-        _ => error(StatusCode::METHOD_NOT_ALLOWED, "collections accept GET and POST"),
+        _ => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "collections accept GET and POST",
+        ),
     }
 }
 
@@ -703,12 +892,19 @@ fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &
     let window = store.faults.invisible_after_create;
     if *method == Method::GET
         && !window.is_zero()
-        && store.created_at.get(&(collection.to_owned(), id)).is_some_and(|t| t.elapsed() < window)
+        && store
+            .created_at
+            .get(&(collection.to_owned(), id))
+            .is_some_and(|t| t.elapsed() < window)
     {
         store.counters.invisible_reads += 1;
         return error(StatusCode::NOT_FOUND, "no such object (not yet visible)");
     }
-    let Some(obj) = store.collections.get_mut(collection).and_then(|m| m.get_mut(&id)) else {
+    let Some(obj) = store
+        .collections
+        .get_mut(collection)
+        .and_then(|m| m.get_mut(&id))
+    else {
         return error(StatusCode::NOT_FOUND, "no such object");
     };
     match *method {
@@ -731,10 +927,16 @@ fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &
             json_response(StatusCode::OK, obj)
         }
         Method::DELETE => {
-            store.last_deleted = store.collections.get_mut(collection).and_then(|m| m.remove(&id));
+            store.last_deleted = store
+                .collections
+                .get_mut(collection)
+                .and_then(|m| m.remove(&id));
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => error(StatusCode::METHOD_NOT_ALLOWED, "objects accept GET, PUT, PATCH and DELETE"),
+        _ => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "objects accept GET, PUT, PATCH and DELETE",
+        ),
     }
 }
 
@@ -807,7 +1009,12 @@ mod tests {
     fn objects_get_server_fields_and_float_numbers() {
         let api = Running::start();
         let mut store = api.store.lock().unwrap();
-        let r = collection(&mut store, &Method::POST, "/flags", &Bytes::from(r#"{"name":"a","size":5}"#));
+        let r = collection(
+            &mut store,
+            &Method::POST,
+            "/flags",
+            &Bytes::from(r#"{"name":"a","size":5}"#),
+        );
         assert_eq!(r.status(), StatusCode::CREATED);
         drop(store);
         let obj = api.get("/flags/1").unwrap();

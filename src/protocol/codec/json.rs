@@ -22,7 +22,9 @@ fn from_json(j: &Json, ty: &Type, path: &AttributePath) -> Result<Value, CodecEr
     let mismatch = || CodecError::new(path, format!("expected {ty}, got {}", short(j)));
     match ty {
         Type::Dynamic => {
-            let (Some(v), Some(t)) = (j.get("value"), j.get("type")) else { return Err(mismatch()) };
+            let (Some(v), Some(t)) = (j.get("value"), j.get("type")) else {
+                return Err(mismatch());
+            };
             let actual = Type::from_json(t).map_err(|e| CodecError::new(path, e.to_string()))?;
             from_json(v, &actual, path)
         }
@@ -30,9 +32,16 @@ fn from_json(j: &Json, ty: &Type, path: &AttributePath) -> Result<Value, CodecEr
         Type::Bool => j.as_bool().map(Value::Bool).ok_or_else(mismatch),
         Type::Number => match j {
             // With arbitrary precision on, the text is the original digits.
-            Json::Number(n) => n.to_string().parse::<Number>().map(Value::Number).map_err(|_| mismatch()),
+            Json::Number(n) => n
+                .to_string()
+                .parse::<Number>()
+                .map(Value::Number)
+                .map_err(|_| mismatch()),
             // cty writes numbers as strings when they are too big for JSON readers.
-            Json::String(s) => s.parse::<Number>().map(Value::Number).map_err(|_| mismatch()),
+            Json::String(s) => s
+                .parse::<Number>()
+                .map(Value::Number)
+                .map_err(|_| mismatch()),
             _ => Err(mismatch()),
         },
         Type::List(e) | Type::Set(e) => {
@@ -43,10 +52,17 @@ fn from_json(j: &Json, ty: &Type, path: &AttributePath) -> Result<Value, CodecEr
                 .map(|(i, it)| from_json(it, e, &path.index(i)))
                 .collect::<Result<Vec<_>, _>>()?;
             let e = (**e).clone();
-            Ok(if matches!(ty, Type::List(_)) { Value::List(e, items) } else { Value::Set(e, items) })
+            Ok(if matches!(ty, Type::List(_)) {
+                Value::List(e, items)
+            } else {
+                Value::Set(e, items)
+            })
         }
         Type::Tuple(ts) => {
-            let items = j.as_array().filter(|a| a.len() == ts.len()).ok_or_else(mismatch)?;
+            let items = j
+                .as_array()
+                .filter(|a| a.len() == ts.len())
+                .ok_or_else(mismatch)?;
             let items = items
                 .iter()
                 .zip(ts)
@@ -95,7 +111,11 @@ mod tests {
 
     #[test]
     fn stored_state_decodes_with_dynamic_and_big_numbers() {
-        let ty = Type::object([("id", Type::String), ("body", Type::Dynamic), ("n", Type::Number)]);
+        let ty = Type::object([
+            ("id", Type::String),
+            ("body", Type::Dynamic),
+            ("n", Type::Number),
+        ]);
         let j: Json = serde_json::from_str(
             r#"{"id":"7","body":{"value":{"a":[1,"x"]},"type":["object",{"a":["tuple",["number","string"]]}]},
                 "n":123456789012345678901234567890.5,"removed_attr":true}"#,
@@ -110,7 +130,10 @@ mod tests {
                 Value::Tuple(vec![Value::Number(Number::from(1i64)), Value::string("x")])
             )]))
         );
-        assert_eq!(v.get("n").unwrap().as_number().unwrap().to_string(), "123456789012345678901234567890.5");
+        assert_eq!(
+            v.get("n").unwrap().as_number().unwrap().to_string(),
+            "123456789012345678901234567890.5"
+        );
         assert_eq!(v.get("removed_attr"), None);
     }
 
@@ -118,6 +141,9 @@ mod tests {
     fn wrong_shapes_name_the_path() {
         let ty = Type::object([("tags", Type::map(Type::String))]);
         let j: Json = serde_json::from_str(r#"{"tags":{"a":1}}"#).unwrap();
-        assert_eq!(decode_json(&j, &ty).unwrap_err().to_string(), r#"expected string, got a number at tags["a"]"#);
+        assert_eq!(
+            decode_json(&j, &ty).unwrap_err().to_string(),
+            r#"expected string, got a number at tags["a"]"#
+        );
     }
 }

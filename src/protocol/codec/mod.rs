@@ -23,7 +23,10 @@ pub struct CodecError {
 
 impl CodecError {
     fn new(path: &AttributePath, message: impl Into<String>) -> Self {
-        CodecError { path: path.clone(), message: message.into() }
+        CodecError {
+            path: path.clone(),
+            message: message.into(),
+        }
     }
 }
 
@@ -32,8 +35,9 @@ pub fn decode_dynamic_value(msgpack: &[u8], json: &[u8], ty: &Type) -> Result<Va
     if !msgpack.is_empty() {
         decode_msgpack(msgpack, ty)
     } else if !json.is_empty() {
-        let j: serde_json::Value = serde_json::from_slice(json)
-            .map_err(|e| CodecError::new(&AttributePath::default(), format!("invalid JSON: {e}")))?;
+        let j: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+            CodecError::new(&AttributePath::default(), format!("invalid JSON: {e}"))
+        })?;
         decode_json(&j, ty)
     } else {
         Ok(Value::Null(ty.clone()))

@@ -51,7 +51,8 @@ impl Trail<'_> {
 /// the value must carry its own type, as in `dynamic` slots).
 pub fn encode_msgpack(v: &Value, ty: &Type) -> Vec<u8> {
     let mut out = Vec::new();
-    rmpv::encode::write_value(&mut out, &to_mp(v, ty)).expect("writing to a Vec cannot fail");
+    // Writing to a Vec cannot fail.
+    let _ = rmpv::encode::write_value(&mut out, &to_mp(v, ty));
     out
 }
 
@@ -67,12 +68,13 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
     let mismatch = |got: &str| CodecError::new(&path.path(), format!("expected {ty}, got {got}"));
     match ty {
         Type::Dynamic => {
-            let Mp::Array(mut pair) = mp else { return Err(mismatch("a bare value")) };
-            if pair.len() != 2 {
+            let Mp::Array(pair) = mp else {
+                return Err(mismatch("a bare value"));
+            };
+            let Ok([type_value, inner]) = <[Mp; 2]>::try_from(pair) else {
                 return Err(mismatch("a malformed dynamic value"));
-            }
-            let inner = pair.pop().expect("length checked");
-            let type_bytes = match pair.pop().expect("length checked") {
+            };
+            let type_bytes = match type_value {
                 Mp::Binary(b) => b,
                 Mp::String(s) => s.into_bytes(),
                 _ => return Err(mismatch("a dynamic value without a type")),
@@ -82,7 +84,10 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
             from_mp(inner, &actual, path)
         }
         Type::String => match mp {
-            Mp::String(s) => s.into_str().map(Value::String).ok_or_else(|| mismatch("invalid UTF-8")),
+            Mp::String(s) => s
+                .into_str()
+                .map(Value::String)
+                .ok_or_else(|| mismatch("invalid UTF-8")),
             other => Err(mismatch(kind(&other))),
         },
         Type::Bool => match mp {
@@ -102,20 +107,29 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
                 Mp::String(s) => s.as_str().and_then(|s| s.parse().ok()),
                 ref other => return Err(mismatch(kind(other))),
             };
-            n.map(Value::Number).ok_or_else(|| mismatch("an unreadable number"))
+            n.map(Value::Number)
+                .ok_or_else(|| mismatch("an unreadable number"))
         }
         Type::List(elem) | Type::Set(elem) => {
-            let Mp::Array(items) = mp else { return Err(mismatch(kind(&mp))) };
+            let Mp::Array(items) = mp else {
+                return Err(mismatch(kind(&mp)));
+            };
             let items = items
                 .into_iter()
                 .enumerate()
                 .map(|(i, it)| from_mp(it, elem, &Trail::Index(path, i)))
                 .collect::<Result<Vec<_>, _>>()?;
             let elem = (**elem).clone();
-            Ok(if matches!(ty, Type::List(_)) { Value::List(elem, items) } else { Value::Set(elem, items) })
+            Ok(if matches!(ty, Type::List(_)) {
+                Value::List(elem, items)
+            } else {
+                Value::Set(elem, items)
+            })
         }
         Type::Tuple(elems) => {
-            let Mp::Array(items) = mp else { return Err(mismatch(kind(&mp))) };
+            let Mp::Array(items) = mp else {
+                return Err(mismatch(kind(&mp)));
+            };
             if items.len() != elems.len() {
                 return Err(mismatch(&format!("{} elements", items.len())));
             }
@@ -128,7 +142,9 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
             Ok(Value::Tuple(items))
         }
         Type::Map(elem) => {
-            let Mp::Map(entries) = mp else { return Err(mismatch(kind(&mp))) };
+            let Mp::Map(entries) = mp else {
+                return Err(mismatch(kind(&mp)));
+            };
             let mut out = BTreeMap::new();
             for (k, v) in entries {
                 let k = key(k, path)?;
@@ -138,19 +154,25 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
             Ok(Value::Map((**elem).clone(), out))
         }
         Type::Object(attrs) => {
-            let Mp::Map(entries) = mp else { return Err(mismatch(kind(&mp))) };
+            let Mp::Map(entries) = mp else {
+                return Err(mismatch(kind(&mp)));
+            };
             let mut out = BTreeMap::new();
             for (k, v) in entries {
                 let k = key(k, path)?;
                 let Some(t) = attrs.get(&k) else {
-                    return Err(CodecError::new(&path.path(), format!("unexpected attribute {k:?}")));
+                    return Err(CodecError::new(
+                        &path.path(),
+                        format!("unexpected attribute {k:?}"),
+                    ));
                 };
                 let v = from_mp(v, t, &Trail::Attr(path, &k))?;
                 out.insert(k, v);
             }
             // Absent attributes are null, as an empty DynamicValue is.
             for (k, t) in attrs {
-                out.entry(k.clone()).or_insert_with(|| Value::Null(t.clone()));
+                out.entry(k.clone())
+                    .or_insert_with(|| Value::Null(t.clone()));
             }
             Ok(Value::Object(out))
         }
@@ -159,8 +181,13 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
 
 fn key(k: Mp, path: &Trail) -> Result<String, CodecError> {
     match k {
-        Mp::String(s) => s.into_str().ok_or_else(|| CodecError::new(&path.path(), "map key is not UTF-8")),
-        other => Err(CodecError::new(&path.path(), format!("map key is {}", kind(&other)))),
+        Mp::String(s) => s
+            .into_str()
+            .ok_or_else(|| CodecError::new(&path.path(), "map key is not UTF-8")),
+        other => Err(CodecError::new(
+            &path.path(),
+            format!("map key is {}", kind(&other)),
+        )),
     }
 }
 
@@ -207,7 +234,9 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
             Mp::Array(items.iter().map(|it| to_mp(it, &elem)).collect())
         }
         Value::Tuple(items) => match ty {
-            Type::Tuple(t) if t.len() == items.len() => Mp::Array(items.iter().zip(t).map(|(it, t)| to_mp(it, t)).collect()),
+            Type::Tuple(t) if t.len() == items.len() => {
+                Mp::Array(items.iter().zip(t).map(|(it, t)| to_mp(it, t)).collect())
+            }
             _ => Mp::Array(items.iter().map(|it| to_mp(it, &it.ty())).collect()),
         },
         Value::Map(_, m) => {
@@ -215,7 +244,11 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
                 Type::Map(e) => Cow::Borrowed(&**e),
                 _ => Cow::Owned(v.ty_elem()),
             };
-            Mp::Map(m.iter().map(|(k, it)| (Mp::String(k.as_str().into()), to_mp(it, &elem))).collect())
+            Mp::Map(
+                m.iter()
+                    .map(|(k, it)| (Mp::String(k.as_str().into()), to_mp(it, &elem)))
+                    .collect(),
+            )
         }
         // The slot's attribute types are borrowed, not cloned: cloning them
         // at every level made encoding quadratic in the depth.
@@ -224,7 +257,9 @@ fn to_mp(v: &Value, ty: &Type) -> Mp {
                 .iter()
                 .map(|(k, it)| {
                     let t = match ty {
-                        Type::Object(ts) => ts.get(k).map_or_else(|| Cow::Owned(it.ty()), Cow::Borrowed),
+                        Type::Object(ts) => {
+                            ts.get(k).map_or_else(|| Cow::Owned(it.ty()), Cow::Borrowed)
+                        }
                         _ => Cow::Owned(it.ty()),
                     };
                     (Mp::String(k.as_str().into()), to_mp(it, &t))
@@ -267,14 +302,27 @@ mod tests {
 
     #[test]
     fn unknown_is_cty_fixext() {
-        assert_eq!(hex(&encode_msgpack(&Value::Unknown(Type::String), &Type::String)), "d40000");
+        assert_eq!(
+            hex(&encode_msgpack(
+                &Value::Unknown(Type::String),
+                &Type::String
+            )),
+            "d40000"
+        );
     }
 
     #[test]
     fn any_extension_decodes_as_unknown() {
         // fixext1 code 0; empty ext8 code 0; refined unknown (code 12, map payload).
-        for bytes in [&[0xd4, 0, 0][..], &[0xc7, 0, 0], &[0xc7, 3, 12, 0x81, 0x01, 0xc3]] {
-            assert_eq!(decode_msgpack(bytes, &Type::String), Ok(Value::Unknown(Type::String)));
+        for bytes in [
+            &[0xd4, 0, 0][..],
+            &[0xc7, 0, 0],
+            &[0xc7, 3, 12, 0x81, 0x01, 0xc3],
+        ] {
+            assert_eq!(
+                decode_msgpack(bytes, &Type::String),
+                Ok(Value::Unknown(Type::String))
+            );
         }
     }
 
@@ -282,13 +330,19 @@ mod tests {
     fn dynamic_matches_terraform_bytes() {
         // What Terraform 1.11 sent for `dyn = {x=1, y=["a","b"]}` (protocol.md §3.8).
         let tf = "92c43b5b226f626a656374222c7b2278223a226e756d626572222c2279223a5b227475706c65222c5b22737472696e67222c22737472696e67225d5d7d5d82a17801a17992a161a162";
-        let bytes: Vec<u8> = (0..tf.len()).step_by(2).map(|i| u8::from_str_radix(&tf[i..i + 2], 16).unwrap()).collect();
+        let bytes: Vec<u8> = (0..tf.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&tf[i..i + 2], 16).unwrap())
+            .collect();
         let v = decode_msgpack(&bytes, &Type::Dynamic).unwrap();
         assert_eq!(
             v,
             Value::object([
                 ("x", Value::Number(Number::from(1i64))),
-                ("y", Value::Tuple(vec![Value::string("a"), Value::string("b")])),
+                (
+                    "y",
+                    Value::Tuple(vec![Value::string("a"), Value::string("b")])
+                ),
             ])
         );
         assert_eq!(hex(&encode_msgpack(&v, &Type::Dynamic)), tf);
@@ -296,12 +350,26 @@ mod tests {
 
     #[test]
     fn dynamic_null_and_unknown_are_bare() {
-        assert_eq!(encode_msgpack(&Value::Null(Type::Dynamic), &Type::Dynamic), [0xc0]);
-        assert_eq!(decode_msgpack(&[0xc0], &Type::Dynamic), Ok(Value::Null(Type::Dynamic)));
-        assert_eq!(decode_msgpack(&[0xd4, 0, 0], &Type::Dynamic), Ok(Value::Unknown(Type::Dynamic)));
+        assert_eq!(
+            encode_msgpack(&Value::Null(Type::Dynamic), &Type::Dynamic),
+            [0xc0]
+        );
+        assert_eq!(
+            decode_msgpack(&[0xc0], &Type::Dynamic),
+            Ok(Value::Null(Type::Dynamic))
+        );
+        assert_eq!(
+            decode_msgpack(&[0xd4, 0, 0], &Type::Dynamic),
+            Ok(Value::Unknown(Type::Dynamic))
+        );
         // An unknown of known type inside a dynamic slot keeps its type.
-        let wrapped = [0x92, 0xc4, 0x08, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xd4, 0, 0];
-        assert_eq!(decode_msgpack(&wrapped, &Type::Dynamic), Ok(Value::Unknown(Type::String)));
+        let wrapped = [
+            0x92, 0xc4, 0x08, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xd4, 0, 0,
+        ];
+        assert_eq!(
+            decode_msgpack(&wrapped, &Type::Dynamic),
+            Ok(Value::Unknown(Type::String))
+        );
     }
 
     #[test]
@@ -309,7 +377,10 @@ mod tests {
         let big: Number = "123456789012345678901234567890.000001".parse().unwrap();
         let bytes = encode_msgpack(&Value::Number(big.clone()), &Type::Number);
         assert_eq!(bytes[0], 0xd9, "str8: decimal text, not a float");
-        assert_eq!(decode_msgpack(&bytes, &Type::Number), Ok(Value::Number(big)));
+        assert_eq!(
+            decode_msgpack(&bytes, &Type::Number),
+            Ok(Value::Number(big))
+        );
     }
 
     #[test]
@@ -318,26 +389,37 @@ mod tests {
         // {"a": [1, "x"]}
         let bytes = [0x81, 0xa1, b'a', 0x92, 0x01, 0xa1, b'x'];
         let err = decode_msgpack(&bytes, &ty).unwrap_err();
-        assert_eq!(err.to_string(), "expected number, got an unreadable number at a[1]");
+        assert_eq!(
+            err.to_string(),
+            "expected number, got an unreadable number at a[1]"
+        );
     }
 
     #[test]
     fn hostile_input_is_an_error_not_a_panic() {
         let deep = vec![0x91u8; 100_000];
         assert!(decode_msgpack(&deep, &Type::Dynamic).is_err());
-        assert!(decode_msgpack(&[0xdd, 0xff, 0xff, 0xff, 0xff], &Type::list(Type::String)).is_err());
+        assert!(
+            decode_msgpack(&[0xdd, 0xff, 0xff, 0xff, 0xff], &Type::list(Type::String)).is_err()
+        );
         assert!(decode_msgpack(&[0x01, 0x02], &Type::Number).is_err());
     }
 
     /// A type, at most a few levels deep.
     pub(crate) fn arb_type() -> impl Strategy<Value = Type> {
-        let leaf = prop_oneof![Just(Type::String), Just(Type::Number), Just(Type::Bool), Just(Type::Dynamic)];
+        let leaf = prop_oneof![
+            Just(Type::String),
+            Just(Type::Number),
+            Just(Type::Bool),
+            Just(Type::Dynamic)
+        ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 inner.clone().prop_map(Type::list),
                 inner.clone().prop_map(Type::set),
                 inner.clone().prop_map(Type::map),
-                prop::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4).prop_map(Type::Object),
+                prop::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4)
+                    .prop_map(Type::Object),
                 prop::collection::vec(inner, 0..3).prop_map(Type::Tuple),
             ]
         })
@@ -354,21 +436,32 @@ mod tests {
 
     /// A value conforming to `ty` (with nulls and unknowns sprinkled in).
     pub(crate) fn arb_value(ty: Type) -> BoxedStrategy<Value> {
-        let special = prop_oneof![Just(Value::Null(ty.clone())), Just(Value::Unknown(ty.clone()))];
+        let special = prop_oneof![
+            Just(Value::Null(ty.clone())),
+            Just(Value::Unknown(ty.clone()))
+        ];
         let known: BoxedStrategy<Value> = match ty.clone() {
             Type::String => ".{0,12}".prop_map(Value::String).boxed(),
             Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
             Type::Number => arb_number().prop_map(Value::Number).boxed(),
-            Type::Dynamic => prop_oneof![Just(Type::String), Just(Type::Number), Just(Type::list(Type::Bool))]
-                .prop_flat_map(arb_value)
-                .boxed(),
+            Type::Dynamic => prop_oneof![
+                Just(Type::String),
+                Just(Type::Number),
+                Just(Type::list(Type::Bool))
+            ]
+            .prop_flat_map(arb_value)
+            .boxed(),
             Type::List(e) => {
                 let e2 = (*e).clone();
-                prop::collection::vec(arb_value(*e), 0..3).prop_map(move |v| Value::List(e2.clone(), v)).boxed()
+                prop::collection::vec(arb_value(*e), 0..3)
+                    .prop_map(move |v| Value::List(e2.clone(), v))
+                    .boxed()
             }
             Type::Set(e) => {
                 let e2 = (*e).clone();
-                prop::collection::vec(arb_value(*e), 0..3).prop_map(move |v| Value::Set(e2.clone(), v)).boxed()
+                prop::collection::vec(arb_value(*e), 0..3)
+                    .prop_map(move |v| Value::Set(e2.clone(), v))
+                    .boxed()
             }
             Type::Map(e) => {
                 let e2 = (*e).clone();
@@ -382,7 +475,12 @@ mod tests {
                 .collect::<Vec<_>>()
                 .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
                 .boxed(),
-            Type::Tuple(ts) => ts.into_iter().map(arb_value).collect::<Vec<_>>().prop_map(Value::Tuple).boxed(),
+            Type::Tuple(ts) => ts
+                .into_iter()
+                .map(arb_value)
+                .collect::<Vec<_>>()
+                .prop_map(Value::Tuple)
+                .boxed(),
         };
         prop_oneof![1 => special, 6 => known].boxed()
     }

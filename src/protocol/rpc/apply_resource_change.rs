@@ -10,13 +10,26 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
         let prior_state = convert::value_in(req.prior_state.as_ref(), &ty, "prior state")?;
         let planned_state = convert::value_in(req.planned_state.as_ref(), &ty, "planned state")?;
         let config = convert::value_in(req.config.as_ref(), &ty, "configuration")?;
-        Ok((ty, ApplyRequest { prior_state, planned_state, config, planned_private: req.planned_private.clone() }))
+        Ok((
+            ty,
+            ApplyRequest {
+                prior_state,
+                planned_state,
+                config,
+                planned_private: req.planned_private.clone(),
+            },
+        ))
     });
     let (ty, apply) = match decoded {
         Ok(x) => x,
         Err(d) => {
             // Keep whatever Terraform had, so nothing is lost track of.
-            return Response { new_state: req.prior_state, private: req.planned_private, diagnostics: convert::diagnostics(d), ..Default::default() };
+            return Response {
+                new_state: req.prior_state,
+                private: req.planned_private,
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
         }
     };
     let resp = provider.apply_resource_change(&req.type_name, apply).await;

@@ -9,10 +9,15 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
     let diagnostics = match convert::value_in(req.config.as_ref(), &ty, "provider configuration") {
         Ok(config) => {
             provider
-                .configure_provider(ConfigureProviderRequest { terraform_version: req.terraform_version, config })
+                .configure_provider(ConfigureProviderRequest {
+                    terraform_version: req.terraform_version,
+                    config,
+                })
                 .diagnostics
         }
         Err(d) => d,
     };
-    Response { diagnostics: convert::diagnostics(diagnostics) }
+    Response {
+        diagnostics: convert::diagnostics(diagnostics),
+    }
 }

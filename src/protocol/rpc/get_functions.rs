@@ -4,5 +4,8 @@
 use super::pb::get_functions::Response;
 
 pub(super) fn handle() -> Response {
-    Response { functions: Default::default(), diagnostics: Vec::new() }
+    Response {
+        functions: Default::default(),
+        diagnostics: Vec::new(),
+    }
 }

@@ -9,8 +9,20 @@ pub(super) fn handle(provider: &Provider) -> Response {
     Response {
         server_capabilities: Some(super::get_provider_schema::capabilities()),
         diagnostics: Vec::new(),
-        data_sources: s.data_sources.keys().map(|k| DataSourceMetadata { type_name: k.clone() }).collect(),
-        resources: s.resources.keys().map(|k| ResourceMetadata { type_name: k.clone() }).collect(),
+        data_sources: s
+            .data_sources
+            .keys()
+            .map(|k| DataSourceMetadata {
+                type_name: k.clone(),
+            })
+            .collect(),
+        resources: s
+            .resources
+            .keys()
+            .map(|k| ResourceMetadata {
+                type_name: k.clone(),
+            })
+            .collect(),
         functions: Vec::new(),
         ephemeral_resources: Vec::<pb::get_metadata::EphemeralMetadata>::new(),
     }

@@ -19,8 +19,16 @@ pub(super) fn handle(provider: &Provider) -> Response {
     let s = provider.schemas();
     Response {
         provider: Some(convert::schema(&s.provider)),
-        resource_schemas: s.resources.iter().map(|(k, v)| (k.clone(), convert::schema(v))).collect(),
-        data_source_schemas: s.data_sources.iter().map(|(k, v)| (k.clone(), convert::schema(v))).collect(),
+        resource_schemas: s
+            .resources
+            .iter()
+            .map(|(k, v)| (k.clone(), convert::schema(v)))
+            .collect(),
+        data_source_schemas: s
+            .data_sources
+            .iter()
+            .map(|(k, v)| (k.clone(), convert::schema(v)))
+            .collect(),
         functions: Default::default(),
         ephemeral_resource_schemas: Default::default(),
         diagnostics: Vec::new(),

@@ -7,11 +7,21 @@ use crate::provider::Provider;
 pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
     let ty = match convert::data_source_type(provider, &req.type_name) {
         Ok(t) => t,
-        Err(d) => return Response { diagnostics: convert::diagnostics(d), ..Default::default() },
+        Err(d) => {
+            return Response {
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
+        }
     };
     let config = match convert::value_in(req.config.as_ref(), &ty, "data source configuration") {
         Ok(c) => c,
-        Err(d) => return Response { diagnostics: convert::diagnostics(d), ..Default::default() },
+        Err(d) => {
+            return Response {
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
+        }
     };
     let (state, diagnostics) = provider.read_data_source(&req.type_name, config).await;
     Response {

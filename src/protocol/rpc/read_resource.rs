@@ -8,15 +8,33 @@ use crate::provider::{Provider, Value};
 pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
     let ty = match convert::resource_type(provider, &req.type_name) {
         Ok(t) => t,
-        Err(d) => return Response { diagnostics: convert::diagnostics(d), ..Default::default() },
+        Err(d) => {
+            return Response {
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
+        }
     };
     let current_state = match convert::value_in(req.current_state.as_ref(), &ty, "state") {
         Ok(v) => v,
         Err(d) => {
-            return Response { new_state: req.current_state, private: req.private, diagnostics: convert::diagnostics(d), ..Default::default() };
+            return Response {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
         }
     };
-    let resp = provider.read_resource(&req.type_name, ReadRequest { current_state, private: req.private }).await;
+    let resp = provider
+        .read_resource(
+            &req.type_name,
+            ReadRequest {
+                current_state,
+                private: req.private,
+            },
+        )
+        .await;
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
         new_state: Some(convert::value_out(&new_state, &ty)),

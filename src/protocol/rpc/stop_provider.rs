@@ -6,5 +6,7 @@ use crate::provider::Provider;
 
 pub(super) fn handle(provider: &Provider) -> Response {
     provider.stop();
-    Response { error: String::new() }
+    Response {
+        error: String::new(),
+    }
 }

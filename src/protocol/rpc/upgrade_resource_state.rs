@@ -32,7 +32,13 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
         Ok(convert::value_out(&value, &ty))
     });
     match result {
-        Ok(v) => Response { upgraded_state: Some(v), diagnostics: Vec::new() },
-        Err(d) => Response { upgraded_state: None, diagnostics: convert::diagnostics(d) },
+        Ok(v) => Response {
+            upgraded_state: Some(v),
+            diagnostics: Vec::new(),
+        },
+        Err(d) => Response {
+            upgraded_state: None,
+            diagnostics: convert::diagnostics(d),
+        },
     }
 }

@@ -11,5 +11,7 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
         Ok(config) => provider.validate_data_resource_config(&req.type_name, &config),
         Err(d) => d,
     };
-    Response { diagnostics: convert::diagnostics(diagnostics) }
+    Response {
+        diagnostics: convert::diagnostics(diagnostics),
+    }
 }

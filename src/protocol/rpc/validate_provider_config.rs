@@ -7,8 +7,14 @@ use crate::provider::{Provider, ValidateProviderConfigRequest};
 pub(super) fn handle(provider: &Provider, req: Request) -> Response {
     let ty = provider.schemas().provider.block.value_type();
     let diagnostics = match convert::value_in(req.config.as_ref(), &ty, "provider configuration") {
-        Ok(config) => provider.validate_provider_config(ValidateProviderConfigRequest { config }).diagnostics,
+        Ok(config) => {
+            provider
+                .validate_provider_config(ValidateProviderConfigRequest { config })
+                .diagnostics
+        }
         Err(d) => d,
     };
-    Response { diagnostics: convert::diagnostics(diagnostics) }
+    Response {
+        diagnostics: convert::diagnostics(diagnostics),
+    }
 }

@@ -9,10 +9,14 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
         .and_then(|ty| convert::value_in(req.config.as_ref(), &ty, "resource configuration"))
     {
         Ok(config) => {
-            let write_only = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
+            let write_only = req
+                .client_capabilities
+                .is_some_and(|c| c.write_only_attributes_allowed);
             provider.validate_resource_config(&req.type_name, &config, write_only)
         }
         Err(d) => d,
     };
-    Response { diagnostics: convert::diagnostics(diagnostics) }
+    Response {
+        diagnostics: convert::diagnostics(diagnostics),
+    }
 }

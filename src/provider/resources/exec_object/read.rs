@@ -6,24 +6,54 @@ use crate::drivers::Operation;
 use crate::provider::drift::reconcile;
 use crate::provider::json::from_json;
 use crate::provider::resource::{ReadRequest, ReadResponse};
-use crate::provider::runtime::Runtime;
 use crate::provider::resources::common::settle_drift;
+use crate::provider::runtime::Runtime;
 use crate::provider::{Diagnostics, Type, Value};
 
 pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let mut diags = Diagnostics::new();
-    let keep = |diagnostics| ReadResponse { new_state: Some(req.current_state.clone()), private: req.private.clone(), diagnostics };
-    let Some(s) = settings::parse(&req.current_state, &mut diags) else { return keep(diags) };
-    let Some(argv) = s.read.clone() else { return keep(diags) };
-    let actual = match run(rt, &s, Operation::Read, argv, &req.current_state, &req.current_state).await {
+    let keep = |diagnostics| ReadResponse {
+        new_state: Some(req.current_state.clone()),
+        private: req.private.clone(),
+        diagnostics,
+    };
+    let Some(s) = settings::parse(&req.current_state, &mut diags) else {
+        return keep(diags);
+    };
+    let Some(argv) = s.read.clone() else {
+        return keep(diags);
+    };
+    let actual = match run(
+        rt,
+        &s,
+        Operation::Read,
+        argv,
+        &req.current_state,
+        &req.current_state,
+    )
+    .await
+    {
         // Printed nothing, or a gone exit code: re-create.
-        Ok(None) => return ReadResponse { new_state: None, ..Default::default() },
+        Ok(None) => {
+            return ReadResponse {
+                new_state: None,
+                ..Default::default()
+            };
+        }
         Ok(Some(j)) => j,
         Err(d) => return keep(d),
     };
-    let prior = req.current_state.get("input").cloned().unwrap_or(Value::Null(Type::Dynamic));
+    let prior = req
+        .current_state
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
     let r = reconcile(&prior, &actual, &s.drift_rules);
-    let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = req
+        .current_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     rt.audit_drift("driver_exec_object", id, s.drift_mode.as_str(), &r.drifted);
     let input = settle_drift(s.drift_mode, r, prior, "The read command", &mut diags);
     let mut state = req.current_state.clone();
@@ -31,5 +61,9 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         m.insert("input".into(), input);
         m.insert("output".into(), from_json(&actual));
     }
-    ReadResponse { new_state: Some(state), private: req.private.clone(), diagnostics: diags }
+    ReadResponse {
+        new_state: Some(state),
+        private: req.private.clone(),
+        diagnostics: diags,
+    }
 }

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings};
+use super::super::common::{
+    DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
+};
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
 use crate::provider::{AttributePath, Diagnostics, Value};
@@ -31,11 +33,22 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     let root = AttributePath::default();
     let command = |name: &str, diags: &mut Diagnostics, known: &mut bool| -> Option<Vec<String>> {
         let items = v.get(name).filter(|x| !x.is_null())?;
-        let argv: Vec<String> = strings(Some(items), known).into_iter().map(|(_, s)| s).collect();
+        let argv: Vec<String> = strings(Some(items), known)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
         if *known && argv.is_empty() {
-            diags.attribute_error(root.attr(name), "Empty command", format!("{name} needs at least a program, as in [\"./{name}.sh\"]."));
-        } else if *known && argv[0].is_empty() {
-            diags.attribute_error(root.attr(name).index(0), "Empty program", "The first element is the program to run.");
+            diags.attribute_error(
+                root.attr(name),
+                "Empty command",
+                format!("{name} needs at least a program, as in [\"./{name}.sh\"]."),
+            );
+        } else if *known && argv.first().is_some_and(String::is_empty) {
+            diags.attribute_error(
+                root.attr(name).index(0),
+                "Empty program",
+                "The first element is the program to run.",
+            );
         }
         Some(argv)
     };
@@ -61,7 +74,12 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     }
     let retry_on_exit_codes = exit_codes(v, "retry_on_exit_codes", diags, &mut known);
     let gone_exit_codes = exit_codes(v, "gone_exit_codes", diags, &mut known);
-    let force_new = pointer_list(v.get("force_new"), &root.attr("force_new"), diags, &mut known);
+    let force_new = pointer_list(
+        v.get("force_new"),
+        &root.attr("force_new"),
+        diags,
+        &mut known,
+    );
     let (drift_mode, drift_rules) = match v.get("drift") {
         Some(d @ Value::Object(_)) => parse_drift(d, &root.attr("drift"), diags, &mut known),
         _ => (DriftMode::Revert, DriftRules::default()),
@@ -92,7 +110,11 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
 
 fn check_env_name(k: &str, at: &AttributePath, diags: &mut Diagnostics) {
     if k.is_empty() || k.contains(['=', '\0']) {
-        diags.attribute_error(at.clone(), "Invalid environment variable name", format!("{k:?} cannot be a variable name (no \"=\" or NUL, not empty)."));
+        diags.attribute_error(
+            at.clone(),
+            "Invalid environment variable name",
+            format!("{k:?} cannot be a variable name (no \"=\" or NUL, not empty)."),
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! Applying creates, updates and deletes.
 
-use bytes::Bytes;
 use crate::drivers::http::Method;
+use bytes::Bytes;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings, UpdateMethod};
@@ -25,25 +25,37 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
         }
         return failed(&req, diagnostics);
     };
-    if req.prior_state.is_null() { create(rt, &s, req).await } else { update(rt, &s, req).await }
+    if req.prior_state.is_null() {
+        create(rt, &s, req).await
+    } else {
+        update(rt, &s, req).await
+    }
 }
 
 /// On failure the prior state is kept (or nothing, for a failed create), so
 /// Terraform's record matches what exists.
 fn failed(req: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse {
     let new_state = (!req.prior_state.is_null()).then(|| req.prior_state.clone());
-    ApplyResponse { new_state, private: req.planned_private.clone(), diagnostics }
+    ApplyResponse {
+        new_state,
+        private: req.planned_private.clone(),
+        diagnostics,
+    }
 }
 
 /// The body with `body_wo` merged in (objects deeply, `body_wo` winning).
 /// Its string values join the redactor first, so no message shows them.
 fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Value {
-    let Some(wo) = config.get("body_wo").filter(|v| !v.is_null()) else { return body.clone() };
+    let Some(wo) = config.get("body_wo").filter(|v| !v.is_null()) else {
+        return body.clone();
+    };
     fn secrets(v: &Value, rt: &Runtime) {
         match v {
             Value::String(s) => rt.observers().redactor.add(s.clone()),
             Value::Object(m) | Value::Map(_, m) => m.values().for_each(|x| secrets(x, rt)),
-            Value::List(_, a) | Value::Set(_, a) | Value::Tuple(a) => a.iter().for_each(|x| secrets(x, rt)),
+            Value::List(_, a) | Value::Set(_, a) | Value::Tuple(a) => {
+                a.iter().for_each(|x| secrets(x, rt))
+            }
             _ => {}
         }
     }
@@ -75,10 +87,14 @@ fn body_bytes(body: &Value, strip_nulls: bool, diags: &mut Diagnostics) -> Optio
             if strip_nulls {
                 remove_null_fields(&mut j);
             }
-            Some(Bytes::from(serde_json::to_vec(&j).expect("JSON serializes")))
+            Some(Bytes::from(j.to_string()))
         }
         Err(e) => {
-            diags.attribute_error(crate::provider::AttributePath::root("body"), "Body cannot be sent", e.to_string());
+            diags.attribute_error(
+                crate::provider::AttributePath::root("body"),
+                "Body cannot be sent",
+                e.to_string(),
+            );
             None
         }
     }
@@ -90,17 +106,30 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
-    let body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(crate::provider::Type::Dynamic));
     let body = with_write_only(rt, &body, &req.config);
-    let Some(bytes) = body_bytes(&body, true, &mut diags) else { return failed(&req, diags) };
+    let Some(bytes) = body_bytes(&body, true, &mut diags) else {
+        return failed(&req, diags);
+    };
     let mut headers = s.headers.clone();
     // The plan's key: the same on every retry of this create.
     if let Some(key) = Private::decode(&req.planned_private).idempotency_key
-        && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
     {
         headers.push((IDEMPOTENCY_KEY.to_owned(), key));
     }
-    let mut http = s.request(Operation::Create, s.create_method.clone(), s.path.clone(), Some(bytes));
+    let mut http = s.request(
+        Operation::Create,
+        s.create_method.clone(),
+        s.path.clone(),
+        Some(bytes),
+    );
     http.headers = headers;
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
     let target = format!("{} {}", http.method, client.url(&s.path));
@@ -127,16 +156,28 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         }
     };
     let parsed: Option<Json> = serde_json::from_slice(&resp.body).ok();
-    let id = parsed.as_ref().and_then(|j| s.id_pointer.get(j)).and_then(id_text).or_else(|| {
-        // No id in the body: a Location header still names the object
-        // (not on a 202, where it names the operation).
-        resp.location.as_deref().filter(|_| resp.status != 202).and_then(|l| l.trim_end_matches('/').rsplit('/').next()).filter(|x| !x.is_empty()).map(str::to_owned)
-    });
+    let id = parsed
+        .as_ref()
+        .and_then(|j| s.id_pointer.get(j))
+        .and_then(id_text)
+        .or_else(|| {
+            // No id in the body: a Location header still names the object
+            // (not on a 202, where it names the operation).
+            resp.location
+                .as_deref()
+                .filter(|_| resp.status != 202)
+                .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+        });
     let id = match id {
         Some(id) => id,
         None if !s.object_path.contains("{id}") => String::new(),
         None => {
-            let snippet: String = String::from_utf8_lossy(&resp.body).chars().take(300).collect();
+            let snippet: String = String::from_utf8_lossy(&resp.body)
+                .chars()
+                .take(300)
+                .collect();
             diags.error(
                 "Create response without an id",
                 format!(
@@ -151,7 +192,11 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             return failed(&req, diags);
         }
     };
-    let private = Private { write_only_pointers: write_only_pointers(&req.config), last_write_ms: Some(now_ms()), ..Default::default() };
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        last_write_ms: Some(now_ms()),
+        ..Default::default()
+    };
     let mut state = req.planned_state.with_attr("id", Value::string(&id));
     // From here on the object exists: every failure keeps it tracked (with
     // its id; Terraform marks it tainted and replaces it next time).
@@ -179,31 +224,70 @@ async fn create(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
     // object holding the id; otherwise it is read back.
     let response = match (ready, parsed) {
         (Some(j), _) => from_json(&j),
-        (None, Some(j @ Json::Object(_))) if !polled && (s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}")) => from_json(&j),
+        (None, Some(j @ Json::Object(_)))
+            if !polled && (s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}")) =>
+        {
+            from_json(&j)
+        }
         _ => match read_back(rt, s, &id).await {
             Ok(v) => v,
             Err(d) => {
                 // The object exists: keep it tracked, with what we know.
                 diags.extend(d);
                 state = state.with_attr("response", Value::Null(crate::provider::Type::Dynamic));
-                return ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags };
+                return ApplyResponse {
+                    new_state: Some(state),
+                    private: private.encode(),
+                    diagnostics: diags,
+                };
             }
         },
     };
-    state = state.with_attr("response", response::stored(response, &private.write_only_pointers, s.response_fields.as_deref()));
-    ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
+    state = state.with_attr(
+        "response",
+        response::stored(
+            response,
+            &private.write_only_pointers,
+            s.response_fields.as_deref(),
+        ),
+    );
+    ApplyResponse {
+        new_state: Some(state),
+        private: private.encode(),
+        diagnostics: diags,
+    }
 }
 
 async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse {
     let mut diags = Diagnostics::new();
-    let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
-    let new_body = req.planned_state.get("body").cloned().unwrap_or(Value::Null(crate::provider::Type::Dynamic));
-    let response_planned = req.planned_state.get("response").is_some_and(Value::is_unknown);
+    let prior_body = req
+        .prior_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let new_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(crate::provider::Type::Dynamic));
+    let response_planned = req
+        .planned_state
+        .get("response")
+        .is_some_and(Value::is_unknown);
     if !response_planned {
         // Only arguments that live in Terraform changed: nothing to send.
-        return ApplyResponse { new_state: Some(req.planned_state.clone()), private: req.planned_private.clone(), diagnostics: diags };
+        return ApplyResponse {
+            new_state: Some(req.planned_state.clone()),
+            private: req.planned_private.clone(),
+            diagnostics: diags,
+        };
     }
-    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = req
+        .prior_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     // Plan kept the prior body when the new one means the same JSON, so a
     // plain comparison tells whether there is anything to send.
     if prior_body == new_body && !wo_version_changed(&req.prior_state, &req.planned_state) {
@@ -211,8 +295,16 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         let private = Private::decode(&req.planned_private);
         return match read_back(rt, s, &id).await {
             Ok(v) => {
-                let stored = response::stored(v, &private.write_only_pointers, s.response_fields.as_deref());
-                ApplyResponse { new_state: Some(req.planned_state.with_attr("response", stored)), private: req.planned_private.clone(), diagnostics: diags }
+                let stored = response::stored(
+                    v,
+                    &private.write_only_pointers,
+                    s.response_fields.as_deref(),
+                );
+                ApplyResponse {
+                    new_state: Some(req.planned_state.with_attr("response", stored)),
+                    private: req.planned_private.clone(),
+                    diagnostics: diags,
+                }
             }
             Err(d) => failed(&req, d),
         };
@@ -226,14 +318,23 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
         UpdateMethod::Put => (Method::PUT, with_write_only(rt, &new_body, &req.config)),
         UpdateMethod::Patch => {
             let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
-                diags.attribute_error(crate::provider::AttributePath::root("body"), "Body cannot be sent", "The body holds values that are not known.");
+                diags.attribute_error(
+                    crate::provider::AttributePath::root("body"),
+                    "Body cannot be sent",
+                    "The body holds values that are not known.",
+                );
                 return failed(&req, diags);
             };
-            (Method::PATCH, with_write_only(rt, &from_json(&merge_patch(&old, &new)), &req.config))
+            (
+                Method::PATCH,
+                with_write_only(rt, &from_json(&merge_patch(&old, &new)), &req.config),
+            )
         }
     };
     let strip = s.update_method == UpdateMethod::Put;
-    let Some(bytes) = body_bytes(&payload, strip, &mut diags) else { return failed(&req, diags) };
+    let Some(bytes) = body_bytes(&payload, strip, &mut diags) else {
+        return failed(&req, diags);
+    };
     let http = s.request(Operation::Update, method, path.clone(), Some(bytes));
     let target = format!("{} {}", http.method, client.url(&path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&id));
@@ -284,8 +385,19 @@ async fn update(rt: &Runtime, s: &Settings, req: ApplyRequest) -> ApplyResponse 
             private.write_only_pointers.push(p);
         }
     }
-    let state = req.planned_state.with_attr("response", response::stored(response, &private.write_only_pointers, s.response_fields.as_deref()));
-    ApplyResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
+    let state = req.planned_state.with_attr(
+        "response",
+        response::stored(
+            response,
+            &private.write_only_pointers,
+            s.response_fields.as_deref(),
+        ),
+    );
+    ApplyResponse {
+        new_state: Some(state),
+        private: private.encode(),
+        diagnostics: diags,
+    }
 }
 
 /// The pointers `body_wo` sets, from the configuration.
@@ -300,27 +412,50 @@ fn write_only_pointers(config: &Value) -> Vec<String> {
 async fn delete(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     // The prior state holds every argument; the config is null on delete.
-    let Some(s) = settings::parse(&req.prior_state, &mut diags) else { return failed(&req, diags) };
+    let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
+        return failed(&req, diags);
+    };
     let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return failed(&req, d),
     };
-    let id = req.prior_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = req
+        .prior_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let path = s.object_path_for(&id);
     let http = s.request(Operation::Delete, Method::DELETE, path.clone(), None);
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
     match client.execute(&http, &ctx).await {
         // Already gone is what we wanted.
-        Ok(Outcome::Gone) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
-        Ok(Outcome::Done(resp)) => match wait::settle(rt, &s, &resp, &path, &ctx, Operation::Delete).await {
-            Ok(_) => ApplyResponse { new_state: None, private: Vec::new(), diagnostics: diags },
-            Err(d) => {
-                diags.extend(d);
-                failed(&req, diags)
-            }
+        Ok(Outcome::Gone) => ApplyResponse {
+            new_state: None,
+            private: Vec::new(),
+            diagnostics: diags,
         },
+        Ok(Outcome::Done(resp)) => {
+            match wait::settle(rt, &s, &resp, &path, &ctx, Operation::Delete).await {
+                Ok(_) => ApplyResponse {
+                    new_state: None,
+                    private: Vec::new(),
+                    diagnostics: diags,
+                },
+                Err(d) => {
+                    diags.extend(d);
+                    failed(&req, diags)
+                }
+            }
+        }
         Err(e) => {
-            report(rt, &mut diags, "Delete failed", &format!("DELETE {}", client.url(&path)), &e);
+            report(
+                rt,
+                &mut diags,
+                "Delete failed",
+                &format!("DELETE {}", client.url(&path)),
+                &e,
+            );
             failed(&req, diags)
         }
     }
@@ -361,13 +496,27 @@ async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagno
 
 /// Adds the diagnostic for an engine failure: the API's own message for a
 /// client error, else what the engine tried and the last failure.
-pub(super) fn report(rt: &Runtime, diags: &mut Diagnostics, summary: &str, target: &str, e: &EngineError) {
+pub(super) fn report(
+    rt: &Runtime,
+    diags: &mut Diagnostics,
+    summary: &str,
+    target: &str,
+    e: &EngineError,
+) {
     use crate::drivers::DriverError;
     let detail = match e {
-        EngineError::Failed { last: DriverError::Status { status, message, .. }, .. } if (400..500).contains(status) && *status != 429 => {
+        EngineError::Failed {
+            last: DriverError::Status {
+                status, message, ..
+            },
+            ..
+        } if (400..500).contains(status) && *status != 429 => {
             format!("{target} answered {status}. The API says: {message}")
         }
-        EngineError::Failed { last: DriverError::Invalid(m), .. } if m.starts_with("TLS handshake failed") => format!(
+        EngineError::Failed {
+            last: DriverError::Invalid(m),
+            ..
+        } if m.starts_with("TLS handshake failed") => format!(
             "{target}: {m}. If the API uses a private CA, set tls.ca_cert_pem in the provider block to its \
              certificate; if it requires a client certificate, set tls.client_cert_pem and tls.client_key_pem."
         ),
@@ -379,7 +528,9 @@ pub(super) fn report(rt: &Runtime, diags: &mut Diagnostics, summary: &str, targe
             let mut d = format!("{target}: {other}");
             // With TLS 1.3 a server that wants a client certificate accepts
             // the handshake and then closes the connection.
-            let closed = ["broken pipe", "connection closed", "connection reset"].iter().any(|w| d.contains(w));
+            let closed = ["broken pipe", "connection closed", "connection reset"]
+                .iter()
+                .any(|w| d.contains(w));
             if target.contains("https://") && closed {
                 d.push_str(
                     ". The API closed the TLS connection; if it requires a client certificate (mutual TLS), \
@@ -446,7 +597,10 @@ mod tests {
     fn merge_patch_carries_only_the_change() {
         let old = json!({"a": 1, "b": {"c": 1, "d": 2}, "gone": true, "l": [1]});
         let new = json!({"a": 1, "b": {"c": 5, "d": 2}, "l": [1, 2], "new": "x"});
-        assert_eq!(merge_patch(&old, &new), json!({"b": {"c": 5}, "gone": null, "l": [1, 2], "new": "x"}));
+        assert_eq!(
+            merge_patch(&old, &new),
+            json!({"b": {"c": 5}, "gone": null, "l": [1, 2], "new": "x"})
+        );
     }
 
     #[test]

@@ -11,11 +11,11 @@ mod wait;
 use std::sync::Arc;
 
 use super::super::resource::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource,
 };
-use crate::provider::runtime::Runtime;
 use super::common::{drift_block, timeouts_block};
+use crate::provider::runtime::Runtime;
 use crate::provider::{Attribute, Block, Diagnostics, Schema, Type, Value};
 
 /// The resource type.
@@ -40,10 +40,18 @@ mod tests {
         let wo = from_json(&json!({"credentials": {"password": "p", "user": "u"}, "token": "t"}));
         let mut ptrs = Vec::new();
         leaf_pointers(&wo, "", &mut ptrs);
-        assert_eq!(ptrs, ["/credentials/password", "/credentials/user", "/token"]);
-        let resp = from_json(&json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}));
+        assert_eq!(
+            ptrs,
+            ["/credentials/password", "/credentials/user", "/token"]
+        );
+        let resp = from_json(
+            &json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}),
+        );
         let cleaned = response::without_pointers(resp, &ptrs);
-        assert_eq!(to_json(&cleaned).unwrap(), json!({"id": 1, "credentials": {"kind": "x"}}));
+        assert_eq!(
+            to_json(&cleaned).unwrap(),
+            json!({"id": 1, "credentials": {"kind": "x"}})
+        );
     }
 }
 
@@ -189,8 +197,10 @@ fn wait_for_block() -> crate::provider::NestedBlock {
              dependent resources start only when the object is usable. The object is read (every \
              `poll.interval`, or 2 s) until the value at `pointer` is one of `values`.",
             vec![
-                Attribute::required("pointer", Type::String).describe("JSON Pointer into the object, such as `\"/state\"`."),
-                Attribute::required("values", Type::list(Type::String)).describe("Values that mean ready, such as `[\"ready\"]`."),
+                Attribute::required("pointer", Type::String)
+                    .describe("JSON Pointer into the object, such as `\"/state\"`."),
+                Attribute::required("values", Type::list(Type::String))
+                    .describe("Values that mean ready, such as `[\"ready\"]`."),
             ],
             vec![],
         ),
@@ -220,7 +230,9 @@ struct Private {
 
 /// Now, in Unix milliseconds.
 pub(super) fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -247,7 +259,12 @@ impl Private {
         serde_json::from_slice(bytes).unwrap_or_default()
     }
     fn encode(&self) -> Vec<u8> {
-        if *self == Private::default() { Vec::new() } else { serde_json::to_vec(self).expect("private state serializes") }
+        if *self == Private::default() {
+            Vec::new()
+        } else {
+            // Plain fields: serializing cannot fail.
+            serde_json::to_vec(self).unwrap_or_default()
+        }
     }
 }
 
@@ -263,7 +280,11 @@ fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) | Value::Map(_, m) if !m.is_empty() => {
             for (k, x) in m {
-                leaf_pointers(x, &format!("{at}/{}", crate::provider::json::escape(k)), out);
+                leaf_pointers(
+                    x,
+                    &format!("{at}/{}", crate::provider::json::escape(k)),
+                    out,
+                );
             }
         }
         Value::Null(_) => {}
@@ -271,5 +292,3 @@ fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
         _ => {}
     }
 }
-
-

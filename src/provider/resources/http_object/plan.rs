@@ -1,9 +1,9 @@
 //! Planning creates and updates.
 
 use super::{Private, new_idempotency_key, settings, wo_version_changed};
-use crate::provider::resources::common::changed_at_any;
 use crate::provider::json::semantically_equal;
 use crate::provider::resource::{PlanRequest, PlanResponse};
+use crate::provider::resources::common::changed_at_any;
 use crate::provider::{AttributePath, Diagnostics, Type, Value};
 
 pub(super) fn plan(req: PlanRequest) -> PlanResponse {
@@ -11,7 +11,10 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     // None when invalid (then diagnostics say why) or not yet known.
     let parsed = settings::parse(&req.config, &mut diagnostics);
     if diagnostics.has_error() {
-        return PlanResponse { diagnostics, ..Default::default() };
+        return PlanResponse {
+            diagnostics,
+            ..Default::default()
+        };
     }
     let mut planned = req.proposed_new_state.clone();
     let mut requires_replace = Vec::new();
@@ -25,26 +28,47 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         private.idempotency_key = Some(new_idempotency_key());
         planned_private = private.encode();
     } else {
-        let prior_body = req.prior_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
-        let config_body = req.config.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+        let prior_body = req
+            .prior_state
+            .get("body")
+            .cloned()
+            .unwrap_or(Value::Null(Type::Dynamic));
+        let config_body = req
+            .config
+            .get("body")
+            .cloned()
+            .unwrap_or(Value::Null(Type::Dynamic));
         let same_body = semantically_equal(&prior_body, &config_body);
         if same_body {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
             planned = planned.with_attr("body", prior_body.clone());
         }
-        let response_fields_changed = req.prior_state.get("response_fields") != req.config.get("response_fields");
-        if !same_body || wo_version_changed(&req.prior_state, &req.config) || response_fields_changed {
+        let response_fields_changed =
+            req.prior_state.get("response_fields") != req.config.get("response_fields");
+        if !same_body
+            || wo_version_changed(&req.prior_state, &req.config)
+            || response_fields_changed
+        {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
             planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
         }
-        if !same_body && parsed.as_ref().is_some_and(|s| changed_at_any(&s.force_new, &prior_body, &config_body)) {
+        if !same_body
+            && parsed
+                .as_ref()
+                .is_some_and(|s| changed_at_any(&s.force_new, &prior_body, &config_body))
+        {
             requires_replace.push(AttributePath::root("body"));
         }
         if req.prior_state.get("path") != req.config.get("path") {
             requires_replace.push(AttributePath::root("path"));
         }
     }
-    PlanResponse { planned_state: Some(planned), requires_replace, planned_private, diagnostics }
+    PlanResponse {
+        planned_state: Some(planned),
+        requires_replace,
+        planned_private,
+        diagnostics,
+    }
 }

@@ -2,8 +2,8 @@
 
 use serde_json::Value as Json;
 
-use super::apply::report;
 use super::super::common::settle_drift;
+use super::apply::report;
 use super::settings;
 use super::{Private, TYPE, response};
 use crate::drivers::Outcome;
@@ -22,12 +22,19 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         private: req.private.clone(),
         diagnostics,
     };
-    let Some(s) = settings::parse(&req.current_state, &mut diags) else { return keep(diags) };
+    let Some(s) = settings::parse(&req.current_state, &mut diags) else {
+        return keep(diags);
+    };
     let client = match rt.http() {
         Ok(e) => e,
         Err(d) => return keep(d),
     };
-    let id = req.current_state.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = req
+        .current_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let path = s.object_path_for(&id);
     let target = format!("GET {}", client.url(&path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
@@ -40,7 +47,13 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let resp = match resp {
         Ok(Outcome::Done(r)) => r,
         // Deleted outside Terraform: dropping it from state plans a create.
-        Ok(Outcome::Gone) => return ReadResponse { new_state: None, private: Vec::new(), diagnostics: diags },
+        Ok(Outcome::Gone) => {
+            return ReadResponse {
+                new_state: None,
+                private: Vec::new(),
+                diagnostics: diags,
+            };
+        }
         Err(e) => {
             report(rt, &mut diags, "Read failed", &target, &e);
             return keep(diags);
@@ -49,13 +62,20 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let actual: Json = match serde_json::from_slice(&resp.body) {
         Ok(j) => j,
         Err(_) => {
-            let snippet: String = String::from_utf8_lossy(&resp.body).chars().take(200).collect();
+            let snippet: String = String::from_utf8_lossy(&resp.body)
+                .chars()
+                .take(200)
+                .collect();
             diags.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration: {snippet}"));
             return keep(diags);
         }
     };
 
-    let prior_body = req.current_state.get("body").cloned().unwrap_or(Value::Null(Type::Dynamic));
+    let prior_body = req
+        .current_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
     let body = match private.import.take() {
         // First read after import: the managed fields come from the API.
         Some(marker) => imported_body(&actual, marker.fields.as_deref()),
@@ -65,31 +85,41 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             settle_drift(s.drift_mode, r, prior_body, &target, &mut diags)
         }
     };
-    let stored = response::stored(from_json(&actual), &private.write_only_pointers, s.response_fields.as_deref());
-    let state = req.current_state.with_attr("body", body).with_attr("response", stored);
-    ReadResponse { new_state: Some(state), private: private.encode(), diagnostics: diags }
+    let stored = response::stored(
+        from_json(&actual),
+        &private.write_only_pointers,
+        s.response_fields.as_deref(),
+    );
+    let state = req
+        .current_state
+        .with_attr("body", body)
+        .with_attr("response", stored);
+    ReadResponse {
+        new_state: Some(state),
+        private: private.encode(),
+        diagnostics: diags,
+    }
 }
 
 /// The body to manage after an import: the named fields (names or JSON
 /// Pointers), or everything the API returned.
 fn imported_body(actual: &Json, fields: Option<&[String]>) -> Value {
-    let Some(fields) = fields else { return from_json(actual) };
-    let mut picked = serde_json::Map::new();
-    for f in fields {
-        let ptr = if f.starts_with('/') { Pointer::parse(f).ok() } else { Pointer::parse(&format!("/{}", crate::provider::json::escape(f))).ok() };
-        let Some(ptr) = ptr else { continue };
-        let Some(v) = ptr.get(actual) else { continue };
-        // Rebuild the nesting down to the field.
-        let mut slot = &mut picked;
-        let tokens = ptr.tokens();
-        for t in &tokens[..tokens.len().saturating_sub(1)] {
-            slot = slot.entry(t.clone()).or_insert_with(|| Json::Object(Default::default())).as_object_mut().expect("built as objects");
-        }
-        if let Some(last) = tokens.last() {
-            slot.insert(last.clone(), v.clone());
-        }
+    let Some(fields) = fields else {
+        return from_json(actual);
+    };
+    let pointers: Vec<Pointer> = fields.iter().filter_map(|f| field_pointer(f)).collect();
+    // Rebuilt with the nesting down to each field; a pointer into a list
+    // keeps the whole list.
+    response::only_pointers(&from_json(actual), &pointers)
+}
+
+/// An import field: a JSON Pointer, or a top-level field name.
+pub(super) fn field_pointer(field: &str) -> Option<Pointer> {
+    if field.starts_with('/') {
+        Pointer::parse(field).ok()
+    } else {
+        Pointer::parse(&format!("/{}", crate::provider::json::escape(field))).ok()
     }
-    from_json(&Json::Object(picked))
 }
 
 #[cfg(test)]
@@ -99,9 +129,19 @@ mod tests {
 
     #[test]
     fn import_picks_named_fields_and_pointers() {
-        let actual = json!({"id": 1, "name": "n", "enabled": true, "spec": {"size": 3, "zone": "a"}});
-        let v = imported_body(&actual, Some(&["name".into(), "/spec/size".into(), "missing".into()]));
-        assert_eq!(crate::provider::json::to_json(&v).unwrap(), json!({"name": "n", "spec": {"size": 3}}));
-        assert_eq!(crate::provider::json::to_json(&imported_body(&actual, None)).unwrap(), actual);
+        let actual =
+            json!({"id": 1, "name": "n", "enabled": true, "spec": {"size": 3, "zone": "a"}});
+        let v = imported_body(
+            &actual,
+            Some(&["name".into(), "/spec/size".into(), "missing".into()]),
+        );
+        assert_eq!(
+            crate::provider::json::to_json(&v).unwrap(),
+            json!({"name": "n", "spec": {"size": 3}})
+        );
+        assert_eq!(
+            crate::provider::json::to_json(&imported_body(&actual, None)).unwrap(),
+            actual
+        );
     }
 }

@@ -20,7 +20,9 @@ pub(super) fn stored(response: Value, write_only: &[String], keep: Option<&[Poin
 /// `response` without the fields at `pointers`.
 pub(super) fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
     fn remove_at(v: &mut Value, tokens: &[String]) {
-        let Some((first, rest)) = tokens.split_first() else { return };
+        let Some((first, rest)) = tokens.split_first() else {
+            return;
+        };
         if let Value::Object(m) | Value::Map(_, m) = v {
             if rest.is_empty() {
                 m.remove(first);
@@ -40,7 +42,7 @@ pub(super) fn without_pointers(mut response: Value, pointers: &[String]) -> Valu
 /// Only the fields at `pointers`, inside the objects that hold them. A
 /// pointer into a list keeps the whole list (a list with holes would mean
 /// something else); a field the response lacks is left out.
-fn only_pointers(response: &Value, pointers: &[Pointer]) -> Value {
+pub(super) fn only_pointers(response: &Value, pointers: &[Pointer]) -> Value {
     let mut out = Value::Object(Default::default());
     for p in pointers {
         copy_at(response, p.tokens(), &mut out);
@@ -64,7 +66,9 @@ fn copy_at(from: &Value, tokens: &[String], to: &mut Value) {
     // `to` mirrors `from` (an empty object, or a copy kept by a shorter
     // pointer), so it is an object here too.
     let Value::Object(dst) = to else { return };
-    let slot = dst.entry(first.clone()).or_insert_with(|| Value::Object(Default::default()));
+    let slot = dst
+        .entry(first.clone())
+        .or_insert_with(|| Value::Object(Default::default()));
     copy_at(child, rest, slot);
 }
 
@@ -84,8 +88,20 @@ mod tests {
             "id": 7, "name": "a", "status": {"phase": "Ready", "conditions": [1, 2]},
             "tags": [{"k": "x"}], "spec": {"big": "y"}
         }));
-        let kept = stored(resp, &[], Some(&pointers(&["/id", "/status/phase", "/tags/0/k", "/missing/x"])));
-        assert_eq!(to_json(&kept).unwrap(), json!({"id": 7, "status": {"phase": "Ready"}, "tags": [{"k": "x"}]}));
+        let kept = stored(
+            resp,
+            &[],
+            Some(&pointers(&[
+                "/id",
+                "/status/phase",
+                "/tags/0/k",
+                "/missing/x",
+            ])),
+        );
+        assert_eq!(
+            to_json(&kept).unwrap(),
+            json!({"id": 7, "status": {"phase": "Ready"}, "tags": [{"k": "x"}]})
+        );
     }
 
     #[test]
@@ -93,21 +109,38 @@ mod tests {
         let resp = from_json(&json!({"a": {"b": 1, "c": 2}, "d": 3}));
         for order in [["/a", "/a/b"], ["/a/b", "/a"]] {
             let kept = stored(resp.clone(), &[], Some(&pointers(&order)));
-            assert_eq!(to_json(&kept).unwrap(), json!({"a": {"b": 1, "c": 2}}), "{order:?}");
+            assert_eq!(
+                to_json(&kept).unwrap(),
+                json!({"a": {"b": 1, "c": 2}}),
+                "{order:?}"
+            );
         }
     }
 
     #[test]
     fn no_fields_keeps_an_empty_object_and_none_keeps_everything() {
         let resp = from_json(&json!({"id": 1, "x": 2}));
-        assert_eq!(to_json(&stored(resp.clone(), &[], Some(&[]))).unwrap(), json!({}));
-        assert_eq!(to_json(&stored(resp, &[], None)).unwrap(), json!({"id": 1, "x": 2}));
+        assert_eq!(
+            to_json(&stored(resp.clone(), &[], Some(&[]))).unwrap(),
+            json!({})
+        );
+        assert_eq!(
+            to_json(&stored(resp, &[], None)).unwrap(),
+            json!({"id": 1, "x": 2})
+        );
     }
 
     #[test]
     fn write_only_fields_are_dropped_even_when_named() {
         let resp = from_json(&json!({"id": 1, "credentials": {"password": "p", "kind": "x"}}));
-        let kept = stored(resp, &["/credentials/password".into()], Some(&pointers(&["/id", "/credentials"])));
-        assert_eq!(to_json(&kept).unwrap(), json!({"id": 1, "credentials": {"kind": "x"}}));
+        let kept = stored(
+            resp,
+            &["/credentials/password".into()],
+            Some(&pointers(&["/id", "/credentials"])),
+        );
+        assert_eq!(
+            to_json(&kept).unwrap(),
+            json!({"id": 1, "credentials": {"kind": "x"}})
+        );
     }
 }

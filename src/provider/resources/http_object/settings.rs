@@ -6,7 +6,9 @@ use crate::drivers::http::Method;
 use crate::drivers::Operation;
 use crate::drivers::http::HttpRequest;
 
-use super::super::common::{DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings};
+use super::super::common::{
+    DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
+};
 use crate::provider::drift::DriftRules;
 use crate::provider::pointer::Pointer;
 use std::time::Duration;
@@ -68,7 +70,13 @@ pub(super) const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(10);
 
 impl Settings {
     /// A request for this object with its headers and query.
-    pub(super) fn request(&self, op: Operation, method: Method, path: String, body: Option<bytes::Bytes>) -> HttpRequest {
+    pub(super) fn request(
+        &self,
+        op: Operation,
+        method: Method,
+        path: String,
+        body: Option<bytes::Bytes>,
+    ) -> HttpRequest {
         let mut r = HttpRequest::new(op, method, path);
         r.query = self.query.clone();
         r.headers = self.headers.clone();
@@ -79,7 +87,9 @@ impl Settings {
     /// The object's path with `{id}` and `{path}` substituted.
     pub(super) fn object_path_for(&self, id: &str) -> String {
         let id = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();
-        self.object_path.replace("{path}", self.path.trim_end_matches('/')).replace("{id}", &id)
+        self.object_path
+            .replace("{path}", self.path.trim_end_matches('/'))
+            .replace("{id}", &id)
     }
 }
 
@@ -124,15 +134,27 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
             None
         }
     };
-    let create_method = match create_method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let create_method = match create_method
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("POST") => Some(Method::POST),
         Some("PUT") => Some(Method::PUT),
         Some(other) => {
-            diags.attribute_error(root.attr("create_method"), "Invalid create_method", format!("{other:?} is not supported; use \"POST\" or \"PUT\"."));
+            diags.attribute_error(
+                root.attr("create_method"),
+                "Invalid create_method",
+                format!("{other:?} is not supported; use \"POST\" or \"PUT\"."),
+            );
             None
         }
     };
-    let update_method = match update_method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let update_method = match update_method
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("PUT") => Some(UpdateMethod::Put),
         Some("PATCH") => Some(UpdateMethod::Patch),
         Some(other) => {
@@ -142,10 +164,20 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     };
     let headers = string_map(v, "headers", &mut known);
     let query = string_map(v, "query", &mut known);
-    let force_new = pointer_list(v.get("force_new"), &root.attr("force_new"), diags, &mut known);
+    let force_new = pointer_list(
+        v.get("force_new"),
+        &root.attr("force_new"),
+        diags,
+        &mut known,
+    );
     let response_fields = match v.get("response_fields") {
         None | Some(Value::Null(_)) => None,
-        Some(f) => Some(pointer_list(Some(f), &root.attr("response_fields"), diags, &mut known)),
+        Some(f) => Some(pointer_list(
+            Some(f),
+            &root.attr("response_fields"),
+            diags,
+            &mut known,
+        )),
     };
 
     let (drift_mode, drift_rules) = match v.get("drift") {
@@ -173,7 +205,11 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         Some(Value::String(d)) => match parse_duration(d) {
             Ok(d) => d,
             Err(e) => {
-                diags.attribute_error(root.attr("consistency_window"), "Invalid consistency_window", e);
+                diags.attribute_error(
+                    root.attr("consistency_window"),
+                    "Invalid consistency_window",
+                    e,
+                );
                 DEFAULT_CONSISTENCY_WINDOW
             }
         },
@@ -207,7 +243,13 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     })
 }
 
-fn pointer(v: &Value, name: &str, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<Pointer> {
+fn pointer(
+    v: &Value,
+    name: &str,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Option<Pointer> {
     match v.get(name) {
         Some(Value::String(s)) => match Pointer::parse(s) {
             Ok(p) => Some(p),
@@ -225,24 +267,44 @@ fn pointer(v: &Value, name: &str, at: &AttributePath, diags: &mut Diagnostics, k
 }
 
 fn values(v: &Value, name: &str, known: &mut bool) -> Vec<String> {
-    strings(v.get(name), known).into_iter().map(|(_, s)| s).collect()
+    strings(v.get(name), known)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
 }
 
-fn parse_poll(p: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<Poll> {
+fn parse_poll(
+    p: &Value,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Option<Poll> {
     let status_pointer = pointer(p, "status_pointer", at, diags, known);
     let pending = values(p, "pending", known);
     let success = values(p, "success", known);
     if *known && success.is_empty() {
-        diags.attribute_error(at.attr("success"), "No success values", "Name the status values that mean the operation succeeded, as in [\"succeeded\"].");
+        diags.attribute_error(
+            at.attr("success"),
+            "No success values",
+            "Name the status values that mean the operation succeeded, as in [\"succeeded\"].",
+        );
     }
     if let Some(both) = pending.iter().find(|x| success.contains(x)) {
-        diags.attribute_error(at.attr("pending"), "Status both pending and success", format!("{both:?} is in both lists; a status is one or the other."));
+        diags.attribute_error(
+            at.attr("pending"),
+            "Status both pending and success",
+            format!("{both:?} is in both lists; a status is one or the other."),
+        );
     }
     let interval = match p.get("interval") {
         Some(Value::String(d)) => match parse_duration(d) {
             Ok(d) if !d.is_zero() => d,
             Ok(_) => {
-                diags.attribute_error(at.attr("interval"), "Invalid interval", "The poll interval must be longer than zero.");
+                diags.attribute_error(
+                    at.attr("interval"),
+                    "Invalid interval",
+                    "The poll interval must be longer than zero.",
+                );
                 DEFAULT_POLL_INTERVAL
             }
             Err(e) => {
@@ -262,22 +324,43 @@ fn parse_poll(p: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mu
     })
 }
 
-fn parse_wait_for(w: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> Option<WaitFor> {
+fn parse_wait_for(
+    w: &Value,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Option<WaitFor> {
     let p = pointer(w, "pointer", at, diags, known);
     let vals = values(w, "values", known);
     if *known && vals.is_empty() {
-        diags.attribute_error(at.attr("values"), "No values to wait for", "Name the values that mean the object is ready, as in [\"ready\"].");
+        diags.attribute_error(
+            at.attr("values"),
+            "No values to wait for",
+            "Name the values that mean the object is ready, as in [\"ready\"].",
+        );
     }
-    Some(WaitFor { pointer: p?, values: vals })
+    Some(WaitFor {
+        pointer: p?,
+        values: vals,
+    })
 }
 
 fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
     if !p.starts_with('/') {
         diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} must start with \"/\"; it is appended to the provider's endpoint, as in \"/flags\"."));
     } else if p.contains(['?', '#']) {
-        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} contains a query or fragment; put query parameters in the query argument."));
+        diags.attribute_error(
+            at.clone(),
+            "Invalid path",
+            format!(
+                "{p:?} contains a query or fragment; put query parameters in the query argument."
+            ),
+        );
     } else if p.contains(char::is_whitespace) {
-        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} contains whitespace."));
+        diags.attribute_error(
+            at.clone(),
+            "Invalid path",
+            format!("{p:?} contains whitespace."),
+        );
     }
 }
-

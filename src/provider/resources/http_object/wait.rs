@@ -9,8 +9,8 @@ use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
 use super::apply::report;
-use super::settings::{DEFAULT_POLL_INTERVAL, Poll, Settings};
 use super::now_ms;
+use super::settings::{DEFAULT_POLL_INTERVAL, Poll, Settings};
 use crate::drivers::http::{HttpRequest, HttpResponse};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
@@ -22,7 +22,10 @@ use crate::provider::runtime::Runtime;
 /// comes first. `what` says what was being waited on, for the diagnostic.
 async fn pause(d: Duration, ctx: &OperationContext, what: &str) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
-    if ctx.deadline.is_some_and(|end| tokio::time::Instant::now() + d > end) {
+    if ctx
+        .deadline
+        .is_some_and(|end| tokio::time::Instant::now() + d > end)
+    {
         diags.error("Timed out", format!("{what} did not finish within the operation's time limit (timeouts). Raise the limit if the API needs longer."));
         return Err(diags);
     }
@@ -63,9 +66,14 @@ pub(super) async fn settle(
     ctx: &OperationContext,
     op: Operation,
 ) -> Result<bool, Diagnostics> {
-    let Some(poll) = &s.poll else { return Ok(false) };
+    let Some(poll) = &s.poll else {
+        return Ok(false);
+    };
     let body: Option<Json> = serde_json::from_slice(&resp.body).ok();
-    let status = body.as_ref().and_then(|b| poll.status_pointer.get(b)).and_then(text);
+    let status = body
+        .as_ref()
+        .and_then(|b| poll.status_pointer.get(b))
+        .and_then(text);
     let running = resp.status == 202 || status.as_ref().is_some_and(|st| poll.pending.contains(st));
     if !running {
         return Ok(false);
@@ -74,9 +82,20 @@ pub(super) async fn settle(
     let link = poll
         .url_pointer
         .as_ref()
-        .and_then(|p| body.as_ref().and_then(|b| p.get(b)).and_then(Json::as_str).map(str::to_owned))
+        .and_then(|p| {
+            body.as_ref()
+                .and_then(|b| p.get(b))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        })
         .or_else(|| resp.operation_location.clone())
-        .or_else(|| if resp.status == 202 { resp.location.clone() } else { None });
+        .or_else(|| {
+            if resp.status == 202 {
+                resp.location.clone()
+            } else {
+                None
+            }
+        });
     let (request, shown) = match &link {
         Some(l) => match client.resolve(l) {
             Some(u) => (get(s, object_path, Some(u.clone())), u.to_string()),
@@ -89,7 +108,12 @@ pub(super) async fn settle(
     let mut last = status.unwrap_or_else(|| "202 Accepted".into());
     let mut polls = 0u32;
     loop {
-        pause(wait, ctx, &format!("The operation at {shown} (last status {last:?}, {polls} polls)")).await?;
+        pause(
+            wait,
+            ctx,
+            &format!("The operation at {shown} (last status {last:?}, {polls} polls)"),
+        )
+        .await?;
         polls += 1;
         let r = match client.execute(&request, ctx).await {
             Ok(Outcome::Done(r)) => r,
@@ -97,7 +121,10 @@ pub(super) async fn settle(
             Ok(Outcome::Gone) if polling_object && op == Operation::Delete => return Ok(true),
             Ok(Outcome::Gone) => {
                 let mut d = Diagnostics::new();
-                d.error("Operation not found", format!("GET {shown} answered 404 while following the operation."));
+                d.error(
+                    "Operation not found",
+                    format!("GET {shown} answered 404 while following the operation."),
+                );
                 return Err(d);
             }
             Err(e) => {
@@ -125,7 +152,9 @@ pub(super) async fn settle(
                     rt.scrub(&format!(
                         "The {op} operation at {shown} ended with status {}{}.",
                         other.map_or_else(|| "(none)".to_owned(), |s| format!("{s:?}")),
-                        message.map(|m| format!(". The API says: {m}")).unwrap_or_default()
+                        message
+                            .map(|m| format!(". The API says: {m}"))
+                            .unwrap_or_default()
                     )),
                 );
                 return Err(d);
@@ -135,7 +164,11 @@ pub(super) async fn settle(
 }
 
 fn failure_message(poll: &Poll, answer: &Json) -> Option<String> {
-    let explicit = poll.message_pointer.as_ref().and_then(|p| p.get(answer)).and_then(text);
+    let explicit = poll
+        .message_pointer
+        .as_ref()
+        .and_then(|p| p.get(answer))
+        .and_then(text);
     explicit.or_else(|| {
         ["/error/message", "/message", "/error", "/detail"]
             .iter()
@@ -145,10 +178,20 @@ fn failure_message(poll: &Poll, answer: &Json) -> Option<String> {
 }
 
 /// Reads the object until `wait_for` holds; returns the ready object.
-pub(super) async fn ready(rt: &Runtime, s: &Settings, object_path: &str, ctx: &OperationContext) -> Result<Option<Json>, Diagnostics> {
-    let Some(w) = &s.wait_for else { return Ok(None) };
+pub(super) async fn ready(
+    rt: &Runtime,
+    s: &Settings,
+    object_path: &str,
+    ctx: &OperationContext,
+) -> Result<Option<Json>, Diagnostics> {
+    let Some(w) = &s.wait_for else {
+        return Ok(None);
+    };
     let client = rt.http()?;
-    let interval = s.poll.as_ref().map_or(DEFAULT_POLL_INTERVAL, |p| p.interval);
+    let interval = s
+        .poll
+        .as_ref()
+        .map_or(DEFAULT_POLL_INTERVAL, |p| p.interval);
     let request = get(s, object_path, None);
     let mut last: Option<String> = None;
     loop {
@@ -165,7 +208,13 @@ pub(super) async fn ready(rt: &Runtime, s: &Settings, object_path: &str, ctx: &O
             Ok(Outcome::Gone) => {}
             Err(e) => {
                 let mut d = Diagnostics::new();
-                report(rt, &mut d, "Waiting for readiness failed", &format!("GET {}", client.url(object_path)), &e);
+                report(
+                    rt,
+                    &mut d,
+                    "Waiting for readiness failed",
+                    &format!("GET {}", client.url(object_path)),
+                    &e,
+                );
                 return Err(d);
             }
         }
@@ -174,7 +223,8 @@ pub(super) async fn ready(rt: &Runtime, s: &Settings, object_path: &str, ctx: &O
             w.pointer,
             w.values,
             client.url(object_path),
-            last.as_deref().map_or("absent".to_owned(), |v| format!("{v:?}"))
+            last.as_deref()
+                .map_or("absent".to_owned(), |v| format!("{v:?}"))
         );
         pause(interval, ctx, &what).await?;
     }
@@ -200,9 +250,18 @@ pub(super) async fn read_object(
         if !matches!(r, Ok(Outcome::Gone)) || window_left == 0 {
             return Ok(r);
         }
-        tracing::debug!(object_path, window_left_ms = window_left, "404 soon after a write: retrying");
+        tracing::debug!(
+            object_path,
+            window_left_ms = window_left,
+            "404 soon after a write: retrying"
+        );
         let wait = delay.min(Duration::from_millis(window_left));
-        pause(wait, ctx, &format!("Reading {} after a write", client.url(object_path))).await?;
+        pause(
+            wait,
+            ctx,
+            &format!("Reading {} after a write", client.url(object_path)),
+        )
+        .await?;
         delay = (delay * 2).min(Duration::from_secs(2));
     }
 }
