@@ -6,13 +6,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::http::Sensitive;
-use super::{Driver, DriverError, Feedback, Operation, Outcome, Request};
+use super::{
+    Class, Driver, DriverError, ErrorKind, Feedback, Health, Operation, Outcome, Request, Sensitive,
+};
 
 /// Most stdout or stderr kept from one command.
-const MAX_OUTPUT: usize = 16 << 20;
+const MAX_OUTPUT: u64 = 16 << 20;
 /// How much of stderr goes into an error message.
 const STDERR_TAIL: usize = 1000;
 
@@ -139,7 +140,7 @@ impl Driver for ExecDriver {
 
     async fn call(&self, req: &ExecRequest) -> Result<Outcome<ExecResponse>, DriverError> {
         let Some((program, args)) = req.argv.split_first() else {
-            return Err(DriverError::Invalid("the command is empty".into()));
+            return Err(DriverError::invalid("the command is empty"));
         };
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args)
@@ -153,28 +154,31 @@ impl Driver for ExecDriver {
         if let Some(dir) = &req.working_dir {
             cmd.current_dir(dir);
         }
-        let mut child = cmd.spawn().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => DriverError::Invalid(format!(
-                "command not found: {program:?} (is it installed and on the PATH{}?)",
-                req.working_dir
-                    .as_ref()
-                    .map(|d| format!(", or relative to {}", d.display()))
-                    .unwrap_or_default()
-            )),
-            std::io::ErrorKind::PermissionDenied => {
-                DriverError::Invalid(format!("{program:?} is not executable"))
-            }
-            _ => DriverError::Invalid(format!("cannot start {program:?}: {e}")),
+        let mut child = cmd.spawn().map_err(|e| {
+            DriverError::invalid(match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "command not found: {program:?} (is it installed and on the PATH{}?)",
+                    req.working_dir
+                        .as_ref()
+                        .map(|d| format!(", or relative to {}", d.display()))
+                        .unwrap_or_default()
+                ),
+                std::io::ErrorKind::PermissionDenied => format!("{program:?} is not executable"),
+                _ => format!("cannot start {program:?}: {e}"),
+            })
         })?;
         let _killer = GroupKiller(
             child
                 .id()
-                .and_then(|id| rustix::process::Pid::from_raw(id as i32)),
+                .and_then(|id| i32::try_from(id).ok())
+                .and_then(rustix::process::Pid::from_raw),
         );
         tracing::debug!(program = %program, operation = %req.operation, "running command");
 
-        let Some(mut stdin) = child.stdin.take() else {
-            return Err(DriverError::Invalid(format!("{program:?}: no stdin pipe")));
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(DriverError::invalid(format!("{program:?}: no pipes")));
         };
         let input = req.stdin.clone();
         // Write stdin while reading the outputs: a command that prints a lot
@@ -183,35 +187,64 @@ impl Driver for ExecDriver {
             // A command that does not read its input closes the pipe early.
             let _ = stdin.write_all(&input).await;
             drop(stdin);
+            Ok::<(), std::io::Error>(())
         };
-        let (_, out) = tokio::join!(writer, child.wait_with_output());
-        let out = out.map_err(|e| DriverError::Transport {
-            message: format!("{program:?}: {e}"),
-            sent: true,
-        })?;
-        if out.stdout.len() > MAX_OUTPUT {
-            return Err(DriverError::Invalid(format!(
-                "{program:?} printed more than {MAX_OUTPUT} bytes"
-            )));
+        // Read one byte more than allowed, to know it was more; stop reading
+        // (and so end the command) as soon as it is.
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let mut too_large = false;
+        let mut stdout = stdout.take(MAX_OUTPUT + 1);
+        let mut stderr = stderr.take(MAX_OUTPUT);
+        let reader_out = async {
+            stdout.read_to_end(&mut out).await?;
+            if out.len() as u64 > MAX_OUTPUT {
+                too_large = true;
+                return Err(std::io::Error::other("too large"));
+            }
+            Ok(())
+        };
+        let reader_err = async { stderr.read_to_end(&mut err).await.map(drop) };
+        let read = tokio::try_join!(writer, reader_out, reader_err);
+        if too_large {
+            // The group killer ends it when this returns.
+            return Err(DriverError::new(
+                ErrorKind::TooLarge,
+                format!("{program:?} printed more than {MAX_OUTPUT} bytes"),
+            ));
         }
-        let code = out.status.code().unwrap_or_else(|| {
+        let interrupted = |e: std::io::Error| {
+            DriverError::new(ErrorKind::Interrupted, format!("{program:?}: {e}"))
+        };
+        read.map_err(interrupted)?;
+        let status = child.wait().await.map_err(interrupted)?;
+        let code = status.code().unwrap_or_else(|| {
             use std::os::unix::process::ExitStatusExt;
-            128 + out.status.signal().unwrap_or(0)
+            128 + status.signal().unwrap_or(0)
         });
         tracing::debug!(program = %program, code, "command finished");
         if code == 0 {
-            return Ok(Outcome::Done(ExecResponse { stdout: out.stdout }));
+            return Ok(Outcome::Done(ExecResponse { stdout: out }));
         }
         if req.gone_exit_codes.contains(&code) {
             return Ok(Outcome::Gone);
         }
-        let message = tail(&out.stderr, &req.sensitive_env);
-        if req.retry_exit_codes.contains(&code) {
-            return Err(DriverError::TryAgain {
-                message: format!("{program:?} exited with retryable code {code}: {message}"),
-            });
-        }
-        Err(DriverError::Exit { code, message })
+        let detail = tail(&err, &req.sensitive_env);
+        let retryable = req.retry_exit_codes.contains(&code);
+        let message = match (retryable, detail.is_empty()) {
+            (true, _) => format!("{program:?} exited with retryable code {code}: {detail}"),
+            (false, true) => format!("exited with code {code}"),
+            (false, false) => format!("exited with code {code}: {detail}"),
+        };
+        // A failing command counts against the breaker; one whose code the
+        // configuration lists as "try again" is retried, and (being declared
+        // safe to repeat) whatever the request's idempotency.
+        let class = Class {
+            transient: retryable,
+            health: Health::Unhealthy,
+            ..Class::default()
+        };
+        Err(DriverError::answered(i64::from(code), detail, message).classified(class))
     }
 }
 
@@ -252,20 +285,20 @@ mod tests {
             run(&["sh", "-c", "exit 44"]).await,
             Ok(Outcome::Gone)
         ));
-        assert!(matches!(
-            run(&["sh", "-c", "exit 75"]).await,
-            Err(DriverError::TryAgain { .. })
-        ));
+        let again = run(&["sh", "-c", "exit 75"]).await.unwrap_err();
+        assert!(again.class.transient && again.code() == Some(75));
         let err = run(&["sh", "-c", "echo \"token s3cret rejected\" >&2; exit 3"])
             .await
             .unwrap_err();
         assert_eq!(
-            err,
-            DriverError::Exit {
+            err.kind,
+            ErrorKind::Answered {
                 code: 3,
-                message: "token *** rejected".into()
+                detail: "token *** rejected".into()
             }
         );
+        assert_eq!(err.to_string(), "exited with code 3: token *** rejected");
+        assert!(!err.class.transient && !err.class.maybe_applied);
     }
 
     #[tokio::test]
@@ -280,15 +313,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn output_beyond_the_limit_is_refused_without_reading_it_all() {
+        let err = run(&["sh", "-c", "yes 0123456789abcdef"])
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+    }
+
+    /// Whether a process is still running (a zombie is not).
+    fn running(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        })
+    }
+
+    #[tokio::test]
     async fn dropping_the_call_kills_the_whole_process_group() {
         let dir = tempfile::tempdir().unwrap();
-        let marker = dir.path().join("alive");
-        // The shell starts a grandchild that would write the marker later.
-        let script = format!("(sleep 1; touch {}) & wait", marker.display());
+        let pid_file = dir.path().join("grandchild");
+        // The shell starts a long-lived grandchild and says which it is.
+        let script = format!("sleep 600 & echo $! > {}; wait", pid_file.display());
         let r = req(&["sh", "-c", &script]);
-        let call = ExecDriver.call(&r);
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), call).await;
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        assert!(!marker.exists(), "the grandchild survived the timeout");
+        // Boxed, so that dropping it below really drops the call.
+        let mut call = Box::pin(ExecDriver.call(&r));
+        // Run the call until the grandchild exists (bounded), then drop it.
+        let mut waited = 0;
+        let pid = loop {
+            waited += 1;
+            assert!(waited < 1000, "the shell never started its grandchild");
+            tokio::select! {
+                _ = &mut call => panic!("the command ended on its own"),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+            }
+            if let Ok(pid) = std::fs::read_to_string(&pid_file)
+                && !pid.trim().is_empty()
+            {
+                break pid.trim().to_owned();
+            }
+        };
+        assert!(running(&pid));
+        drop(call);
+        // The kill is synchronous; give the kernel a bounded while to reap.
+        for _ in 0..500 {
+            if !running(&pid) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        panic!("the grandchild {pid} survived the dropped call: {stat}");
     }
 }

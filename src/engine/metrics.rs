@@ -2,6 +2,7 @@
 //! file at the end of the run (node_exporter's textfile collector reads it).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -34,9 +35,32 @@ struct BreakerLabels {
     state: String,
 }
 
-/// The process's metrics.
+/// The run's totals over every driver, for the run summary. Kept by the
+/// same calls that feed the Prometheus series, so the two always agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Attempts sent to drivers.
+    pub attempts: u64,
+    /// Of which retries.
+    pub retries: u64,
+    /// Throttle signals received (429s and the like).
+    pub throttled: u64,
+    /// Total time requests waited for the rate limiter.
+    pub waited: std::time::Duration,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    attempts: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    waited_micros: AtomicU64,
+}
+
+/// The process's metrics: the single source of every count.
 #[derive(Debug)]
 pub struct Metrics {
+    tally: Tally,
     registry: Registry,
     attempts: Family<AttemptLabels, Counter>,
     operations: Family<OperationLabels, Counter>,
@@ -66,7 +90,11 @@ impl Default for Metrics {
         let retries = Family::<DriverLabels, Counter>::default();
         registry.register("retries", "Attempts that were retries", retries.clone());
         let throttled = Family::<DriverLabels, Counter>::default();
-        registry.register("throttled", "429 answers received", throttled.clone());
+        registry.register(
+            "throttled",
+            "Answers asking the client to slow down (429 and the like)",
+            throttled.clone(),
+        );
         let quota_exhausted = Family::<DriverLabels, Counter>::default();
         registry.register(
             "quota_exhausted",
@@ -97,6 +125,7 @@ impl Default for Metrics {
             latency.clone(),
         );
         Metrics {
+            tally: Tally::default(),
             registry,
             attempts,
             operations,
@@ -111,7 +140,19 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The totals so far.
+    pub fn totals(&self) -> Totals {
+        let t = &self.tally;
+        Totals {
+            attempts: t.attempts.load(Ordering::Relaxed),
+            retries: t.retries.load(Ordering::Relaxed),
+            throttled: t.throttled.load(Ordering::Relaxed),
+            waited: std::time::Duration::from_micros(t.waited_micros.load(Ordering::Relaxed)),
+        }
+    }
+
     pub(crate) fn attempt(&self, driver: &str, method: &str, status: &str, seconds: f64) {
+        self.tally.attempts.fetch_add(1, Ordering::Relaxed);
         let d = DriverLabels {
             driver: driver.into(),
         };
@@ -136,6 +177,7 @@ impl Metrics {
     }
 
     pub(crate) fn retry(&self, driver: &str) {
+        self.tally.retries.fetch_add(1, Ordering::Relaxed);
         self.retries
             .get_or_create(&DriverLabels {
                 driver: driver.into(),
@@ -144,6 +186,7 @@ impl Metrics {
     }
 
     pub(crate) fn throttle(&self, driver: &str) {
+        self.tally.throttled.fetch_add(1, Ordering::Relaxed);
         self.throttled
             .get_or_create(&DriverLabels {
                 driver: driver.into(),
@@ -159,7 +202,12 @@ impl Metrics {
             .inc();
     }
 
-    pub(crate) fn waited(&self, driver: &str, seconds: f64) {
+    pub(crate) fn waited(&self, driver: &str, waited: std::time::Duration) {
+        let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+        self.tally
+            .waited_micros
+            .fetch_add(micros, Ordering::Relaxed);
+        let seconds = waited.as_secs_f64();
         if seconds > 0.0 {
             self.rate_limit_wait
                 .get_or_create(&DriverLabels {
@@ -205,7 +253,7 @@ mod tests {
         m.attempt("http", "POST", "201", 0.02);
         m.attempt("http", "POST", "429", 0.01);
         m.retry("http");
-        m.waited("http", 1.5);
+        m.waited("http", std::time::Duration::from_millis(1500));
         let text = m.encode();
         assert!(
             text.contains(r#"driver_requests_total{driver="http",method="POST",status="201"} 1"#),

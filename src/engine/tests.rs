@@ -1,11 +1,11 @@
 //! The engine on tokio's paused clock, against a scripted driver.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::drivers::Operation;
+use crate::drivers::{DriverError, Operation, Request};
 
 #[derive(Clone, Debug)]
 struct Req {
@@ -68,22 +68,40 @@ impl Driver for Scripted {
     }
 }
 
+/// An HTTP-like failure status, classified as the HTTP driver does.
 fn status(s: u16, retry_after: Option<u64>) -> Result<(), DriverError> {
-    Err(DriverError::Status {
-        status: s,
-        message: "nope".into(),
-        retry_after: retry_after.map(Duration::from_secs),
-    })
+    let retry_after = retry_after.map(Duration::from_secs);
+    Err(
+        DriverError::answered(i64::from(s), "nope".into(), format!("{s}: nope")).classified(
+            crate::drivers::http::classify::status_class(
+                s,
+                &crate::drivers::http::classify::DEFAULT_RETRY_ON_STATUS,
+                retry_after,
+                None,
+            ),
+        ),
+    )
+}
+
+fn config(tweak: impl FnOnce(&mut EngineConfig)) -> EngineConfig {
+    let mut c = EngineConfig::default();
+    // Fixed pacing, so the scripts play out the same way every time.
+    c.rate_limit.adaptive = false;
+    tweak(&mut c);
+    c
 }
 
 fn engine(d: Scripted, tweak: impl FnOnce(&mut EngineConfig)) -> Engine<Scripted> {
-    let mut c = EngineConfig::default();
-    tweak(&mut c);
-    let policy = Box::new(StandardRetry::with_rng(
+    let c = config(tweak);
+    let policy = Arc::new(StandardRetry::with_rng(
         c.retry.clone(),
         fastrand::Rng::with_seed(1),
     ));
     Engine::with_policy(d, c, policy, Observers::default())
+}
+
+fn totals(e: &Engine<Scripted>) -> Totals {
+    e.observers().metrics.totals()
 }
 
 fn ctx() -> OperationContext {
@@ -104,7 +122,7 @@ async fn transient_failures_are_retried_until_success() {
     );
     assert!(e.execute(&IDEMPOTENT, &ctx()).await.is_ok());
     assert_eq!(e.driver().calls.load(Ordering::SeqCst), 3);
-    let s = e.stats();
+    let s = totals(&e);
     assert_eq!((s.attempts, s.retries), (3, 2));
 }
 
@@ -126,18 +144,8 @@ async fn exhausted_retries_report_attempts_and_last_status() {
         .collect();
     let e = engine(Scripted::new(script), |c| c.retry.max_attempts = 3);
     let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err();
-    assert_eq!(err.status(), Some(503));
-    assert!(
-        matches!(
-            err,
-            EngineError::Failed {
-                attempts: 3,
-                why: StopReason::Exhausted,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(err.code(), Some(503));
+    assert_eq!((err.attempts, &err.stop), (3, &Stop::Exhausted), "{err:?}");
     assert!(
         err.to_string().contains("gave up after 3 attempts") && err.to_string().contains("503"),
         "{err}"
@@ -151,16 +159,13 @@ async fn unsafe_requests_are_not_repeated_after_a_5xx() {
         |_| {},
     );
     let err = e.execute(&UNSAFE, &ctx()).await.unwrap_err();
-    assert!(matches!(
-        err,
-        EngineError::Failed {
-            attempts: 1,
-            why: StopReason::NotIdempotent,
-            ..
-        }
-    ));
+    assert_eq!((err.attempts, &err.stop), (1, &Stop::NotIdempotent));
     assert_eq!(e.driver().calls.load(Ordering::SeqCst), 1);
     assert!(err.to_string().contains("retry_non_idempotent"), "{err}");
+    assert!(
+        err.outcome_unknown(),
+        "a 5xx may come after the server acted"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -170,7 +175,7 @@ async fn unsafe_requests_are_repeated_after_a_429() {
         |_| {},
     );
     assert!(e.execute(&UNSAFE, &ctx()).await.is_ok());
-    assert_eq!(e.stats().throttled, 1);
+    assert_eq!(totals(&e).throttled, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -180,14 +185,7 @@ async fn client_errors_are_final() {
         |_| {},
     );
     let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err();
-    assert!(matches!(
-        err,
-        EngineError::Failed {
-            attempts: 1,
-            why: StopReason::NotRetryable,
-            ..
-        }
-    ));
+    assert_eq!((err.attempts, &err.stop), (1, &Stop::Failed));
     assert!(!err.outcome_unknown());
 }
 
@@ -223,10 +221,7 @@ async fn the_operation_deadline_bounds_retries() {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, EngineError::OperationTimeout { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err.stop, Stop::Deadline { .. }), "{err:?}");
     assert!(start.elapsed() <= Duration::from_secs(7));
     assert!(
         err.to_string().contains("503"),
@@ -251,7 +246,7 @@ async fn stop_cancels_a_backoff_promptly() {
         .execute(&IDEMPOTENT, &OperationContext::new(None, cancel))
         .await
         .unwrap_err();
-    assert_eq!(err, EngineError::Cancelled { interrupted: false });
+    assert_eq!(err.stop, Stop::Cancelled { in_flight: false });
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
 
@@ -269,11 +264,11 @@ async fn the_breaker_opens_and_fails_fast_for_everyone() {
     });
     let _ = e.execute(&IDEMPOTENT, &ctx()).await; // 3 failures
     let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err(); // the 4th opens it
-    assert!(matches!(err, EngineError::BreakerOpen { .. }), "{err:?}");
+    assert!(matches!(err.stop, Stop::BreakerOpen(_)), "{err:?}");
     let calls = e.driver().calls.load(Ordering::SeqCst);
     assert_eq!(calls, 4);
     let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err();
-    assert!(matches!(err, EngineError::BreakerOpen { .. }));
+    assert!(matches!(err.stop, Stop::BreakerOpen(_)));
     assert_eq!(
         e.driver().calls.load(Ordering::SeqCst),
         calls,
@@ -309,7 +304,7 @@ async fn retries_take_rate_tokens_too() {
 #[tokio::test(start_paused = true)]
 async fn a_429_pauses_other_requests_too() {
     // The first request is answered 429 with Retry-After: 3 after 100 ms.
-    let e = std::sync::Arc::new(engine(
+    let e = Arc::new(engine(
         Scripted::new(vec![(Duration::from_millis(100), status(429, Some(3)))]),
         |_| {},
     ));
@@ -326,5 +321,163 @@ async fn a_429_pauses_other_requests_too() {
     assert!(
         second_request_waited >= Duration::from_millis(2600),
         "{second_request_waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_on_the_wire_finishes_after_a_stop_and_a_read_does_not() {
+    // The API takes 3 s to answer; Terraform stops after 1 s.
+    let run = |req: Req| async move {
+        let e = engine(
+            Scripted::new(vec![(Duration::from_secs(3), Ok(()))]),
+            |_| {},
+        );
+        let cancel = CancellationToken::new();
+        let c2 = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            c2.cancel();
+        });
+        e.execute(&req, &OperationContext::new(None, cancel)).await
+    };
+    assert!(
+        run(UNSAFE).await.is_ok(),
+        "the create's answer (the new object's id) reaches state"
+    );
+    let err = run(IDEMPOTENT).await.unwrap_err();
+    assert_eq!(err.stop, Stop::Cancelled { in_flight: true });
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_that_may_have_acted_keeps_the_outcome_unknown_whatever_stops_later() {
+    // A dropped connection after sending, then the breaker opens.
+    let dropped = || {
+        Err(DriverError::new(
+            crate::drivers::ErrorKind::Interrupted,
+            "connection closed before message completed",
+        ))
+    };
+    let e = engine(
+        Scripted::new(vec![
+            (Duration::ZERO, dropped()),
+            (Duration::ZERO, dropped()),
+        ]),
+        |c| {
+            c.breaker = BreakerConfig {
+                failure_threshold: 1,
+                open_for: Duration::from_secs(60),
+            };
+            c.retry.retry_non_idempotent = true;
+        },
+    );
+    let err = e.execute(&UNSAFE, &ctx()).await.unwrap_err();
+    assert!(matches!(err.stop, Stop::BreakerOpen(_)), "{err:?}");
+    assert!(
+        err.outcome_unknown(),
+        "the first attempt may have created it"
+    );
+    assert!(err.to_string().contains("connection closed"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttles_do_not_use_up_the_retry_budget() {
+    let script = (0..8)
+        .map(|_| (Duration::ZERO, status(429, Some(1))))
+        .collect();
+    let e = engine(Scripted::new(script), |c| c.retry.max_attempts = 2);
+    e.execute(&UNSAFE, &ctx()).await.unwrap();
+    assert_eq!(e.driver().calls.load(Ordering::SeqCst), 9);
+    assert_eq!(totals(&e).throttled, 8);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_probe_does_not_hold_the_breaker_half_open() {
+    let e = Arc::new(engine(
+        Scripted::new(vec![
+            (Duration::ZERO, status(503, None)),
+            // The probe: slow, and cancelled.
+            (Duration::from_secs(20), Ok(())),
+        ]),
+        |c| {
+            c.breaker = BreakerConfig {
+                failure_threshold: 1,
+                open_for: Duration::from_secs(10),
+            };
+            c.retry.max_attempts = 1;
+        },
+    ));
+    assert!(e.execute(&IDEMPOTENT, &ctx()).await.is_err());
+    tokio::time::advance(Duration::from_secs(10)).await;
+    let cancel = CancellationToken::new();
+    let probe = {
+        let (e, cancel) = (e.clone(), cancel.clone());
+        tokio::spawn(async move {
+            e.execute(&IDEMPOTENT, &OperationContext::new(None, cancel))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    cancel.cancel();
+    assert!(probe.await.unwrap().is_err());
+    // The next request is let through as the new probe, and closes it.
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+}
+
+/// A custom step: refuses every request whose target it is told to block,
+/// and counts what it sees.
+#[derive(Debug, Clone, Default)]
+struct Gate {
+    seen: Arc<AtomicU32>,
+}
+
+#[derive(Debug)]
+struct Gated<S> {
+    inner: S,
+    gate: Gate,
+}
+
+impl<S> service::Layer<S> for Gate {
+    type Service = Gated<S>;
+    fn layer(&self, inner: S) -> Gated<S> {
+        Gated {
+            inner,
+            gate: self.clone(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<R: Request, S: Service<R>> Service<R> for Gated<S> {
+    type Response = S::Response;
+    async fn call(&self, req: &R, cx: &Cx<'_>) -> service::Answer<S::Response> {
+        if self.gate.seen.fetch_add(1, Ordering::SeqCst) >= 2 {
+            return Err(cx.error(Stop::Refused("the gate is closed".into())));
+        }
+        self.inner.call(req, cx).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_with_a_custom_layer() {
+    let gate = Gate::default();
+    let driver = Arc::new(Scripted::new(vec![(Duration::ZERO, status(503, None))]));
+    let config = config(|_| {});
+    let policy = Arc::new(StandardRetry::with_rng(
+        config.retry.clone(),
+        fastrand::Rng::with_seed(1),
+    ));
+    let observers = Observers::default();
+    let stack = stack::build_with(driver.clone(), &config, policy, &observers, gate.clone());
+    let e = Engine::from_stack(driver, stack, observers);
+    // The gate sits under the retry loop: it sees the retry too.
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    assert_eq!(gate.seen.load(Ordering::SeqCst), 2);
+    let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err();
+    assert_eq!(err.stop, Stop::Refused("the gate is closed".into()));
+    assert_eq!(
+        e.driver().calls.load(Ordering::SeqCst),
+        2,
+        "refused before the driver"
     );
 }

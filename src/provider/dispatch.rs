@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::resource::{
-    ApplyRequest, ApplyResponse, DataSource, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, CreateRequest, DataSource, DeleteRequest, ImportRequest,
+    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, UpdateRequest,
 };
 use super::runtime::Runtime;
 use super::{AttributePath, Diagnostics, Provider, Value};
@@ -130,19 +130,86 @@ impl Provider {
         }
     }
 
-    /// ApplyResourceChange.
+    /// ApplyResourceChange: a create, update or delete, with the state
+    /// bookkeeping every type shares. A failed update or delete keeps the
+    /// prior state; a failed create keeps whatever the resource says may
+    /// exist; a successful delete removes the state.
     pub async fn apply_resource_change(&self, type_name: &str, req: ApplyRequest) -> ApplyResponse {
-        let keep = |req: &ApplyRequest, diagnostics| ApplyResponse {
-            new_state: (!req.prior_state.is_null()).then(|| req.prior_state.clone()),
-            private: req.planned_private.clone(),
-            diagnostics,
-        };
+        let prior = (!req.prior_state.is_null()).then(|| req.prior_state.clone());
         let (r, rt) = match self.resource_and_runtime(type_name) {
             Ok(found) => found,
-            Err(d) => return keep(&req, d),
+            Err(diagnostics) => {
+                return ApplyResponse {
+                    new_state: prior,
+                    private: req.planned_private,
+                    diagnostics,
+                };
+            }
         };
-        tracing::debug!(type_name, "calling resource apply");
-        let mut resp = r.apply(rt.clone(), req).await;
+        let ApplyRequest {
+            prior_state,
+            planned_state,
+            config,
+            planned_private,
+        } = req;
+        let mut resp = match (prior_state.is_null(), planned_state.is_null()) {
+            (true, true) => ApplyResponse::default(),
+            (true, false) => {
+                tracing::debug!(type_name, "calling resource create");
+                let c = r
+                    .create(
+                        &rt,
+                        CreateRequest {
+                            planned_state,
+                            config,
+                            planned_private,
+                        },
+                    )
+                    .await;
+                ApplyResponse {
+                    new_state: c.new_state,
+                    private: c.private,
+                    diagnostics: c.diagnostics,
+                }
+            }
+            (false, false) => {
+                tracing::debug!(type_name, "calling resource update");
+                let u = r
+                    .update(
+                        &rt,
+                        UpdateRequest {
+                            prior_state,
+                            planned_state,
+                            config,
+                            planned_private: planned_private.clone(),
+                        },
+                    )
+                    .await;
+                ApplyResponse {
+                    new_state: u.new_state.or(prior),
+                    private: u.private.unwrap_or(planned_private),
+                    diagnostics: u.diagnostics,
+                }
+            }
+            (false, true) => {
+                tracing::debug!(type_name, "calling resource delete");
+                let d = r
+                    .delete(
+                        &rt,
+                        DeleteRequest {
+                            prior_state,
+                            private: planned_private.clone(),
+                        },
+                    )
+                    .await;
+                let failed = d.diagnostics.has_error();
+                ApplyResponse {
+                    new_state: if failed { prior } else { None },
+                    private: if failed { planned_private } else { Vec::new() },
+                    diagnostics: d.diagnostics,
+                }
+            }
+        };
         resp.new_state = self.without_write_only(type_name, resp.new_state);
         self.summarize(&rt, &mut resp.diagnostics);
         tracing::debug!(
@@ -159,7 +226,7 @@ impl Provider {
     /// counters; Terraform folds warnings with one summary into one
     /// ("and N more similar warnings").
     fn summarize(&self, rt: &Runtime, diags: &mut Diagnostics) {
-        let s = rt.stats();
+        let s = rt.totals();
         if s.retries == 0 && s.throttled == 0 {
             return;
         }
@@ -189,30 +256,58 @@ impl Provider {
         }
     }
 
-    /// ReadResource.
+    /// ReadResource. A read that fails keeps the stored state; one that
+    /// finds nothing (without errors) removes it, so a create is planned.
     pub async fn read_resource(&self, type_name: &str, req: ReadRequest) -> ReadResponse {
-        let keep = |req: &ReadRequest, diagnostics| ReadResponse {
-            new_state: Some(req.current_state.clone()),
-            private: req.private.clone(),
-            diagnostics,
-        };
         let (r, rt) = match self.resource_and_runtime(type_name) {
             Ok(found) => found,
-            Err(d) => return keep(&req, d),
+            Err(diagnostics) => {
+                return ReadResponse {
+                    new_state: Some(req.current_state),
+                    private: Some(req.private),
+                    diagnostics,
+                };
+            }
         };
-        let mut resp = r.read(rt, req).await;
+        let (current, private) = (req.current_state.clone(), req.private.clone());
+        let mut resp = r.read(&rt, req).await;
+        if resp.diagnostics.has_error() && resp.new_state.is_none() {
+            resp.new_state = Some(current);
+        }
+        if resp.new_state.is_some() && resp.private.is_none() {
+            resp.private = Some(private);
+        }
         resp.new_state = self.without_write_only(type_name, resp.new_state);
         resp
     }
 
     /// ImportResourceState.
     pub fn import_resource_state(&self, type_name: &str, req: ImportRequest) -> ImportResponse {
-        match self.resource(type_name) {
-            Ok(r) => r.import(req),
-            Err(diagnostics) => ImportResponse {
-                diagnostics,
-                ..Default::default()
-            },
+        let r = match self.resource(type_name) {
+            Ok(r) => r,
+            Err(diagnostics) => {
+                return ImportResponse {
+                    diagnostics,
+                    ..Default::default()
+                };
+            }
+        };
+        match r.importer() {
+            Some(importer) => importer.import(req),
+            None => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.error(
+                    format!("Import is not supported for {type_name}"),
+                    format!(
+                        "{type_name} cannot be imported: declare the resource and let it create \
+                         (or adopt) the object."
+                    ),
+                );
+                ImportResponse {
+                    diagnostics,
+                    ..Default::default()
+                }
+            }
         }
     }
 
@@ -259,6 +354,6 @@ impl Provider {
             Ok(rt) => rt,
             Err(d) => return (None, d),
         };
-        ds.read(rt, config).await
+        ds.read(&rt, config).await
     }
 }

@@ -6,20 +6,25 @@
 
 use std::time::Duration;
 
-use crate::drivers::http::Method;
 use serde_json::Value as Json;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::drivers::http::{HttpDriver, HttpRequest, HttpResponse, Sensitive};
-use crate::drivers::{DriverError, Operation, Outcome};
-use crate::engine::retry::StopReason;
-use crate::engine::{Engine, EngineError, OperationContext};
+use super::Diagnostics;
+use super::config::{ApiKeyLocation, Auth, ProviderConfig};
+use super::runtime::{Client, engine_config};
+use crate::drivers::http::{
+    Body, HttpAuth, HttpConfig, HttpDriver, HttpRequest, HttpResponse, HttpTls, Method,
+};
+use crate::drivers::{Operation, Outcome, Sensitive};
+use crate::engine::{Engine, EngineError, Observers, OperationContext, time};
 
 /// Tokens are renewed this long before they expire.
 const EXPIRY_SKEW: Duration = Duration::from_secs(30);
 /// Lifetime assumed when the token endpoint does not say.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longest lifetime believed, whatever the token endpoint says.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// OAuth 2.0 client credentials settings.
 #[derive(Debug)]
@@ -96,7 +101,7 @@ impl HttpClient {
         req.bearer = Some(token.clone());
         match self.engine.execute(&req, ctx).await {
             // The token was revoked or expired early: one fresh token, one more try.
-            Err(e) if e.status() == Some(401) => {
+            Err(e) if e.code() == Some(401) => {
                 tracing::debug!("401 with a cached OAuth token: fetching a new one");
                 let fresh = self.token(oauth, ctx, Some(&token)).await?;
                 req.bearer = Some(fresh);
@@ -117,7 +122,7 @@ impl HttpClient {
         // Held across the fetch: concurrent requests wait for one fetch.
         let mut cache = oauth.cache.lock().await;
         if let Some((token, expires)) = cache.as_ref()
-            && Instant::now() + EXPIRY_SKEW < *expires
+            && time::from_now(EXPIRY_SKEW) < *expires
             && stale != Some(token)
         {
             return Ok(token.clone());
@@ -135,7 +140,7 @@ impl HttpClient {
         }
         let mut req = HttpRequest::new(Operation::Read, Method::POST, String::new());
         req.absolute_url = Some(oauth.token_url.clone());
-        req.form = Some(form);
+        req.body = Body::Form(form);
         // Asking for a token twice is harmless.
         req.repeatable = true;
         let ctx = OperationContext {
@@ -143,13 +148,9 @@ impl HttpClient {
             object_id: None,
             ..ctx.clone()
         };
-        let failed = |why: String| EngineError::Failed {
-            last: DriverError::Invalid(format!(
-                "OAuth token request to {}: {why}",
-                oauth.token_url
-            )),
-            attempts: 1,
-            why: StopReason::NotRetryable,
+        let url = &oauth.token_url;
+        let failed = |why: String| {
+            EngineError::refused(format!("OAuth token request to {url}: {why}"), None)
         };
         let resp = match self.engine.execute(&req, &ctx).await {
             Ok(Outcome::Done(r)) => r,
@@ -158,7 +159,13 @@ impl HttpClient {
                     "the token endpoint answered 404; check token_url".into(),
                 ));
             }
-            Err(e) => return Err(failed(e.to_string())),
+            Err(e) => {
+                let why = e.to_string();
+                return Err(EngineError::refused(
+                    format!("OAuth token request to {url}: {why}"),
+                    e.last,
+                ));
+            }
         };
         let body: Json = serde_json::from_slice(&resp.body)
             .map_err(|_| failed("the answer is not JSON".into()))?;
@@ -167,14 +174,118 @@ impl HttpClient {
             .and_then(Json::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| failed("the answer has no access_token".into()))?;
-        let lifetime = body
-            .get("expires_in")
-            .and_then(Json::as_u64)
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        // Seconds, as a number (sometimes a string); bounded.
+        let lifetime = match body.get("expires_in") {
+            Some(Json::Number(n)) => n.as_f64(),
+            Some(Json::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .map_or(DEFAULT_LIFETIME, |x| {
+            Duration::try_from_secs_f64(x.min(MAX_LIFETIME.as_secs_f64()))
+                .unwrap_or(DEFAULT_LIFETIME)
+        });
         self.engine.observers().redactor.add(token.to_owned());
         let token = Sensitive(token.to_owned());
-        *cache = Some((token.clone(), Instant::now() + lifetime));
+        *cache = Some((token.clone(), time::from_now(lifetime)));
         tracing::debug!(expires_in = ?lifetime, "fetched an OAuth token");
         Ok(token)
+    }
+}
+
+impl HttpClient {
+    /// Whether the provider trusts a CA of its own (`tls.ca_cert_pem`).
+    pub fn tls_ca_configured(&self) -> bool {
+        self.engine.driver().config().tls.ca_cert_pem.is_some()
+    }
+}
+
+impl Client for HttpClient {
+    fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics> {
+        let Some(base_url) = &config.endpoint else {
+            return Ok(None);
+        };
+        let auth = match &config.auth {
+            None => HttpAuth::None,
+            Some(Auth::Bearer(t)) => HttpAuth::Bearer(Sensitive(t.expose().to_owned())),
+            Some(Auth::Basic { username, password }) => HttpAuth::Basic {
+                username: username.clone(),
+                password: Sensitive(password.expose().to_owned()),
+            },
+            Some(Auth::ApiKey {
+                name,
+                value,
+                location,
+            }) => {
+                let value = Sensitive(value.expose().to_owned());
+                match location {
+                    ApiKeyLocation::Header => HttpAuth::HeaderKey {
+                        name: name.clone(),
+                        value,
+                    },
+                    ApiKeyLocation::Query => HttpAuth::QueryKey {
+                        name: name.clone(),
+                        value,
+                    },
+                }
+            }
+            // Tokens are added per request by the HttpClient.
+            Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
+        };
+        let oauth = match &config.auth {
+            Some(Auth::OAuth2ClientCredentials {
+                token_url,
+                client_id,
+                client_secret,
+                scopes,
+            }) => Some(OAuth2::new(
+                token_url.clone(),
+                client_id.clone(),
+                Sensitive(client_secret.expose().to_owned()),
+                scopes.clone(),
+            )),
+            _ => None,
+        };
+        let tls = HttpTls {
+            ca_cert_pem: config.tls.ca_cert_pem.clone(),
+            client_identity_pem: match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
+                (Some(c), Some(k)) => Some(Sensitive(format!("{c}\n{}", k.expose()))),
+                _ => None,
+            },
+            insecure_skip_verify: config.tls.insecure_skip_verify,
+        };
+        let http = HttpConfig {
+            headers: config.headers.clone().into_iter().collect(),
+            auth,
+            tls,
+            retry_on_status: config.retry_on_status.clone(),
+            max_response_bytes: config.max_response_bytes,
+            ..HttpConfig::new(base_url.clone())
+        };
+        match HttpDriver::new(http) {
+            Ok(d) => Ok(Some(HttpClient::new(
+                Engine::new(d, engine_config(config), observers.clone()),
+                oauth,
+            ))),
+            Err(e) => {
+                let mut diags = Diagnostics::new();
+                diags.attribute_error(
+                    super::AttributePath::root("tls"),
+                    "Unusable TLS settings",
+                    e.to_string(),
+                );
+                Err(diags)
+            }
+        }
+    }
+
+    fn missing() -> Diagnostics {
+        let mut d = Diagnostics::new();
+        d.error(
+            "No API endpoint configured",
+            "driver_http_object needs the API's base URL: set endpoint in the provider \"driver\" \
+             block, or the DRIVER_ENDPOINT environment variable.",
+        );
+        d
     }
 }

@@ -14,6 +14,8 @@ mod value;
 pub mod config;
 pub mod data_sources;
 pub mod drift;
+pub mod exec_client;
+pub mod failure;
 pub mod http_client;
 pub mod json;
 pub mod pointer;
@@ -112,7 +114,7 @@ pub struct Provider {
     /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
     stop: CancellationToken,
     /// The counters the last run summary reported.
-    summarized: std::sync::Mutex<Option<crate::engine::StatsSnapshot>>,
+    summarized: std::sync::Mutex<Option<crate::engine::Totals>>,
 }
 
 impl Provider {

@@ -2,8 +2,6 @@
 //! and response pair per RPC. Responses carry diagnostics instead of
 //! failing; the framework (`Provider`) does the bookkeeping around them.
 
-use std::sync::Arc;
-
 use super::{AttributePath, Diagnostics, Schema, Value};
 use crate::provider::runtime::Runtime;
 
@@ -34,7 +32,8 @@ pub struct PlanResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// ApplyResourceChange: create (prior null), update, or delete (planned null).
+/// ApplyResourceChange as Terraform sends it: the framework turns it into
+/// a create (prior null), an update, or a delete (planned null).
 #[derive(Debug)]
 pub struct ApplyRequest {
     /// Null on create.
@@ -47,7 +46,7 @@ pub struct ApplyRequest {
     pub planned_private: Vec<u8>,
 }
 
-/// The new state.
+/// The new state, for Terraform.
 #[derive(Debug, Default)]
 pub struct ApplyResponse {
     /// The new state; null after delete. Saved even with errors, so a
@@ -55,6 +54,74 @@ pub struct ApplyResponse {
     pub new_state: Option<Value>,
     /// Stored with the state.
     pub private: Vec<u8>,
+    /// Problems found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Create: the planned state of an object that does not exist yet.
+#[derive(Debug)]
+pub struct CreateRequest {
+    /// What plan said the state will be, with unknowns for what the create
+    /// decides.
+    pub planned_state: Value,
+    /// The wholly known configuration.
+    pub config: Value,
+    /// Private state from the plan.
+    pub planned_private: Vec<u8>,
+}
+
+/// The created object's state.
+#[derive(Debug, Default)]
+pub struct CreateResponse {
+    /// The new state. With errors, `Some` keeps an object that was (or may
+    /// have been) created tracked, and Terraform marks it tainted; `None`
+    /// says nothing was created.
+    pub new_state: Option<Value>,
+    /// Stored with the state.
+    pub private: Vec<u8>,
+    /// Problems found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Update: an existing object changes in place.
+#[derive(Debug)]
+pub struct UpdateRequest {
+    /// The state before.
+    pub prior_state: Value,
+    /// What plan said the state will be.
+    pub planned_state: Value,
+    /// The wholly known configuration.
+    pub config: Value,
+    /// Private state from the plan.
+    pub planned_private: Vec<u8>,
+}
+
+/// The updated object's state.
+#[derive(Debug, Default)]
+pub struct UpdateResponse {
+    /// The new state. With errors, `None` keeps the prior state (the
+    /// framework does it).
+    pub new_state: Option<Value>,
+    /// Stored with the state; `None` keeps the planned private state.
+    pub private: Option<Vec<u8>>,
+    /// Problems found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Delete: the object goes away.
+#[derive(Debug)]
+pub struct DeleteRequest {
+    /// The state before; it holds every argument (there is no
+    /// configuration when destroying).
+    pub prior_state: Value,
+    /// Private state.
+    pub private: Vec<u8>,
+}
+
+/// How the delete went: no errors means the object is gone, and the
+/// framework removes it from state; errors keep the prior state.
+#[derive(Debug, Default)]
+pub struct DeleteResponse {
     /// Problems found.
     pub diagnostics: Diagnostics,
 }
@@ -71,10 +138,12 @@ pub struct ReadRequest {
 /// The state as the remote object has it.
 #[derive(Debug, Default)]
 pub struct ReadResponse {
-    /// `None` when the object is gone: Terraform plans to create it.
+    /// The refreshed state. Without errors, `None` means the object is gone
+    /// (Terraform plans to create it); with errors, `None` keeps the stored
+    /// state (the framework does it).
     pub new_state: Option<Value>,
-    /// Private state to keep.
-    pub private: Vec<u8>,
+    /// Private state to keep; `None` keeps the stored one.
+    pub private: Option<Vec<u8>>,
     /// Problems and drift warnings.
     pub diagnostics: Diagnostics,
 }
@@ -97,7 +166,10 @@ pub struct ImportResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// A managed resource type.
+/// A managed resource type: the lifecycle, and nothing else. The framework
+/// (`dispatch.rs`) decides which of create, update and delete a change
+/// is, keeps the prior state when one fails, and removes the state after a
+/// delete; optional capabilities such as import are separate traits.
 #[async_trait::async_trait]
 pub trait Resource: std::fmt::Debug + Send + Sync {
     /// `driver_<noun>`.
@@ -105,14 +177,29 @@ pub trait Resource: std::fmt::Debug + Send + Sync {
     /// The schema.
     fn schema(&self) -> Schema;
     /// Checks a configuration, which may hold unknowns.
-    fn validate(&self, config: &Value) -> Diagnostics;
-    /// Plans a create or update.
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    /// Plans a create or update: unknowns for what apply decides, and
+    /// which changes force replacement.
     fn plan(&self, req: PlanRequest) -> PlanResponse;
-    /// Applies a planned change.
-    async fn apply(&self, rt: Arc<Runtime>, req: ApplyRequest) -> ApplyResponse;
+    /// Creates the object.
+    async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse;
     /// Reads the remote object.
-    async fn read(&self, rt: Arc<Runtime>, req: ReadRequest) -> ReadResponse;
-    /// Turns an import id into a stub state.
+    async fn read(&self, rt: &Runtime, req: ReadRequest) -> ReadResponse;
+    /// Changes the object in place.
+    async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse;
+    /// Deletes the object.
+    async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse;
+    /// Import, if the type supports it.
+    fn importer(&self) -> Option<&dyn ImportState> {
+        None
+    }
+}
+
+/// The import capability: `terraform import` and `import` blocks.
+pub trait ImportState: Send + Sync {
+    /// Turns an import id into a stub state that ReadResource completes.
     fn import(&self, req: ImportRequest) -> ImportResponse;
 }
 
@@ -126,5 +213,5 @@ pub trait DataSource: std::fmt::Debug + Send + Sync {
     /// Checks a configuration, which may hold unknowns.
     fn validate(&self, config: &Value) -> Diagnostics;
     /// Reads it; the config is wholly known.
-    async fn read(&self, rt: Arc<Runtime>, config: Value) -> (Option<Value>, Diagnostics);
+    async fn read(&self, rt: &Runtime, config: Value) -> (Option<Value>, Diagnostics);
 }

@@ -1,27 +1,60 @@
-//! What ConfigureProvider builds for the resources: the engine around each
-//! driver, ready to run requests.
+//! What ConfigureProvider builds for the resources: one client per driver
+//! (the engine around it, plus what the driver needs from the provider,
+//! such as OAuth for HTTP), the shared observers, and Terraform's stop.
+//!
+//! Adding a driver is its client type (implementing [`Client`]) and one
+//! line in [`Runtime::build`].
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::config::{ApiKeyLocation, Auth, ProviderConfig};
+use super::config::ProviderConfig;
+use super::exec_client::ExecClient;
+use super::http_client::HttpClient;
 use super::{AttributePath, Diagnostics};
-use crate::drivers::exec::ExecDriver;
-use crate::drivers::http::{HttpAuth, HttpConfig, HttpDriver, HttpTls, Sensitive};
-
-/// Longest one command may run when its resource sets no timeout.
-const EXEC_ATTEMPT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
-use std::sync::Arc;
-
-use super::http_client::{HttpClient, OAuth2};
 use crate::engine::audit::AuditLog;
 use crate::engine::redact::Redactor;
-use crate::engine::{Engine, EngineConfig, Observers, StatsSnapshot};
+use crate::engine::{EngineConfig, Observers, Totals};
+
+/// A driver's client, built from the provider configuration.
+pub trait Client: Any + Send + Sync + fmt::Debug + Sized {
+    /// Builds the client; `Ok(None)` when the configuration does not set
+    /// this driver up (an HTTP client without an endpoint).
+    fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics>;
+
+    /// What a resource that needs this client says when it is missing.
+    fn missing() -> Diagnostics;
+}
+
+/// The clients that were built, by type.
+#[derive(Default)]
+struct Clients(Vec<Box<dyn Any + Send + Sync>>);
+
+impl Clients {
+    fn add<C: Client>(&mut self, client: Option<C>) {
+        if let Some(c) = client {
+            self.0.push(Box::new(c));
+        }
+    }
+
+    fn get<C: Client>(&self) -> Option<&C> {
+        self.0.iter().find_map(|c| c.downcast_ref::<C>())
+    }
+}
+
+impl fmt::Debug for Clients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clients({})", self.0.len())
+    }
+}
 
 /// The configured provider's working parts.
 #[derive(Debug)]
 pub struct Runtime {
-    http: Option<HttpClient>,
-    exec: Engine<ExecDriver>,
+    clients: Clients,
     /// Cancelled by StopProvider.
     pub stop: CancellationToken,
     observers: Observers,
@@ -31,13 +64,13 @@ pub struct Runtime {
 impl Runtime {
     /// Builds the runtime from a validated configuration.
     pub fn build(config: &ProviderConfig, stop: CancellationToken) -> Result<Runtime, Diagnostics> {
-        let mut diags = Diagnostics::new();
         let redactor = Redactor::new(config.secrets());
         let audit = match &config.audit_log {
             None => None,
             Some(path) => match AuditLog::open(path, redactor.clone()) {
                 Ok(log) => Some(Arc::new(log)),
                 Err(e) => {
+                    let mut diags = Diagnostics::new();
                     diags.attribute_error(
                         AttributePath::root("audit_log"),
                         "Cannot open the audit log",
@@ -55,100 +88,36 @@ impl Runtime {
             metrics: Arc::default(),
             redactor,
         };
-        let http = match &config.endpoint {
-            None => None,
-            Some(base_url) => {
-                let auth = match &config.auth {
-                    None => HttpAuth::None,
-                    Some(Auth::Bearer(t)) => HttpAuth::Bearer(Sensitive(t.expose().to_owned())),
-                    Some(Auth::Basic { username, password }) => HttpAuth::Basic {
-                        username: username.clone(),
-                        password: Sensitive(password.expose().to_owned()),
-                    },
-                    Some(Auth::ApiKey {
-                        name,
-                        value,
-                        location,
-                    }) => {
-                        let value = Sensitive(value.expose().to_owned());
-                        match location {
-                            ApiKeyLocation::Header => HttpAuth::HeaderKey {
-                                name: name.clone(),
-                                value,
-                            },
-                            ApiKeyLocation::Query => HttpAuth::QueryKey {
-                                name: name.clone(),
-                                value,
-                            },
-                        }
-                    }
-                    // Tokens are added per request by the HttpClient.
-                    Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
-                };
-                let oauth = match &config.auth {
-                    Some(Auth::OAuth2ClientCredentials {
-                        token_url,
-                        client_id,
-                        client_secret,
-                        scopes,
-                    }) => Some(OAuth2::new(
-                        token_url.clone(),
-                        client_id.clone(),
-                        Sensitive(client_secret.expose().to_owned()),
-                        scopes.clone(),
-                    )),
-                    _ => None,
-                };
-                let tls = HttpTls {
-                    ca_cert_pem: config.tls.ca_cert_pem.clone(),
-                    client_identity_pem: match (
-                        &config.tls.client_cert_pem,
-                        &config.tls.client_key_pem,
-                    ) {
-                        (Some(c), Some(k)) => Some(Sensitive(format!("{c}\n{}", k.expose()))),
-                        _ => None,
-                    },
-                    insecure_skip_verify: config.tls.insecure_skip_verify,
-                };
-                let http = HttpConfig {
-                    base_url: base_url.clone(),
-                    headers: config.headers.clone().into_iter().collect(),
-                    auth,
-                    tls,
-                };
-                match HttpDriver::new(http) {
-                    Ok(d) => Some(HttpClient::new(
-                        Engine::new(d, engine_config(config), observers.clone()),
-                        oauth,
-                    )),
-                    Err(e) => {
-                        diags.attribute_error(
-                            AttributePath::root("tls"),
-                            "Unusable TLS settings",
-                            e.to_string(),
-                        );
-                        return Err(diags);
-                    }
-                }
-            }
-        };
-        // Commands share the limits; each attempt may run long (the
-        // resource's timeouts bound the operation).
-        let exec = Engine::new(
-            ExecDriver,
-            EngineConfig {
-                request_timeout: EXEC_ATTEMPT_LIMIT,
-                ..engine_config(config)
-            },
-            observers.clone(),
-        );
+        let mut clients = Clients::default();
+        // One line per driver.
+        clients.add(HttpClient::build(config, &observers)?);
+        clients.add(ExecClient::build(config, &observers)?);
         Ok(Runtime {
-            http,
-            exec,
+            clients,
             stop,
             observers,
             metrics_file: config.metrics_file.clone(),
         })
+    }
+
+    /// The client of type `C`, or a diagnostic saying how to set it up.
+    pub fn client<C: Client>(&self) -> Result<&C, Diagnostics> {
+        self.clients.get::<C>().ok_or_else(C::missing)
+    }
+
+    /// The HTTP client.
+    pub fn http(&self) -> Result<&HttpClient, Diagnostics> {
+        self.client()
+    }
+
+    /// The exec client.
+    pub fn exec(&self) -> Result<&ExecClient, Diagnostics> {
+        self.client()
+    }
+
+    /// Whether the provider trusts a CA of its own (`tls.ca_cert_pem`).
+    pub fn tls_ca_configured(&self) -> bool {
+        self.http().is_ok_and(HttpClient::tls_ca_configured)
     }
 
     /// Where engines report (audit, metrics, redaction).
@@ -181,16 +150,8 @@ impl Runtime {
     }
 
     /// What all engines did so far in this process.
-    pub fn stats(&self) -> StatsSnapshot {
-        let mut s = self.exec.stats();
-        if let Some(h) = &self.http {
-            let h = h.engine().stats();
-            s.attempts += h.attempts;
-            s.retries += h.retries;
-            s.throttled += h.throttled;
-            s.waited += h.waited;
-        }
-        s
+    pub fn totals(&self) -> Totals {
+        self.observers.metrics.totals()
     }
 
     /// End of the process: writes the metrics file if anything was done.
@@ -198,7 +159,7 @@ impl Runtime {
         let Some(path) = &self.metrics_file else {
             return;
         };
-        if self.stats().attempts == 0 {
+        if self.totals().attempts == 0 {
             // A process that only validated or planned without reading must
             // not overwrite the metrics of the one that did the work.
             return;
@@ -207,28 +168,10 @@ impl Runtime {
             tracing::error!(path = %path.display(), error = %e, "cannot write the metrics file");
         }
     }
-
-    /// The exec engine.
-    pub fn exec(&self) -> &Engine<ExecDriver> {
-        &self.exec
-    }
-
-    /// The HTTP client, or a diagnostic saying how to configure one.
-    pub fn http(&self) -> Result<&HttpClient, Diagnostics> {
-        self.http.as_ref().ok_or_else(|| {
-            let mut d = Diagnostics::new();
-            d.error(
-                "No API endpoint configured",
-                "driver_http_object needs the API's base URL: set endpoint in the provider \"driver\" \
-                 block, or the DRIVER_ENDPOINT environment variable.",
-            );
-            d
-        })
-    }
 }
 
 /// The engine's settings from the provider block.
-fn engine_config(c: &ProviderConfig) -> EngineConfig {
+pub(crate) fn engine_config(c: &ProviderConfig) -> EngineConfig {
     EngineConfig {
         request_timeout: c.request_timeout,
         rate_limit: c.rate_limit.clone(),

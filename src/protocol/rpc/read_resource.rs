@@ -38,7 +38,7 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
         new_state: Some(convert::value_out(&new_state, &ty)),
-        private: resp.private,
+        private: resp.private.unwrap_or_default(),
         diagnostics: convert::diagnostics(resp.diagnostics),
         ..Default::default()
     }

@@ -116,6 +116,10 @@ pub struct ProviderConfig {
     pub retry: RetryConfig,
     /// Circuit breaker.
     pub circuit_breaker: BreakerConfig,
+    /// HTTP statuses retried (`retry.retry_on_status`).
+    pub retry_on_status: Vec<u16>,
+    /// Largest answer read from the API.
+    pub max_response_bytes: u64,
     /// Audit log file.
     pub audit_log: Option<PathBuf>,
     /// Metrics file.
@@ -226,12 +230,35 @@ impl ProviderConfig {
         let rate_limit = r
             .block(v, "rate_limit")
             .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
-            .unwrap_or(RateLimitConfig {
-                burst: 1,
-                ..Default::default()
-            });
+            // No block: still adaptive, so a rate-limited API is not
+            // hammered by default.
+            .unwrap_or_default();
         let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
         let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
+        let retry_on_status = retry_block
+            .and_then(|b| r.status_list(b, &root.attr("retry"), "retry_on_status"))
+            .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec());
+        let max_response_bytes = match v.get("max_response_bytes").and_then(Value::as_number) {
+            None => DEFAULT_MAX_RESPONSE_BYTES,
+            Some(n) => match n
+                .as_u64()
+                .filter(|b| (MIN_RESPONSE_BYTES..=MAX_RESPONSE_BYTES).contains(b))
+            {
+                Some(b) => b,
+                None => {
+                    r.error(
+                        &root.attr("max_response_bytes"),
+                        "Invalid max_response_bytes",
+                        &format!(
+                            "max_response_bytes must be a whole number of bytes from \
+                             {MIN_RESPONSE_BYTES} to {MAX_RESPONSE_BYTES} (256 MiB, the most Terraform \
+                             can carry); got {n}."
+                        ),
+                    );
+                    DEFAULT_MAX_RESPONSE_BYTES
+                }
+            },
+        };
         let circuit_breaker = read_breaker(&mut r, breaker_block, &root.attr("circuit_breaker"));
 
         let config = ProviderConfig {
@@ -243,6 +270,8 @@ impl ProviderConfig {
             rate_limit,
             retry,
             circuit_breaker,
+            retry_on_status,
+            max_response_bytes,
             audit_log,
             metrics_file,
         };
@@ -397,7 +426,7 @@ fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimit
         // to ours never sees a burst it would refuse.
         burst: burst.unwrap_or(1),
         max_in_flight: r.count(b, path, "max_in_flight", 1),
-        adaptive: r.bool(b, "adaptive").unwrap_or(false),
+        adaptive: r.bool(b, "adaptive").unwrap_or(true),
     }
 }
 
@@ -413,9 +442,6 @@ fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryC
         min_backoff: dur(r, "min_backoff", DEFAULT_MIN_BACKOFF),
         max_backoff: dur(r, "max_backoff", DEFAULT_MAX_BACKOFF),
         max_retry_after: dur(r, "max_retry_after", DEFAULT_MAX_RETRY_AFTER),
-        retry_on_status: b
-            .and_then(|b| r.status_list(b, path, "retry_on_status"))
-            .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec()),
         retry_non_idempotent: b
             .and_then(|b| r.bool(b, "retry_non_idempotent"))
             .unwrap_or(false),

@@ -12,7 +12,14 @@ pub const DEFAULT_MAX_BACKOFF: &str = "30s";
 /// Default `retry.max_retry_after`.
 pub const DEFAULT_MAX_RETRY_AFTER: &str = "2m";
 /// Default `retry.retry_on_status`.
-pub const DEFAULT_RETRY_ON_STATUS: [u16; 5] = [408, 429, 502, 503, 504];
+pub const DEFAULT_RETRY_ON_STATUS: [u16; 6] =
+    crate::drivers::http::classify::DEFAULT_RETRY_ON_STATUS;
+/// Default `max_response_bytes`: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = crate::drivers::http::DEFAULT_MAX_RESPONSE_BYTES;
+/// Smallest `max_response_bytes`.
+pub const MIN_RESPONSE_BYTES: u64 = 1024;
+/// Largest `max_response_bytes`: Terraform's message limit.
+pub const MAX_RESPONSE_BYTES: u64 = 256 << 20;
 /// Default `request_timeout`.
 pub const DEFAULT_REQUEST_TIMEOUT: &str = "30s";
 /// Default `circuit_breaker.failure_threshold`.
@@ -39,6 +46,11 @@ pub fn provider_schema() -> Schema {
                 Attribute::optional("request_timeout", Type::String).describe(&format!(
                     "Time limit for one HTTP request, as a duration such as `\"30s\"`. Each retry \
                      gets its own limit. Defaults to `\"{DEFAULT_REQUEST_TIMEOUT}\"`."
+                )),
+                Attribute::optional("max_response_bytes", Type::Number).describe(&format!(
+                    "Largest answer read from the API, in bytes; a larger one fails the request \
+                     with a diagnostic instead of filling memory. Defaults to \
+                     `{DEFAULT_MAX_RESPONSE_BYTES}` (16 MiB)."
                 )),
                 Attribute::optional("audit_log", Type::String).describe(
                     "Path of a JSON-lines file that receives one record per actuation (all attempts of one \
@@ -159,8 +171,12 @@ fn rate_limit_block() -> NestedBlock {
                 Attribute::optional("max_in_flight", Type::Number)
                     .describe("Most requests outstanding at once. Unlimited when unset."),
                 Attribute::optional("adaptive", Type::Bool).describe(
-                    "Slow down when the API says so: follow `RateLimit-*` and `X-RateLimit-*` headers \
-                     and back off multiplicatively after a 429, recovering gradually. Defaults to `false`.",
+                    "Pace by what the API says: start with a few requests in flight and widen as \
+                     answers come back, slow to just under the rate the API delivered after a 429, \
+                     keep to the rate its `RateLimit-*`/`X-RateLimit-*` headers announce, wait when \
+                     they say the quota is spent, and recover gradually. Defaults to `true`, with or \
+                     without this block; set `false` to send at the configured rate whatever the API \
+                     says.",
                 ),
             ],
             vec![],
@@ -188,8 +204,12 @@ fn retry_block() -> NestedBlock {
                      Defaults to `\"{DEFAULT_MAX_RETRY_AFTER}\"`."
                 )),
                 Attribute::optional("retry_on_status", Type::list(Type::Number)).describe(
-                    "HTTP statuses that are retried. Defaults to `[408, 429, 502, 503, 504]`. \
-                     Connection errors are always retried when the request is safe to repeat.",
+                    "HTTP statuses that are retried. Defaults to `[408, 429, 500, 502, 503, 504]`. \
+                     A 5xx may come after the API acted, so it is retried only for requests that \
+                     are safe to repeat (GET, PUT, DELETE, or a create carrying an idempotency \
+                     key); 408 and 429 mean the request was not processed and are always retried. \
+                     Throttled attempts (429) do not count against `max_attempts`. Connection \
+                     errors are retried like 5xx.",
                 ),
                 Attribute::optional("retry_non_idempotent", Type::Bool).describe(
                     "Also retry requests that may not be safe to repeat (a `POST` without an \

@@ -32,7 +32,12 @@ fn empty_block_gets_documented_defaults() {
     assert_eq!(c.endpoint, None);
     assert_eq!(c.request_timeout, Duration::from_secs(30));
     assert_eq!(c.retry.max_attempts, DEFAULT_MAX_ATTEMPTS);
-    assert_eq!(c.retry.retry_on_status, [408, 429, 502, 503, 504]);
+    assert_eq!(c.retry_on_status, [408, 429, 500, 502, 503, 504]);
+    assert!(
+        c.rate_limit.adaptive,
+        "paces by the API's signals by default"
+    );
+    assert_eq!(c.max_response_bytes, 16 << 20);
     assert!(!c.retry.retry_non_idempotent);
     assert_eq!(
         c.circuit_breaker.failure_threshold,
@@ -71,7 +76,7 @@ fn full_block_parses() {
     assert_eq!(c.rate_limit.requests_per_second, Some(50.0));
     assert_eq!(c.rate_limit.burst, 10);
     assert!(c.rate_limit.adaptive);
-    assert_eq!(c.retry.retry_on_status, [429, 503]);
+    assert_eq!(c.retry_on_status, [429, 503]);
     assert_eq!(c.circuit_breaker.open_for, Duration::from_secs(60));
 }
 

@@ -1,7 +1,5 @@
 //! `driver_http_object` data source: reads one object.
 
-use std::sync::Arc;
-
 use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
@@ -55,7 +53,7 @@ impl DataSource for HttpObjectData {
         d
     }
 
-    async fn read(&self, rt: Arc<Runtime>, config: Value) -> (Option<Value>, Diagnostics) {
+    async fn read(&self, rt: &Runtime, config: Value) -> (Option<Value>, Diagnostics) {
         let mut d = self.validate(&config);
         if d.has_error() {
             return (None, d);
@@ -112,7 +110,7 @@ impl DataSource for HttpObjectData {
                 (None, d)
             }
             Err(e) => {
-                d.error("Read failed", rt.scrub(&format!("{target}: {e}")));
+                crate::provider::failure::report(rt, &mut d, "Read failed", &target, &e);
                 (None, d)
             }
         }

@@ -4,39 +4,111 @@ use serde_json::Value as Json;
 
 use super::settings::{self, Settings};
 use crate::drivers::exec::{ExecRequest, ExecResponse};
-use crate::drivers::http::Sensitive;
-use crate::drivers::{Operation, Outcome};
-use crate::engine::{EngineError, OperationContext};
+use crate::drivers::{Operation, Outcome, Sensitive};
+use crate::engine::{OperationContext, Stop};
 use crate::provider::json::{from_json, to_json};
-use crate::provider::resource::{ApplyRequest, ApplyResponse};
+use crate::provider::resource::{
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, UpdateRequest, UpdateResponse,
+};
 use crate::provider::runtime::Runtime;
 use crate::provider::{Diagnostics, Type, Value};
 
-pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
-    let keep = |d: Diagnostics| ApplyResponse {
-        new_state: (!req.prior_state.is_null()).then(|| req.prior_state.clone()),
-        private: req.planned_private.clone(),
-        diagnostics: d,
-    };
-    let mut diags = Diagnostics::new();
-    // Delete has no config: the prior state holds the commands.
-    let source = if req.planned_state.is_null() {
-        &req.prior_state
-    } else {
-        &req.config
-    };
-    let Some(s) = settings::parse(source, &mut diags) else {
-        return keep(diags);
-    };
+/// Nothing was created.
+fn nothing(diagnostics: Diagnostics) -> CreateResponse {
+    CreateResponse {
+        diagnostics,
+        ..Default::default()
+    }
+}
 
-    if req.planned_state.is_null() {
-        let Some(argv) = s.delete.clone() else {
-            return ApplyResponse {
-                new_state: None,
-                ..Default::default()
-            };
+pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
+        return nothing(diags);
+    };
+    let output = match run_and_read(
+        rt,
+        &s,
+        Operation::Create,
+        s.create.clone(),
+        &req.planned_state,
+        &Value::Null(Type::Dynamic),
+        &mut diags,
+    )
+    .await
+    {
+        Some(o) => o,
+        None => return nothing(diags),
+    };
+    let id = match output.get("id") {
+        Some(Json::String(s)) if !s.is_empty() => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        _ => format!("exec-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+    };
+    let state = req
+        .planned_state
+        .with_attr("id", Value::string(id))
+        .with_attr("output", from_json(&output));
+    CreateResponse {
+        new_state: Some(state),
+        private: req.planned_private,
+        diagnostics: diags,
+    }
+}
+
+pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+    let mut diags = Diagnostics::new();
+    let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
+        return UpdateResponse {
+            diagnostics: diags,
+            ..Default::default()
         };
-        return match run(
+    };
+    if !req
+        .planned_state
+        .get("output")
+        .is_some_and(Value::is_unknown)
+    {
+        // Nothing the commands see changed.
+        return UpdateResponse {
+            new_state: Some(req.planned_state),
+            private: None,
+            diagnostics: diags,
+        };
+    }
+    let argv = s.update.clone().unwrap_or_default();
+    let Some(output) = run_and_read(
+        rt,
+        &s,
+        Operation::Update,
+        argv,
+        &req.planned_state,
+        &req.prior_state,
+        &mut diags,
+    )
+    .await
+    else {
+        return UpdateResponse {
+            diagnostics: diags,
+            ..Default::default()
+        };
+    };
+    let state = req.planned_state.with_attr("output", from_json(&output));
+    UpdateResponse {
+        new_state: Some(state),
+        private: None,
+        diagnostics: diags,
+    }
+}
+
+pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+    let mut diags = Diagnostics::new();
+    // The prior state holds the commands; there is no configuration.
+    let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
+        return DeleteResponse { diagnostics: diags };
+    };
+    if let Some(argv) = s.delete.clone()
+        && let Err(d) = run(
             rt,
             &s,
             Operation::Delete,
@@ -45,83 +117,45 @@ pub(super) async fn apply(rt: &Runtime, req: ApplyRequest) -> ApplyResponse {
             &req.prior_state,
         )
         .await
-        {
-            Ok(_) => ApplyResponse {
-                new_state: None,
-                ..Default::default()
-            },
-            Err(d) => keep(d),
-        };
-    }
-    let creating = req.prior_state.is_null();
-    let (op, argv) = if creating {
-        (Operation::Create, s.create.clone())
-    } else {
-        (Operation::Update, s.update.clone().unwrap_or_default())
-    };
-    if !creating
-        && !req
-            .planned_state
-            .get("output")
-            .is_some_and(Value::is_unknown)
     {
-        // Nothing the commands see changed.
-        return ApplyResponse {
-            new_state: Some(req.planned_state.clone()),
-            private: req.planned_private.clone(),
-            diagnostics: diags,
-        };
+        diags.extend(d);
     }
-    let printed = match run(rt, &s, op, argv, &req.planned_state, &req.prior_state).await {
+    DeleteResponse { diagnostics: diags }
+}
+
+/// Runs a create or update command; when it prints nothing, the output
+/// comes from `read`. `None` when the command failed (diagnostics say why).
+async fn run_and_read(
+    rt: &Runtime,
+    s: &Settings,
+    op: Operation,
+    argv: Vec<String>,
+    planned: &Value,
+    prior: &Value,
+    diags: &mut Diagnostics,
+) -> Option<Json> {
+    let printed = match run(rt, s, op, argv, planned, prior).await {
         Ok(out) => out,
-        Err(d) => return keep(d),
+        Err(d) => {
+            diags.extend(d);
+            return None;
+        }
     };
-    // A command that prints nothing leaves the output to `read`.
-    let output = match printed {
+    let empty = || Json::Object(Default::default());
+    Some(match printed {
         Some(j) => j,
         None => match &s.read {
-            Some(read) => match run(
-                rt,
-                &s,
-                Operation::Read,
-                read.clone(),
-                &req.planned_state,
-                &req.prior_state,
-            )
-            .await
-            {
+            Some(read) => match run(rt, s, Operation::Read, read.clone(), planned, prior).await {
                 Ok(Some(j)) => j,
-                Ok(None) => Json::Object(Default::default()),
+                Ok(None) => empty(),
                 Err(d) => {
                     diags.extend(d);
-                    Json::Object(Default::default())
+                    empty()
                 }
             },
-            None => Json::Object(Default::default()),
+            None => empty(),
         },
-    };
-    let id = if creating {
-        match output.get("id") {
-            Some(Json::String(s)) if !s.is_empty() => s.clone(),
-            Some(Json::Number(n)) => n.to_string(),
-            _ => format!("exec-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
-        }
-    } else {
-        req.prior_state
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let state = req
-        .planned_state
-        .with_attr("id", Value::string(id))
-        .with_attr("output", from_json(&output));
-    ApplyResponse {
-        new_state: Some(state),
-        private: req.planned_private.clone(),
-        diagnostics: diags,
-    }
+    })
 }
 
 /// Runs one command for `state` (whose input goes to stdin). `Ok(None)`:
@@ -192,7 +226,7 @@ pub(super) async fn run(
         prior.get("id").and_then(Value::as_str),
     );
     let what = format!("{op} command {program:?}");
-    match rt.exec().execute(&req, &ctx).await {
+    match rt.exec()?.engine().execute(&req, &ctx).await {
         Ok(Outcome::Gone) => Ok(None),
         Ok(Outcome::Done(ExecResponse { stdout })) => {
             let text = String::from_utf8_lossy(&stdout);
@@ -225,14 +259,26 @@ pub(super) async fn run(
                 Operation::Update => "Update command failed",
                 Operation::Delete => "Delete command failed",
             };
-            let mut detail = format!("The {what}: {e}");
-            if let EngineError::OperationTimeout { .. } = e {
-                detail.push_str(". It was killed, with every process it started; raise timeouts if it needs longer.");
+            let mut advice = String::new();
+            if let Stop::Deadline { .. } = e.stop {
+                advice.push_str(
+                    "It was killed, with every process it started; raise timeouts if it needs longer.",
+                );
             }
             if op == Operation::Create && e.outcome_unknown() {
-                detail.push_str(" The command may have created the object before it was stopped; check before applying again.");
+                advice.push_str(
+                    " The command may have created the object before it was stopped; check before \
+                     applying again.",
+                );
             }
-            d.error(summary, rt.scrub(&detail));
+            crate::provider::failure::report_with(
+                rt,
+                &mut d,
+                summary,
+                &format!("The {what}"),
+                &e,
+                advice.trim(),
+            );
             Err(d)
         }
     }

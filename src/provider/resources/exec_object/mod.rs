@@ -7,11 +7,9 @@ mod plan;
 mod read;
 mod settings;
 
-use std::sync::Arc;
-
 use super::super::resource::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource,
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
 };
 use super::common::{drift_block, timeouts_block};
 use crate::provider::runtime::Runtime;
@@ -41,25 +39,20 @@ impl Resource for ExecObject {
         plan::plan(req)
     }
 
-    async fn apply(&self, rt: Arc<Runtime>, req: ApplyRequest) -> ApplyResponse {
-        apply::apply(&rt, req).await
+    async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse {
+        apply::create(rt, req).await
     }
 
-    async fn read(&self, rt: Arc<Runtime>, req: ReadRequest) -> ReadResponse {
-        read::read(&rt, req).await
+    async fn read(&self, rt: &Runtime, req: ReadRequest) -> ReadResponse {
+        read::read(rt, req).await
     }
 
-    fn import(&self, _req: ImportRequest) -> ImportResponse {
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.error(
-            "Import is not supported for driver_exec_object",
-            "An exec object is known only through the commands that created it. Declare the resource \
-             and let create adopt the existing object (a create command may print an object that already exists).",
-        );
-        ImportResponse {
-            diagnostics,
-            ..Default::default()
-        }
+    async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+        apply::update(rt, req).await
+    }
+
+    async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+        apply::delete(rt, req).await
     }
 }
 

@@ -12,9 +12,10 @@ use crate::provider::{Diagnostics, Type, Value};
 
 pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let mut diags = Diagnostics::new();
+    // A read that cannot tell keeps what is stored.
     let keep = |diagnostics| ReadResponse {
         new_state: Some(req.current_state.clone()),
-        private: req.private.clone(),
+        private: None,
         diagnostics,
     };
     let Some(s) = settings::parse(&req.current_state, &mut diags) else {
@@ -63,7 +64,7 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     }
     ReadResponse {
         new_state: Some(state),
-        private: req.private.clone(),
+        private: None,
         diagnostics: diags,
     }
 }

@@ -27,6 +27,19 @@ pub(super) struct Settings {
     pub(super) timeouts: Timeouts,
 }
 
+/// Parses the configuration at apply time, when every value is known.
+pub(super) fn parse_for_apply(config: &Value, diags: &mut Diagnostics) -> Option<Settings> {
+    let parsed = parse(config, diags);
+    if parsed.is_none() && !diags.has_error() {
+        diags.error(
+            "Configuration not known at apply",
+            "Some arguments are still unknown during apply. This is a bug in the provider; please \
+             report it.",
+        );
+    }
+    parsed
+}
+
 /// Parses the arguments; `None` if any is invalid or unknown.
 pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     let mut known = true;

@@ -1,18 +1,20 @@
 //! `driver_http_object`: one object of a REST collection.
 
-mod apply;
+mod body;
+mod create;
+mod delete;
 mod import;
 mod plan;
 mod read;
 mod response;
 mod settings;
+mod update;
 mod wait;
 
-use std::sync::Arc;
-
 use super::super::resource::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource,
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
+    ImportState, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, UpdateRequest,
+    UpdateResponse,
 };
 use super::common::{drift_block, timeouts_block};
 use crate::provider::runtime::Runtime;
@@ -75,14 +77,28 @@ impl Resource for HttpObject {
         plan::plan(req)
     }
 
-    async fn apply(&self, rt: Arc<Runtime>, req: ApplyRequest) -> ApplyResponse {
-        apply::apply(&rt, req).await
+    async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse {
+        create::create(rt, req).await
     }
 
-    async fn read(&self, rt: Arc<Runtime>, req: ReadRequest) -> ReadResponse {
-        read::read(&rt, req).await
+    async fn read(&self, rt: &Runtime, req: ReadRequest) -> ReadResponse {
+        read::read(rt, req).await
     }
 
+    async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+        update::update(rt, req).await
+    }
+
+    async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+        delete::delete(rt, req).await
+    }
+
+    fn importer(&self) -> Option<&dyn ImportState> {
+        Some(self)
+    }
+}
+
+impl ImportState for HttpObject {
     fn import(&self, req: ImportRequest) -> ImportResponse {
         import::import(req)
     }

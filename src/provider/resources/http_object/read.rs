@@ -3,12 +3,12 @@
 use serde_json::Value as Json;
 
 use super::super::common::settle_drift;
-use super::apply::report;
-use super::settings;
-use super::{Private, TYPE, response};
+use super::settings::{self, Settings};
+use super::{Private, TYPE, now_ms, response, wait};
 use crate::drivers::Outcome;
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
+use crate::provider::failure;
 use crate::provider::json::from_json;
 use crate::provider::pointer::Pointer;
 use crate::provider::resource::{ReadRequest, ReadResponse};
@@ -17,9 +17,10 @@ use crate::provider::{Diagnostics, Type, Value};
 
 pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let mut diags = Diagnostics::new();
+    // A read that cannot tell keeps what is stored.
     let keep = |diagnostics: Diagnostics| ReadResponse {
         new_state: Some(req.current_state.clone()),
-        private: req.private.clone(),
+        private: None,
         diagnostics,
     };
     let Some(s) = settings::parse(&req.current_state, &mut diags) else {
@@ -50,12 +51,12 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Ok(Outcome::Gone) => {
             return ReadResponse {
                 new_state: None,
-                private: Vec::new(),
+                private: None,
                 diagnostics: diags,
             };
         }
         Err(e) => {
-            report(rt, &mut diags, "Read failed", &target, &e);
+            failure::report(rt, &mut diags, "Read failed", &target, &e);
             return keep(diags);
         }
     };
@@ -96,8 +97,41 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .with_attr("response", stored);
     ReadResponse {
         new_state: Some(state),
-        private: private.encode(),
+        private: Some(private.encode()),
         diagnostics: diags,
+    }
+}
+
+/// GET the object after a create or update that did not return it.
+pub(super) async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let client = rt.http()?;
+    let path = s.object_path_for(id);
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
+    let target = format!("GET {}", client.url(&path));
+    match wait::read_object(rt, s, &path, &ctx, Some(now_ms())).await? {
+        Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
+            Ok(j) => Ok(from_json(&j)),
+            Err(_) => {
+                d.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration."));
+                Err(d)
+            }
+        },
+        Ok(Outcome::Gone) => {
+            d.error(
+                "Object not found after write",
+                format!(
+                    "{target} kept answering 404 for consistency_window ({:?}) after the object was written. If the API \
+                     takes longer to show new objects, raise consistency_window.",
+                    s.consistency_window
+                ),
+            );
+            Err(d)
+        }
+        Err(e) => {
+            failure::report(rt, &mut d, "Read failed", &target, &e);
+            Err(d)
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::drivers::http::Method;
 
 use crate::drivers::Operation;
-use crate::drivers::http::HttpRequest;
+use crate::drivers::http::{Body, HttpRequest};
 
 use super::super::common::{
     DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
@@ -80,7 +80,7 @@ impl Settings {
         let mut r = HttpRequest::new(op, method, path);
         r.query = self.query.clone();
         r.headers = self.headers.clone();
-        r.body = body;
+        r.body = body.map_or(Body::Empty, Body::Json);
         r
     }
 
@@ -99,6 +99,20 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// Parses the configuration at apply time, when every value is known: an
+/// unknown one is a bug (in Terraform or here), said so.
+pub(super) fn parse_for_apply(config: &Value, diags: &mut Diagnostics) -> Option<Settings> {
+    let parsed = parse(config, diags);
+    if parsed.is_none() && !diags.has_error() {
+        diags.error(
+            "Configuration not known at apply",
+            "Some arguments are still unknown during apply. This is a bug in the provider; please \
+             report it.",
+        );
+    }
+    parsed
+}
 
 /// Parses the arguments. Returns `None` if any is invalid or unknown.
 pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {

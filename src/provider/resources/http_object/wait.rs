@@ -8,13 +8,13 @@ use std::time::Duration;
 use crate::drivers::http::Method;
 use serde_json::Value as Json;
 
-use super::apply::report;
 use super::now_ms;
 use super::settings::{DEFAULT_POLL_INTERVAL, Poll, Settings};
 use crate::drivers::http::{HttpRequest, HttpResponse};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::{EngineError, OperationContext};
 use crate::provider::Diagnostics;
+use crate::provider::failure::report;
 use crate::provider::pointer::Pointer;
 use crate::provider::runtime::Runtime;
 

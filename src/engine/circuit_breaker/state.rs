@@ -1,6 +1,4 @@
-//! The circuit breaker: after `failure_threshold` consecutive failures the
-//! API is left alone for `open_for`, and every request fails fast; then one
-//! probe is let through (half-open), and its outcome closes or reopens it.
+//! The breaker's states and their transitions.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -38,6 +36,40 @@ pub struct BreakerOpen {
     pub retry_in: Duration,
 }
 
+/// Permission to send one request; report how it went, or drop it to say
+/// nothing (a half-open probe is then released for the next request).
+#[derive(Debug)]
+#[must_use]
+pub struct Ticket<'a> {
+    breaker: &'a CircuitBreaker,
+    /// The state change admitting caused (for metrics).
+    pub changed: Option<&'static str>,
+    probe: bool,
+    reported: bool,
+}
+
+impl Ticket<'_> {
+    /// The target was healthy; `Some` if that closed the breaker.
+    pub fn success(mut self) -> Option<&'static str> {
+        self.reported = true;
+        self.breaker.on_success()
+    }
+
+    /// The target failed; `Some` if that opened the breaker.
+    pub fn failure(mut self) -> Option<&'static str> {
+        self.reported = true;
+        self.breaker.on_failure()
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if self.probe && !self.reported {
+            self.breaker.release_probe();
+        }
+    }
+}
+
 /// One breaker per target API.
 #[derive(Debug)]
 pub struct CircuitBreaker {
@@ -54,26 +86,35 @@ impl CircuitBreaker {
         }
     }
 
-    /// Asks to send a request. `Ok(Some(state))` when this changed the
-    /// breaker's state (for metrics).
-    pub fn admit(&self) -> Result<Option<&'static str>, BreakerOpen> {
+    /// Asks to send a request: `Ok(ticket)` to send, which must report
+    /// how it went (a dropped ticket releases a half-open probe).
+    pub fn admit(&self) -> Result<Ticket<'_>, BreakerOpen> {
         let mut s = self.lock();
         let now = Instant::now();
         match *s {
-            State::Closed { .. } => Ok(None),
+            State::Closed { .. } => Ok(self.ticket(None, false)),
             State::Open { until } if now >= until => {
                 tracing::info!("circuit breaker half-open: letting one probe through");
                 *s = State::HalfOpen;
-                Ok(Some("half_open"))
+                Ok(self.ticket(Some("half_open"), true))
             }
             State::Open { until } => Err(BreakerOpen {
                 failures: self.config.failure_threshold,
-                retry_in: until - now,
+                retry_in: until.saturating_duration_since(now),
             }),
             State::HalfOpen => Err(BreakerOpen {
                 failures: self.config.failure_threshold,
                 retry_in: Duration::ZERO,
             }),
+        }
+    }
+
+    fn ticket(&self, changed: Option<&'static str>, probe: bool) -> Ticket<'_> {
+        Ticket {
+            breaker: self,
+            changed,
+            probe,
+            reported: false,
         }
     }
 
@@ -92,28 +133,38 @@ impl CircuitBreaker {
     /// `Some` if that opened it.
     pub fn on_failure(&self) -> Option<&'static str> {
         let mut s = self.lock();
-        let now = Instant::now();
+        let until = crate::engine::time::from_now(self.config.open_for);
         let before = *s;
         *s = match *s {
-            State::Closed { failures } if failures + 1 >= self.config.failure_threshold => {
-                tracing::warn!(failures = failures + 1, open_for = ?self.config.open_for, "circuit breaker opened");
-                State::Open {
-                    until: now + self.config.open_for,
-                }
+            State::Closed { failures }
+                if failures.saturating_add(1) >= self.config.failure_threshold =>
+            {
+                tracing::warn!(failures = failures.saturating_add(1), open_for = ?self.config.open_for, "circuit breaker opened");
+                State::Open { until }
             }
             State::Closed { failures } => State::Closed {
-                failures: failures + 1,
+                failures: failures.saturating_add(1),
             },
             State::HalfOpen => {
                 tracing::warn!("circuit breaker reopened: the probe failed");
-                State::Open {
-                    until: now + self.config.open_for,
-                }
+                State::Open { until }
             }
             open @ State::Open { .. } => open,
         };
         (matches!(*s, State::Open { .. }) && !matches!(before, State::Open { .. }))
             .then_some("open")
+    }
+
+    /// A probe that never reported (cancelled, cut off by a deadline): the
+    /// next request may probe at once, instead of the breaker waiting on a
+    /// probe that will never answer.
+    fn release_probe(&self) {
+        let mut s = self.lock();
+        if *s == State::HalfOpen {
+            *s = State::Open {
+                until: Instant::now(),
+            };
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -140,7 +191,7 @@ mod tests {
         b.on_success();
         b.on_failure();
         b.on_failure();
-        assert_eq!(b.admit(), Ok(None), "a success in between resets the count");
+        assert!(b.admit().is_ok(), "a success in between resets the count");
         assert_eq!(b.on_failure(), Some("open"));
         let err = b.admit().unwrap_err();
         assert_eq!(err.retry_in, Duration::from_secs(10));
@@ -153,20 +204,36 @@ mod tests {
             b.on_failure();
         }
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert_eq!(b.admit(), Ok(Some("half_open")), "the probe");
+        let probe = b.admit().unwrap();
+        assert_eq!(probe.changed, Some("half_open"), "the probe");
         assert!(b.admit().is_err(), "everyone else waits for the probe");
-        b.on_failure();
+        probe.failure();
         assert_eq!(
             b.admit().unwrap_err().retry_in,
             Duration::from_secs(10),
             "a failed probe reopens"
         );
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(b.admit().is_ok());
-        assert_eq!(b.on_success(), Some("closed"));
+        assert_eq!(b.admit().unwrap().success(), Some("closed"));
         assert!(
             b.admit().is_ok() && b.admit().is_ok(),
             "a good probe closes it"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_probe_that_never_reports_does_not_hold_the_breaker_half_open() {
+        let b = breaker();
+        for _ in 0..3 {
+            b.on_failure();
+        }
+        tokio::time::advance(Duration::from_secs(10)).await;
+        let probe = b.admit().unwrap();
+        assert!(b.admit().is_err());
+        // Cancelled, or cut off by the operation's deadline.
+        drop(probe);
+        let next = b.admit().expect("the next request probes at once");
+        assert_eq!(next.changed, Some("half_open"));
+        assert_eq!(next.success(), Some("closed"));
     }
 }
