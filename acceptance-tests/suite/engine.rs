@@ -10,7 +10,7 @@ use demo_api::{Faults, Running};
 use crate::harness::{Run, Workdir};
 
 /// `n` objects in /items, each with a distinct `n`.
-fn items(api: &Running, provider_extra: &str, n: usize) -> Workdir {
+pub(crate) fn items(api: &Running, provider_extra: &str, n: usize) -> Workdir {
     Workdir::new(&format!(
         r#"
 provider "driver" {{
@@ -28,7 +28,7 @@ resource "driver_http_object" "item" {{
     ))
 }
 
-fn apply(wd: &Workdir, parallelism: u32) -> Run {
+pub(crate) fn apply(wd: &Workdir, parallelism: u32) -> Run {
     wd.run(&[
         "apply",
         "-auto-approve",
@@ -39,7 +39,7 @@ fn apply(wd: &Workdir, parallelism: u32) -> Run {
 }
 
 /// Objects in state, each with a distinct id that exists on the server.
-fn state_count(wd: &Workdir, api: &Running) -> usize {
+pub(crate) fn state_count(wd: &Workdir, api: &Running) -> usize {
     let resources = wd.resources();
     let ids: BTreeSet<String> = resources
         .iter()
@@ -56,7 +56,7 @@ fn state_count(wd: &Workdir, api: &Running) -> usize {
 }
 
 /// Every object exists exactly once: n values 0..count, no duplicates.
-fn assert_exactly_once(api: &Running, count: usize) {
+pub(crate) fn assert_exactly_once(api: &Running, count: usize) {
     let objects = api.list("/items");
     let ns: Vec<u64> = objects
         .iter()
@@ -223,7 +223,9 @@ fn ctrl_c_stops_in_flight_requests() {
         latency: Duration::from_secs(60),
         ..Default::default()
     });
-    let wd = items(&api, "", 1);
+    // A create on the wire is let finish after Ctrl-C, within the request
+    // timeout: keep that short.
+    let wd = items(&api, "  request_timeout = \"3s\"", 1);
     let mut cmd = wd.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     // Its own process group, so the signal below reaches Terraform the way a
     // terminal's Ctrl-C does: every process of the group, providers included.

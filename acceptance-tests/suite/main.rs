@@ -17,6 +17,7 @@ mod harness;
 mod auth;
 mod debug_mode;
 mod engine;
+mod exactly_once;
 mod examples;
 mod exec_object;
 mod handshake;

@@ -59,6 +59,10 @@ provider "driver" {{
   endpoint     = "{}"
   audit_log    = "{}"
   metrics_file = "{}"
+  # Not adaptive: this test wants the API to throttle.
+  rate_limit {{
+    adaptive = false
+  }}
   retry {{
     max_attempts = 10
     min_backoff  = "10ms"

@@ -10,11 +10,12 @@ use crate::drivers::{DriverError, Operation, Request};
 #[derive(Clone, Debug)]
 struct Req {
     idempotent: bool,
+    operation: Operation,
 }
 
 impl Request for Req {
     fn operation(&self) -> Operation {
-        Operation::Create
+        self.operation
     }
     fn target(&self) -> String {
         "POST /things".into()
@@ -108,8 +109,18 @@ fn ctx() -> OperationContext {
     OperationContext::new(None, CancellationToken::new())
 }
 
-const IDEMPOTENT: Req = Req { idempotent: true };
-const UNSAFE: Req = Req { idempotent: false };
+const IDEMPOTENT: Req = Req {
+    idempotent: true,
+    operation: Operation::Create,
+};
+const UNSAFE: Req = Req {
+    idempotent: false,
+    operation: Operation::Create,
+};
+const READ: Req = Req {
+    idempotent: true,
+    operation: Operation::Read,
+};
 
 #[tokio::test(start_paused = true)]
 async fn transient_failures_are_retried_until_success() {
@@ -344,7 +355,7 @@ async fn a_write_on_the_wire_finishes_after_a_stop_and_a_read_does_not() {
         run(UNSAFE).await.is_ok(),
         "the create's answer (the new object's id) reaches state"
     );
-    let err = run(IDEMPOTENT).await.unwrap_err();
+    let err = run(READ).await.unwrap_err();
     assert_eq!(err.stop, Stop::Cancelled { in_flight: true });
 }
 
@@ -411,10 +422,8 @@ async fn a_cancelled_probe_does_not_hold_the_breaker_half_open() {
     let cancel = CancellationToken::new();
     let probe = {
         let (e, cancel) = (e.clone(), cancel.clone());
-        tokio::spawn(async move {
-            e.execute(&IDEMPOTENT, &OperationContext::new(None, cancel))
-                .await
-        })
+        // A read: a stop cuts it off at once.
+        tokio::spawn(async move { e.execute(&READ, &OperationContext::new(None, cancel)).await })
     };
     tokio::time::sleep(Duration::from_secs(1)).await;
     cancel.cancel();

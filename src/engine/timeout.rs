@@ -1,17 +1,16 @@
 //! Time limits around one attempt: the request timeout, the operation's
 //! deadline, and Terraform's stop.
 //!
-//! A stop (Ctrl-C) cuts off reads and requests that are safe to repeat at
-//! once. A request that is not safe to repeat and is already on the wire
-//! (a create) is let finish, bounded by the request timeout, so that its
-//! answer (the new object's id) reaches state instead of leaving an
-//! object nobody knows about.
+//! A stop (Ctrl-C) cuts off reads at once. A write already on the wire (a
+//! create above all) is let finish, bounded by the request timeout, so that
+//! its answer (the new object's id) reaches state instead of leaving an
+//! object nobody knows about; nothing new is sent after the stop.
 
 use std::time::Duration;
 
 use super::error::Stop;
 use super::service::{Answer, Cx, Layer, Service};
-use crate::drivers::{DriverError, ErrorKind, Request};
+use crate::drivers::{DriverError, ErrorKind, Operation, Request};
 
 /// Adds [`Timeout`].
 #[derive(Debug, Clone)]
@@ -61,7 +60,7 @@ impl<R: Request, S: Service<R>> Service<R> for Timeout<S> {
                 None => std::future::pending().await,
             }
         };
-        let finish_on_stop = !req.is_idempotent();
+        let finish_on_stop = req.operation() != Operation::Read;
         let cancelled = async {
             if finish_on_stop {
                 std::future::pending::<()>().await;

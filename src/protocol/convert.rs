@@ -135,14 +135,17 @@ pub(crate) fn value_out(v: &Value, ty: &Type) -> pb::DynamicValue {
 
 fn codec_diagnostics(e: &CodecError, what: &str) -> Diagnostics {
     let mut d = Diagnostics::new();
-    d.error(
-        format!("Unreadable {what} from Terraform"),
-        format!(
-            "The provider could not decode the {what} Terraform sent: {e}. This is a bug in the \
-             provider or in Terraform, not in your configuration; please report it with the \
-             Terraform version you use."
-        ),
+    let summary = format!("Unreadable {what} from Terraform");
+    let detail = format!(
+        "The provider could not decode the {what} Terraform sent: {e}. This is a bug in the \
+         provider or in Terraform, not in your configuration; please report it with the \
+         Terraform version you use."
     );
+    if e.path.0.is_empty() {
+        d.error(summary, detail);
+    } else {
+        d.attribute_error(e.path.clone(), summary, detail);
+    }
     d
 }
 

@@ -33,7 +33,8 @@ impl Number {
     fn finite(negative: bool, digits: &str, exponent: i64) -> Number {
         let trimmed = digits.trim_start_matches('0');
         let kept = trimmed.trim_end_matches('0');
-        let exponent = exponent + (trimmed.len() - kept.len()) as i64;
+        // Callers keep exponents far from the ends of i64.
+        let exponent = exponent.saturating_add((trimmed.len() - kept.len()) as i64);
         if kept.is_empty() {
             return Number(Repr::Finite {
                 negative: false,
@@ -53,8 +54,11 @@ impl Number {
         Number(Repr::Infinity { negative })
     }
 
-    /// The nearest number to a float; `None` for NaN, which Terraform has no
-    /// spelling for.
+    /// The exact value of a float (every finite float is a decimal with
+    /// finitely many digits); `None` for NaN, which Terraform has no
+    /// spelling for. Exact, not the shortest text that reads back as the
+    /// float: `1e23` is not a float, and the float nearest to it is
+    /// 99999999999999991611392.
     pub fn from_f64(f: f64) -> Option<Number> {
         if f.is_nan() {
             return None;
@@ -62,8 +66,36 @@ impl Number {
         if f.is_infinite() {
             return Some(Number::infinity(f < 0.0));
         }
-        // `{:e}` prints the shortest text that reads back as the same float.
-        format!("{f:e}").parse().ok()
+        let bits = f.to_bits();
+        let negative = bits >> 63 == 1;
+        let biased = ((bits >> 52) & 0x7ff) as i64;
+        let fraction = bits & ((1u64 << 52) - 1);
+        // f = mantissa × 2^exp2
+        let (mut mantissa, mut exp2) = if biased == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | (1 << 52), biased - 1075)
+        };
+        if mantissa == 0 {
+            return Some(Number::finite(false, "", 0));
+        }
+        let zeros = mantissa.trailing_zeros();
+        mantissa >>= zeros;
+        exp2 += i64::from(zeros);
+        let mut digits = BigDecimal::from(mantissa);
+        let exponent = if exp2 >= 0 {
+            for _ in 0..exp2 {
+                digits.mul_small(2);
+            }
+            0
+        } else {
+            // m / 2^k = m × 5^k / 10^k
+            for _ in 0..-exp2 {
+                digits.mul_small(5);
+            }
+            exp2
+        };
+        Some(Number::finite(negative, &digits.to_string(), exponent))
     }
 
     /// The value as an `i64`, if it is an integer in range.
@@ -120,6 +152,53 @@ impl Number {
     }
 }
 
+/// A non-negative integer in base 10^9 limbs, least significant first:
+/// just enough arithmetic to write a float's exact value.
+struct BigDecimal(Vec<u32>);
+
+impl BigDecimal {
+    const BASE: u64 = 1_000_000_000;
+
+    fn from(mut n: u64) -> BigDecimal {
+        let mut limbs = Vec::new();
+        while n > 0 {
+            limbs.push((n % Self::BASE) as u32);
+            n /= Self::BASE;
+        }
+        BigDecimal(limbs)
+    }
+
+    fn mul_small(&mut self, by: u32) {
+        let mut carry = 0u64;
+        for limb in &mut self.0 {
+            let v = u64::from(*limb) * u64::from(by) + carry;
+            *limb = (v % Self::BASE) as u32;
+            carry = v / Self::BASE;
+        }
+        while carry > 0 {
+            self.0.push((carry % Self::BASE) as u32);
+            carry /= Self::BASE;
+        }
+    }
+}
+
+impl fmt::Display for BigDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut limbs = self.0.iter().rev();
+        match limbs.next() {
+            None => f.write_str("0"),
+            Some(top) => {
+                write!(f, "{top}")?;
+                limbs.try_for_each(|l| write!(f, "{l:09}"))
+            }
+        }
+    }
+}
+
+/// Exponents beyond this are refused: no API means them, and they would
+/// make arithmetic on them unbounded.
+const MAX_EXPONENT: i64 = 100_000;
+
 impl FromStr for Number {
     type Err = InvalidNumber;
 
@@ -154,7 +233,11 @@ impl FromStr for Number {
                     return Err(bad());
                 }
                 // Absurd exponents are refused rather than overflowed.
-                t.parse().map_err(|_| bad())?
+                let e: i64 = t.parse().map_err(|_| bad())?;
+                if !(-MAX_EXPONENT..=MAX_EXPONENT).contains(&e) {
+                    return Err(bad());
+                }
+                e
             }
         };
         let exponent = exponent
@@ -268,8 +351,52 @@ mod tests {
     #[test]
     fn exact_floats_only() {
         assert_eq!(n("0.5").as_exact_f64(), Some(0.5));
-        assert_eq!(n("0.1").as_exact_f64(), Some(0.1));
-        assert_eq!(n("0.1000000000000000000001").as_exact_f64(), None);
+        assert_eq!(n("-2.25").as_exact_f64(), Some(-2.25));
+        assert_eq!(
+            n("18446744073709551616").as_exact_f64(),
+            Some(2f64.powi(64))
+        );
+        // Decimal fractions and most large powers of ten are not floats:
+        // sending them as floats would change the configured value.
+        for s in [
+            "0.1",
+            "1e23",
+            "1e30",
+            "1e300",
+            "1e-300",
+            "1e-7",
+            "18446744073709551617",
+        ] {
+            assert_eq!(n(s).as_exact_f64(), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn floats_convert_to_their_exact_value() {
+        assert_eq!(
+            Number::from_f64(1e23).unwrap().to_string(),
+            "9.9999999999999991611392e+22"
+        );
+        assert_eq!(Number::from_f64(0.5).unwrap(), n("0.5"));
+        assert_eq!(Number::from_f64(-0.0).unwrap(), n("0"));
+        assert_eq!(
+            Number::from_f64(f64::MIN_POSITIVE / 4.0)
+                .unwrap()
+                .as_exact_f64(),
+            Some(f64::MIN_POSITIVE / 4.0),
+            "subnormals too"
+        );
+        assert_eq!(
+            Number::from_f64(f64::MAX).unwrap().as_exact_f64(),
+            Some(f64::MAX)
+        );
+    }
+
+    #[test]
+    fn absurd_exponents_are_refused_not_overflowed() {
+        assert!("1e999999999999999999".parse::<Number>().is_err());
+        assert!("1e100001".parse::<Number>().is_err());
+        assert!("1000e100000".parse::<Number>().is_ok());
     }
 
     #[test]

@@ -124,6 +124,70 @@ pub struct Faults {
     pub async_polls: Option<u32>,
     /// Make those operations fail with this message instead.
     pub async_failure: Option<String>,
+    /// Canned answers for hostile-server tests, tried in order.
+    pub scripted: Vec<Scripted>,
+    /// Added after a request is processed, before the answer: an API that
+    /// dies in this window has acted without answering.
+    pub answer_delay: std::time::Duration,
+    /// Rate-limit with bare 429s and `Retry-After`: no `RateLimit-*`
+    /// headers saying the limit or what is left.
+    pub silent_rate_limit: bool,
+}
+
+/// A canned answer: what a misbehaving server sends for one method and
+/// path (the query is ignored).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Scripted {
+    /// The method it answers.
+    pub method: String,
+    /// The path it answers (exact), or every path when empty.
+    pub path: String,
+    /// Process the request first (create, update...), then answer this
+    /// way instead: the API acted, the client cannot tell.
+    pub act: bool,
+    /// The status.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+    /// Or this many bytes of a JSON string, streamed (huge answers).
+    pub body_bytes: u64,
+    /// Answer this way this many times, then not any more (0: always).
+    pub times: u32,
+    /// Break the connection instead of answering (after acting, if `act`).
+    pub drop: bool,
+}
+
+impl Scripted {
+    fn response(&self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let mut r = if self.body_bytes > 0 {
+            let chunk = Bytes::from(vec![b'x'; 64 << 10]);
+            let total = self.body_bytes;
+            let chunks = (0..total.div_ceil(64 << 10)).map(move |i| {
+                let left = total - i * (64 << 10);
+                Ok::<_, std::io::Error>(chunk.slice(..(left.min(64 << 10) as usize)))
+            });
+            let stream = tokio_stream::iter(
+                std::iter::once(Ok(Bytes::from_static(b"\"")))
+                    .chain(chunks)
+                    .chain(std::iter::once(Ok(Bytes::from_static(b"\"")))),
+            );
+            (status, axum::body::Body::from_stream(stream)).into_response()
+        } else {
+            (status, self.body.clone()).into_response()
+        };
+        for (k, v) in &self.headers {
+            if let (Ok(k), Ok(v)) = (
+                header::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                r.headers_mut().insert(k, v);
+            }
+        }
+        r
+    }
 }
 
 impl Faults {
@@ -157,6 +221,12 @@ impl Faults {
                 .get("async_failure")
                 .and_then(Json::as_str)
                 .map(str::to_owned),
+            scripted: Vec::new(),
+            answer_delay: std::time::Duration::ZERO,
+            silent_rate_limit: j
+                .get("silent_rate_limit")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
         }
     }
 }
@@ -243,7 +313,30 @@ pub struct Running {
     pub tls: Option<TlsMaterial>,
     store: Shared,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    kill: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[allow(clippy::panic)]
+fn unreachable_bind(addr: SocketAddr, e: std::io::Error) -> ! {
+    panic!("cannot bind {addr}: {e}")
+}
+
+/// Binds `addr`, retrying briefly: a restart reuses the port just freed.
+async fn bind_retrying(addr: SocketAddr) -> tokio::net::TcpListener {
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => return l,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            // A test tool that cannot listen cannot run its test.
+            Err(e) => unreachable_bind(addr, e),
+        }
+    }
 }
 
 impl Running {
@@ -258,9 +351,32 @@ impl Running {
     }
 
     fn start_with(tls: Option<bool>) -> Running {
-        let store: Shared = Arc::default();
+        Self::serve_on("127.0.0.1:0".parse().expect("address"), Arc::default(), tls)
+    }
+
+    /// The API process dies: every connection breaks at once, in-flight
+    /// requests get no answer. The data stays, for [`Running::restart`].
+    pub fn kill(&mut self) {
+        if let Some(k) = self.kill.take() {
+            let _ = k.send(());
+        }
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Starts again on the same address with the same data (after `kill`).
+    pub fn restart(&mut self) {
+        self.kill();
+        let again = Self::serve_on(self.addr, self.store.clone(), None);
+        *self = again;
+    }
+
+    fn serve_on(bind: SocketAddr, store: Shared, tls: Option<bool>) -> Running {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (kill_tx, kill_rx) = tokio::sync::oneshot::channel::<()>();
         let s = store.clone();
         let setup = tls.map(tls::setup);
         let material = setup.as_ref().map(|(_, m)| m.clone());
@@ -272,28 +388,35 @@ impl Running {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind loopback");
+                let listener = bind_retrying(bind).await;
                 addr_tx
                     .send(listener.local_addr().expect("local addr"))
                     .expect("report addr");
                 let shutdown = async {
                     let _ = stop_rx.await;
                 };
-                match acceptor {
-                    None => serve(listener, s, shutdown).await,
-                    Some(acceptor) => {
-                        let listener = tls::TlsListener {
-                            tcp: listener,
-                            acceptor,
-                        };
-                        let _ = axum::serve(listener, router(s))
-                            .with_graceful_shutdown(shutdown)
-                            .await;
+                let served = async move {
+                    match acceptor {
+                        None => serve(listener, s, shutdown).await,
+                        Some(acceptor) => {
+                            let listener = tls::TlsListener {
+                                tcp: listener,
+                                acceptor,
+                            };
+                            let _ = axum::serve(listener, router(s))
+                                .with_graceful_shutdown(shutdown)
+                                .await;
+                        }
                     }
+                };
+                tokio::select! {
+                    _ = served => {}
+                    _ = kill_rx => {}
                 }
             });
+            // Killed or stopped: whatever is still running is dropped, and
+            // its connections break.
+            rt.shutdown_background();
         });
         let addr = addr_rx.recv().expect("demo API started");
         Running {
@@ -301,6 +424,7 @@ impl Running {
             tls: material,
             store,
             stop: Some(stop_tx),
+            kill: Some(kill_tx),
             thread: Some(thread),
         }
     }
@@ -498,8 +622,12 @@ impl Store {
                 self.counters.throttled += 1;
                 let wait = ((1.0 - tokens) / rps).ceil().max(1.0) as u64;
                 let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
+                let silent = self.faults.silent_rate_limit;
                 let h = r.headers_mut();
                 h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                if silent {
+                    return Verdict::Answer(r);
+                }
                 h.insert("ratelimit-limit", HeaderValue::from(rps as u64));
                 h.insert("ratelimit-remaining", HeaderValue::from(0u64));
                 h.insert("ratelimit-reset", HeaderValue::from(wait));
@@ -526,6 +654,9 @@ impl Store {
 
     /// `RateLimit-*` headers on every answer while a limit is set.
     fn quota_headers(&self, r: &mut Response) {
+        if self.faults.silent_rate_limit {
+            return;
+        }
         if let (Some((rps, _)), Some((tokens, _))) = (self.faults.rate_limit, self.bucket) {
             let h = r.headers_mut();
             h.insert("ratelimit-limit", HeaderValue::from(rps as u64));
@@ -658,6 +789,41 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         }
     }
     let _in_flight = InFlight::enter(&store);
+    let script = {
+        let mut s = store.lock().unwrap();
+        let found = s
+            .faults
+            .scripted
+            .iter()
+            .position(|x| x.method == method.as_str() && (x.path.is_empty() || x.path == path));
+        found.and_then(|i| {
+            *s.counters.by_method.entry(method.to_string()).or_default() += 1;
+            let entry = s.faults.scripted.get_mut(i)?;
+            let x = entry.clone();
+            if x.times > 1 {
+                entry.times -= 1;
+            } else if x.times == 1 {
+                s.faults.scripted.remove(i);
+            }
+            Some(x)
+        })
+    };
+    if let Some(x) = script {
+        if x.act {
+            let mut s = store.lock().unwrap();
+            let _ = match split_object(&path) {
+                Some((collection, id)) if method != Method::POST => {
+                    object(&mut s, &method, collection, id, &body)
+                }
+                _ => collection(&mut s, &method, path.trim_end_matches('/'), &body),
+            };
+        }
+        if x.drop {
+            store.lock().unwrap().counters.dropped += 1;
+            return broken(StatusCode::from_u16(x.status).unwrap_or(StatusCode::OK));
+        }
+        return x.response();
+    }
     let verdict = {
         let mut s = store.lock().unwrap();
         *s.counters.by_method.entry(method.to_string()).or_default() += 1;
@@ -670,58 +836,64 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let mut s = store.lock().unwrap();
-    if let Some(n) = path
-        .strip_prefix("/operations/")
-        .and_then(|n| n.parse::<u64>().ok())
-    {
-        return poll_operation(&mut s, n);
-    }
-    let mut r = match split_object(&path) {
-        Some((collection, id)) if method != Method::POST => {
-            object(&mut s, &method, collection, id, &body)
+    let (r, delay) = {
+        let mut s = store.lock().unwrap();
+        if let Some(n) = path
+            .strip_prefix("/operations/")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            return poll_operation(&mut s, n);
         }
-        _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
-            Some(_) if method == Method::POST && s.faults.ignore_idempotency_keys => {
-                s.counters.duplicate_creates += 1;
-                collection(&mut s, &method, path.trim_end_matches('/'), &body)
+        let mut r = match split_object(&path) {
+            Some((collection, id)) if method != Method::POST => {
+                object(&mut s, &method, collection, id, &body)
             }
-            Some((status, obj, location)) if method == Method::POST => {
-                s.counters.idempotent_replays += 1;
-                let mut r = json_response(status, &obj);
-                if let Some(l) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-                    r.headers_mut().insert(header::LOCATION, l);
+            _ => match key.as_ref().and_then(|k| s.idempotency.get(k).cloned()) {
+                Some(_) if method == Method::POST && s.faults.ignore_idempotency_keys => {
+                    s.counters.duplicate_creates += 1;
+                    collection(&mut s, &method, path.trim_end_matches('/'), &body)
                 }
-                r
-            }
-            _ => {
-                let r = collection(&mut s, &method, path.trim_end_matches('/'), &body);
-                if let (Some(k), Some(obj)) = (key, s.last_created.take()) {
-                    let location = r
-                        .headers()
-                        .get(header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    s.idempotency.insert(k, (r.status(), obj, location));
+                Some((status, obj, location)) if method == Method::POST => {
+                    s.counters.idempotent_replays += 1;
+                    let mut r = json_response(status, &obj);
+                    if let Some(l) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                        r.headers_mut().insert(header::LOCATION, l);
+                    }
+                    r
                 }
-                r
-            }
-        },
+                _ => {
+                    let r = collection(&mut s, &method, path.trim_end_matches('/'), &body);
+                    if let (Some(k), Some(obj)) = (key, s.last_created.take()) {
+                        let location = r
+                            .headers()
+                            .get(header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        s.idempotency.insert(k, (r.status(), obj, location));
+                    }
+                    r
+                }
+            },
+        };
+        if drop {
+            s.counters.dropped += 1;
+            return broken(r.status());
+        }
+        if let Some(polls) = s.faults.async_polls
+            && r.status().is_success()
+            && matches!(
+                method,
+                Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+            )
+        {
+            r = start_operation(&mut s, &method, &path, r, polls);
+        }
+        s.quota_headers(&mut r);
+        (r, s.faults.answer_delay)
     };
-    if drop {
-        s.counters.dropped += 1;
-        return broken(r.status());
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
-    if let Some(polls) = s.faults.async_polls
-        && r.status().is_success()
-        && matches!(
-            method,
-            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-        )
-    {
-        r = start_operation(&mut s, &method, &path, r, polls);
-    }
-    s.quota_headers(&mut r);
     r
 }
 

@@ -342,8 +342,11 @@ impl Driver for HttpDriver {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| headers::parse_retry_after(v, now));
-        let pause = headers::quota_spent(h, now);
         let pace = headers::announced_pace(h);
+        // A spent quota under an announced pace comes back one request at a
+        // time (a token bucket refills continuously): wait one interval, not
+        // the whole reset; a request too early gets a 429 with Retry-After.
+        let pause = headers::quota_spent(h, now).map(|p| pace.map_or(p, |i| p.min(i)));
         let body = self.read_body(&mut resp, req, https).await?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {

@@ -113,6 +113,9 @@ pub struct HttpRequest {
     pub bearer: Option<Sensitive>,
     /// Safe to repeat although the method alone does not say so.
     pub repeatable: bool,
+    /// Not to be repeated on the strength of its idempotency key alone:
+    /// the caller checks the target first (APIs may ignore the key).
+    pub check_before_repeat: bool,
 }
 
 impl HttpRequest {
@@ -128,6 +131,7 @@ impl HttpRequest {
             absolute_url: None,
             bearer: None,
             repeatable: false,
+            check_before_repeat: false,
         }
     }
 
@@ -177,9 +181,11 @@ impl Request for HttpRequest {
         self.header(IDEMPOTENCY_KEY).map(str::to_owned)
     }
     fn is_idempotent(&self) -> bool {
-        // Any request carrying an idempotency key is safe to repeat, as the
-        // server deduplicates it.
-        self.repeatable || self.method.is_idempotent() || self.header(IDEMPOTENCY_KEY).is_some()
+        // A request carrying an idempotency key is safe to repeat, as the
+        // server deduplicates it, unless the caller would rather check.
+        self.repeatable
+            || self.method.is_idempotent()
+            || (self.header(IDEMPOTENCY_KEY).is_some() && !self.check_before_repeat)
     }
 }
 
@@ -215,5 +221,7 @@ mod tests {
         r.headers.push(("idempotency-key".into(), "k".into()));
         assert!(r.is_idempotent());
         assert_eq!(r.idempotency_key().as_deref(), Some("k"));
+        r.check_before_repeat = true;
+        assert!(!r.is_idempotent(), "the caller checks before repeating");
     }
 }

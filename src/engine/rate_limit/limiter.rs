@@ -64,6 +64,11 @@ const DECREASE_EVERY: Duration = Duration::from_secs(1);
 const UNDER_DELIVERED: f64 = 0.95;
 /// Increase per quiet second.
 const INCREASE: f64 = 1.02;
+/// The stretch of recent deliveries the API's rate is measured on.
+const MEASURE: Duration = Duration::from_secs(1);
+/// How long the rate stays just under the limit the API was seen to
+/// enforce before probing above it again.
+const HOLD: Duration = Duration::from_secs(30);
 /// How far back the delivered and sent rates are measured.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 /// Concurrency a fresh adaptive limiter starts with.
@@ -79,6 +84,10 @@ struct State {
     ceiling: Option<f64>,
     /// A pace the API announced: recovery never goes above it either.
     announced: Option<f64>,
+    /// The rate the API let through when it last throttled.
+    limit_seen: Option<f64>,
+    /// Throttled before the API's rate could be measured: recover fast.
+    fast_probe: bool,
     burst: f64,
     /// Tokens available at `last` (negative = reserved into the future).
     tokens: f64,
@@ -142,19 +151,21 @@ pub struct Limiter {
 #[derive(Debug)]
 pub struct Permit<'a> {
     _slot: Option<OwnedSemaphorePermit>,
-    window: Option<&'a Limiter>,
+    _window: Option<WindowSlot<'a>>,
     /// How long this request waited for the limiter.
     pub waited: Duration,
 }
 
-impl Drop for Permit<'_> {
+/// A place in the adaptive window; given back when dropped.
+#[derive(Debug)]
+struct WindowSlot<'a>(&'a Limiter);
+
+impl Drop for WindowSlot<'_> {
     fn drop(&mut self) {
-        if let Some(l) = self.window {
-            let mut s = l.lock();
-            s.in_flight = s.in_flight.saturating_sub(1);
-            drop(s);
-            l.window_freed.notify_one();
-        }
+        let mut s = self.0.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        drop(s);
+        self.0.window_freed.notify_one();
     }
 }
 
@@ -171,6 +182,8 @@ impl Limiter {
                 rate,
                 ceiling: rate,
                 announced: None,
+                limit_seen: None,
+                fast_probe: false,
                 burst,
                 tokens: burst,
                 last: now,
@@ -192,11 +205,20 @@ impl Limiter {
         }
     }
 
-    /// Waits for a turn: a slot at the current pace (after any pause the
-    /// server asked for), then a concurrency slot. Cancel-safe: dropping
-    /// the future gives up the turn.
+    /// Waits for a turn: a concurrency slot, then a slot at the current
+    /// pace (after any pause the server asked for). Concurrency first, so
+    /// that a request let in later goes at the pace of its time, not of
+    /// when it started waiting. Cancel-safe: dropping the future gives up
+    /// the turn.
     pub async fn acquire(&self) -> Permit<'_> {
         let start = Instant::now();
+        // The semaphore is never closed, so acquiring cannot fail; if it
+        // ever did, the request would go without a slot rather than fail.
+        let slot = match &self.in_flight {
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        let window = self.enter_window().await;
         loop {
             let (at, generation) = self.reserve();
             // Only a slot in the future is slept for: awaiting a timer for
@@ -208,23 +230,16 @@ impl Limiter {
                 break;
             }
         }
-        // The semaphore is never closed, so acquiring cannot fail; if it
-        // ever did, the request would go without a slot rather than fail.
-        let slot = match &self.in_flight {
-            Some(sem) => sem.clone().acquire_owned().await.ok(),
-            None => None,
-        };
-        let window = self.enter_window().await;
         self.lock().sent.push_back(Instant::now());
         Permit {
             _slot: slot,
-            window,
+            _window: window,
             waited: start.elapsed(),
         }
     }
 
     /// Waits until the adaptive window has room.
-    async fn enter_window(&self) -> Option<&Limiter> {
+    async fn enter_window(&self) -> Option<WindowSlot<'_>> {
         loop {
             let notified = self.window_freed.notified();
             tokio::pin!(notified);
@@ -235,7 +250,7 @@ impl Limiter {
                     None => return None,
                     Some(w) if s.in_flight < w => {
                         s.in_flight += 1;
-                        return Some(self);
+                        return Some(WindowSlot(self));
                     }
                     Some(_) => {}
                 }
@@ -249,27 +264,31 @@ impl Limiter {
         let mut s = self.lock();
         let now = Instant::now();
         s.prune(now);
-        let not_before = s.paused_until.filter(|p| *p > now).unwrap_or(now);
+        // During a pause the bucket is counted from the pause's end, so the
+        // requests queued behind it leave at the pace, not all at once.
+        let base = s.paused_until.filter(|p| *p > now).unwrap_or(now);
         let Some(rate) = s.rate else {
-            return (not_before, s.generation);
+            return (base, s.generation);
         };
         // Refill up to the burst, then take one token.
-        let elapsed = now.duration_since(s.last).as_secs_f64();
+        let elapsed = base.saturating_duration_since(s.last).as_secs_f64();
         s.tokens = (s.tokens + elapsed * rate).min(s.burst);
-        s.last = now;
+        s.last = s.last.max(base);
         s.tokens -= 1.0;
         let slot = if s.tokens >= 0.0 {
-            now
+            base
         } else {
             let wait = Duration::try_from_secs_f64(-s.tokens / rate).unwrap_or(Duration::MAX);
-            after(now, wait)
+            after(base, wait)
         };
-        (slot.max(not_before), s.generation)
+        (slot, s.generation)
     }
 
     /// The server throttled us (a 429): wait `retry_after` (already capped
     /// by the caller) before any request, and, if adaptive, slow down.
     pub fn on_throttle(&self, retry_after: Option<Duration>) {
+        // The pause before this one, for measuring what was delivered since.
+        let previous_pause = self.lock().paused_until;
         if let Some(d) = retry_after {
             self.pause(d);
         }
@@ -288,14 +307,44 @@ impl Limiter {
             return;
         }
         s.last_decrease = Some(now);
-        let delivered = State::per_second(&s.delivered, now);
         let sent = State::per_second(&s.sent, now).max(1.0);
         let current = s.rate.map_or(sent, |r| r.min(sent.max(r / 2.0)));
-        let lowered = if delivered >= 1.0 {
-            (delivered * UNDER_DELIVERED).min(current * UNDER_DELIVERED)
-        } else {
-            current / 2.0
+        // What a saturated limit let through is its rate: measured since
+        // the last pause ended (time spent paused delivers nothing), and
+        // over half a window at least (a burst at the start says nothing).
+        let since = previous_pause
+            .filter(|p| *p < now)
+            .into_iter()
+            .chain(s.delivered.front().copied())
+            .chain(now.checked_sub(MEASURE))
+            .max();
+        let span = since.map_or(Duration::ZERO, |t| now.duration_since(t));
+        let history = span >= RATE_WINDOW / 2;
+        let delivered = match since {
+            Some(t) if history => {
+                s.delivered.iter().filter(|d| **d >= t).count() as f64 / span.as_secs_f64()
+            }
+            _ => 0.0,
         };
+        let lowered = match s.announced {
+            // The API said its pace and refused anyway: a little under it.
+            Some(a) => a.min(current) * UNDER_DELIVERED,
+            None if history && delivered >= 1.0 => {
+                s.limit_seen = Some(delivered);
+                (delivered * UNDER_DELIVERED).min(current)
+            }
+            // Too early to tell the API's rate: start from what was sent,
+            // and double every quiet second until the next throttle, which
+            // then measures it.
+            None if !history => {
+                s.fast_probe = true;
+                current / 2.0
+            }
+            None => current / 2.0,
+        };
+        if history {
+            s.fast_probe = false;
+        }
         let new_rate = lowered.max(MIN_ADAPTIVE_RATE);
         if s.rate.is_none() {
             // Unlimited until now: no burst to spend at the new pace.
@@ -374,13 +423,22 @@ impl Limiter {
         }
         s.last_increase = now;
         let Some(rate) = s.rate else { return };
+        // Right under the rate the API was seen to let through: hold there
+        // a while before probing above it, so as not to run into it again
+        // every few seconds.
+        if let (Some(seen), Some(t)) = (s.limit_seen, s.last_decrease)
+            && rate >= seen * UNDER_DELIVERED * 0.99
+            && now.duration_since(t) < HOLD
+        {
+            return;
+        }
         s.prune(now);
         let sent = State::per_second(&s.sent, now);
         // Headroom far above what is sent buys nothing.
         if rate > 2.0 * sent.max(1.0) {
             return;
         }
-        let mut raised = rate * INCREASE;
+        let mut raised = rate * if s.fast_probe { 2.0 } else { INCREASE };
         if let Some(c) = s.ceiling {
             raised = raised.min(c);
         }

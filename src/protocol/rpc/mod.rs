@@ -39,29 +39,111 @@ impl ProviderService {
 
 type Rpc<T> = Result<Response<T>, Status>;
 
+/// A response that can carry one more diagnostic.
+trait Diagnosed {
+    fn diagnose(&mut self, d: pb::Diagnostic);
+}
+
+macro_rules! diagnosed {
+    ($($rpc:ident),* $(,)?) => {
+        $(impl Diagnosed for pb::$rpc::Response {
+            fn diagnose(&mut self, d: pb::Diagnostic) {
+                self.diagnostics.push(d);
+            }
+        })*
+    };
+}
+
+diagnosed!(
+    get_metadata,
+    get_provider_schema,
+    validate_provider_config,
+    configure_provider,
+    get_functions,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    plan_resource_change,
+    import_resource_state,
+    read_resource,
+    apply_resource_change,
+    read_data_source,
+);
+
+/// What a panic in an RPC becomes: an error diagnostic, and the process
+/// keeps serving every other RPC.
+fn panic_diagnostic(rpc: &str, payload: &(dyn std::any::Any + Send)) -> pb::Diagnostic {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into());
+    tracing::error!(rpc, panic = %what, "a bug in the provider: the RPC panicked");
+    pb::Diagnostic {
+        severity: pb::diagnostic::Severity::Error as i32,
+        summary: "Internal error in the provider".into(),
+        detail: format!(
+            "The provider hit a bug while handling {rpc}: {what}. This is a bug in \
+             terraform-provider-driver, not in your configuration; please report it with the \
+             Terraform log (TF_LOG=debug). What Terraform had for this resource was kept, and \
+             other resources are not affected."
+        ),
+        attribute: None,
+    }
+}
+
+/// Runs a synchronous handler; a panic becomes a diagnostic.
+fn guard_sync<T: Diagnosed + Default>(rpc: &str, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let mut r = T::default();
+            r.diagnose(panic_diagnostic(rpc, payload.as_ref()));
+            r
+        }
+    }
+}
+
+/// Runs an asynchronous handler; a panic becomes a diagnostic on `kept`.
+async fn guard<T: Diagnosed>(rpc: &str, f: impl Future<Output = T>, mut kept: T) -> T {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(f).catch_unwind().await {
+        Ok(r) => r,
+        Err(payload) => {
+            kept.diagnose(panic_diagnostic(rpc, payload.as_ref()));
+            kept
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
     async fn get_metadata(
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> Rpc<pb::get_metadata::Response> {
-        Ok(Response::new(get_metadata::handle(&self.provider)))
+        Ok(Response::new(guard_sync("get_metadata", || {
+            get_metadata::handle(&self.provider)
+        })))
     }
 
     async fn get_provider_schema(
         &self,
         _: Request<pb::get_provider_schema::Request>,
     ) -> Rpc<pb::get_provider_schema::Response> {
-        Ok(Response::new(get_provider_schema::handle(&self.provider)))
+        Ok(Response::new(guard_sync("get_provider_schema", || {
+            get_provider_schema::handle(&self.provider)
+        })))
     }
 
     async fn validate_provider_config(
         &self,
         req: Request<pb::validate_provider_config::Request>,
     ) -> Rpc<pb::validate_provider_config::Response> {
-        Ok(Response::new(validate_provider_config::handle(
-            &self.provider,
-            req.into_inner(),
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "validate_provider_config",
+            || validate_provider_config::handle(&self.provider, req),
         )))
     }
 
@@ -69,17 +151,19 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::configure_provider::Request>,
     ) -> Rpc<pb::configure_provider::Response> {
-        Ok(Response::new(configure_provider::handle(
-            &self.provider,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("configure_provider", || {
+            configure_provider::handle(&self.provider, req)
+        })))
     }
 
     async fn get_functions(
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Rpc<pb::get_functions::Response> {
-        Ok(Response::new(get_functions::handle()))
+        Ok(Response::new(guard_sync("get_functions", || {
+            get_functions::handle()
+        })))
     }
 
     async fn stop_provider(
@@ -93,9 +177,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Rpc<pb::validate_resource_config::Response> {
-        Ok(Response::new(validate_resource_config::handle(
-            &self.provider,
-            req.into_inner(),
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "validate_resource_config",
+            || validate_resource_config::handle(&self.provider, req),
         )))
     }
 
@@ -103,9 +188,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Rpc<pb::validate_data_resource_config::Response> {
-        Ok(Response::new(validate_data_resource_config::handle(
-            &self.provider,
-            req.into_inner(),
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "validate_data_resource_config",
+            || validate_data_resource_config::handle(&self.provider, req),
         )))
     }
 
@@ -113,37 +199,51 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Rpc<pb::upgrade_resource_state::Response> {
-        Ok(Response::new(upgrade_resource_state::handle(
-            &self.provider,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("upgrade_resource_state", || {
+            upgrade_resource_state::handle(&self.provider, req)
+        })))
     }
 
     async fn read_resource(
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Rpc<pb::read_resource::Response> {
-        Ok(Response::new(
-            read_resource::handle(&self.provider, req.into_inner()).await,
-        ))
+        let req = req.into_inner();
+        // A panic keeps what Terraform had.
+        let kept = pb::read_resource::Response {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            ..Default::default()
+        };
+        let handled = read_resource::handle(&self.provider, req);
+        Ok(Response::new(guard("read_resource", handled, kept).await))
     }
 
     async fn plan_resource_change(
         &self,
         req: Request<pb::plan_resource_change::Request>,
     ) -> Rpc<pb::plan_resource_change::Response> {
-        Ok(Response::new(plan_resource_change::handle(
-            &self.provider,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("plan_resource_change", || {
+            plan_resource_change::handle(&self.provider, req)
+        })))
     }
 
     async fn apply_resource_change(
         &self,
         req: Request<pb::apply_resource_change::Request>,
     ) -> Rpc<pb::apply_resource_change::Response> {
+        let req = req.into_inner();
+        // A panic keeps what Terraform had.
+        let kept = pb::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
+        let handled = apply_resource_change::handle(&self.provider, req);
         Ok(Response::new(
-            apply_resource_change::handle(&self.provider, req.into_inner()).await,
+            guard("apply_resource_change", handled, kept).await,
         ))
     }
 
@@ -151,18 +251,22 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::import_resource_state::Request>,
     ) -> Rpc<pb::import_resource_state::Response> {
-        Ok(Response::new(import_resource_state::handle(
-            &self.provider,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("import_resource_state", || {
+            import_resource_state::handle(&self.provider, req)
+        })))
     }
 
     async fn read_data_source(
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Rpc<pb::read_data_source::Response> {
+        let req = req.into_inner();
+        // A panic keeps what Terraform had.
+        let kept = pb::read_data_source::Response::default();
+        let handled = read_data_source::handle(&self.provider, req);
         Ok(Response::new(
-            read_data_source::handle(&self.provider, req.into_inner()).await,
+            guard("read_data_source", handled, kept).await,
         ))
     }
 }

@@ -1,19 +1,30 @@
 //! Creating the object: one request (with the plan's idempotency key), then
 //! following a long-running operation, readiness, and reading it back.
+//!
+//! Exactly once: an object the API may have created is never dropped from
+//! state. When the answer is lost (the connection broke after sending, the
+//! API went down), the object is looked up by `natural_key` and adopted if
+//! it is there; otherwise it is kept in state as tainted with a `pending`
+//! mark, which refresh resolves by the same lookup. With `adopt_existing`,
+//! an object that already has the natural key is adopted instead of
+//! created again.
 
 use serde_json::Value as Json;
 
 use super::body::{body_bytes, id_text, with_write_only, write_only_pointers};
+use super::lookup::{self, Found};
 use super::read::read_back;
-use super::{Private, TYPE, now_ms, response, settings, wait};
-use crate::drivers::http::IDEMPOTENCY_KEY;
+use super::settings::Settings;
+use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
+use crate::drivers::http::{HttpResponse, IDEMPOTENCY_KEY};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
+use crate::provider::drift::reconcile;
 use crate::provider::failure;
-use crate::provider::json::from_json;
-use crate::provider::resource::{CreateRequest, CreateResponse};
+use crate::provider::json::{from_json, to_json};
+use crate::provider::resource::{CreateRequest, CreateResponse, UpdateRequest};
 use crate::provider::runtime::Runtime;
-use crate::provider::{Diagnostics, Value};
+use crate::provider::{Diagnostics, Type, Value};
 
 /// Nothing was created.
 fn nothing(diagnostics: Diagnostics) -> CreateResponse {
@@ -33,23 +44,50 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         Ok(e) => e,
         Err(d) => return nothing(d),
     };
-    let body = req
+    let planned_body = req
         .planned_state
         .get("body")
         .cloned()
-        .unwrap_or(Value::Null(crate::provider::Type::Dynamic));
-    let body = with_write_only(rt, &body, &req.config);
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let body = with_write_only(rt, &planned_body, &req.config);
     let Some(bytes) = body_bytes(&body, true, &mut diags) else {
         return nothing(diags);
     };
-    let mut headers = s.headers.clone();
-    // The plan's key: the same on every retry of this create.
-    if let Some(key) = Private::decode(&req.planned_private).idempotency_key
-        && !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
-    {
-        headers.push((IDEMPOTENCY_KEY.to_owned(), key));
+    let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    if s.adopt_existing {
+        match lookup::find(rt, s, &body_json).await {
+            Ok(Found::One { id, object }) => {
+                let why = format!(
+                    "An object with the same natural key ({}) already exists as {}; it was \
+                     adopted instead of creating a duplicate (adopt_existing).",
+                    lookup::describe(&body_json, &s.natural_key),
+                    client.url(&s.object_path_for(&id))
+                );
+                return adopt(rt, s, req, id, object, &why).await;
+            }
+            Ok(Found::Absent) => {}
+            Ok(Found::Many(n)) => {
+                diags.attribute_error(
+                    crate::provider::AttributePath::root("natural_key"),
+                    "Natural key is not unique",
+                    format!(
+                        "{n} objects in the collection have {}; adopt_existing will not guess \
+                         which one is meant. Nothing was created.",
+                        lookup::describe(&body_json, &s.natural_key)
+                    ),
+                );
+                return nothing(diags);
+            }
+            Err(d) => {
+                diags.extend(d);
+                diags.error(
+                    "Not created",
+                    "adopt_existing could not check whether the object already exists, so \
+                     nothing was created (creating could duplicate it). Run apply again.",
+                );
+                return nothing(diags);
+            }
+        }
     }
     let mut http = s.request(
         Operation::Create,
@@ -57,130 +95,308 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         s.path.clone(),
         Some(bytes),
     );
-    http.headers = headers;
+    // The plan's key: the same on every retry of this create.
+    if let Some(key) = Private::decode(&req.planned_private).idempotency_key
+        && !http
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+    {
+        http.headers.push((IDEMPOTENCY_KEY.to_owned(), key));
+    }
+    // With a natural key, a create that may have happened is looked up
+    // before it is sent again, rather than trusting the API to honour the
+    // idempotency key.
+    http.check_before_repeat = !s.natural_key.is_empty();
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
     let target = format!("{} {}", http.method, client.url(&s.path));
-    let resp = match client.execute(&http, &ctx).await {
-        Ok(Outcome::Done(r)) => r,
-        Ok(Outcome::Gone) => {
-            diags.error("Create failed", format!("{target} answered 404 Not Found: the collection path does not exist. Check path and the provider's endpoint."));
-            return nothing(diags);
-        }
-        Err(e) => {
-            failure::report(rt, &mut diags, "Create failed", &target, &e);
-            if e.outcome_unknown() {
+    let mut sends = 0;
+    let resp = loop {
+        sends += 1;
+        match client.execute(&http, &ctx).await {
+            Ok(Outcome::Done(r)) => break r,
+            Ok(Outcome::Gone) => {
                 diags.error(
-                    "The object may have been created",
+                    "Create failed",
                     format!(
-                        "The create request may have reached the API before the failure, so the object may exist \
-                         without Terraform knowing. Look for it in the API; if it exists, bring it under management with \
-                         terraform import (for example: terraform import <address> '{}/<id>') instead of applying again.",
-                        s.path.trim_end_matches('/')
+                        "{target} answered 404 Not Found: the collection path does not exist. \
+                         Check path and the provider's endpoint."
                     ),
                 );
+                return nothing(diags);
             }
-            return nothing(diags);
+            Err(e) if e.outcome_unknown() => {
+                let why = format!("{target}: {e}");
+                let found = match s.natural_key.is_empty() || rt.stop.is_cancelled() {
+                    true => None,
+                    false => Some(lookup::find(rt, s, &body_json).await),
+                };
+                match found {
+                    Some(Ok(Found::One { id, object })) => {
+                        let note = format!(
+                            "The create's answer was lost ({}), so the object was looked up by \
+                             its natural key ({}) and adopted.",
+                            rt.scrub(&why),
+                            lookup::describe(&body_json, &s.natural_key)
+                        );
+                        return adopt(rt, s, req, id, object, &note).await;
+                    }
+                    // Not created: safe to send again, a few times.
+                    Some(Ok(Found::Absent)) if sends < MAX_SENDS => continue,
+                    found => return unknown_outcome(rt, s, req, &why, found).await,
+                }
+            }
+            Err(e) => {
+                failure::report(rt, &mut diags, "Create failed", &target, &e);
+                return nothing(diags);
+            }
         }
     };
-    let parsed: Option<Json> = serde_json::from_slice(&resp.body).ok();
-    let id = parsed
-        .as_ref()
+    let parsed = answer::object(&resp).ok();
+    let Some(id) = created_id(s, &resp, parsed.as_ref()) else {
+        // It answered success, so the object exists, but which one is it?
+        let why = format!(
+            "{target} answered {} with {}, which has no id at {} (id_pointer), and no \
+             Location header names the object",
+            resp.status,
+            if parsed.is_some() {
+                "a JSON object".to_owned()
+            } else {
+                answer::not_an_object(&resp)
+            },
+            s.id_pointer
+        );
+        let found = match s.natural_key.is_empty() {
+            true => None,
+            false => Some(lookup::find(rt, s, &body_json).await),
+        };
+        if let Some(Ok(Found::One { id, object })) = found {
+            let note = format!(
+                "{why}; the object was found by its natural key ({}) and adopted.",
+                lookup::describe(&body_json, &s.natural_key)
+            );
+            return adopt(rt, s, req, id, object, &rt.scrub(&note)).await;
+        }
+        return unknown_outcome(rt, s, req, &why, found).await;
+    };
+    finish(rt, s, req, id, &resp, parsed, &ctx).await
+}
+
+/// The new object's id: at `id_pointer` in the answer, else the last
+/// segment of `Location` (not on a 202, where it names the operation).
+/// An empty id is fine when the object path does not use it.
+fn created_id(s: &Settings, resp: &HttpResponse, parsed: Option<&Json>) -> Option<String> {
+    parsed
         .and_then(|j| s.id_pointer.get(j))
         .and_then(id_text)
         .or_else(|| {
-            // No id in the body: a Location header still names the object
-            // (not on a 202, where it names the operation).
             resp.location
                 .as_deref()
                 .filter(|_| resp.status != 202)
+                .map(|l| l.split(['?', '#']).next().unwrap_or(l))
                 .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
                 .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-        });
-    let id = match id {
-        Some(id) => id,
-        None if !s.object_path.contains("{id}") => String::new(),
-        None => {
-            let snippet: String = String::from_utf8_lossy(&resp.body)
-                .chars()
-                .take(300)
-                .collect();
-            diags.error(
-                "Create response without an id",
-                format!(
-                    "{target} answered {} but the response has no id at {} (id_pointer) and no Location header. The object \
-                     was probably created: find its id in the API and run terraform import with '{}/<id>', and set id_pointer \
-                     to where the API puts the id. Response: {snippet}",
-                    resp.status,
-                    s.id_pointer,
-                    s.path.trim_end_matches('/')
-                ),
-            );
-            return nothing(diags);
-        }
-    };
+                .map(|x| {
+                    percent_encoding::percent_decode_str(x)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        })
+        .or_else(|| (!s.object_path.contains("{id}")).then(String::new))
+}
+
+/// After the create succeeded: follows the operation, waits for readiness,
+/// and fills `response`. The object exists from here on, so a failure keeps
+/// it in state (tainted); a stop (Ctrl-C) keeps it untainted, to be read
+/// on the next refresh.
+async fn finish(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    id: String,
+    resp: &HttpResponse,
+    parsed: Option<Json>,
+    ctx: &OperationContext,
+) -> CreateResponse {
+    let mut diags = Diagnostics::new();
     let private = Private {
         write_only_pointers: write_only_pointers(&req.config),
         last_write_ms: Some(now_ms()),
         ..Default::default()
     };
-    let mut state = req.planned_state.with_attr("id", Value::string(&id));
-    // From here on the object exists: every failure keeps it tracked (with
-    // its id; Terraform marks it tainted and replaces it next time).
-    let tracked = |state: &Value, diags: Diagnostics| CreateResponse {
-        new_state: Some(state.with_attr("response", Value::Null(crate::provider::Type::Dynamic))),
-        private: private.encode(),
-        diagnostics: diags,
-    };
+    let state = req.planned_state.with_attr("id", Value::string(&id));
     let object_path = s.object_path_for(&id);
-    let polled = match wait::settle(rt, s, &resp, &object_path, &ctx, Operation::Create).await {
-        Ok(p) => p,
+    let settled = async {
+        let polled = wait::settle(rt, s, resp, &object_path, ctx, Operation::Create).await?;
+        let ready = wait::ready(rt, s, &object_path, ctx).await?;
+        // The object is the ready one, or the create answer when it is the
+        // object; otherwise it is read back.
+        match (ready, &parsed) {
+            (Some(j), _) => Ok(from_json(&j)),
+            (None, Some(j)) if !polled => Ok(from_json(j)),
+            _ => read_back(rt, s, &id).await,
+        }
+    };
+    let response = match settled.await {
+        Ok(v) => v,
+        Err(d) if rt.stop.is_cancelled() && s.wait_for.is_none() => {
+            diags.warning(
+                "Interrupted after the object was created",
+                format!(
+                    "{} exists and is in state; Terraform asked the provider to stop before it \
+                     was read back, which the next plan does.",
+                    rt.http()
+                        .map_or_else(|_| object_path.clone(), |c| c.url(&object_path))
+                ),
+            );
+            drop(d);
+            parsed
+                .as_ref()
+                .map_or(Value::Null(Type::Dynamic), from_json)
+        }
         Err(d) => {
+            // The object exists: keep it tracked, with what we know.
             diags.extend(d);
-            return tracked(&state, diags);
+            return CreateResponse {
+                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                private: private.encode(),
+                diagnostics: diags,
+            };
         }
     };
-    let ready = match wait::ready(rt, s, &object_path, &ctx).await {
-        Ok(r) => r,
-        Err(d) => {
-            diags.extend(d);
-            return tracked(&state, diags);
-        }
-    };
-    // The object is the ready one, or the create response when it is a JSON
-    // object holding the id; otherwise it is read back.
-    let response = match (ready, parsed) {
-        (Some(j), _) => from_json(&j),
-        (None, Some(j @ Json::Object(_)))
-            if !polled && (s.id_pointer.get(&j).is_some() || !s.object_path.contains("{id}")) =>
-        {
-            from_json(&j)
-        }
-        _ => match read_back(rt, s, &id).await {
-            Ok(v) => v,
-            Err(d) => {
-                // The object exists: keep it tracked, with what we know.
-                diags.extend(d);
-                state = state.with_attr("response", Value::Null(crate::provider::Type::Dynamic));
-                return CreateResponse {
-                    new_state: Some(state),
-                    private: private.encode(),
-                    diagnostics: diags,
-                };
-            }
-        },
-    };
-    state = state.with_attr(
-        "response",
-        response::stored(
-            response,
-            &private.write_only_pointers,
-            s.response_fields.as_deref(),
-        ),
+    let stored = response::stored(
+        response,
+        &private.write_only_pointers,
+        s.response_fields.as_deref(),
     );
     CreateResponse {
-        new_state: Some(state),
+        new_state: Some(state.with_attr("response", stored)),
         private: private.encode(),
         diagnostics: diags,
     }
+}
+
+/// Most times one create is sent when lookups show it did not happen.
+const MAX_SENDS: u32 = 3;
+
+/// The create may have happened, but its answer says nothing usable and
+/// the lookup by natural key (if any: `found`) did not find it. It is kept
+/// in state, tainted and marked pending, for refresh to resolve.
+async fn unknown_outcome(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    why: &str,
+    found: Option<Result<Found, Diagnostics>>,
+) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let lookup_note = match found {
+        None if rt.stop.is_cancelled() && !s.natural_key.is_empty() => {
+            " Terraform asked the provider to stop, so the next plan looks it up by natural key."
+                .to_owned()
+        }
+        None | Some(Ok(Found::One { .. })) => String::new(),
+        Some(Ok(Found::Absent)) => " It is not listed yet; the next plan looks again.".into(),
+        Some(Ok(Found::Many(n))) => format!(
+            " {n} objects have its natural key, so it cannot be told apart; the next plan looks \
+             again."
+        ),
+        Some(Err(d)) => {
+            diags.extend(d);
+            " Looking it up by natural key failed; the next plan looks again.".into()
+        }
+    };
+    let recovery = if s.natural_key.is_empty() {
+        format!(
+            " Without natural_key the provider cannot find it again. Look for it in the API: \
+             if it exists, run terraform state rm on this resource and import it (terraform \
+             import <address> '{}/<id>'); if it does not, run apply again. Setting natural_key \
+             (the body fields the API keeps unique) makes this automatic.",
+            s.path.trim_end_matches('/')
+        )
+    } else {
+        lookup_note
+    };
+    diags.error(
+        "The object may have been created",
+        rt.scrub(&format!(
+            "{why}. The API may have created the object, so it is kept in state (tainted, \
+             with no id yet) instead of being forgotten or created again.{recovery}"
+        )),
+    );
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        pending: true,
+        idempotency_key: Private::decode(&req.planned_private).idempotency_key,
+        ..Default::default()
+    };
+    CreateResponse {
+        new_state: Some(
+            req.planned_state
+                .with_attr("id", Value::string(""))
+                .with_attr("response", Value::Null(Type::Dynamic)),
+        ),
+        private: private.encode(),
+        diagnostics: diags,
+    }
+}
+
+/// Takes over an object that exists (`object`, as listed), updating it to
+/// the configuration if its managed fields differ.
+async fn adopt(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    id: String,
+    object: Json,
+    why: &str,
+) -> CreateResponse {
+    let planned_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        last_write_ms: Some(now_ms()),
+        ..Default::default()
+    };
+    let found = reconcile(&planned_body, &object, &s.drift_rules);
+    let state = req.planned_state.with_attr("id", Value::string(&id));
+    let mut resp =
+        if found.drifted.is_empty() && req.config.get("body_wo").is_none_or(Value::is_null) {
+            let stored = response::stored(
+                from_json(&object),
+                &private.write_only_pointers,
+                s.response_fields.as_deref(),
+            );
+            CreateResponse {
+                new_state: Some(state.with_attr("response", stored)),
+                private: private.encode(),
+                diagnostics: Diagnostics::new(),
+            }
+        } else {
+            // Bring it to the configuration: an update from what it is now.
+            let prior = state
+                .with_attr("body", found.body)
+                .with_attr("response", from_json(&object));
+            let updated = update::update(
+                rt,
+                UpdateRequest {
+                    prior_state: prior.clone(),
+                    planned_state: state.with_attr("response", Value::Unknown(Type::Dynamic)),
+                    config: req.config,
+                    planned_private: private.encode(),
+                },
+            )
+            .await;
+            CreateResponse {
+                // A failed update still leaves the adopted object tracked.
+                new_state: Some(updated.new_state.unwrap_or(prior)),
+                private: updated.private.unwrap_or_else(|| private.encode()),
+                diagnostics: updated.diagnostics,
+            }
+        };
+    resp.diagnostics.warning("Existing object adopted", why);
+    resp
 }

@@ -19,12 +19,27 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         Ok(e) => e,
         Err(d) => return DeleteResponse { diagnostics: d },
     };
-    let id = req
+    let mut id = req
         .prior_state
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    if super::Private::decode(&req.private).pending {
+        // A create whose outcome was unknown: delete what it made, if
+        // anything can be found.
+        match find_pending(rt, &s, &req.prior_state, &mut diags).await {
+            Some(found) => id = found,
+            None => return DeleteResponse { diagnostics: diags },
+        }
+    } else if id.is_empty() && s.object_path.contains("{id}") {
+        diags.warning(
+            "Nothing to delete",
+            "The object has no id, so there is nothing the provider could delete; it is \
+             removed from state.",
+        );
+        return DeleteResponse { diagnostics: diags };
+    }
     let path = s.object_path_for(&id);
     let http = s.request(Operation::Delete, Method::DELETE, path.clone(), None);
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
@@ -42,4 +57,47 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         }
     }
     DeleteResponse { diagnostics: diags }
+}
+
+/// The id of the object a pending create made, by natural key; `None` when
+/// there is none to delete (warnings say so) or it cannot be found (errors).
+async fn find_pending(
+    rt: &Runtime,
+    s: &super::settings::Settings,
+    prior: &Value,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let body = prior
+        .get("body")
+        .and_then(|b| crate::provider::json::to_json(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    if s.natural_key.is_empty() {
+        diags.warning(
+            "Object of an interrupted create not deleted",
+            format!(
+                "A create in {} had an unknown outcome and, without natural_key, the object \
+                 cannot be found: if it exists, delete it in the API.",
+                s.path
+            ),
+        );
+        return None;
+    }
+    match super::lookup::find(rt, s, &body).await {
+        Ok(super::lookup::Found::One { id, .. }) => Some(id),
+        Ok(super::lookup::Found::Absent) => None,
+        Ok(super::lookup::Found::Many(n)) => {
+            diags.error(
+                "Natural key is not unique",
+                format!(
+                    "{n} objects have {}; the provider will not guess which one to delete.",
+                    super::lookup::describe(&body, &s.natural_key)
+                ),
+            );
+            None
+        }
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! `driver_http_object`: one object of a REST collection.
 
+mod answer;
 mod body;
 mod create;
 mod delete;
 mod import;
+mod lookup;
 mod plan;
 mod read;
 mod response;
@@ -160,6 +162,19 @@ fn schema() -> Schema {
                      by default it keeps everything. Terraform rewrites the state file after every resource, so \
                      large responses slow every plan and apply: keep what you reference.",
                 ),
+                Attribute::optional("natural_key", Type::list(Type::String)).describe(
+                    "JSON Pointers into `body` of the fields the API keeps unique in the collection, \
+                     such as `[\"/name\"]`. With it, a create whose outcome is unknown (the connection \
+                     broke after the request was sent, the API went down) is never lost or repeated \
+                     blindly: the provider looks the object up in the collection (see `list`) and \
+                     adopts it. Without it, such an object is kept in state as tainted and cannot be \
+                     found again unless the API honours `Idempotency-Key`.",
+                ),
+                Attribute::optional("adopt_existing", Type::Bool).describe(
+                    "With `natural_key`: before creating, look for an object with the same natural key \
+                     and adopt it (and update it to the configuration) instead of creating a \
+                     duplicate. Costs one listing per create. Defaults to `false`.",
+                ),
                 Attribute::computed("id", Type::String).describe("The object's id, as the server assigned it."),
                 Attribute::computed("response", Type::Dynamic)
                     .describe("The last full representation the server returned, server-added fields included; only the `response_fields` when those are set."),
@@ -169,6 +184,7 @@ fn schema() -> Schema {
                 timeouts_block(),
                 poll_block(),
                 wait_for_block(),
+                list_block(),
             ],
         ),
     }
@@ -199,6 +215,26 @@ fn poll_block() -> crate::provider::NestedBlock {
                 ),
                 Attribute::optional("interval", Type::String)
                     .describe("Time between polls when the API sends no `Retry-After`. Defaults to `\"2s\"`."),
+            ],
+            vec![],
+        ),
+    )
+}
+
+fn list_block() -> crate::provider::NestedBlock {
+    crate::provider::NestedBlock::single(
+        "list",
+        Block::new(
+            "How to list the collection, for finding objects by `natural_key`. By default the \
+             collection is `path` and the items are the answer itself when it is an array, else the \
+             first array at `/items`, `/data`, `/results` or `/value`.",
+            vec![
+                Attribute::optional("path", Type::String)
+                    .describe("Path of the listing. Defaults to `path`."),
+                Attribute::optional("items_pointer", Type::String)
+                    .describe("JSON Pointer to the array of items in the listing's answer, such as `\"/data\"`."),
+                Attribute::optional("query", Type::map(Type::String))
+                    .describe("Query parameters for the listing (filters), instead of the resource's `query`."),
             ],
             vec![],
         ),
@@ -242,6 +278,11 @@ struct Private {
     /// within `consistency_window` of it is not "gone".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_write_ms: Option<u64>,
+    /// Set when a create's outcome is unknown: the object may exist, but
+    /// its id is not known. Refresh looks it up by `natural_key`; delete
+    /// deletes what it finds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pending: bool,
 }
 
 /// Now, in Unix milliseconds.

@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 
 use super::super::common::settle_drift;
 use super::settings::{self, Settings};
-use super::{Private, TYPE, now_ms, response, wait};
+use super::{Private, TYPE, answer, now_ms, response, wait};
 use crate::drivers::Outcome;
 use crate::engine::OperationContext;
 use crate::provider::drift::reconcile;
@@ -30,6 +30,10 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Ok(e) => e,
         Err(d) => return keep(d),
     };
+    let mut private = Private::decode(&req.private);
+    if private.pending {
+        return resolve_pending(rt, &s, &req, private).await;
+    }
     let id = req
         .current_state
         .get("id")
@@ -39,7 +43,6 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let path = s.object_path_for(&id);
     let target = format!("GET {}", client.url(&path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
-    let mut private = Private::decode(&req.private);
     let last_write = private.last_write_ms;
     let resp = match super::wait::read_object(rt, &s, &path, &ctx, last_write).await {
         Ok(r) => r,
@@ -60,14 +63,16 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             return keep(diags);
         }
     };
-    let actual: Json = match serde_json::from_slice(&resp.body) {
+    let actual = match answer::object(&resp) {
         Ok(j) => j,
-        Err(_) => {
-            let snippet: String = String::from_utf8_lossy(&resp.body)
-                .chars()
-                .take(200)
-                .collect();
-            diags.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration: {snippet}"));
+        Err(why) => {
+            diags.error(
+                "The API did not answer with an object",
+                rt.scrub(&format!(
+                    "{target} answered {why}, so the object cannot be compared with the \
+                     configuration. Nothing was changed in state."
+                )),
+            );
             return keep(diags);
         }
     };
@@ -110,10 +115,16 @@ pub(super) async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Va
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("GET {}", client.url(&path));
     match wait::read_object(rt, s, &path, &ctx, Some(now_ms())).await? {
-        Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
+        Ok(Outcome::Done(r)) => match answer::object(&r) {
             Ok(j) => Ok(from_json(&j)),
-            Err(_) => {
-                d.error("Response is not JSON", format!("{target} answered with a body that is not JSON, so the object cannot be compared with the configuration."));
+            Err(why) => {
+                d.error(
+                    "The API did not answer with an object",
+                    rt.scrub(&format!(
+                        "{target} answered {why}, so the object cannot be compared with the \
+                         configuration."
+                    )),
+                );
                 Err(d)
             }
         },
@@ -132,6 +143,82 @@ pub(super) async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Va
             failure::report(rt, &mut d, "Read failed", &target, &e);
             Err(d)
         }
+    }
+}
+
+/// A create whose outcome was unknown: find the object by natural key.
+/// Found, it takes its id and is compared like any other; absent from the
+/// listing, it is gone (a create is planned); otherwise it stays pending.
+async fn resolve_pending(
+    rt: &Runtime,
+    s: &Settings,
+    req: &ReadRequest,
+    mut private: Private,
+) -> ReadResponse {
+    let mut diags = Diagnostics::new();
+    let keep = |diagnostics: Diagnostics| ReadResponse {
+        new_state: Some(req.current_state.clone()),
+        private: None,
+        diagnostics,
+    };
+    let prior_body = req
+        .current_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    if s.natural_key.is_empty() {
+        diags.warning(
+            "Object of an interrupted create cannot be found",
+            format!(
+                "A create in {} had an unknown outcome, and without natural_key the provider \
+                 cannot tell whether the object exists. It stays tainted: the next apply replaces \
+                 it, which may leave a duplicate if the first create did happen. Check the API, and \
+                 set natural_key to make this automatic.",
+                s.path
+            ),
+        );
+        return keep(diags);
+    }
+    let body_json = crate::provider::json::to_json(&prior_body).unwrap_or(Json::Null);
+    match super::lookup::find(rt, s, &body_json).await {
+        Ok(super::lookup::Found::One { id, object }) => {
+            private.pending = false;
+            let r = reconcile(&prior_body, &object, &s.drift_rules);
+            let target = format!(
+                "natural key {}",
+                super::lookup::describe(&body_json, &s.natural_key)
+            );
+            let body = settle_drift(s.drift_mode, r, prior_body, &target, &mut diags);
+            let stored = response::stored(
+                from_json(&object),
+                &private.write_only_pointers,
+                s.response_fields.as_deref(),
+            );
+            let state = req
+                .current_state
+                .with_attr("id", Value::string(id))
+                .with_attr("body", body)
+                .with_attr("response", stored);
+            ReadResponse {
+                new_state: Some(state),
+                private: Some(private.encode()),
+                diagnostics: diags,
+            }
+        }
+        // Never created: plan a create.
+        Ok(super::lookup::Found::Absent) => ReadResponse::default(),
+        Ok(super::lookup::Found::Many(n)) => {
+            diags.error(
+                "Natural key is not unique",
+                format!(
+                    "{n} objects have {}: the provider cannot tell which one an interrupted create \
+                     made. Remove the extra ones in the API, or import the right one.",
+                    super::lookup::describe(&body_json, &s.natural_key)
+                ),
+            );
+            keep(diags)
+        }
+        Err(d) => keep(d),
     }
 }
 

@@ -43,6 +43,23 @@ pub(super) struct Settings {
     pub(super) consistency_window: Duration,
     /// The fields kept in `response`; `None` keeps all.
     pub(super) response_fields: Option<Vec<Pointer>>,
+    /// Fields of `body` the API keeps unique.
+    pub(super) natural_key: Vec<Pointer>,
+    /// Adopt an existing object with the same natural key on create.
+    pub(super) adopt_existing: bool,
+    /// How to list the collection.
+    pub(super) list: List,
+}
+
+/// How to list the collection.
+#[derive(Clone, Debug, Default)]
+pub(super) struct List {
+    /// The listing's path; `None`: the resource's `path`.
+    pub(super) path: Option<String>,
+    /// Where the items are in the answer; `None`: found by shape.
+    pub(super) items_pointer: Option<Pointer>,
+    /// The listing's query; `None`: the resource's `query`.
+    pub(super) query: Option<Vec<(String, String)>>,
 }
 
 /// How to follow a long-running operation.
@@ -184,6 +201,25 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         diags,
         &mut known,
     );
+    let natural_key = pointer_list(
+        v.get("natural_key"),
+        &root.attr("natural_key"),
+        diags,
+        &mut known,
+    );
+    let adopt_existing = matches!(v.get("adopt_existing"), Some(Value::Bool(true)));
+    if adopt_existing && natural_key.is_empty() && known {
+        diags.attribute_error(
+            root.attr("adopt_existing"),
+            "adopt_existing needs natural_key",
+            "An existing object is found by its natural key: set natural_key to the JSON Pointers \
+             of the fields the API keeps unique, such as [\"/name\"].",
+        );
+    }
+    let list = match v.get("list") {
+        Some(l @ Value::Object(_)) => parse_list(l, &root.attr("list"), diags, &mut known),
+        _ => List::default(),
+    };
     let response_fields = match v.get("response_fields") {
         None | Some(Value::Null(_)) => None,
         Some(f) => Some(pointer_list(
@@ -254,7 +290,33 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         wait_for,
         consistency_window,
         response_fields,
+        natural_key,
+        adopt_existing,
+        list,
     })
+}
+
+fn parse_list(l: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> List {
+    let path = match l.get("path") {
+        Some(Value::String(p)) => {
+            check_path(p, &at.attr("path"), diags);
+            Some(p.clone())
+        }
+        Some(x) if !x.is_wholly_known() => {
+            *known = false;
+            None
+        }
+        _ => None,
+    };
+    let query = match l.get("query") {
+        None | Some(Value::Null(_)) => None,
+        Some(_) => Some(string_map(l, "query", known)),
+    };
+    List {
+        path,
+        items_pointer: pointer(l, "items_pointer", at, diags, known),
+        query,
+    }
 }
 
 fn pointer(

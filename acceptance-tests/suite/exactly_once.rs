@@ -1,0 +1,267 @@
+//! Exactly once, through real terraform: Ctrl-C mid-apply, the API killed
+//! and restarted mid-apply, answers that never arrive, objects that already
+//! exist, against an API that ignores `Idempotency-Key`; and pacing with no
+//! provider settings at all against a rate-limited API.
+
+use std::time::{Duration, Instant};
+
+use demo_api::{Faults, Running, Scripted};
+
+use crate::engine::{apply, assert_exactly_once, items, state_count};
+use crate::harness::Workdir;
+
+/// Waits (bounded) until the API has received `n` creates.
+fn wait_for_posts(api: &Running, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while api.counters().method("POST") < n {
+        assert!(
+            Instant::now() < deadline,
+            "the creates never reached the API"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `n` objects in /items identified by their `n`.
+fn keyed_items(api: &Running, provider_extra: &str, n: usize) -> Workdir {
+    Workdir::new(&format!(
+        r#"
+provider "driver" {{
+  endpoint = "{}"
+{provider_extra}
+}}
+
+resource "driver_http_object" "item" {{
+  count       = {n}
+  path        = "/items"
+  body        = {{ n = count.index }}
+  natural_key = ["/n"]
+}}
+"#,
+        api.url()
+    ))
+}
+
+#[test]
+fn ctrl_c_mid_apply_then_a_reapply_leaves_every_object_exactly_once() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        latency: Duration::from_secs(1),
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    let wd = items(&api, "", 60);
+    let mut cmd = wd.command(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=10",
+    ]);
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_posts(&api, 12);
+    crate::harness::interrupt_group(child.id());
+    let status = crate::harness::wait_bounded(child, Duration::from_secs(60), "apply after Ctrl-C");
+    assert!(!status.success(), "an interrupted apply fails");
+    let created = api.list("/items").len();
+    assert!(created < 60, "the apply was interrupted: {created} created");
+    // Every create that was on the wire finished and reached state.
+    assert_eq!(
+        state_count(&wd, &api),
+        created,
+        "state holds every object created"
+    );
+
+    api.set_faults(Faults {
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    apply(&wd, 10).expect_code(0);
+    assert_exactly_once(&api, 60);
+    assert_eq!(state_count(&wd, &api), 60);
+    assert_eq!(api.counters().duplicate_creates, 0);
+}
+
+#[test]
+fn an_api_killed_mid_apply_and_restarted_loses_and_duplicates_nothing() {
+    let mut api = Running::start();
+    // Creates are processed, then answered 300 ms later: killing the API in
+    // that window leaves objects it made but never reported.
+    api.set_faults(Faults {
+        answer_delay: Duration::from_millis(300),
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    let extra = "  retry {\n    max_attempts = 3\n    min_backoff  = \"50ms\"\n    max_backoff  = \"200ms\"\n  }\n  circuit_breaker {\n    failure_threshold = 5\n    open_for          = \"2s\"\n  }";
+    let wd = keyed_items(&api, extra, 100);
+    let mut child = wd
+        .command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_posts(&api, 20);
+    api.kill();
+    std::thread::sleep(Duration::from_millis(500));
+    api.restart();
+    api.set_faults(Faults {
+        answer_delay: Duration::from_millis(300),
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let _ = crate::harness::wait_bounded(child, Duration::from_secs(120), "apply during an outage");
+    let first = reader.join().unwrap();
+    assert!(!first.contains("panic"), "{first}");
+
+    api.set_faults(Faults {
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    apply(&wd, 10).expect_code(0);
+    assert_exactly_once(&api, 100);
+    assert_eq!(state_count(&wd, &api), 100);
+    // And the next plan has nothing to do.
+    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+#[test]
+fn a_create_whose_answer_never_arrives_is_found_and_adopted() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        ignore_idempotency_keys: true,
+        scripted: vec![Scripted {
+            method: "POST".into(),
+            path: "/items".into(),
+            act: true,
+            drop: true,
+            status: 201,
+            times: 1,
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let wd = keyed_items(&api, "", 1);
+    let run = apply(&wd, 1).expect_code(0);
+    assert!(
+        run.stderr_flat().contains("adopted") || run.stdout.contains("adopted"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(api.counters().dropped, 1, "the answer was lost");
+    assert_exactly_once(&api, 1);
+    assert_eq!(state_count(&wd, &api), 1);
+    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+#[test]
+fn without_a_natural_key_a_lost_answer_keeps_the_object_tracked_and_says_so() {
+    let api = Running::start();
+    // The create is made but its answer lost; the retry (sent with the same
+    // idempotency key) then fails, and so does every one after it.
+    api.set_faults(Faults {
+        scripted: vec![
+            Scripted {
+                method: "POST".into(),
+                path: "/items".into(),
+                act: true,
+                drop: true,
+                status: 201,
+                times: 1,
+                ..Default::default()
+            },
+            Scripted {
+                method: "POST".into(),
+                path: "/items".into(),
+                status: 503,
+                body: r#"{"message": "down for maintenance"}"#.into(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    });
+    let wd = items(
+        &api,
+        "  retry {\n    max_attempts = 2\n    min_backoff  = \"1ms\"\n  }",
+        1,
+    );
+    let run = apply(&wd, 1);
+    assert_eq!(run.code(), 1);
+    let err = run.stderr_flat();
+    assert!(
+        err.contains("may have been created") && err.contains("natural_key"),
+        "{err}"
+    );
+    // Kept in state (tainted), not forgotten.
+    let resources = wd.resources();
+    assert_eq!(resources.len(), 1, "the object is kept in state");
+    let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
+    assert!(state.contains("\"tainted\""), "{state}");
+}
+
+#[test]
+fn an_existing_object_is_adopted_instead_of_duplicated() {
+    let api = Running::start();
+    // Someone made it already, with another setting.
+    let seed = Workdir::new(&format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\nresource \"driver_http_object\" \"x\" {{\n  path = \"/items\"\n  body = {{ n = 7, size = 1 }}\n}}\n",
+        api.url()
+    ));
+    apply(&seed, 1).expect_code(0);
+    let posts = api.counters().method("POST");
+    let wd = Workdir::new(&format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\nresource \"driver_http_object\" \"x\" {{\n  path           = \"/items\"\n  body           = {{ n = 7, size = 2 }}\n  natural_key    = [\"/n\"]\n  adopt_existing = true\n}}\n",
+        api.url()
+    ));
+    let run = apply(&wd, 1).expect_code(0);
+    assert!(
+        run.stderr_flat().contains("adopted") || run.stdout.contains("adopted"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(api.counters().method("POST"), posts, "no create was sent");
+    let objects = api.list("/items");
+    assert_eq!(objects.len(), 1);
+    assert_eq!(
+        objects[0]["size"].as_f64(),
+        Some(2.0),
+        "updated to the configuration"
+    );
+    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+#[test]
+fn with_no_provider_settings_a_rate_limited_api_is_paced_not_stormed() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        rate_limit: Some((25.0, 5.0)),
+        ignore_idempotency_keys: true,
+        ..Default::default()
+    });
+    let wd = items(&api, "", 500);
+    apply(&wd, 50).expect_code(0);
+    assert_exactly_once(&api, 500);
+    assert_eq!(state_count(&wd, &api), 500);
+    let throttled = api.counters().throttled;
+    eprintln!("429s: {throttled} for 500 objects (the benchmark reports the rate)");
+    assert!(
+        throttled < 500,
+        "the first throttle slows everyone down: {throttled} 429s"
+    );
+}
