@@ -21,6 +21,7 @@ mod exactly_once;
 mod examples;
 mod exec_object;
 mod handshake;
+mod hostile;
 mod http_object;
 mod long_running;
 mod observability;

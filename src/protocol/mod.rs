@@ -4,6 +4,7 @@
 
 // Public only for the benchmarks (benchmarks/engine.rs); not an API.
 #[doc(hidden)]
+mod authority;
 pub mod codec;
 mod convert;
 mod handshake;
@@ -77,13 +78,7 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
         }
         None => {
             announce(&handshake::line(version, &path, None));
-            server::serve(
-                UnixListenerStream::new(listener),
-                provider,
-                shutdown,
-                Mode::Managed,
-            )
-            .await
+            server::serve(plaintext(listener), provider, shutdown, Mode::Managed).await
         }
     };
     done.shutdown();
@@ -123,10 +118,17 @@ pub async fn serve_debug(provider: Arc<Provider>) -> ExitCode {
         wait_for_interrupt().await;
         on_signal.cancel();
     });
-    let incoming = UnixListenerStream::new(listener);
-    let result = server::serve(incoming, provider.clone(), shutdown, Mode::Debug).await;
+    let result = server::serve(plaintext(listener), provider.clone(), shutdown, Mode::Debug).await;
     provider.shutdown();
     finish(result)
+}
+
+/// Plaintext connections, each through the `:authority` rewriter.
+fn plaintext(
+    listener: tokio::net::UnixListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::io::DuplexStream>> {
+    use tokio_stream::StreamExt;
+    UnixListenerStream::new(listener).map(|conn| conn.map(authority::rewritten))
 }
 
 fn finish(result: Result<(), tonic::transport::Error>) -> ExitCode {

@@ -64,6 +64,7 @@ impl Provider {
         if diagnostics.has_error() {
             return ConfigureProviderResponse { diagnostics };
         }
+        config.warn_about_exposure(&mut diagnostics);
         match Runtime::build(&config, self.stop.clone()) {
             Ok(rt) => {
                 *crate::sync::write(&self.runtime) = Some(Arc::new(rt));

@@ -118,6 +118,21 @@ impl Diagnostics {
         });
     }
 
+    /// Adds a warning about one attribute.
+    pub fn attribute_warning(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.push(Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: Some(path),
+        });
+    }
+
     /// Adds a warning not tied to an attribute.
     pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Diagnostic {

@@ -84,4 +84,20 @@ mod tests {
                 .contains("too long")
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_duration_or_an_explanation(s in "\\PC{0,24}") {
+            match parse_duration(&s) {
+                Ok(d) => proptest::prop_assert!(d <= std::time::Duration::from_secs(100 * 365 * 86400)),
+                Err(e) => proptest::prop_assert!(!e.is_empty()),
+            }
+        }
+
+        #[test]
+        fn go_style_durations_parse(h in 0u64..1000, m in 0u64..60, ms in 0u64..1000) {
+            let d = parse_duration(&format!("{h}h{m}m{ms}ms")).unwrap();
+            proptest::prop_assert_eq!(d, std::time::Duration::from_millis(((h * 60 + m) * 60) * 1000 + ms));
+        }
+    }
 }

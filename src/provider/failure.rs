@@ -32,7 +32,9 @@ pub fn report_with(
     diags.error(summary, rt.scrub(&detail));
 }
 
-fn explain(rt: &Runtime, target: &str, e: &EngineError) -> String {
+/// What went wrong with `target` and what to do, as one text (secrets not
+/// yet masked).
+pub fn explain(rt: &Runtime, target: &str, e: &EngineError) -> String {
     if let Some(last) = &e.last {
         match &last.kind {
             // A refusal with the API's own words (a 4xx; 429 is throttling).

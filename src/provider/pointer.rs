@@ -116,4 +116,23 @@ mod tests {
         );
         assert!(Pointer::parse("/a~2").unwrap_err().contains("escape"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_pointer_or_an_explanation(s in "\\PC{0,40}") {
+            match Pointer::parse(&s) {
+                // A pointer prints back to text that parses to itself.
+                Ok(p) => proptest::prop_assert_eq!(Pointer::parse(&p.to_string()).unwrap(), p),
+                Err(e) => proptest::prop_assert!(e.contains("JSON Pointer") || e.contains("escape")),
+            }
+        }
+
+        #[test]
+        fn lookups_never_panic(s in "(/[a-z0-9~]{0,3}){0,4}") {
+            if let Ok(p) = Pointer::parse(&s) {
+                let doc = json!({"a": [1, {"b": null}], "0": {"1": 2}});
+                let _ = p.get(&doc);
+            }
+        }
+    }
 }

@@ -37,7 +37,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod tls;
 
-pub use tls::TlsMaterial;
+pub use tls::{TlsMaterial, TlsMode};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -132,6 +132,8 @@ pub struct Faults {
     /// Rate-limit with bare 429s and `Retry-After`: no `RateLimit-*`
     /// headers saying the limit or what is left.
     pub silent_rate_limit: bool,
+    /// Keep numbers as sent instead of re-spelling them as floats.
+    pub exact_numbers: bool,
 }
 
 /// A canned answer: what a misbehaving server sends for one method and
@@ -223,6 +225,10 @@ impl Faults {
                 .map(str::to_owned),
             scripted: Vec::new(),
             answer_delay: std::time::Duration::ZERO,
+            exact_numbers: j
+                .get("exact_numbers")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
             silent_rate_limit: j
                 .get("silent_rate_limit")
                 .and_then(Json::as_bool)
@@ -347,10 +353,19 @@ impl Running {
 
     /// Starts one serving HTTPS; with `require_client_cert`, mutual TLS.
     pub fn start_tls(require_client_cert: bool) -> Running {
-        Self::start_with(Some(require_client_cert))
+        Self::start_with(Some(if require_client_cert {
+            TlsMode::Mutual
+        } else {
+            TlsMode::Server
+        }))
     }
 
-    fn start_with(tls: Option<bool>) -> Running {
+    /// Starts one serving HTTPS in `mode`.
+    pub fn start_tls_mode(mode: TlsMode) -> Running {
+        Self::start_with(Some(mode))
+    }
+
+    fn start_with(tls: Option<TlsMode>) -> Running {
         Self::serve_on("127.0.0.1:0".parse().expect("address"), Arc::default(), tls)
     }
 
@@ -373,7 +388,7 @@ impl Running {
         *self = again;
     }
 
-    fn serve_on(bind: SocketAddr, store: Shared, tls: Option<bool>) -> Running {
+    fn serve_on(bind: SocketAddr, store: Shared, tls: Option<TlsMode>) -> Running {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (kill_tx, kill_rx) = tokio::sync::oneshot::channel::<()>();
@@ -1033,7 +1048,9 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
             fields.insert("created_at".into(), json!(t));
             fields.insert("updated_at".into(), json!(t));
             let mut obj = Json::Object(fields);
-            respell_numbers(&mut obj);
+            if !store.faults.exact_numbers {
+                respell_numbers(&mut obj);
+            }
             if let Some(o) = obj.as_object_mut() {
                 o.insert("id".into(), json!(id));
             }
@@ -1062,6 +1079,7 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
 
 fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &Bytes) -> Response {
     let window = store.faults.invisible_after_create;
+    let exact = store.faults.exact_numbers;
     if *method == Method::GET
         && !window.is_zero()
         && store
@@ -1092,7 +1110,9 @@ fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &
             } else {
                 merge_patch(obj, &Json::Object(incoming));
             }
-            respell_numbers(obj);
+            if !exact {
+                respell_numbers(obj);
+            }
             obj["id"] = json!(id);
             obj["created_at"] = created.unwrap_or(Json::Null);
             obj["updated_at"] = json!(now());

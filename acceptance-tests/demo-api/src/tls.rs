@@ -35,15 +35,34 @@ fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     CertifiedIssuer::self_signed(p, KeyPair::generate().expect("key")).expect("CA")
 }
 
-/// A TLS acceptor for 127.0.0.1, and the PEMs clients need. With
-/// `require_client_cert`, only certificates from the client CA get in.
-pub fn setup(require_client_cert: bool) -> (TlsAcceptor, TlsMaterial) {
+/// How the demo API serves HTTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// A server certificate signed by a private CA.
+    Server,
+    /// The same, and client certificates from a client CA are required.
+    Mutual,
+    /// One self-signed certificate marked as a CA (basic constraints
+    /// CA:TRUE) used as the server's own, as quick setups often do.
+    SelfSignedCa,
+}
+
+/// A TLS acceptor for 127.0.0.1, and the PEMs clients need.
+pub fn setup(mode: TlsMode) -> (TlsAcceptor, TlsMaterial) {
+    let require_client_cert = mode == TlsMode::Mutual;
     let server_ca = ca("demo-api server CA");
     let server_key = KeyPair::generate().expect("key");
-    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params")
-        .signed_by(&server_key, &server_ca)
-        .expect("server cert");
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let server = if mode == TlsMode::SelfSignedCa {
+        let mut p = CertificateParams::new(names).expect("params");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.self_signed(&server_key).expect("self-signed cert")
+    } else {
+        CertificateParams::new(names)
+            .expect("params")
+            .signed_by(&server_key, &server_ca)
+            .expect("server cert")
+    };
 
     let client_ca = ca("demo-api client CA");
     let client_key = KeyPair::generate().expect("key");
@@ -67,12 +86,19 @@ pub fn setup(require_client_cert: bool) -> (TlsAcceptor, TlsMaterial) {
         builder.with_no_client_auth()
     };
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = builder
-        .with_single_cert(vec![server.der().clone(), server_ca.der().clone()], key)
-        .expect("server config");
+    let chain = if mode == TlsMode::SelfSignedCa {
+        vec![server.der().clone()]
+    } else {
+        vec![server.der().clone(), server_ca.der().clone()]
+    };
+    let mut config = builder.with_single_cert(chain, key).expect("server config");
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let material = TlsMaterial {
-        ca_cert_pem: server_ca.pem(),
+        ca_cert_pem: if mode == TlsMode::SelfSignedCa {
+            server.pem()
+        } else {
+            server_ca.pem()
+        },
         client_cert_pem: client.pem(),
         client_key_pem: client_key.serialize_pem(),
     };

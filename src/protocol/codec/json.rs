@@ -146,4 +146,18 @@ mod tests {
             r#"expected string, got a number at tags["a"]"#
         );
     }
+
+    proptest::proptest! {
+        /// State JSON from any earlier version (or a corrupt file) is read
+        /// into the current type, or refused with a path: never a panic.
+        #[test]
+        fn any_state_json_decodes_or_is_refused(
+            text in "[\\[\\]{}:,\"a-z0-9. -]{0,60}",
+            ty in crate::protocol::codec::msgpack::tests::arb_type(),
+        ) {
+            if let Ok(j) = serde_json::from_str::<Json>(&text) {
+                let _ = decode_json(&j, &ty);
+            }
+        }
+    }
 }

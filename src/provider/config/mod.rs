@@ -154,6 +154,16 @@ impl ProviderConfig {
     }
 }
 
+/// Whether a URL names this machine (where tests and local tools live).
+fn is_loopback(u: &Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// Header names whose values are credentials: masked wherever text leaves
 /// the provider.
 pub fn is_credential_header(name: &str) -> bool {
@@ -276,6 +286,44 @@ impl ProviderConfig {
             metrics_file,
         };
         (config, r.into_diagnostics())
+    }
+
+    /// Warnings for settings that expose what is sent: certificates not
+    /// verified, credentials sent in clear text to another machine. Given
+    /// once, when the provider is configured.
+    pub fn warn_about_exposure(&self, diags: &mut Diagnostics) {
+        if self.tls.insecure_skip_verify {
+            diags.attribute_warning(
+                AttributePath::root("tls").attr("insecure_skip_verify"),
+                "TLS certificates are not verified",
+                "Anyone between Terraform and the API can read and change every request, \
+                 credentials included. Use this for throwaway test systems only; for a private \
+                 CA, set tls.ca_cert_pem instead.",
+            );
+        }
+        let credentials =
+            self.auth.is_some() || self.headers.keys().any(|k| is_credential_header(k));
+        let clear = |u: &Url| u.scheme() == "http" && !is_loopback(u);
+        if credentials && self.endpoint.as_ref().is_some_and(clear) {
+            diags.attribute_warning(
+                AttributePath::root("endpoint"),
+                "Credentials sent without TLS",
+                "The endpoint is http://, so the credentials in auth (or in headers) cross the \
+                 network in clear text. Use https:// unless the API is on this machine.",
+            );
+        }
+        if let Some(Auth::OAuth2ClientCredentials { token_url, .. }) = &self.auth
+            && clear(token_url)
+        {
+            diags.attribute_warning(
+                AttributePath::root("auth")
+                    .attr("oauth2_client_credentials")
+                    .attr("token_url"),
+                "Client secret sent without TLS",
+                "The token URL is http://, so the client secret crosses the network in clear text. \
+                 Use https:// unless the token endpoint is on this machine.",
+            );
+        }
     }
 }
 

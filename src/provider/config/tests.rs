@@ -237,3 +237,38 @@ fn credential_headers_count_as_secrets() {
     );
     assert!(!secrets.contains(&"sre".to_owned()));
 }
+
+#[test]
+fn exposure_is_warned_about_except_on_this_machine() {
+    let warnings = |hcl: &str| {
+        let (c, d) = ProviderConfig::parse(&block(hcl), None);
+        assert!(!d.has_error(), "{d:?}");
+        let mut w = Diagnostics::new();
+        c.warn_about_exposure(&mut w);
+        w.iter().map(|d| d.summary.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        warnings(r#"{"endpoint":"http://api.example.com","auth":{"bearer_token":"t0ken"}}"#),
+        ["Credentials sent without TLS"]
+    );
+    assert!(
+        warnings(r#"{"endpoint":"http://127.0.0.1:8080","auth":{"bearer_token":"t0ken"}}"#)
+            .is_empty()
+    );
+    assert!(
+        warnings(r#"{"endpoint":"http://localhost:8080","headers":{"X-API-Key":"k3y"}}"#)
+            .is_empty()
+    );
+    assert!(
+        warnings(r#"{"endpoint":"https://api.example.com","auth":{"bearer_token":"t0ken"}}"#)
+            .is_empty()
+    );
+    assert!(
+        warnings(r#"{"endpoint":"http://api.example.com"}"#).is_empty(),
+        "no credentials"
+    );
+    assert_eq!(
+        warnings(r#"{"endpoint":"https://api.example.com","tls":{"insecure_skip_verify":true}}"#),
+        ["TLS certificates are not verified"]
+    );
+}

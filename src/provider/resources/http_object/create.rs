@@ -126,7 +126,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
                 return nothing(diags);
             }
             Err(e) if e.outcome_unknown() => {
-                let why = format!("{target}: {e}");
+                let why = failure::explain(rt, &target, &e);
                 let found = match s.natural_key.is_empty() || rt.stop.is_cancelled() {
                     true => None,
                     false => Some(lookup::find(rt, s, &body_json).await),
@@ -290,6 +290,7 @@ async fn unknown_outcome(
     found: Option<Result<Found, Diagnostics>>,
 ) -> CreateResponse {
     let mut diags = Diagnostics::new();
+    let why = why.trim_end_matches('.');
     let lookup_note = match found {
         None if rt.stop.is_cancelled() && !s.natural_key.is_empty() => {
             " Terraform asked the provider to stop, so the next plan looks it up by natural key."

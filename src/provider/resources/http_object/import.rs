@@ -125,4 +125,18 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_import_id_is_a_state_or_an_explanation(id in "\\PC{0,60}") {
+            let r = import(ImportRequest { id: id.clone() });
+            proptest::prop_assert!(r.state.is_some() != r.diagnostics.has_error(), "{id:?}");
+        }
+
+        #[test]
+        fn json_import_ids_never_panic(path in "/[a-z%0-9/]{0,12}", fields in proptest::collection::vec("[a-z/~01]{0,6}", 0..4)) {
+            let id = serde_json::json!({"path": path, "body": fields}).to_string();
+            let _ = import(ImportRequest { id });
+        }
+    }
 }
