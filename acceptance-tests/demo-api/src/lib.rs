@@ -67,6 +67,9 @@ pub struct Store {
     tokens: std::collections::HashSet<String>,
     /// When each object was created (eventual consistency).
     created_at: std::collections::HashMap<(String, u64), tokio::time::Instant>,
+    /// Reads each new object still answers 404 to (eventual consistency,
+    /// counted rather than timed).
+    invisible_left: std::collections::HashMap<(String, u64), u32>,
     /// Server-side token bucket: tokens and when they were counted.
     bucket: Option<(f64, tokio::time::Instant)>,
     rng: u64,
@@ -134,6 +137,9 @@ pub struct Faults {
     pub silent_rate_limit: bool,
     /// Keep numbers as sent instead of re-spelling them as floats.
     pub exact_numbers: bool,
+    /// Each new object answers 404 to this many reads first (eventual
+    /// consistency, counted rather than timed).
+    pub invisible_reads: u32,
 }
 
 /// A canned answer: what a misbehaving server sends for one method and
@@ -225,6 +231,11 @@ impl Faults {
                 .map(str::to_owned),
             scripted: Vec::new(),
             answer_delay: std::time::Duration::ZERO,
+            invisible_reads: j
+                .get("invisible_reads")
+                .and_then(Json::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
             exact_numbers: j
                 .get("exact_numbers")
                 .and_then(Json::as_bool)
@@ -470,6 +481,18 @@ impl Running {
     /// An out-of-band edit: merge-patches the object, as another tool would.
     pub fn edit(&self, path: &str, patch: Json) -> bool {
         admin_edit(&mut self.store.lock().unwrap(), path, &patch)
+    }
+
+    /// Makes an object answer 404 to its next `reads` reads, as a newly
+    /// created object of an eventually consistent API does.
+    pub fn hide(&self, path: &str, reads: u32) {
+        if let Some((c, id)) = split_object(path) {
+            self.store
+                .lock()
+                .unwrap()
+                .invisible_left
+                .insert((c.to_owned(), id), reads);
+        }
     }
 
     /// An out-of-band delete.
@@ -1064,6 +1087,10 @@ fn collection(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> R
             store
                 .created_at
                 .insert((path.to_owned(), id), tokio::time::Instant::now());
+            let hidden = store.faults.invisible_reads;
+            if hidden > 0 {
+                store.invisible_left.insert((path.to_owned(), id), hidden);
+            }
             let mut r = json_response(StatusCode::CREATED, &obj);
             if let Ok(v) = HeaderValue::from_str(&format!("{path}/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
@@ -1087,6 +1114,16 @@ fn object(store: &mut Store, method: &Method, collection: &str, id: u64, body: &
             .get(&(collection.to_owned(), id))
             .is_some_and(|t| t.elapsed() < window)
     {
+        store.counters.invisible_reads += 1;
+        return error(StatusCode::NOT_FOUND, "no such object (not yet visible)");
+    }
+    if *method == Method::GET
+        && let Some(left) = store
+            .invisible_left
+            .get_mut(&(collection.to_owned(), id))
+            .filter(|n| **n > 0)
+    {
+        *left -= 1;
         store.counters.invisible_reads += 1;
         return error(StatusCode::NOT_FOUND, "no such object (not yet visible)");
     }
