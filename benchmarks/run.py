@@ -283,20 +283,21 @@ class Bench:
         if not os.path.exists(os.path.join(d, ".terraform", "terraform.tfstate")):
             sys.exit(f"terraform init did not set up the http backend in {d}")
 
-    def throughput(self, rate, count):
-        variants = {
+    def throughput(self, rate, count, burst=None, silent=False, variants=None):
+        variants = variants or {
             "rate_limit = R": f"  rate_limit {{\n    requests_per_second = {rate}\n  }}\n",
-            "adaptive only": "  rate_limit {\n    adaptive = true\n  }\n",
-            "neither": "  retry {\n    max_attempts = 10\n  }\n",
+            "no settings (adaptive by default)": "",
+            "adaptive = false": "  rate_limit {\n    adaptive = false\n  }\n  retry {\n    max_attempts = 10\n  }\n",
         }
         out = {}
         for name, block in variants.items():
             self.admin("POST", "/reset")
-            self.admin("PUT", "/faults", {"rate_limit": {"rps": rate, "burst": rate}})
+            self.admin("PUT", "/faults", {"rate_limit": {"rps": rate, "burst": burst or rate},
+                                         "silent_rate_limit": silent})
             hcl = (f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
                    f'provider "driver" {{\n  endpoint = "{self.api_url}"\n{block}}}\n'
                    f'resource "driver_http_object" "o" {{\n  count = {count}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n')
-            d = self.workdir("throughput-" + name.split()[0], hcl)
+            d = self.workdir("throughput-" + "".join(c for c in name if c.isalnum())[:24], hcl)
             t, p = run([self.tf, "apply", "-auto-approve", "-parallelism=50"], d, self.env(self.plain), check=False)
             c = self.counters()
             out[name] = (t.wall, c["created"], c["throttled"], p.returncode)
@@ -345,6 +346,8 @@ def main():
     ap.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism for apply/plan/destroy")
     ap.add_argument("--rate", type=int, default=50, help="server-side limit R for the throughput scenario")
     ap.add_argument("--throughput-objects", type=int, default=300)
+    ap.add_argument("--pacing", default="25,5,500",
+                    help="default-pacing scenario: server rate, burst, objects (no provider settings)")
     ap.add_argument("--write-doc", action="store_true", help="also write docs/performance.md")
     args = ap.parse_args()
 
@@ -382,6 +385,14 @@ def main():
         for name, (wall, created, throttled, code) in b.throughput(args.rate, args.throughput_objects).items():
             say(f"| {name} | {wall:.2f} | {created / wall / args.rate:.2f} | {throttled} | {code} |")
         say("\n(The rate counts the whole `terraform apply`, start-up and state writes included.)")
+        prate, pburst, pobjects = (int(x) for x in args.pacing.split(","))
+        say(f"\n### Pacing with no provider settings: a server limited to {prate} requests/s, burst {pburst} ({pobjects} creates, -parallelism=50)\n")
+        say("| server | apply wall (s) | achieved rate / limit | 429s received | 429s per 10 objects | exit |")
+        say("|---|---|---|---|---|---|")
+        for silent, label in [(False, "sends RateLimit-* headers"), (True, "only 429 + Retry-After")]:
+            r = b.throughput(prate, pobjects, burst=pburst, silent=silent, variants={label: ""})
+            for name, (wall, created, throttled, code) in r.items():
+                say(f"| {name} | {wall:.2f} | {created / wall / prate:.2f} | {throttled} | {throttled * 10 / max(created, 1):.2f} | {code} |")
     finally:
         if b.api:
             b.api.terminate()

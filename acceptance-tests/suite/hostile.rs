@@ -214,21 +214,26 @@ fn answers_that_are_not_objects_are_named_and_lose_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    // A read answered with an array.
+    // A read answered with an array of several objects (an array of one
+    // is that object, as row-filter APIs answer).
     api.set_faults(Faults {
         scripted: vec![answer(
             "GET",
             &format!("/x/{id}"),
             200,
             &[],
-            r#"[{"name": "a"}]"#,
+            r#"[{"name": "a"}, {"name": "b"}]"#,
         )],
         ..Default::default()
     });
     let run = plan(&wd);
     assert_eq!(run.code(), 1);
     no_crash(&run);
-    assert!(run.stderr_flat().contains("JSON array"), "{}", run.stderr);
+    assert!(
+        run.stderr_flat().contains("JSON array of 2"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(api.counters().method("PUT"), 0, "no update was sent");
 
     // Creates answered with HTML, nothing, or broken JSON, after acting.

@@ -448,7 +448,7 @@ fn bad_resource_arguments_are_diagnosed_with_their_attribute() {
 resource "driver_http_object" "bad" {
   path          = "flags"
   body          = { a = 1 }
-  update_method = "POST"
+  update_method = "FETCH"
   force_new     = ["name"]
   response_fields = ["/id", "status"]
   timeouts {

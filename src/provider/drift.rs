@@ -31,6 +31,49 @@ pub struct Reconciled {
     pub drifted: Vec<String>,
 }
 
+/// How the server spelled managed fields right after the provider wrote
+/// them, where that differs from the configuration: pointer → the value
+/// (one element), or no element for a field the server did not return.
+pub type Spelling = BTreeMap<String, Vec<Json>>;
+
+/// The server's spelling of `written` (the managed body just sent) in
+/// `answer` (its representation right after): only what differs.
+pub fn server_spelling(written: &Value, answer: &Json, rules: &DriftRules) -> Spelling {
+    reconcile(written, answer, rules)
+        .drifted
+        .into_iter()
+        .filter_map(|p| {
+            let ptr = super::pointer::Pointer::parse(&p).ok()?;
+            Some((p, ptr.get(answer).cloned().into_iter().collect()))
+        })
+        .collect()
+}
+
+/// `rules`, also ignoring the fields whose value in `actual` is still the
+/// server's spelling of what was written (or still absent, if the server
+/// never returned it): that is not drift, while any other value is.
+pub fn with_spelling(rules: &DriftRules, spelling: &Spelling, actual: &Json) -> DriftRules {
+    if spelling.is_empty() {
+        return rules.clone();
+    }
+    let mut out = rules.clone();
+    for (p, spelled) in spelling {
+        let Ok(ptr) = super::pointer::Pointer::parse(p) else {
+            continue;
+        };
+        let now = ptr.get(actual);
+        let same = match (now, spelled.first()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => semantically_equal(&from_json(a), &from_json(b)),
+            _ => false,
+        };
+        if same {
+            out.ignore.insert(p.clone());
+        }
+    }
+    out
+}
+
 /// Compares the managed body (`prior`, as stored in state) with the API's
 /// object. Null fields in `prior` are not managed.
 pub fn reconcile(prior: &Value, actual: &Json, rules: &DriftRules) -> Reconciled {
@@ -399,6 +442,25 @@ mod tests {
             reconcile(&prior, &json!({"a": 5, "b": 1}), &DriftRules::default())
                 .drifted
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_servers_spelling_of_a_written_value_is_not_drift_and_a_change_is() {
+        let written = from_json(&json!({"at": "2026-12-03T09:00:00Z", "secret": "s", "n": 1}));
+        let answer = json!({"at": "2026-12-03T09:00:00.000Z", "n": 1, "id": 7});
+        let spelling = server_spelling(&written, &answer, &DriftRules::default());
+        assert_eq!(spelling.len(), 2, "{spelling:?}");
+        assert_eq!(spelling["/secret"], Vec::<Json>::new(), "never returned");
+        // Read again later, unchanged: no drift.
+        let rules = with_spelling(&DriftRules::default(), &spelling, &answer);
+        assert!(reconcile(&written, &answer, &rules).drifted.is_empty());
+        // Changed outside Terraform: drift, and the plan reverts it.
+        let changed = json!({"at": "2027-01-01T00:00:00.000Z", "n": 1, "secret": "x"});
+        let rules = with_spelling(&DriftRules::default(), &spelling, &changed);
+        assert_eq!(
+            reconcile(&written, &changed, &rules).drifted,
+            ["/at", "/secret"]
         );
     }
 }

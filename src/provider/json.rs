@@ -78,6 +78,83 @@ pub fn from_json(j: &Json) -> Value {
     }
 }
 
+/// JSON read as a value of type `ty` (an import id giving arguments, say):
+/// objects become objects of the type's attributes (missing ones null),
+/// and anything that does not fit is an error naming where.
+pub fn typed(j: &Json, ty: &Type) -> Result<Value, String> {
+    typed_at(j, ty, "")
+}
+
+fn typed_at(j: &Json, ty: &Type, at: &str) -> Result<Value, String> {
+    let here = || {
+        if at.is_empty() {
+            "/".to_owned()
+        } else {
+            at.to_owned()
+        }
+    };
+    let wrong = |what: &str| Err(format!("{} must be {what}", here()));
+    Ok(match (ty, j) {
+        (_, Json::Null) => Value::Null(ty.clone()),
+        (Type::Dynamic, _) => from_json(j),
+        (Type::String, Json::String(s)) => Value::String(s.clone()),
+        (Type::String, _) => return wrong("a string"),
+        (Type::Bool, Json::Bool(b)) => Value::Bool(*b),
+        (Type::Bool, _) => return wrong("true or false"),
+        (Type::Number, Json::Number(n)) => match number(n) {
+            Some(n) => Value::Number(n),
+            None => return wrong("a number"),
+        },
+        (Type::Number, _) => return wrong("a number"),
+        (Type::List(e) | Type::Set(e), Json::Array(items)) => {
+            let vals = items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| typed_at(x, e, &format!("{at}/{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if matches!(ty, Type::Set(_)) {
+                Value::Set((**e).clone(), vals)
+            } else {
+                Value::List((**e).clone(), vals)
+            }
+        }
+        (Type::Map(e), Json::Object(m)) => Value::Map(
+            (**e).clone(),
+            m.iter()
+                .map(|(k, x)| Ok((k.clone(), typed_at(x, e, &format!("{at}/{}", escape(k)))?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        (Type::Object(attrs), Json::Object(m)) => {
+            if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
+                return Err(format!(
+                    "{} has no field {extra:?}; it has {}",
+                    here(),
+                    attrs.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            Value::Object(
+                attrs
+                    .iter()
+                    .map(|(k, t)| {
+                        let v = m.get(k).unwrap_or(&Json::Null);
+                        Ok((k.clone(), typed_at(v, t, &format!("{at}/{}", escape(k)))?))
+                    })
+                    .collect::<Result<_, String>>()?,
+            )
+        }
+        (Type::Tuple(types), Json::Array(items)) if types.len() == items.len() => Value::Tuple(
+            types
+                .iter()
+                .zip(items)
+                .enumerate()
+                .map(|(i, (t, x))| typed_at(x, t, &format!("{at}/{i}")))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Type::List(_) | Type::Set(_) | Type::Tuple(_), _) => return wrong("a list"),
+        (Type::Map(_) | Type::Object(_), _) => return wrong("an object"),
+    })
+}
+
 /// A JSON number, every digit kept.
 pub fn number(n: &serde_json::Number) -> Option<Number> {
     n.to_string().parse().ok()

@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use crate::drivers::http::HttpResponse;
 use crate::drivers::http::headers::shorten;
+use crate::provider::pointer::Pointer;
 
 /// Characters of a body shown in messages.
 const SNIPPET: usize = 200;
@@ -31,11 +32,51 @@ pub(super) fn not_an_object(resp: &HttpResponse) -> String {
     }
 }
 
-/// The JSON object in the body, or why there is none.
-pub(super) fn object(resp: &HttpResponse) -> Result<Json, String> {
-    match serde_json::from_slice::<Json>(&resp.body) {
-        Ok(j @ Json::Object(_)) => Ok(j),
+/// What a read found.
+#[derive(Debug, PartialEq)]
+pub(super) enum Found {
+    /// The object.
+    Object(Json),
+    /// An empty array (a row-filter API's "no such row"), or an envelope
+    /// without the object: it is gone.
+    Nothing,
+}
+
+/// The object in a read answer: at `pointer` (an envelope), else the
+/// answer itself; an array of one object is that object, an empty array
+/// is nothing. An array of several is an error, as is anything else.
+pub(super) fn read(resp: &HttpResponse, pointer: Option<&Pointer>) -> Result<Found, String> {
+    let whole: Json = serde_json::from_slice(&resp.body).map_err(|_| not_an_object(resp))?;
+    let at = match pointer {
+        Some(p) => match p.get(&whole) {
+            Some(j) => j,
+            None if whole.is_object() => return Ok(Found::Nothing),
+            None => return Err(not_an_object(resp)),
+        },
+        None => &whole,
+    };
+    match at {
+        Json::Object(_) => Ok(Found::Object(at.clone())),
+        Json::Array(items) => match items.as_slice() {
+            [] => Ok(Found::Nothing),
+            [one @ Json::Object(_)] => Ok(Found::Object(one.clone())),
+            _ => Err(format!(
+                "a JSON array of {} element(s) where one object was expected (a row filter that \
+                 matches several rows?)",
+                items.len()
+            )),
+        },
+        Json::Null if pointer.is_some() => Ok(Found::Nothing),
         _ => Err(not_an_object(resp)),
+    }
+}
+
+/// The object in a create or update answer, if there is one: at `pointer`,
+/// else the answer itself (or the one object of an array).
+pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>) -> Option<Json> {
+    match read(resp, pointer) {
+        Ok(Found::Object(j)) => Some(j),
+        _ => None,
     }
 }
 
@@ -58,25 +99,49 @@ mod tests {
 
     #[test]
     fn every_kind_of_non_object_is_named() {
-        assert!(object(&resp(r#"{"id": 1}"#, None)).is_ok());
-        let html = object(&resp("<html>oops</html>", Some("text/html"))).unwrap_err();
+        let html = not_an_object(&resp("<html>oops</html>", Some("text/html")));
         assert!(
             html.contains("not JSON") && html.contains("text/html") && html.contains("oops"),
             "{html}"
         );
-        assert_eq!(object(&resp("  ", None)).unwrap_err(), "an empty body");
+        assert_eq!(not_an_object(&resp("  ", None)), "an empty body");
+        assert!(not_an_object(&resp(r#"[{"id": 1}, 2]"#, None)).contains("JSON array of 2"));
+        assert!(not_an_object(&resp("42", None)).contains("not an object"));
+        assert!(not_an_object(&resp("{\"a\":", None)).contains("not JSON"));
+    }
+
+    #[test]
+    fn reads_unwrap_envelopes_and_arrays_of_one() {
+        let data = Pointer::parse("/data").unwrap();
+        let obj = |s: &str| Found::Object(serde_json::from_str(s).unwrap());
+        assert_eq!(
+            read(&resp(r#"[{"id": 3}]"#, None), None),
+            Ok(obj(r#"{"id": 3}"#))
+        );
+        assert_eq!(read(&resp("[]", None), None), Ok(Found::Nothing));
         assert!(
-            object(&resp(r#"[{"id": 1}]"#, None))
+            read(&resp(r#"[{"id": 3}, {"id": 4}]"#, None), None)
                 .unwrap_err()
-                .contains("JSON array of 1")
+                .contains("several")
+        );
+        assert_eq!(
+            read(&resp(r#"{"data": {"id": 3}}"#, None), Some(&data)),
+            Ok(obj(r#"{"id": 3}"#))
+        );
+        assert_eq!(
+            read(&resp(r#"{"data": [{"id": 3}]}"#, None), Some(&data)),
+            Ok(obj(r#"{"id": 3}"#))
+        );
+        assert_eq!(
+            read(&resp(r#"{"data": null}"#, None), Some(&data)),
+            Ok(Found::Nothing)
+        );
+        assert_eq!(
+            read(&resp(r#"{"errors": []}"#, None), Some(&data)),
+            Ok(Found::Nothing)
         );
         assert!(
-            object(&resp("42", None))
-                .unwrap_err()
-                .contains("not an object")
-        );
-        assert!(
-            object(&resp("{\"a\":", None))
+            read(&resp("<html/>", None), None)
                 .unwrap_err()
                 .contains("not JSON")
         );

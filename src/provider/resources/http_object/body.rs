@@ -1,13 +1,16 @@
 //! The body as it is sent: `body_wo` merged in, nulls left out of full
 //! bodies, merge patches for PATCH updates.
 
-use bytes::Bytes;
 use serde_json::Value as Json;
 
 use super::leaf_pointers;
+use super::operations::Op;
+use super::settings::Settings;
+use super::template::Fill;
+use crate::drivers::http::Body;
 use crate::provider::json::to_json;
 use crate::provider::runtime::Runtime;
-use crate::provider::{Diagnostics, Value};
+use crate::provider::{AttributePath, Diagnostics, Value};
 
 /// The body with `body_wo` merged in (objects deeply, `body_wo` winning).
 /// Its string values join the redactor first, so no message shows them.
@@ -45,29 +48,35 @@ pub(super) fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Val
     merge(body, wo)
 }
 
-/// The body as JSON bytes. In a full body (`strip_nulls`), a null field
-/// means "not managed" and is left out rather than sent as null.
-pub(super) fn body_bytes(
+/// What `op` sends for the managed `body`: `body_wo` merged in, nulls
+/// left out of a full body (`strip_nulls`: a null field is not managed),
+/// the operation's `add_to_body` fields set, encoded as JSON or as a form.
+pub(super) fn payload(
+    rt: &Runtime,
+    s: &Settings,
+    op: &Op,
     body: &Value,
+    config: &Value,
+    fill: &Fill<'_>,
     strip_nulls: bool,
-    diags: &mut Diagnostics,
-) -> Option<Bytes> {
-    match to_json(body) {
-        Ok(mut j) => {
-            if strip_nulls {
-                remove_null_fields(&mut j);
-            }
-            Some(Bytes::from(j.to_string()))
-        }
-        Err(e) => {
-            diags.attribute_error(
-                crate::provider::AttributePath::root("body"),
-                "Body cannot be sent",
-                e.to_string(),
-            );
-            None
-        }
+) -> Result<Body, Diagnostics> {
+    let fail = |summary: &str, detail: String| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(AttributePath::root("body"), summary, detail);
+        d
+    };
+    let mut j = to_json(&with_write_only(rt, body, config))
+        .map_err(|e| fail("Body cannot be sent", e.to_string()))?;
+    if strip_nulls {
+        remove_null_fields(&mut j);
     }
+    let j = op.with_added(j, fill).map_err(|e| {
+        fail(
+            "Body cannot be sent",
+            format!("{} add_to_body: {e}", op.operation),
+        )
+    })?;
+    s.encode(&j).map_err(|e| fail("Body cannot be sent", e))
 }
 
 /// The pointers `body_wo` sets, from the configuration.
@@ -79,7 +88,7 @@ pub(super) fn write_only_pointers(config: &Value) -> Vec<String> {
     out
 }
 
-fn remove_null_fields(j: &mut Json) {
+pub(super) fn remove_null_fields(j: &mut Json) {
     match j {
         Json::Object(m) => {
             m.retain(|_, v| !v.is_null());

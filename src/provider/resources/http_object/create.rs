@@ -11,15 +11,15 @@
 
 use serde_json::Value as Json;
 
-use super::body::{body_bytes, id_text, with_write_only, write_only_pointers};
+use super::body::{id_text, payload, write_only_pointers};
 use super::lookup::{self, Found};
 use super::read::read_back;
 use super::settings::Settings;
 use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
-use crate::drivers::http::{HttpResponse, IDEMPOTENCY_KEY};
+use crate::drivers::http::{Body, HttpResponse, IDEMPOTENCY_KEY};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
-use crate::provider::drift::reconcile;
+use crate::provider::drift::{reconcile, server_spelling};
 use crate::provider::failure;
 use crate::provider::json::{from_json, to_json};
 use crate::provider::resource::{CreateRequest, CreateResponse, UpdateRequest};
@@ -49,11 +49,12 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         .get("body")
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
-    let body = with_write_only(rt, &planned_body, &req.config);
-    let Some(bytes) = body_bytes(&body, true, &mut diags) else {
-        return nothing(diags);
-    };
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    let fill = s.fill(None, &body_json);
+    let payload = match payload(rt, s, &s.create, &planned_body, &req.config, &fill, true) {
+        Ok(p) => p,
+        Err(d) => return nothing(d),
+    };
     if s.adopt_existing {
         match lookup::find(rt, s, &body_json).await {
             Ok(Found::One { id, object }) => {
@@ -61,7 +62,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
                     "An object with the same natural key ({}) already exists as {}; it was \
                      adopted instead of creating a duplicate (adopt_existing).",
                     lookup::describe(&body_json, &s.natural_key),
-                    client.url(&s.object_path_for(&id))
+                    id
                 );
                 return adopt(rt, s, req, id, object, &why).await;
             }
@@ -89,12 +90,10 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
             }
         }
     }
-    let mut http = s.request(
-        Operation::Create,
-        s.create_method.clone(),
-        s.path.clone(),
-        Some(bytes),
-    );
+    let mut http = match super::request_for(s, &s.create, None, &body_json, payload) {
+        Ok(r) => r,
+        Err(d) => return nothing(d),
+    };
     // The plan's key: the same on every retry of this create.
     if let Some(key) = Private::decode(&req.planned_private).idempotency_key
         && !http
@@ -109,7 +108,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     // idempotency key.
     http.check_before_repeat = !s.natural_key.is_empty();
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
-    let target = format!("{} {}", http.method, client.url(&s.path));
+    let target = format!("{} {}", http.method, client.url(&http.path));
     let mut sends = 0;
     let resp = loop {
         sends += 1;
@@ -152,8 +151,8 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
             }
         }
     };
-    let parsed = answer::object(&resp).ok();
-    let Some(id) = created_id(s, &resp, parsed.as_ref()) else {
+    let parsed = answer::written(&resp, s.create.pointer.as_ref());
+    let Some(id) = created_id(s, &resp, parsed.as_ref(), &body_json) else {
         // It answered success, so the object exists, but which one is it?
         let why = format!(
             "{target} answered {} with {}, which has no id at {} (id_pointer), and no \
@@ -185,10 +184,28 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
 /// The new object's id: at `id_pointer` in the answer, else the last
 /// segment of `Location` (not on a 202, where it names the operation).
 /// An empty id is fine when the object path does not use it.
-fn created_id(s: &Settings, resp: &HttpResponse, parsed: Option<&Json>) -> Option<String> {
-    parsed
+fn created_id(
+    s: &Settings,
+    resp: &HttpResponse,
+    parsed: Option<&Json>,
+    body: &Json,
+) -> Option<String> {
+    let whole: Option<Json> = serde_json::from_slice(&resp.body).ok();
+    whole
+        .as_ref()
         .and_then(|j| s.id_pointer.get(j))
+        .or_else(|| parsed.and_then(|j| s.id_pointer.get(j)))
         .and_then(id_text)
+        .or_else(|| {
+            // `id_pointer = ""` and a plain-text answer: the text is the id.
+            let text = std::str::from_utf8(&resp.body).ok()?.trim();
+            (s.id_pointer.tokens().is_empty()
+                && whole.is_none()
+                && !text.is_empty()
+                && text.len() <= 1024
+                && !text.contains(char::is_whitespace))
+            .then(|| text.to_owned())
+        })
         .or_else(|| {
             resp.location
                 .as_deref()
@@ -202,7 +219,13 @@ fn created_id(s: &Settings, resp: &HttpResponse, parsed: Option<&Json>) -> Optio
                         .into_owned()
                 })
         })
-        .or_else(|| (!s.object_path.contains("{id}")).then(String::new))
+        // Objects whose paths do not use the id (created by PUT at a name):
+        // the object's path is its id.
+        .or_else(|| {
+            (!s.read.path.uses_id())
+                .then(|| s.read.target(&s.fill(None, body)).ok().map(|t| t.path))
+                .flatten()
+        })
 }
 
 /// After the create succeeded: follows the operation, waits for readiness,
@@ -225,16 +248,32 @@ async fn finish(
         ..Default::default()
     };
     let state = req.planned_state.with_attr("id", Value::string(&id));
-    let object_path = s.object_path_for(&id);
+    let planned_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    let object = match super::request_for(s, &s.read, Some(&id), &body_json, Body::Empty) {
+        Ok(r) => r,
+        Err(d) => {
+            return CreateResponse {
+                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                private: private.encode(),
+                diagnostics: d,
+            };
+        }
+    };
+    let object_path = object.path.clone();
     let settled = async {
-        let polled = wait::settle(rt, s, resp, &object_path, ctx, Operation::Create).await?;
-        let ready = wait::ready(rt, s, &object_path, ctx).await?;
+        let polled = wait::settle(rt, s, resp, &object, ctx, Operation::Create).await?;
+        let ready = wait::ready(rt, s, &object, ctx).await?;
         // The object is the ready one, or the create answer when it is the
         // object; otherwise it is read back.
         match (ready, &parsed) {
-            (Some(j), _) => Ok(from_json(&j)),
-            (None, Some(j)) if !polled => Ok(from_json(j)),
-            _ => read_back(rt, s, &id).await,
+            (Some(j), _) => Ok(j),
+            (None, Some(j)) if !polled => Ok(j.clone()),
+            _ => read_back(rt, s, &id, &body_json).await,
         }
     };
     let response = match settled.await {
@@ -250,9 +289,7 @@ async fn finish(
                 ),
             );
             drop(d);
-            parsed
-                .as_ref()
-                .map_or(Value::Null(Type::Dynamic), from_json)
+            parsed.clone().unwrap_or(Json::Null)
         }
         Err(d) => {
             // The object exists: keep it tracked, with what we know.
@@ -264,11 +301,20 @@ async fn finish(
             };
         }
     };
-    let stored = response::stored(
-        response,
-        &private.write_only_pointers,
-        s.response_fields.as_deref(),
-    );
+    let mut private = private;
+    let response: Json = response;
+    if response.is_object() {
+        private.spelling = server_spelling(&planned_body, &response, &s.drift_rules);
+    }
+    let stored = if response.is_null() {
+        Value::Null(Type::Dynamic)
+    } else {
+        response::stored(
+            from_json(&response),
+            &private.write_only_pointers,
+            s.response_fields.as_deref(),
+        )
+    };
     CreateResponse {
         new_state: Some(state.with_attr("response", stored)),
         private: private.encode(),

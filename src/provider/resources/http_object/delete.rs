@@ -1,7 +1,7 @@
 //! Deleting the object, and following a long-running delete.
 
 use super::{TYPE, settings, wait};
-use crate::drivers::http::Method;
+use crate::drivers::http::Body;
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
 use crate::provider::failure;
@@ -32,7 +32,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
             Some(found) => id = found,
             None => return DeleteResponse { diagnostics: diags },
         }
-    } else if id.is_empty() && s.object_path.contains("{id}") {
+    } else if id.is_empty() && s.delete.path.uses_id() {
         diags.warning(
             "Nothing to delete",
             "The object has no id, so there is nothing the provider could delete; it is \
@@ -40,19 +40,42 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         );
         return DeleteResponse { diagnostics: diags };
     }
-    let path = s.object_path_for(&id);
-    let http = s.request(Operation::Delete, Method::DELETE, path.clone(), None);
+    let body = super::body_json(&req.prior_state);
+    let sent = match &s.delete.body {
+        Some(b) => match crate::provider::json::to_json(b)
+            .map_err(|e| e.to_string())
+            .and_then(|j| s.encode(&j))
+        {
+            Ok(b) => b,
+            Err(e) => {
+                diags.attribute_error(
+                    crate::provider::AttributePath::root("delete").attr("body"),
+                    "Delete body cannot be sent",
+                    e,
+                );
+                return DeleteResponse { diagnostics: diags };
+            }
+        },
+        None => Body::Empty,
+    };
+    let (http, object) = match (
+        super::request_for(&s, &s.delete, Some(&id), &body, sent),
+        super::request_for(&s, &s.read, Some(&id), &body, Body::Empty),
+    ) {
+        (Ok(h), Ok(o)) => (h, o),
+        (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },
+    };
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
+    let target = format!("{} {}", http.method, client.url(&http.path));
     match client.execute(&http, &ctx).await {
         // Already gone is what we wanted.
         Ok(Outcome::Gone) => {}
         Ok(Outcome::Done(resp)) => {
-            if let Err(d) = wait::settle(rt, &s, &resp, &path, &ctx, Operation::Delete).await {
+            if let Err(d) = wait::settle(rt, &s, &resp, &object, &ctx, Operation::Delete).await {
                 diags.extend(d);
             }
         }
         Err(e) => {
-            let target = format!("DELETE {}", client.url(&path));
             failure::report(rt, &mut diags, "Delete failed", &target, &e);
         }
     }

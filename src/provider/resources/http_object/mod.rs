@@ -6,10 +6,12 @@ mod create;
 mod delete;
 mod import;
 mod lookup;
+mod operations;
 mod plan;
 mod read;
 mod response;
 mod settings;
+mod template;
 mod update;
 mod wait;
 
@@ -133,20 +135,27 @@ fn schema() -> Schema {
                 Attribute::optional("id_pointer", Type::String).describe(
                     "JSON Pointer (RFC 6901) to the id in the create response. Defaults to `\"/id\"`. \
                      Numbers are turned into strings. Without an id in the body, the last segment of a \
-                     `Location` header is used.",
+                     `Location` header is used; `\"\"` takes a plain-text answer as the id. An \
+                     object whose paths do not use `{id}` (created by `PUT` at a name) has its \
+                     path as id.",
                 ),
                 Attribute::optional("object_path", Type::String).describe(
-                    "Path of the object for reads, updates and deletes. `{id}` is replaced by the id \
-                     (URL-encoded) and `{path}` by `path`. Defaults to `\"{path}/{id}\"`.",
+                    "Path template of the object for reads, updates and deletes: `{id}`, `{path}` \
+                     and `{body/<pointer>}` are filled in (see the operation blocks). Defaults to \
+                     `\"{path}/{id}\"`; `\"{path}\"` for an object created by `PUT` at `path`.",
                 ),
                 Attribute::optional("create_method", Type::String)
-                    .describe("`\"POST\"` (default) or `\"PUT\"`, sent to `path`."),
+                    .describe("`\"POST\"` (default), `\"PUT\"` or `\"PATCH\"`, sent to `path` (`create.method` takes any)."),
                 Attribute::optional("update_method", Type::String).describe(
                     "`\"PUT\"` (default) sends the whole body; `\"PATCH\"` sends a JSON merge patch \
-                     (RFC 7386) of what changed.",
+                     (RFC 7386) of what changed; `\"POST\"` sends the whole body.",
                 ),
                 Attribute::optional("headers", Type::map(Type::String))
-                    .describe("Headers for this object's requests; they override the provider's headers of the same name."),
+                    .describe("Headers for this object's requests; they override the provider's headers of the same name, `Accept` and `Content-Type` included (vendor media types)."),
+                Attribute::optional("content_type", Type::String).describe(
+                    "How bodies are sent: `\"application/json\"` (default) or \
+                     `\"application/x-www-form-urlencoded\"` (top-level fields as form fields).",
+                ),
                 Attribute::optional("query", Type::map(Type::String))
                     .describe("Query parameters for this object's requests."),
                 Attribute::optional("force_new", Type::list(Type::String)).describe(
@@ -185,6 +194,11 @@ fn schema() -> Schema {
                 poll_block(),
                 wait_for_block(),
                 list_block(),
+                operation_block("create", "Creating: by default a `POST` (or `create_method`) to `path`, the object at the top of the answer."),
+                operation_block("read", "Reading: by default a `GET` of `object_path`. An answer that is an array of one object (row-filter APIs) is that object; an empty array means gone."),
+                operation_block("update", "Updating: by default `update_method` at `object_path`. `PATCH` sends a JSON merge patch of what changed; any other method sends the whole body."),
+                operation_block("delete", "Deleting: by default a `DELETE` of `object_path`."),
+                gone_when_block(),
             ],
         ),
     }
@@ -215,6 +229,57 @@ fn poll_block() -> crate::provider::NestedBlock {
                 ),
                 Attribute::optional("interval", Type::String)
                     .describe("Time between polls when the API sends no `Retry-After`. Defaults to `\"2s\"`."),
+            ],
+            vec![],
+        ),
+    )
+}
+
+fn operation_block(name: &str, what: &str) -> crate::provider::NestedBlock {
+    let mut attrs = vec![
+        Attribute::optional("method", Type::String).describe("The HTTP method, such as `\"POST\"`."),
+        Attribute::optional("path", Type::String).describe(
+            "Path template: `{path}`, `{id}` and `{body/<pointer>}` (a body value, such as \
+             `{body/name}`) are filled in, each value percent-encoded as one segment. A `?` starts \
+             query parameters, as in `\"/todos?id=eq.{id}\"`.",
+        ),
+        Attribute::optional("query", Type::map(Type::String))
+            .describe("Query parameters added to the resource's `query`; values are templates, as in `{ id = \"eq.{id}\" }`."),
+        Attribute::optional("headers", Type::map(Type::String))
+            .describe("Headers added to the resource's `headers` (and replacing them by name)."),
+    ];
+    if name != "delete" {
+        attrs.push(Attribute::optional("pointer", Type::String).describe(
+            "JSON Pointer to the object in the answer, for APIs that wrap it, such as `\"/data\"`.",
+        ));
+    }
+    if name == "create" || name == "update" {
+        attrs.push(Attribute::optional("add_to_body", Type::map(Type::String)).describe(
+            "Fields set in the sent body: JSON Pointer → template, such as `{ \"/id\" = \"{id}\" }` \
+             for APIs that update by sending the object, id included, to the collection.",
+        ));
+    }
+    if name == "delete" {
+        attrs.push(
+            Attribute::optional("body", Type::Dynamic)
+                .describe("A body sent with the delete, as an HCL value."),
+        );
+    }
+    crate::provider::NestedBlock::single(name, Block::new(what, attrs, vec![]))
+}
+
+fn gone_when_block() -> crate::provider::NestedBlock {
+    crate::provider::NestedBlock::single(
+        "gone_when",
+        Block::new(
+            "Soft deletes: an object that still answers but whose value at `pointer` is one of \
+             `values` (such as `expired` or `deleted`) counts as gone. After a delete, the provider \
+             reads until it is.",
+            vec![
+                Attribute::required("pointer", Type::String)
+                    .describe("JSON Pointer into the object, such as `\"/status/state\"`."),
+                Attribute::required("values", Type::list(Type::String))
+                    .describe("Values that mean gone, such as `[\"expired\"]`."),
             ],
             vec![],
         ),
@@ -283,6 +348,55 @@ struct Private {
     /// deletes what it finds.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pending: bool,
+    /// How the server spelled managed fields right after the last write,
+    /// where it differs from the configuration (see `drift::Spelling`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    spelling: crate::provider::drift::Spelling,
+}
+
+/// The managed body of a state (or plan) as JSON.
+fn body_json(state: &Value) -> serde_json::Value {
+    state
+        .get("body")
+        .and_then(|b| crate::provider::json::to_json(b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// The request of operation `op` for the object `id` with body `body`, or
+/// a diagnostic on the block that made it impossible.
+fn request_for(
+    s: &settings::Settings,
+    op: &operations::Op,
+    id: Option<&str>,
+    body: &serde_json::Value,
+    payload: crate::drivers::http::Body,
+) -> Result<crate::drivers::http::HttpRequest, Diagnostics> {
+    op.request(&s.fill(id, body), payload).map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(
+            crate::provider::AttributePath::root(&op.operation.to_string()),
+            format!("Cannot build the {} request", op.operation),
+            format!(
+                "{e}. Check the {} block's path and query templates.",
+                op.operation
+            ),
+        );
+        d
+    })
+}
+
+/// Whether `object` meets `gone_when`: a soft-deleted object.
+fn soft_deleted(s: &settings::Settings, object: &serde_json::Value) -> bool {
+    s.gone_when.as_ref().is_some_and(|g| {
+        g.pointer
+            .get(object)
+            .and_then(|v| match v {
+                serde_json::Value::String(t) => Some(t.clone()),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => Some(v.to_string()),
+                _ => None,
+            })
+            .is_some_and(|v| g.values.contains(&v))
+    })
 }
 
 /// Now, in Unix milliseconds.
@@ -294,8 +408,12 @@ pub(super) fn now_ms() -> u64 {
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 struct ImportMarker {
+    /// Names or JSON Pointers of the body fields to manage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<String>>,
+    /// Or the shape of the managed body (an object naming its fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    template: Option<serde_json::Value>,
 }
 
 /// A fresh idempotency key (UUID-shaped, random).

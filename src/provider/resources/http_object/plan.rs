@@ -61,7 +61,9 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         {
             requires_replace.push(AttributePath::root("body"));
         }
-        if req.prior_state.get("path") != req.config.get("path") {
+        if req.prior_state.get("path") != req.config.get("path")
+            && !same_object(&req.prior_state, parsed.as_ref(), &config_body)
+        {
             requires_replace.push(AttributePath::root("path"));
         }
     }
@@ -70,5 +72,27 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         requires_replace,
         planned_private,
         diagnostics,
+    }
+}
+
+/// Whether a changed `path` still names the same object: where it is read
+/// from (its identity) is unchanged. An object imported by its path, or
+/// created by PUT at a name, keeps its identity when the configuration
+/// spells the same place with other arguments.
+fn same_object(prior: &Value, config: Option<&settings::Settings>, config_body: &Value) -> bool {
+    let Some(config) = config else { return false };
+    let mut ignored = Diagnostics::new();
+    let Some(before) = settings::parse(prior, &mut ignored) else {
+        return false;
+    };
+    let id = prior.get("id").and_then(Value::as_str);
+    let json = |v: &Value| crate::provider::json::to_json(v).unwrap_or(serde_json::Value::Null);
+    let prior_body = prior.get("body").map(json).unwrap_or_default();
+    match (
+        before.identity(id, &prior_body),
+        config.identity(id, &json(config_body)),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }

@@ -6,8 +6,9 @@ use super::super::common::settle_drift;
 use super::settings::{self, Settings};
 use super::{Private, TYPE, answer, now_ms, response, wait};
 use crate::drivers::Outcome;
+use crate::drivers::http::Body;
 use crate::engine::OperationContext;
-use crate::provider::drift::reconcile;
+use crate::provider::drift::{DriftRules, reconcile, with_spelling};
 use crate::provider::failure;
 use crate::provider::json::from_json;
 use crate::provider::pointer::Pointer;
@@ -40,11 +41,15 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let path = s.object_path_for(&id);
-    let target = format!("GET {}", client.url(&path));
+    let stored_body = super::body_json(&req.current_state);
+    let request = match super::request_for(&s, &s.read, Some(&id), &stored_body, Body::Empty) {
+        Ok(r) => r,
+        Err(d) => return keep(d),
+    };
+    let target = format!("{} {}", request.method, client.url(&request.path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
     let last_write = private.last_write_ms;
-    let resp = match super::wait::read_object(rt, &s, &path, &ctx, last_write).await {
+    let resp = match super::wait::read_object(rt, &s, &request, &ctx, last_write).await {
         Ok(r) => r,
         Err(d) => return keep(d),
     };
@@ -63,8 +68,16 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             return keep(diags);
         }
     };
-    let actual = match answer::object(&resp) {
-        Ok(j) => j,
+    let actual = match answer::read(&resp, s.read.pointer.as_ref()) {
+        Ok(answer::Found::Object(j)) if !super::soft_deleted(&s, &j) => j,
+        // An empty listing, or a soft-deleted object: gone.
+        Ok(_) => {
+            return ReadResponse {
+                new_state: None,
+                private: None,
+                diagnostics: diags,
+            };
+        }
         Err(why) => {
             diags.error(
                 "The API did not answer with an object",
@@ -84,9 +97,10 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .unwrap_or(Value::Null(Type::Dynamic));
     let body = match private.import.take() {
         // First read after import: the managed fields come from the API.
-        Some(marker) => imported_body(&actual, marker.fields.as_deref()),
+        Some(marker) => imported_body(&actual, &marker, &s.drift_rules),
         None => {
-            let r = reconcile(&prior_body, &actual, &s.drift_rules);
+            let rules = with_spelling(&s.drift_rules, &private.spelling, &actual);
+            let r = reconcile(&prior_body, &actual, &rules);
             rt.audit_drift(TYPE, &id, s.drift_mode.as_str(), &r.drifted);
             settle_drift(s.drift_mode, r, prior_body, &target, &mut diags)
         }
@@ -107,16 +121,28 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     }
 }
 
-/// GET the object after a create or update that did not return it.
-pub(super) async fn read_back(rt: &Runtime, s: &Settings, id: &str) -> Result<Value, Diagnostics> {
+/// Reads the object after a create or update that did not return it.
+pub(super) async fn read_back(
+    rt: &Runtime,
+    s: &Settings,
+    id: &str,
+    body: &Json,
+) -> Result<Json, Diagnostics> {
     let mut d = Diagnostics::new();
     let client = rt.http()?;
-    let path = s.object_path_for(id);
+    let request = super::request_for(s, &s.read, Some(id), body, Body::Empty)?;
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
-    let target = format!("GET {}", client.url(&path));
-    match wait::read_object(rt, s, &path, &ctx, Some(now_ms())).await? {
-        Ok(Outcome::Done(r)) => match answer::object(&r) {
-            Ok(j) => Ok(from_json(&j)),
+    let target = format!("{} {}", request.method, client.url(&request.path));
+    match wait::read_object(rt, s, &request, &ctx, Some(now_ms())).await? {
+        Ok(Outcome::Done(r)) => match answer::read(&r, s.read.pointer.as_ref()) {
+            Ok(answer::Found::Object(j)) => Ok(j),
+            Ok(answer::Found::Nothing) => {
+                d.error(
+                    "Object not found after write",
+                    format!("{target} does not list the object that was just written."),
+                );
+                Err(d)
+            }
             Err(why) => {
                 d.error(
                     "The API did not answer with an object",
@@ -224,14 +250,38 @@ async fn resolve_pending(
 
 /// The body to manage after an import: the named fields (names or JSON
 /// Pointers), or everything the API returned.
-fn imported_body(actual: &Json, fields: Option<&[String]>) -> Value {
-    let Some(fields) = fields else {
-        return from_json(actual);
+fn imported_body(actual: &Json, marker: &super::ImportMarker, rules: &DriftRules) -> Value {
+    let picked = match (&marker.fields, &marker.template) {
+        (Some(fields), _) => {
+            let pointers: Vec<Pointer> = fields.iter().filter_map(|f| field_pointer(f)).collect();
+            // Rebuilt with the nesting down to each field; a pointer into a
+            // list keeps the whole list.
+            response::only_pointers(&from_json(actual), &pointers)
+        }
+        (None, Some(template)) => from_json(&shaped(actual, template)),
+        (None, None) => from_json(actual),
     };
-    let pointers: Vec<Pointer> = fields.iter().filter_map(|f| field_pointer(f)).collect();
-    // Rebuilt with the nesting down to each field; a pointer into a list
-    // keeps the whole list.
-    response::only_pointers(&from_json(actual), &pointers)
+    // What drift never compares is not managed either.
+    let ignored: Vec<String> = rules.ignore.iter().cloned().collect();
+    response::without_pointers(picked, &ignored)
+}
+
+/// `actual` cut to the shape of `template`: the keys an object template
+/// names (recursively), every element of a list shaped by the template's
+/// one element; anything else in the template takes the value whole.
+fn shaped(actual: &Json, template: &Json) -> Json {
+    match (template, actual) {
+        (Json::Object(t), Json::Object(a)) => Json::Object(
+            t.iter()
+                .filter_map(|(k, sub)| Some((k.clone(), shaped(a.get(k)?, sub))))
+                .collect(),
+        ),
+        (Json::Array(t), Json::Array(a)) if t.len() == 1 => {
+            let element = t.first().unwrap_or(&Json::Null);
+            Json::Array(a.iter().map(|x| shaped(x, element)).collect())
+        }
+        _ => actual.clone(),
+    }
 }
 
 /// An import field: a JSON Pointer, or a top-level field name.
@@ -248,21 +298,62 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn fields(names: &[&str]) -> super::super::ImportMarker {
+        super::super::ImportMarker {
+            fields: Some(names.iter().map(|s| (*s).to_owned()).collect()),
+            template: None,
+        }
+    }
+
+    fn json_of(v: &Value) -> Json {
+        crate::provider::json::to_json(v).unwrap()
+    }
+
     #[test]
     fn import_picks_named_fields_and_pointers() {
         let actual =
             json!({"id": 1, "name": "n", "enabled": true, "spec": {"size": 3, "zone": "a"}});
         let v = imported_body(
             &actual,
-            Some(&["name".into(), "/spec/size".into(), "missing".into()]),
+            &fields(&["name", "/spec/size", "missing"]),
+            &DriftRules::default(),
         );
+        assert_eq!(json_of(&v), json!({"name": "n", "spec": {"size": 3}}));
+        let all = super::super::ImportMarker::default();
         assert_eq!(
-            crate::provider::json::to_json(&v).unwrap(),
-            json!({"name": "n", "spec": {"size": 3}})
-        );
-        assert_eq!(
-            crate::provider::json::to_json(&imported_body(&actual, None)).unwrap(),
+            json_of(&imported_body(&actual, &all, &DriftRules::default())),
             actual
+        );
+    }
+
+    #[test]
+    fn import_by_template_leaves_out_what_the_server_added_inside_lists() {
+        let actual = json!({
+            "name": "n",
+            "rules": [{"port": 80, "created": "t1"}, {"port": 443, "created": "t2"}],
+            "meta": {"rev": 9, "owner": "x"},
+            "server": true
+        });
+        let marker = super::super::ImportMarker {
+            fields: None,
+            template: Some(
+                json!({"name": null, "rules": [{"port": null}], "meta": {"owner": null}}),
+            ),
+        };
+        let v = imported_body(&actual, &marker, &DriftRules::default());
+        assert_eq!(
+            json_of(&v),
+            json!({"name": "n", "rules": [{"port": 80}, {"port": 443}], "meta": {"owner": "x"}})
+        );
+        // What drift ignores is not managed after import either.
+        let rules = DriftRules {
+            ignore: ["/meta".to_owned()].into(),
+            ..Default::default()
+        };
+        let v = imported_body(&actual, &marker, &rules);
+        assert_eq!(
+            json_of(&v),
+            json!({"name": "n", "rules": [{"port": 80}, {"port": 443}]})
         );
     }
 }

@@ -3,7 +3,12 @@
 
 use crate::drivers::http::Method;
 
+use serde_json::Value as Json;
+
+use super::operations::{Base, Op, json_body, parse_op, path_template};
+use super::template::{Fill, Template};
 use crate::drivers::Operation;
+use crate::drivers::Sensitive;
 use crate::drivers::http::{Body, HttpRequest};
 
 use super::super::common::{
@@ -15,23 +20,21 @@ use std::time::Duration;
 
 use crate::provider::{AttributePath, Diagnostics, Value, parse_duration};
 
-/// How updates are sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum UpdateMethod {
-    /// The whole configured body.
-    Put,
-    /// A JSON merge patch of what changed.
-    Patch,
-}
-
 /// The resource's arguments, checked.
 #[derive(Clone, Debug)]
 pub(super) struct Settings {
     pub(super) path: String,
     pub(super) id_pointer: Pointer,
-    pub(super) object_path: String,
-    pub(super) create_method: Method,
-    pub(super) update_method: UpdateMethod,
+    /// Each operation, defaults applied.
+    pub(super) create: Op,
+    pub(super) read: Op,
+    pub(super) update: Op,
+    pub(super) delete: Op,
+    /// Bodies are sent form-encoded instead of as JSON.
+    pub(super) form: bool,
+    /// A condition under which an object that still answers is gone
+    /// (soft deletes).
+    pub(super) gone_when: Option<WaitFor>,
     pub(super) headers: Vec<(String, String)>,
     pub(super) query: Vec<(String, String)>,
     pub(super) force_new: Vec<Pointer>,
@@ -86,7 +89,7 @@ pub(super) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub(super) const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(10);
 
 impl Settings {
-    /// A request for this object with its headers and query.
+    /// A request with the resource's headers and query (listings).
     pub(super) fn request(
         &self,
         op: Operation,
@@ -101,21 +104,45 @@ impl Settings {
         r
     }
 
-    /// The object's path with `{id}` and `{path}` substituted.
-    pub(super) fn object_path_for(&self, id: &str) -> String {
-        let id = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();
-        self.object_path
-            .replace("{path}", self.path.trim_end_matches('/'))
-            .replace("{id}", &id)
+    /// What templates are filled with for the object `id` whose managed
+    /// body is `body`.
+    pub(super) fn fill<'a>(&'a self, id: Option<&'a str>, body: &'a Json) -> Fill<'a> {
+        Fill {
+            id,
+            path: &self.path,
+            body,
+        }
+    }
+
+    /// Where the object is read: its identity, to tell whether a change of
+    /// arguments is another object.
+    pub(super) fn identity(&self, id: Option<&str>, body: &Json) -> Option<String> {
+        let t = self.read.target(&self.fill(id, body)).ok()?;
+        Some(format!("{}?{:?}", t.path, t.query))
+    }
+
+    /// The body to send: JSON, or form fields when `content_type` says so.
+    pub(super) fn encode(&self, body: &Json) -> Result<Body, String> {
+        if !self.form {
+            return Ok(json_body(body));
+        }
+        let Json::Object(m) = body else {
+            return Err("a form body must be an object of fields".into());
+        };
+        m.iter()
+            .map(|(k, v)| match v {
+                Json::String(s) => Ok((k.clone(), Sensitive(s.clone()))),
+                Json::Number(_) | Json::Bool(_) => Ok((k.clone(), Sensitive(v.to_string()))),
+                Json::Null => Ok((k.clone(), Sensitive(String::new()))),
+                _ => Err(format!(
+                    "the form field {k:?} is a list or an object; form bodies hold text, numbers \
+                     and bools only"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Body::Form)
     }
 }
-
-/// Characters escaped in a path segment (RFC 3986 pchar complement).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Parses the configuration at apply time, when every value is known: an
 /// unknown one is a bug (in Terraform or here), said so.
@@ -155,9 +182,10 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     if let Some(p) = &path {
         check_path(p, &root.attr("path"), diags);
     }
-    if let Some(p) = &object_path {
-        check_path(p, &root.attr("object_path"), diags);
-    }
+    let object_path = match &object_path {
+        Some(p) => path_template(p, &root.attr("object_path"), diags),
+        None => Template::parse("{path}/{id}").ok(),
+    };
     let id_pointer = match Pointer::parse(id_pointer.as_deref().unwrap_or("/id")) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -172,11 +200,15 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     {
         None | Some("POST") => Some(Method::POST),
         Some("PUT") => Some(Method::PUT),
+        Some("PATCH") => Some(Method::PATCH),
         Some(other) => {
             diags.attribute_error(
                 root.attr("create_method"),
                 "Invalid create_method",
-                format!("{other:?} is not supported; use \"POST\" or \"PUT\"."),
+                format!(
+                    "{other:?} is not supported; use \"POST\", \"PUT\" or \"PATCH\" (or any \
+                     method in the create block)."
+                ),
             );
             None
         }
@@ -186,15 +218,85 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         .map(str::to_ascii_uppercase)
         .as_deref()
     {
-        None | Some("PUT") => Some(UpdateMethod::Put),
-        Some("PATCH") => Some(UpdateMethod::Patch),
+        None | Some("PUT") => Some(Method::PUT),
+        Some("PATCH") => Some(Method::PATCH),
+        Some("POST") => Some(Method::POST),
         Some(other) => {
-            diags.attribute_error(root.attr("update_method"), "Invalid update_method", format!("{other:?} is not supported; use \"PUT\" (the full body) or \"PATCH\" (a JSON merge patch)."));
+            diags.attribute_error(
+                root.attr("update_method"),
+                "Invalid update_method",
+                format!(
+                    "{other:?} is not supported; use \"PUT\" (the full body), \"PATCH\" (a \
+                     JSON merge patch) or \"POST\" (the full body)."
+                ),
+            );
             None
         }
     };
     let headers = string_map(v, "headers", &mut known);
     let query = string_map(v, "query", &mut known);
+    for (legacy, block, what) in [
+        ("create_method", "create", "method"),
+        ("update_method", "update", "method"),
+        ("object_path", "read", "path"),
+    ] {
+        let set = |v: &Value| !v.is_null();
+        if v.get(legacy).is_some_and(set) && v.get(block).and_then(|b| b.get(what)).is_some_and(set)
+        {
+            diags.attribute_error(
+                root.attr(legacy),
+                format!("{legacy} and {block}.{what} both set"),
+                format!("Set one of them: {block}.{what} is the newer way to say {legacy}."),
+            );
+        }
+    }
+    let ops = match (&create_method, &update_method, &object_path) {
+        (Some(c), Some(u), Some(o)) => {
+            let base = Base {
+                headers: &headers,
+                query: &query,
+                object_path: o.clone(),
+                create_method: c.clone(),
+                update_method: u.clone(),
+            };
+            let mut one = |op: Operation, name: &str| {
+                parse_op(op, v.get(name), &base, &root.attr(name), diags, &mut known)
+            };
+            (
+                one(Operation::Create, "create"),
+                one(Operation::Read, "read"),
+                one(Operation::Update, "update"),
+                one(Operation::Delete, "delete"),
+            )
+        }
+        _ => (None, None, None, None),
+    };
+    let form = match v.get("content_type") {
+        None | Some(Value::Null(_)) => false,
+        Some(Value::String(t)) => match t.as_str() {
+            "application/json" => false,
+            "application/x-www-form-urlencoded" => true,
+            other => {
+                diags.attribute_error(
+                    root.attr("content_type"),
+                    "Invalid content_type",
+                    format!(
+                        "{other:?} is not supported; use \"application/json\" (the default) or \
+                         \"application/x-www-form-urlencoded\"."
+                    ),
+                );
+                false
+            }
+        },
+        Some(_) => {
+            known = false;
+            false
+        }
+    };
+    let gone_when = match v.get("gone_when") {
+        Some(w @ Value::Object(_)) => parse_wait_for(w, &root.attr("gone_when"), diags, &mut known),
+        _ => None,
+    };
     let force_new = pointer_list(
         v.get("force_new"),
         &root.attr("force_new"),
@@ -274,12 +376,16 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
         return None;
     }
     let path = path?;
+    let (create, read, update, delete) = ops;
     Some(Settings {
-        object_path: object_path.unwrap_or_else(|| "{path}/{id}".to_owned()),
         path,
         id_pointer: id_pointer?,
-        create_method: create_method?,
-        update_method: update_method?,
+        create: create?,
+        read: read?,
+        update: update?,
+        delete: delete?,
+        form,
+        gone_when,
         headers,
         query,
         force_new,

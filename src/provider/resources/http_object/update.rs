@@ -3,13 +3,14 @@
 
 use serde_json::Value as Json;
 
-use super::body::{body_bytes, merge_patch, with_write_only, write_only_pointers};
+use super::body::{merge_patch, payload, write_only_pointers};
 use super::read::read_back;
-use super::settings::{self, UpdateMethod};
-use super::{Private, TYPE, now_ms, response, wait, wo_version_changed};
-use crate::drivers::http::Method;
+use super::settings;
+use super::{Private, TYPE, answer, now_ms, response, wait, wo_version_changed};
+use crate::drivers::http::{Body, Method};
 use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
+use crate::provider::drift::server_spelling;
 use crate::provider::failure;
 use crate::provider::json::{from_json, to_json};
 use crate::provider::resource::{UpdateRequest, UpdateResponse};
@@ -58,15 +59,16 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    let new_json = to_json(&new_body).unwrap_or(Json::Null);
     // Plan kept the prior body when the new one means the same JSON, so a
     // plain comparison tells whether there is anything to send.
     if prior_body == new_body && !wo_version_changed(&req.prior_state, &req.planned_state) {
         // Only response_fields changed: read the object again, send nothing.
         let private = Private::decode(&req.planned_private);
-        return match read_back(rt, s, &id).await {
+        return match read_back(rt, s, &id, &new_json).await {
             Ok(v) => {
                 let stored = response::stored(
-                    v,
+                    from_json(&v),
                     &private.write_only_pointers,
                     s.response_fields.as_deref(),
                 );
@@ -83,37 +85,46 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
         Ok(e) => e,
         Err(d) => return failed(d),
     };
-    let path = s.object_path_for(&id);
-    let (method, payload) = match s.update_method {
-        UpdateMethod::Put => (Method::PUT, with_write_only(rt, &new_body, &req.config)),
-        UpdateMethod::Patch => {
-            let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
-                diags.attribute_error(
-                    crate::provider::AttributePath::root("body"),
-                    "Body cannot be sent",
-                    "The body holds values that are not known.",
-                );
-                return failed(diags);
-            };
-            (
-                Method::PATCH,
-                with_write_only(rt, &from_json(&merge_patch(&old, &new)), &req.config),
-            )
-        }
+    let fill = s.fill(Some(&id), &new_json);
+    // PATCH sends a merge patch of what changed; any other method the whole
+    // body.
+    let patch = s.update.method == Method::PATCH;
+    let sent = if patch {
+        let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
+            diags.attribute_error(
+                crate::provider::AttributePath::root("body"),
+                "Body cannot be sent",
+                "The body holds values that are not known.",
+            );
+            return failed(diags);
+        };
+        from_json(&merge_patch(&old, &new))
+    } else {
+        new_body.clone()
     };
-    let strip = s.update_method == UpdateMethod::Put;
-    let Some(bytes) = body_bytes(&payload, strip, &mut diags) else {
-        return failed(diags);
+    let body = match payload(rt, s, &s.update, &sent, &req.config, &fill, !patch) {
+        Ok(b) => b,
+        Err(d) => return failed(d),
     };
-    let http = s.request(Operation::Update, method, path.clone(), Some(bytes));
-    let target = format!("{} {}", http.method, client.url(&path));
+    let http = match super::request_for(s, &s.update, Some(&id), &new_json, body) {
+        Ok(r) => r,
+        Err(d) => return failed(d),
+    };
+    let object = match super::request_for(s, &s.read, Some(&id), &new_json, Body::Empty) {
+        Ok(r) => r,
+        Err(d) => return failed(d),
+    };
+    let target = format!("{} {}", http.method, client.url(&http.path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&id));
     let resp = match client.execute(&http, &ctx).await {
         Ok(Outcome::Done(r)) => r,
         Ok(Outcome::Gone) => {
             diags.error(
                 "Object no longer exists",
-                format!("{target} answered 404: the object was deleted outside Terraform. Run terraform apply again to re-create it."),
+                format!(
+                    "{target} answered 404: the object was deleted outside Terraform. Run \
+                     terraform apply again to re-create it."
+                ),
             );
             return failed(diags);
         }
@@ -122,28 +133,29 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
             return failed(diags);
         }
     };
-    let polled = match wait::settle(rt, s, &resp, &path, &ctx, Operation::Update).await {
+    let polled = match wait::settle(rt, s, &resp, &object, &ctx, Operation::Update).await {
         Ok(p) => p,
         Err(d) => {
             diags.extend(d);
             return failed(diags);
         }
     };
-    let ready = match wait::ready(rt, s, &path, &ctx).await {
+    let ready = match wait::ready(rt, s, &object, &ctx).await {
         Ok(r) => r,
         Err(d) => {
             diags.extend(d);
             return failed(diags);
         }
     };
-    let response = match (ready, serde_json::from_slice::<Json>(&resp.body)) {
-        (Some(j), _) => from_json(&j),
-        (None, Ok(j @ Json::Object(_))) if !polled => from_json(&j),
-        _ => match read_back(rt, s, &id).await {
-            Ok(v) => v,
+    let written = answer::written(&resp, s.update.pointer.as_ref());
+    let response = match (ready, written) {
+        (Some(j), _) => Some(j),
+        (None, Some(j)) if !polled => Some(j),
+        _ => match read_back(rt, s, &id, &new_json).await {
+            Ok(v) => Some(v),
             Err(d) => {
                 diags.extend(d);
-                Value::Null(crate::provider::Type::Dynamic)
+                None
             }
         },
     };
@@ -155,14 +167,18 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
             private.write_only_pointers.push(p);
         }
     }
-    let state = req.planned_state.with_attr(
-        "response",
-        response::stored(
-            response,
-            &private.write_only_pointers,
-            s.response_fields.as_deref(),
-        ),
-    );
+    let stored = match &response {
+        Some(r) => {
+            private.spelling = server_spelling(&new_body, r, &s.drift_rules);
+            response::stored(
+                from_json(r),
+                &private.write_only_pointers,
+                s.response_fields.as_deref(),
+            )
+        }
+        None => Value::Null(crate::provider::Type::Dynamic),
+    };
+    let state = req.planned_state.with_attr("response", stored);
     UpdateResponse {
         new_state: Some(state),
         private: Some(private.encode()),

@@ -47,22 +47,23 @@ fn text(j: &Json) -> Option<String> {
     }
 }
 
-/// A GET of `target` (a path below the endpoint, or an absolute URL).
-fn get(s: &Settings, target: &str, absolute: Option<url::Url>) -> HttpRequest {
-    let mut r = s.request(Operation::Read, Method::GET, target.to_owned(), None);
-    r.absolute_url = absolute;
+/// A GET of an absolute URL (a status link), with the resource's headers.
+fn get(s: &Settings, absolute: url::Url) -> HttpRequest {
+    let mut r = HttpRequest::new(Operation::Read, Method::GET, String::new());
+    r.headers = s.headers.clone();
+    r.absolute_url = Some(absolute);
     r
 }
 
 /// After a write answered `resp`: if it started a long-running operation,
 /// follows it to the end (`Ok(true)`; `Ok(false)`: nothing to follow).
-/// `object_path` is the object's own path (polled when the API gives no
-/// status URL; for a delete, its 404 means done).
+/// `object` reads the object itself (polled when the API gives no status
+/// URL; for a delete, its 404 means done).
 pub(super) async fn settle(
     rt: &Runtime,
     s: &Settings,
     resp: &HttpResponse,
-    object_path: &str,
+    object: &HttpRequest,
     ctx: &OperationContext,
     op: Operation,
 ) -> Result<bool, Diagnostics> {
@@ -98,10 +99,10 @@ pub(super) async fn settle(
         });
     let (request, shown) = match &link {
         Some(l) => match client.resolve(l) {
-            Some(u) => (get(s, object_path, Some(u.clone())), u.to_string()),
-            None => (get(s, object_path, None), client.url(object_path)),
+            Some(u) => (get(s, u.clone()), u.to_string()),
+            None => (object.clone(), client.url(&object.path)),
         },
-        None => (get(s, object_path, None), client.url(object_path)),
+        None => (object.clone(), client.url(&object.path)),
     };
     let polling_object = link.is_none();
     let mut wait = resp.retry_after.unwrap_or(poll.interval);
@@ -181,7 +182,7 @@ fn failure_message(poll: &Poll, answer: &Json) -> Option<String> {
 pub(super) async fn ready(
     rt: &Runtime,
     s: &Settings,
-    object_path: &str,
+    object: &HttpRequest,
     ctx: &OperationContext,
 ) -> Result<Option<Json>, Diagnostics> {
     let Some(w) = &s.wait_for else {
@@ -192,12 +193,16 @@ pub(super) async fn ready(
         .poll
         .as_ref()
         .map_or(DEFAULT_POLL_INTERVAL, |p| p.interval);
-    let request = get(s, object_path, None);
+    let request = object;
+    let object_path = &object.path;
     let mut last: Option<String> = None;
     loop {
-        match client.execute(&request, ctx).await {
+        match client.execute(request, ctx).await {
             Ok(Outcome::Done(r)) => {
-                let obj: Json = serde_json::from_slice(&r.body).unwrap_or(Json::Null);
+                let obj = match super::answer::read(&r, s.read.pointer.as_ref()) {
+                    Ok(super::answer::Found::Object(j)) => j,
+                    _ => Json::Null,
+                };
                 let value = w.pointer.get(&obj).and_then(text);
                 if value.as_ref().is_some_and(|v| w.values.contains(v)) {
                     return Ok(Some(obj));
@@ -235,15 +240,16 @@ pub(super) async fn ready(
 pub(super) async fn read_object(
     rt: &Runtime,
     s: &Settings,
-    object_path: &str,
+    object: &HttpRequest,
     ctx: &OperationContext,
     last_write_ms: Option<u64>,
 ) -> Result<Result<Outcome<HttpResponse>, EngineError>, Diagnostics> {
     let client = rt.http()?;
-    let request = get(s, object_path, None);
+    let request = object;
+    let object_path = &object.path;
     let mut delay = Duration::from_millis(250);
     loop {
-        let r = client.execute(&request, ctx).await;
+        let r = client.execute(request, ctx).await;
         let window_left = last_write_ms
             .map(|t| (t + s.consistency_window.as_millis() as u64).saturating_sub(now_ms()))
             .unwrap_or(0);
