@@ -25,5 +25,7 @@ mod hostile;
 mod http_object;
 mod long_running;
 mod observability;
+mod real_apis;
 mod schema;
+mod shapes;
 mod tls;

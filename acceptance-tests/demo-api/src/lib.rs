@@ -35,6 +35,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod shapes;
 mod tls;
 
 pub use tls::{TlsMaterial, TlsMode};
@@ -67,6 +68,8 @@ pub struct Store {
     tokens: std::collections::HashSet<String>,
     /// When each object was created (eventual consistency).
     created_at: std::collections::HashMap<(String, u64), tokio::time::Instant>,
+    /// Objects made by `PUT` at a name (see `shapes`).
+    named: shapes::Named,
     /// Reads each new object still answers 404 to (eventual consistency,
     /// counted rather than timed).
     invisible_left: std::collections::HashMap<(String, u64), u32>,
@@ -140,6 +143,13 @@ pub struct Faults {
     /// Each new object answers 404 to this many reads first (eventual
     /// consistency, counted rather than timed).
     pub invisible_reads: u32,
+    /// Serve this vendor media type only: requests must `Accept` it (else
+    /// 406), and answers carry it as their `Content-Type`.
+    pub media_type: Option<String>,
+    /// Wrap read answers in an envelope: `{"data": <object>}`.
+    pub envelope_reads: bool,
+    /// Answer creates with the new id as a plain-text body.
+    pub text_ids: bool,
 }
 
 /// A canned answer: what a misbehaving server sends for one method and
@@ -231,6 +241,15 @@ impl Faults {
                 .map(str::to_owned),
             scripted: Vec::new(),
             answer_delay: std::time::Duration::ZERO,
+            media_type: j
+                .get("media_type")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
+            envelope_reads: j
+                .get("envelope_reads")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            text_ids: j.get("text_ids").and_then(Json::as_bool).unwrap_or(false),
             invisible_reads: j
                 .get("invisible_reads")
                 .and_then(Json::as_u64)
@@ -466,6 +485,11 @@ impl Running {
         let store = self.store.lock().unwrap();
         let (c, id) = split_object(path)?;
         store.collections.get(c)?.get(&id).cloned()
+    }
+
+    /// An object made by `PUT` at a name (`/named/...`).
+    pub fn named(&self, path: &str) -> Option<Json> {
+        self.store.lock().unwrap().named.get(path).cloned()
     }
 
     /// Every object of a collection.
@@ -827,6 +851,20 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         }
     }
     let _in_flight = InFlight::enter(&store);
+    // A vendor media type: only what asks for it is served.
+    let media_type = store.lock().unwrap().faults.media_type.clone();
+    if let Some(t) = &media_type {
+        let accepted = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.split(',').any(|x| x.trim().starts_with(t.as_str())));
+        if !accepted {
+            return error(
+                StatusCode::NOT_ACCEPTABLE,
+                &format!("this API serves {t} only"),
+            );
+        }
+    }
     let script = {
         let mut s = store.lock().unwrap();
         let found = s
@@ -882,6 +920,9 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
         {
             return poll_operation(&mut s, n);
         }
+        if let Some(r) = shapes::handle(&mut s, &method, &path, &query, &body) {
+            return r;
+        }
         let mut r = match split_object(&path) {
             Some((collection, id)) if method != Method::POST => {
                 object(&mut s, &method, collection, id, &body)
@@ -927,12 +968,47 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
             r = start_operation(&mut s, &method, &path, r, polls);
         }
         s.quota_headers(&mut r);
+        if method == Method::POST && s.faults.text_ids && r.status() == StatusCode::CREATED {
+            let id = s.next_id.to_string();
+            r = (
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "text/plain")],
+                id,
+            )
+                .into_response();
+        }
         (r, s.faults.answer_delay)
     };
+    let r = if method == Method::GET && store.lock().unwrap().faults.envelope_reads {
+        envelope(r).await
+    } else {
+        r
+    };
+    let mut r = r;
+    if let Some(t) = media_type.and_then(|t| HeaderValue::from_str(&t).ok())
+        && r.headers().contains_key(header::CONTENT_TYPE)
+    {
+        r.headers_mut().insert(header::CONTENT_TYPE, t);
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     r
+}
+
+/// `{"data": <answer>}` for a successful JSON answer.
+async fn envelope(r: Response) -> Response {
+    if !r.status().is_success() {
+        return r;
+    }
+    let status = r.status();
+    let Ok(bytes) = axum::body::to_bytes(r.into_body(), 16 << 20).await else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot wrap the answer");
+    };
+    match serde_json::from_slice::<Json>(&bytes) {
+        Ok(j) => json_response(status, &json!({ "data": j })),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "cannot wrap the answer"),
+    }
 }
 
 /// Turns a finished synchronous write into a 202 and an operation: the
@@ -1037,6 +1113,12 @@ fn poll_operation(s: &mut Store, n: u64) -> Response {
 fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
     match serde_json::from_slice::<Json>(body) {
         Ok(Json::Object(m)) => Ok(m),
+        // application/x-www-form-urlencoded: fields as strings.
+        Err(_) if body.contains(&b'=') && !body.starts_with(b"{") => {
+            Ok(form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Json::String(v.into_owned())))
+                .collect())
+        }
         Ok(_) => Err(error(
             StatusCode::BAD_REQUEST,
             "the body must be a JSON object",

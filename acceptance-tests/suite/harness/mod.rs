@@ -2,6 +2,7 @@
 //! config whose dev_overrides point Terraform at the provider binary cargo
 //! just built, writes HCL there, and runs the real terraform against it.
 
+pub mod servers;
 mod terraform;
 
 use std::path::{Path, PathBuf};

@@ -72,11 +72,23 @@ pub(super) fn read(resp: &HttpResponse, pointer: Option<&Pointer>) -> Result<Fou
 }
 
 /// The object in a create or update answer, if there is one: at `pointer`,
-/// else the answer itself (or the one object of an array).
-pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>) -> Option<Json> {
+/// else the answer itself (or the one object of an array). Without a
+/// pointer, an answer that holds none of the body's fields is an
+/// acknowledgement (`{"silenceID": "…"}`), not the object.
+pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>, body: &Json) -> Option<Json> {
     match read(resp, pointer) {
-        Ok(Found::Object(j)) => Some(j),
+        Ok(Found::Object(j)) if pointer.is_some() || represents(&j, body) => Some(j),
         _ => None,
+    }
+}
+
+/// Whether `answer` is a representation of the object `body` describes:
+/// it has at least one of the body's top-level fields (or the body has
+/// none).
+fn represents(answer: &Json, body: &Json) -> bool {
+    match (answer, body) {
+        (Json::Object(a), Json::Object(b)) => b.is_empty() || b.keys().any(|k| a.contains_key(k)),
+        _ => true,
     }
 }
 

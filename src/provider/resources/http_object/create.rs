@@ -151,7 +151,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
             }
         }
     };
-    let parsed = answer::written(&resp, s.create.pointer.as_ref());
+    let parsed = answer::written(&resp, s.create.pointer.as_ref(), &body_json);
     let Some(id) = created_id(s, &resp, parsed.as_ref(), &body_json) else {
         // It answered success, so the object exists, but which one is it?
         let why = format!(

@@ -147,7 +147,7 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
             return failed(diags);
         }
     };
-    let written = answer::written(&resp, s.update.pointer.as_ref());
+    let written = answer::written(&resp, s.update.pointer.as_ref(), &new_json);
     let response = match (ready, written) {
         (Some(j), _) => Some(j),
         (None, Some(j)) if !polled => Some(j),

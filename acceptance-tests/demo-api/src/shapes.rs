@@ -1,0 +1,107 @@
+//! API shapes other than the demo API's own, for the tests of real-world
+//! REST designs:
+//!
+//! - `/named/<any path>`: objects created and replaced by `PUT` at a name
+//!   the client picks (answered 204, no body), read by `GET`, removed by
+//!   `DELETE`, as message brokers and key-value stores do;
+//! - `/one/<collection>/<id>`: an object read, updated and deleted at
+//!   another path than its collection's (`/silences` vs `/silence/{id}`);
+//! - `POST /<collection>/<id>/delete`: a delete sent as a POST;
+//! - `GET|PATCH|DELETE /<collection>?id=eq.<id>`: row filters
+//!   (PostgREST-style): a read answers an array of the matching objects.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value as Json;
+
+use super::{Store, collection, error, json_response, object, parse_object, split_object};
+
+/// Objects stored by `PUT` at a name.
+pub(crate) type Named = BTreeMap<String, Json>;
+
+/// Handles `path` if it is one of the shapes above.
+pub(crate) fn handle(
+    store: &mut Store,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &Bytes,
+) -> Option<Response> {
+    if path.starts_with("/named/") {
+        return Some(named(store, method, path, body));
+    }
+    if let Some(rest) = path.strip_prefix("/one") {
+        let (c, id) = split_object(rest)?;
+        return Some(object(store, method, c, id, body));
+    }
+    if *method == Method::POST
+        && let Some(target) = path.strip_suffix("/delete")
+        && let Some((c, id)) = split_object(target)
+    {
+        return Some(object(store, &Method::DELETE, c, id, body));
+    }
+    let row = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("id=eq."))
+        .and_then(|id| id.parse::<u64>().ok())?;
+    let collection_path = path.trim_end_matches('/');
+    match *method {
+        Method::GET => {
+            let found: Vec<Json> = store
+                .collections
+                .get(collection_path)
+                .and_then(|m| m.get(&row))
+                .cloned()
+                .into_iter()
+                .collect();
+            Some(json_response(StatusCode::OK, &Json::Array(found)))
+        }
+        Method::PATCH | Method::DELETE => {
+            let r = object(store, method, collection_path, row, body);
+            // Row-filter writes answer with the rows they touched.
+            Some(if r.status() == StatusCode::NOT_FOUND {
+                json_response(StatusCode::OK, &Json::Array(Vec::new()))
+            } else {
+                r
+            })
+        }
+        Method::POST => Some(collection(store, method, collection_path, body)),
+        _ => None,
+    }
+}
+
+fn named(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> Response {
+    match *method {
+        Method::PUT => {
+            let fields = match parse_object(body) {
+                Ok(m) => m,
+                Err(r) => return r,
+            };
+            let existed = store
+                .named
+                .insert(path.to_owned(), Json::Object(fields))
+                .is_some();
+            store.counters.created += u64::from(!existed);
+            if existed {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                StatusCode::CREATED.into_response()
+            }
+        }
+        Method::GET => match store.named.get(path) {
+            Some(o) => json_response(StatusCode::OK, o),
+            None => error(StatusCode::NOT_FOUND, "no such object"),
+        },
+        Method::DELETE => match store.named.remove(path) {
+            Some(_) => StatusCode::NO_CONTENT.into_response(),
+            None => error(StatusCode::NOT_FOUND, "no such object"),
+        },
+        _ => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "named objects take PUT, GET and DELETE",
+        ),
+    }
+}

@@ -1,0 +1,227 @@
+//! REST shapes other than "POST to a collection, the object at
+//! `{path}/{id}`", on the demo API: objects created by PUT at a name, read
+//! at another path than their collection, row-filter APIs that answer
+//! arrays, envelopes, vendor media types, form bodies, ids as plain text,
+//! deletes sent as POST. Each applies, plans clean, and (where it matters)
+//! imports to a plan with no replacement and nothing sent.
+
+use demo_api::{Faults, Running};
+
+use crate::harness::Workdir;
+
+fn provider(api: &Running) -> String {
+    format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n",
+        api.url()
+    )
+}
+
+fn apply(wd: &Workdir) {
+    wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+fn plan(wd: &Workdir) -> (i32, String) {
+    let p = wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    (p.code(), format!("{}{}", p.stdout, p.stderr))
+}
+
+fn id_of(wd: &Workdir) -> String {
+    wd.resources()[0]["values"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const POLICY: &str = r#"
+resource "driver_http_object" "policy" {
+  path          = "/named/policies/tfbar"
+  create_method = "PUT"
+  object_path   = "{path}"
+  body          = { rules = ["read", "write"] }
+}
+"#;
+
+#[test]
+fn put_at_a_name_then_import_is_no_replacement_and_sends_nothing() {
+    let api = Running::start();
+    let wd = Workdir::new(&format!("{}{POLICY}", provider(&api)));
+    apply(&wd);
+    assert!(api.named("/named/policies/tfbar").is_some());
+    assert_eq!(api.counters().method("PUT"), 1);
+    assert_eq!(plan(&wd).0, 0, "clean after apply");
+
+    // Import by the object's path: the same object, so no replacement; the
+    // arguments only the configuration holds are stored, nothing is sent.
+    let other = Workdir::new(&format!("{}{POLICY}", provider(&api)));
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.policy",
+            "/named/policies/tfbar",
+        ])
+        .expect_code(0);
+    let (_, out) = plan(&other);
+    assert!(
+        !out.contains("must be replaced") && !out.contains("forces replacement"),
+        "{out}"
+    );
+    let writes = api.counters().method("PUT");
+    apply(&other);
+    assert_eq!(api.counters().method("PUT"), writes, "nothing was sent");
+    assert_eq!(plan(&other).0, 0);
+
+    // With the arguments in the import id, the first plan is clean at once.
+    let third = Workdir::new(&format!("{}{POLICY}", provider(&api)));
+    let import_id = r#"{"path": "/named/policies/tfbar", "id": "/named/policies/tfbar", "create_method": "PUT", "object_path": "{path}", "body": ["rules"]}"#;
+    third
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.policy",
+            import_id,
+        ])
+        .expect_code(0);
+    let (code, out) = plan(&third);
+    assert_eq!(code, 0, "{out}");
+
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    assert!(api.named("/named/policies/tfbar").is_none());
+}
+
+const ONE_PATH: &str = r#"
+resource "driver_http_object" "item" {
+  path        = "/items"
+  object_path = "/one/items/{id}"
+  body        = { name = "a", size = 2 }
+}
+"#;
+
+#[test]
+fn objects_read_at_another_path_than_their_collection() {
+    let api = Running::start();
+    let wd = Workdir::new(&format!("{}{ONE_PATH}", provider(&api)));
+    apply(&wd);
+    let id = id_of(&wd);
+    assert_eq!(plan(&wd).0, 0);
+    api.edit(&format!("/items/{id}"), serde_json::json!({"size": 9}));
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    apply(&wd);
+    assert_eq!(
+        api.get(&format!("/items/{id}")).unwrap()["size"].as_f64(),
+        Some(2.0)
+    );
+
+    let other = Workdir::new(&format!("{}{ONE_PATH}", provider(&api)));
+    let import_id = format!(
+        r#"{{"path": "/items", "id": "{id}", "object_path": "/one/items/{{id}}", "body": ["name", "size"]}}"#
+    );
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.item",
+            &import_id,
+        ])
+        .expect_code(0);
+    let writes = api.counters().method("PUT");
+    let (code, out) = plan(&other);
+    assert_eq!(code, 0, "clean at once: {out}");
+    assert_eq!(api.counters().method("PUT"), writes);
+}
+
+#[test]
+fn a_row_filter_api_reads_arrays_and_takes_the_id_in_the_query() {
+    let api = Running::start();
+    let hcl = format!(
+        r#"{}
+resource "driver_http_object" "todo" {{
+  path = "/todos"
+  body = {{ task = "write tests", done = false }}
+  read {{
+    path = "{{path}}?id=eq.{{id}}"
+  }}
+  update {{
+    method = "PATCH"
+    path   = "{{path}}"
+    query  = {{ id = "eq.{{id}}" }}
+  }}
+  delete {{
+    path  = "{{path}}"
+    query = {{ id = "eq.{{id}}" }}
+  }}
+}}
+"#,
+        provider(&api)
+    );
+    let wd = Workdir::new(&hcl);
+    apply(&wd);
+    let id = id_of(&wd);
+    assert_eq!(plan(&wd).0, 0, "an array of one is the object");
+    api.edit(&format!("/todos/{id}"), serde_json::json!({"done": true}));
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    apply(&wd);
+    assert_eq!(api.get(&format!("/todos/{id}")).unwrap()["done"], false);
+    assert!(api.counters().method("PATCH") >= 1);
+    // Deleted outside Terraform: the filter matches nothing, so it is gone.
+    assert!(api.delete(&format!("/todos/{id}")));
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("will be created"), "{out}");
+    apply(&wd);
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    assert!(api.list("/todos").is_empty());
+}
+
+#[test]
+fn envelopes_media_types_text_ids_form_bodies_and_deletes_by_post() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        media_type: Some("application/vnd.demo.v2+json".into()),
+        envelope_reads: true,
+        text_ids: true,
+        ..Default::default()
+    });
+    let hcl = format!(
+        r#"{}
+resource "driver_http_object" "thing" {{
+  path         = "/things"
+  id_pointer   = ""
+  content_type = "application/x-www-form-urlencoded"
+  headers      = {{ Accept = "application/vnd.demo.v2+json" }}
+  body         = {{ name = "lamp", colour = "green" }}
+  read {{
+    pointer = "/data"
+  }}
+  delete {{
+    method = "POST"
+    path   = "{{path}}/{{id}}/delete"
+  }}
+}}
+"#,
+        provider(&api)
+    );
+    let wd = Workdir::new(&hcl);
+    apply(&wd);
+    let id = id_of(&wd);
+    assert!(
+        id.parse::<u64>().is_ok(),
+        "the plain-text answer is the id: {id}"
+    );
+    let stored = api.get(&format!("/things/{id}")).unwrap();
+    assert_eq!(stored["colour"], "green", "sent as a form");
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 0, "read through the envelope: {out}");
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    assert!(api.list("/things").is_empty(), "deleted by POST");
+    assert_eq!(api.counters().method("DELETE"), 0);
+}
