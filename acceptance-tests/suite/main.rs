@@ -29,3 +29,4 @@ mod real_apis;
 mod schema;
 mod shapes;
 mod tls;
+mod upgrade;

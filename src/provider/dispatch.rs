@@ -314,9 +314,19 @@ impl Provider {
     /// UpgradeResourceState: checks the stored version can be read by this
     /// schema. (Decoding state with the current type drops removed
     /// attributes; a breaking change adds an upgrader here.)
-    pub fn upgrade_resource_state(&self, type_name: &str, version: i64) -> Diagnostics {
-        let Some(schema) = self.schemas.resources.get(type_name) else {
-            return unknown_type("resource", type_name);
+    /// UpgradeResourceState: brings stored JSON of schema `version` to the
+    /// current version, one step at a time, through the type's upgraders.
+    pub fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        mut state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
+        let (Some(schema), Ok(r)) = (
+            self.schemas.resources.get(type_name),
+            self.resource(type_name),
+        ) else {
+            return Err(unknown_type("resource", type_name));
         };
         let mut d = Diagnostics::new();
         if version > schema.version {
@@ -328,8 +338,32 @@ impl Provider {
                     schema.version
                 ),
             );
+            return Err(d);
         }
-        d
+        for from in version.max(0)..schema.version {
+            let step = r.upgrader().map(|u| u.upgrade(from, state));
+            state = match step {
+                Some(Ok(next)) => next,
+                Some(Err(e)) => {
+                    d.error(
+                        "Cannot upgrade the stored state",
+                        format!("{type_name} state of schema version {from}: {e}"),
+                    );
+                    return Err(d);
+                }
+                None => {
+                    d.error(
+                        "Cannot upgrade the stored state",
+                        format!(
+                            "{type_name} has no upgrade from schema version {from}. This is a bug in \
+                             the provider; please report it."
+                        ),
+                    );
+                    return Err(d);
+                }
+            };
+        }
+        Ok(state)
     }
 
     /// ValidateDataResourceConfig.

@@ -195,6 +195,17 @@ pub trait Resource: std::fmt::Debug + Send + Sync {
     fn importer(&self) -> Option<&dyn ImportState> {
         None
     }
+    /// State upgrades, for a type whose schema version is above 0.
+    fn upgrader(&self) -> Option<&dyn UpgradeState> {
+        None
+    }
+}
+
+/// The state-upgrade capability: stored state of an earlier schema version
+/// becomes the next version's, one step at a time.
+pub trait UpgradeState: Send + Sync {
+    /// Stored JSON of schema version `from` as version `from + 1`.
+    fn upgrade(&self, from: i64, state: serde_json::Value) -> Result<serde_json::Value, String>;
 }
 
 /// The import capability: `terraform import` and `import` blocks.

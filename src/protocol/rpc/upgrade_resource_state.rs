@@ -8,10 +8,6 @@ use crate::provider::{Diagnostics, Provider};
 
 pub(super) fn handle(provider: &Provider, req: Request) -> Response {
     let result = convert::resource_type(provider, &req.type_name).and_then(|ty| {
-        let d = provider.upgrade_resource_state(&req.type_name, req.version);
-        if d.has_error() {
-            return Err(d);
-        }
         let raw = req.raw_state.unwrap_or_default();
         if raw.json.is_empty() {
             let mut d = Diagnostics::new();
@@ -21,14 +17,18 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
             );
             return Err(d);
         }
-        let value = serde_json::from_slice::<serde_json::Value>(&raw.json)
-            .map_err(|e| e.to_string())
-            .and_then(|j| codec::decode_json(&j, &ty).map_err(|e| e.to_string()))
-            .map_err(|e| {
-                let mut d = Diagnostics::new();
-                d.error("Unreadable state", format!("The stored state of this {} could not be read: {e}.", req.type_name));
-                d
-            })?;
+        let unreadable = |e: String| {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Unreadable state",
+                format!("The stored state of this {} could not be read: {e}.", req.type_name),
+            );
+            d
+        };
+        let stored = serde_json::from_slice::<serde_json::Value>(&raw.json)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let upgraded = provider.upgrade_resource_state(&req.type_name, req.version, stored)?;
+        let value = codec::decode_json(&upgraded, &ty).map_err(|e| unreadable(e.to_string()))?;
         Ok(convert::value_out(&value, &ty))
     });
     match result {

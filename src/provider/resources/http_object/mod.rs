@@ -18,7 +18,7 @@ mod wait;
 use super::super::resource::{
     CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
     ImportState, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, UpdateRequest,
-    UpdateResponse,
+    UpdateResponse, UpgradeState,
 };
 use super::common::{drift_block, timeouts_block};
 use crate::provider::runtime::Runtime;
@@ -33,7 +33,11 @@ const TYPE: &str = "driver_http_object";
 
 /// Current schema version; a change to the stored shape bumps it and adds
 /// a single-step upgrader.
-pub(crate) const SCHEMA_VERSION: i64 = 0;
+///
+/// - 0: the first release.
+/// - 1: the operation blocks (`create`, `read`, `update`, `delete`),
+///   `gone_when`, `list`, `content_type`, `natural_key`, `adopt_existing`.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 #[cfg(test)]
 mod tests {
@@ -99,6 +103,24 @@ impl Resource for HttpObject {
 
     fn importer(&self) -> Option<&dyn ImportState> {
         Some(self)
+    }
+
+    fn upgrader(&self) -> Option<&dyn UpgradeState> {
+        Some(self)
+    }
+}
+
+impl UpgradeState for HttpObject {
+    fn upgrade(&self, from: i64, state: serde_json::Value) -> Result<serde_json::Value, String> {
+        match from {
+            // Only additions: the new arguments are null, which keeps every
+            // behaviour of version 0.
+            0 => match state {
+                serde_json::Value::Object(_) => Ok(state),
+                _ => Err("the stored state is not an object".into()),
+            },
+            other => Err(format!("unknown schema version {other}")),
+        }
     }
 }
 
