@@ -314,10 +314,10 @@ class Bench:
         if not os.path.exists(os.path.join(d, ".terraform", "terraform.tfstate")):
             sys.exit(f"terraform init did not set up the http backend in {d}")
 
-    def throughput(self, rate, count, burst=None, silent=False, variants=None):
-        """variants: name -> (provider, provider block body); by default ours
-        three ways and each peer with and without its own pacing or retry."""
-        variants = variants or {
+    def throughput_variants(self, rate):
+        """Ours three ways, and each peer with and without its own pacing
+        or retry settings: name -> (provider, provider block body)."""
+        variants = {
             "driver, rate_limit = R": ("driver", f"  rate_limit {{\n    requests_per_second = {rate}\n  }}\n"),
             "driver, no settings (adaptive by default)": ("driver", ""),
             "driver, adaptive = false": ("driver", "  rate_limit {\n    adaptive = false\n  }\n  retry {\n    max_attempts = 10\n  }\n"),
@@ -329,6 +329,13 @@ class Bench:
             variants["restful, retry on 429 (count = 10)"] = (
                 "restful", "  client = {\n    retry = {\n      status_codes = [429]\n      count        = 10\n    }\n  }\n")
             variants["restful, no settings"] = ("restful", "")
+        return variants
+
+    def throughput(self, rate, count, burst=None, silent=False, variants=None):
+        """variants: name -> (provider, provider block body); by default
+        throughput_variants(rate)."""
+        if variants is None:
+            variants = self.throughput_variants(rate)
         out = {}
         for name, (provider, block) in variants.items():
             self.admin("POST", "/reset")
