@@ -2,7 +2,9 @@
 # Quick start: build the provider and the demo API, start the API, apply
 # examples/quickstart, change the object behind Terraform's back, and show
 # the drift in `terraform plan`; then apply to put it back.
-# Offline: Terraform loads the local build through dev_overrides.
+# Installed as users install it: the build is packaged (scripts/package.py)
+# into a local filesystem mirror and `terraform init` installs it from there,
+# writing a lock file. Offline: nothing comes from the network.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -31,19 +33,24 @@ url=$(sed -n 's/^demo API listening on //p' "$work/api.log")
 [ -n "$url" ] || { echo "demo API did not start:"; cat "$work/api.log"; exit 1; }
 echo "   $url"
 
-mkdir -p "$work/bin" "$work/tf"
-ln -s "$here/target/debug/terraform-provider-driver" "$work/bin/terraform-provider-driver"
-cat > "$work/dev.tfrc" <<RC
+echo "== packaging the provider into a filesystem mirror"
+python3 scripts/package.py --binary "$here/target/debug/terraform-provider-driver" --out "$work/dist" > "$work/package.json"
+mkdir -p "$work/tf"
+cat > "$work/cli.tfrc" <<RC
 disable_checkpoint = true
 provider_installation {
-  dev_overrides {
-    "registry.terraform.io/tfdriver/driver" = "$work/bin"
+  filesystem_mirror {
+    path    = "$work/dist/mirror"
+    include = ["registry.terraform.io/tfdriver/driver"]
   }
 }
 RC
 cp examples/quickstart/main.tf "$work/tf/"
 cd "$work/tf"
-export TF_CLI_CONFIG_FILE="$work/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 DRIVER_ENDPOINT="$url"
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 DRIVER_ENDPOINT="$url"
+
+echo; echo "== terraform init (from the mirror; writes .terraform.lock.hcl)"
+"$terraform" init -input=false
 
 echo; echo "== terraform apply"
 "$terraform" apply -auto-approve -input=false -compact-warnings

@@ -298,6 +298,54 @@ class Bench:
                 f'resource "restapi_object" "o" {{\n  count = {n}\n  path  = "/items"\n'
                 f'  data  = jsonencode({{ n = count.index }})\n}}\n')
 
+    def collections(self, n):
+        """Plans of n objects of one collection, read one by one and through
+        bulk refresh (one paginated listing, 100 to a page), with no API
+        limit, 50 ms of API latency, and an API limit of 10 requests/s; and a
+        plan of n null_resources, in the same run."""
+        head = f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
+        provider = f'provider "driver" {{\n  endpoint = "{self.api_url}"\n}}\n'
+
+        def objects(path, refresh):
+            return (head + provider + f'resource "driver_http_object" "o" {{\n  count = {n}\n  path  = "{path}"\n'
+                    f'  body  = {{ n = count.index }}\n  list {{\n    refresh_from_listing = "{refresh}"\n'
+                    f'    pagination {{\n      size_param = "limit"\n      size       = 100\n    }}\n  }}\n}}\n')
+        dirs = {
+            "one read per object": self.workdir(f"collections-{n}-single", objects("/single", "none")),
+            "bulk refresh": self.workdir(f"collections-{n}-bulk", objects("/bulk", "full")),
+            "null_resource": self.workdir(f"collections-{n}-null",
+                                          f'terraform {{\n  required_providers {{\n    null = {{ source = "{NULL}" }}\n  }}\n}}\n'
+                                          f'resource "null_resource" "o" {{\n  count    = {n}\n  triggers = {{ n = count.index }}\n}}\n'),
+        }
+        env = self.env(self.plain)
+        self.admin("PUT", "/faults", {})
+        for d in dirs.values():
+            run([self.tf, "apply", "-auto-approve", "-parallelism=10"], d, env)
+        conditions = {
+            "no API limit": {},
+            "50 ms API latency": {"latency_ms": 50},
+            "API limit 10 requests/s": {"rate_limit": {"rps": 10, "burst": 10}},
+        }
+        out = {}
+        for cond, faults in conditions.items():
+            row = {}
+            # Per-object reads under a 10 requests/s limit take minutes: once.
+            reps = 1 if "limit 10" in cond else self.args.reps
+            for k, d in dirs.items():
+                walls, requests = [], []
+                for _ in range(reps):
+                    self.admin("PUT", "/faults", faults)
+                    before = self.counters()["total"]
+                    t, _ = run([self.tf, "plan", "-detailed-exitcode", "-parallelism=10"], d, env)
+                    walls.append(t.wall)
+                    requests.append(self.counters()["total"] - before)
+                row[k] = (statistics.median(walls), statistics.median(requests))
+            out[cond] = row
+        self.admin("PUT", "/faults", {})
+        for d in dirs.values():
+            run([self.tf, "destroy", "-auto-approve", "-parallelism=10"], d, env)
+        return out
+
     @staticmethod
     def padded_nulls(n, state_bytes):
         """null_resource x n whose state has the driver's bytes per instance."""
@@ -386,6 +434,67 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem}, {platform.system()} {platform.release()}"
 
 
+def section_launch(b, say):
+    say("\n### Provider launch (`terraform providers schema -json`)\n")
+    say("| provider | wall (s) | provider peak RSS (MiB) |")
+    say("|---|---|---|")
+    launch = b.launch()
+    for k, (wall, rss) in launch.items():
+        say(f"| {k} | {wall:.3f} | {rss:.1f} |")
+    for peer in [k for k in launch if k != "driver"]:
+        say(f"\nRatio driver / {peer}: wall {launch['driver'][0] / launch[peer][0]:.2f}, "
+            f"peak RSS {launch['driver'][1] / launch[peer][1]:.2f}.")
+
+
+def section_objects(b, say, args):
+    sizes = [int(x) for x in args.sizes.split(",")]
+    for n in sizes:
+        med, rss, gets, state_bytes = b.objects(n)
+        say(f"\n### {n} objects, state in a local file, -parallelism={args.parallelism}\n")
+        objects_table(say, med, rss, state_bytes, n)
+        for k, g in gets.items():
+            say(f"\nRefresh cost, {k}: {g} API requests for one plan of {n} objects ({g / n:.2f} per object).")
+    n = max(sizes)
+    med, _, _, state_bytes = b.objects(n, remote=True)
+    say(f"\n### {n} objects, state in a remote backend (Terraform's `http` backend on loopback), -parallelism={args.parallelism}\n")
+    objects_table(say, med, {}, state_bytes, n)
+
+
+def section_throughput(b, say, args):
+    say(f"\n### Throughput against a server limited to R = {args.rate} requests/s ({args.throughput_objects} creates, -parallelism=50)\n")
+    say("| client configuration | apply wall (s) | achieved rate / R | 429s received | exit |")
+    say("|---|---|---|---|---|")
+    for name, (wall, created, throttled, code) in b.throughput(args.rate, args.throughput_objects).items():
+        say(f"| {name} | {wall:.2f} | {created / wall / args.rate:.2f} | {throttled} | {code} |")
+    say("\n(The rate counts the whole `terraform apply`, start-up and state writes included.)")
+
+
+def section_collections(b, say, n):
+    say(f"\n### Plan of {n} objects of one collection: one read per object vs bulk refresh (100 to a page), -parallelism=10\n")
+    say("| API | one read per object: requests / wall (s) | bulk refresh: requests / wall (s) | null_resource plan wall (s) | bulk / bulk with no limit | bulk / null_resource |")
+    say("|---|---|---|---|---|---|")
+    res = b.collections(n)
+    free = res["no API limit"]["bulk refresh"][0]
+    for cond, row in res.items():
+        single, bulk, null = row["one read per object"], row["bulk refresh"], row["null_resource"]
+        say(f"| {cond} | {single[1]} / {single[0]:.2f} | {bulk[1]} / {bulk[0]:.2f} | {null[0]:.2f} | "
+            f"{bulk[0] / free:.2f} | {bulk[0] / null[0]:.2f} |")
+    say("\n(Requests: every request the API received during the plan. The 10 requests/s rows are one run each.)")
+
+
+def section_pacing(b, say, args):
+    prate, pburst, pobjects = (int(x) for x in args.pacing.split(","))
+    say(f"\n### Pacing with no provider settings: a server limited to {prate} requests/s, burst {pburst} ({pobjects} creates, -parallelism=50)\n")
+    say("| server: provider | apply wall (s) | achieved rate / limit | 429s received | 429s per 10 objects | exit |")
+    say("|---|---|---|---|---|---|")
+    for silent, label in [(False, "sends RateLimit-* headers"), (True, "only 429 + Retry-After")]:
+        variants = {f"{label}: driver": ("driver", "")}
+        variants.update({f"{label}: {k}": (k, "") for k in b.peers})
+        r = b.throughput(prate, pobjects, burst=pburst, silent=silent, variants=variants)
+        for name, (wall, created, throttled, code) in r.items():
+            say(f"| {name} | {wall:.2f} | {created / wall / prate:.2f} | {throttled} | {throttled * 10 / max(created, 1):.2f} | {code} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,1000", help="object counts for apply/plan/destroy (default 100,1000)")
@@ -396,6 +505,10 @@ def main():
     ap.add_argument("--throughput-objects", type=int, default=300)
     ap.add_argument("--pacing", default="25,5,500",
                     help="default-pacing scenario: server rate, burst, objects (no provider settings)")
+    ap.add_argument("--collections", type=int, default=1000,
+                    help="objects for the bulk-refresh scenario (0 skips it)")
+    ap.add_argument("--sections", default="launch,objects,throughput,collections,pacing",
+                    help="which sections to run (comma-separated); --write-doc needs them all")
     ap.add_argument("--write-doc", action="store_true", help="also write docs/performance.md")
     args = ap.parse_args()
 
@@ -409,51 +522,27 @@ def main():
     peers = "".join(f"; {k} {tools.GO[k][1]} (Go, built from its module)" for k in b.peers)
     say(f"{b.tf_version}; {version} (release build, {rustc}); hashicorp/null 2.1.2 (Go, protocol 5){peers}.")
     say(f"Medians of {args.reps} interleaved runs (launch: {args.reps_launch}); CPU is user+sys of terraform and its providers.")
+    sections = set(args.sections.split(","))
     try:
-        say("\n### Provider launch (`terraform providers schema -json`)\n")
-        say("| provider | wall (s) | provider peak RSS (MiB) |")
-        say("|---|---|---|")
-        launch = b.launch()
-        for k, (wall, rss) in launch.items():
-            say(f"| {k} | {wall:.3f} | {rss:.1f} |")
-        for peer in [k for k in launch if k != "driver"]:
-            say(f"\nRatio driver / {peer}: wall {launch['driver'][0] / launch[peer][0]:.2f}, "
-                f"peak RSS {launch['driver'][1] / launch[peer][1]:.2f}.")
-
-        sizes = [int(x) for x in args.sizes.split(",")]
-        for n in sizes:
-            med, rss, gets, state_bytes = b.objects(n)
-            say(f"\n### {n} objects, state in a local file, -parallelism={args.parallelism}\n")
-            objects_table(say, med, rss, state_bytes, n)
-            for k, g in gets.items():
-                say(f"\nRefresh cost, {k}: {g} API requests for one plan of {n} objects ({g / n:.2f} per object).")
-        n = max(sizes)
-        med, _, _, state_bytes = b.objects(n, remote=True)
-        say(f"\n### {n} objects, state in a remote backend (Terraform's `http` backend on loopback), -parallelism={args.parallelism}\n")
-        objects_table(say, med, {}, state_bytes, n)
-        say(f"\n### Throughput against a server limited to R = {args.rate} requests/s ({args.throughput_objects} creates, -parallelism=50)\n")
-        say("| client configuration | apply wall (s) | achieved rate / R | 429s received | exit |")
-        say("|---|---|---|---|---|")
-        for name, (wall, created, throttled, code) in b.throughput(args.rate, args.throughput_objects).items():
-            say(f"| {name} | {wall:.2f} | {created / wall / args.rate:.2f} | {throttled} | {code} |")
-        say("\n(The rate counts the whole `terraform apply`, start-up and state writes included.)")
-        prate, pburst, pobjects = (int(x) for x in args.pacing.split(","))
-        say(f"\n### Pacing with no provider settings: a server limited to {prate} requests/s, burst {pburst} ({pobjects} creates, -parallelism=50)\n")
-        say("| server: provider | apply wall (s) | achieved rate / limit | 429s received | 429s per 10 objects | exit |")
-        say("|---|---|---|---|---|---|")
-        for silent, label in [(False, "sends RateLimit-* headers"), (True, "only 429 + Retry-After")]:
-            variants = {f"{label}: driver": ("driver", "")}
-            variants.update({f"{label}: {k}": (k, "") for k in b.peers})
-            r = b.throughput(prate, pobjects, burst=pburst, silent=silent, variants=variants)
-            for name, (wall, created, throttled, code) in r.items():
-                say(f"| {name} | {wall:.2f} | {created / wall / prate:.2f} | {throttled} | {throttled * 10 / max(created, 1):.2f} | {code} |")
+        if "launch" in sections:
+            section_launch(b, say)
+        if "objects" in sections:
+            section_objects(b, say, args)
+        if "throughput" in sections:
+            section_throughput(b, say, args)
+        if "collections" in sections and args.collections:
+            section_collections(b, say, args.collections)
+        if "pacing" in sections:
+            section_pacing(b, say, args)
     finally:
         if b.api:
             b.api.terminate()
         b.state_server.close()
         shutil.rmtree(b.work, ignore_errors=True)
 
-    if args.write_doc:
+    if args.write_doc and sections != {"launch", "objects", "throughput", "collections", "pacing"}:
+        print("\nnot writing docs/performance.md: it holds one whole run, and some sections were skipped")
+    elif args.write_doc:
         doc = os.path.join(ROOT, "docs", "performance.md")
         with open(doc) as f:
             head = f.read().split("<!-- results -->")[0]

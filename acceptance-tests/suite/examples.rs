@@ -6,7 +6,11 @@ use crate::harness::Workdir;
 
 fn example_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut dirs = vec![root.join("provider"), root.join("quickstart")];
+    let mut dirs = vec![
+        root.join("provider"),
+        root.join("quickstart"),
+        root.join("testing"),
+    ];
     for kind in ["resources", "data-sources"] {
         for entry in std::fs::read_dir(root.join(kind)).unwrap() {
             dirs.push(entry.unwrap().path());

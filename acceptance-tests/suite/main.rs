@@ -15,6 +15,7 @@
 mod harness;
 
 mod auth;
+mod collections;
 mod debug_mode;
 mod engine;
 mod exactly_once;
@@ -23,6 +24,7 @@ mod exec_object;
 mod handshake;
 mod hostile;
 mod http_object;
+mod install;
 mod long_running;
 mod observability;
 mod real_apis;

@@ -52,8 +52,9 @@ impl Provider {
     /// Parses the provider block and keeps it for the resources.
     pub fn configure_provider(&self, req: ConfigureProviderRequest) -> ConfigureProviderResponse {
         tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
-        let (config, mut diagnostics) =
+        let (mut config, mut diagnostics) =
             ProviderConfig::parse(&req.config, self.env.driver_endpoint.as_deref());
+        config.cli_version = Some(req.terraform_version).filter(|v| !v.is_empty());
         if !req.config.is_wholly_known() {
             diagnostics.warning(
                 "Provider configuration not yet known",

@@ -171,6 +171,15 @@ impl Diagnostics {
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
     }
+
+    /// One line for logs: each diagnostic's summary and detail.
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 impl IntoIterator for Diagnostics {

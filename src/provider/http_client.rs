@@ -12,6 +12,7 @@ use url::Url;
 
 use super::Diagnostics;
 use super::config::{ApiKeyLocation, Auth, ProviderConfig};
+use super::listing::Listings;
 use super::runtime::{Client, engine_config};
 use crate::drivers::http::{
     Body, HttpAuth, HttpConfig, HttpDriver, HttpRequest, HttpResponse, HttpTls, Method,
@@ -63,12 +64,22 @@ impl OAuth2 {
 pub struct HttpClient {
     engine: Engine<HttpDriver>,
     oauth: Option<OAuth2>,
+    listings: Listings,
 }
 
 impl HttpClient {
     /// A client; `oauth` when the provider authenticates with client credentials.
     pub fn new(engine: Engine<HttpDriver>, oauth: Option<OAuth2>) -> Self {
-        HttpClient { engine, oauth }
+        HttpClient {
+            engine,
+            oauth,
+            listings: Listings::default(),
+        }
+    }
+
+    /// Collection listings shared by the refreshes of this process.
+    pub fn listings(&self) -> &Listings {
+        &self.listings
     }
 
     /// The engine.
@@ -93,6 +104,10 @@ impl HttpClient {
         req: &HttpRequest,
         ctx: &OperationContext,
     ) -> Result<Outcome<HttpResponse>, EngineError> {
+        if req.method != Method::GET && req.method != Method::HEAD {
+            // A write may change what a listing holds.
+            self.listings.invalidate();
+        }
         let Some(oauth) = &self.oauth else {
             return self.engine.execute(req, ctx).await;
         };
@@ -200,6 +215,26 @@ impl HttpClient {
     }
 }
 
+/// `User-Agent`: the provider and the CLI running it, so an API's owners
+/// can tell who calls them. OpenTofu reports in the same field the
+/// Terraform version it is compatible with (1.13.0 from OpenTofu 1.12). A
+/// `User-Agent` in the provider's `headers` replaces it.
+fn user_agent(cli_version: Option<&str>) -> String {
+    let ours = concat!("terraform-provider-driver/", env!("CARGO_PKG_VERSION"));
+    // Bounded and printable: the version comes from the CLI.
+    let cli: String = cli_version
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        .take(32)
+        .collect();
+    if cli.is_empty() {
+        ours.to_owned()
+    } else {
+        format!("{ours} Terraform/{cli}")
+    }
+}
+
 impl Client for HttpClient {
     fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics> {
         let Some(base_url) = &config.endpoint else {
@@ -260,6 +295,7 @@ impl Client for HttpClient {
             tls,
             retry_on_status: config.retry_on_status.clone(),
             max_response_bytes: config.max_response_bytes,
+            user_agent: user_agent(config.cli_version.as_deref()),
             ..HttpConfig::new(base_url.clone())
         };
         match HttpDriver::new(http) {

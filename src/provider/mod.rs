@@ -18,6 +18,7 @@ pub mod exec_client;
 pub mod failure;
 pub mod http_client;
 pub mod json;
+pub mod listing;
 pub mod pointer;
 pub mod resource;
 pub mod resources;
@@ -124,7 +125,10 @@ impl Provider {
             Arc::new(resources::HttpObject),
             Arc::new(resources::ExecObject),
         ];
-        let data_sources: Vec<Arc<dyn DataSource>> = vec![Arc::new(data_sources::HttpObjectData)];
+        let data_sources: Vec<Arc<dyn DataSource>> = vec![
+            Arc::new(data_sources::HttpObjectData),
+            Arc::new(data_sources::HttpObjectsData),
+        ];
         Provider {
             schemas: ProviderSchemas {
                 provider: config::provider_schema(),

@@ -11,6 +11,11 @@ use super::Value;
 pub struct Pointer(Vec<String>);
 
 impl Pointer {
+    /// The pointer to one top-level field.
+    pub fn from_field(name: &str) -> Pointer {
+        Pointer(vec![name.to_owned()])
+    }
+
     /// Parses `""` (the whole document) or `/a/b~1c/0`.
     pub fn parse(s: &str) -> Result<Pointer, String> {
         if s.is_empty() {

@@ -35,6 +35,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod pages;
 mod shapes;
 mod tls;
 
@@ -150,6 +151,9 @@ pub struct Faults {
     pub envelope_reads: bool,
     /// Answer creates with the new id as a plain-text body.
     pub text_ids: bool,
+    /// Paginated listings point back at their first page: pagination that
+    /// never ends.
+    pub page_loop: bool,
 }
 
 /// A canned answer: what a misbehaving server sends for one method and
@@ -252,6 +256,7 @@ impl Faults {
                 .and_then(Json::as_bool)
                 .unwrap_or(false),
             text_ids: j.get("text_ids").and_then(Json::as_bool).unwrap_or(false),
+            page_loop: j.get("page_loop").and_then(Json::as_bool).unwrap_or(false),
             invisible_reads: j
                 .get("invisible_reads")
                 .and_then(Json::as_u64)
@@ -297,6 +302,10 @@ pub struct Counters {
     pub op_polls: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// Pages of paginated listings served.
+    pub pages_served: u64,
+    /// The `User-Agent`s seen (the first 16 distinct ones).
+    pub user_agents: std::collections::BTreeSet<String>,
     in_flight: u64,
 }
 
@@ -519,6 +528,14 @@ impl Running {
                 .invisible_left
                 .insert((c.to_owned(), id), reads);
         }
+    }
+
+    /// An out-of-band create in `collection`; the new object's id.
+    pub fn insert(&self, collection: &str, fields: Json) -> Option<u64> {
+        let mut store = self.store.lock().unwrap();
+        let body = Bytes::from(fields.to_string());
+        let r = self::collection(&mut store, &Method::POST, collection, &body);
+        (r.status() == StatusCode::CREATED).then_some(store.next_id)
     }
 
     /// An out-of-band delete.
@@ -847,6 +864,13 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     }
     {
         let mut s = store.lock().unwrap();
+        if let Some(ua) = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            && s.counters.user_agents.len() < 16
+        {
+            s.counters.user_agents.insert(ua.to_owned());
+        }
         if !s.authorized(authorization.as_deref(), &headers, &query) {
             s.counters.unauthorized += 1;
             return error(StatusCode::UNAUTHORIZED, "missing or invalid credentials");
@@ -921,6 +945,12 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
             .and_then(|n| n.parse::<u64>().ok())
         {
             return poll_operation(&mut s, n);
+        }
+        if method == Method::GET
+            && split_object(&path).is_none()
+            && let Some(r) = pages::list(&mut s, path.trim_end_matches('/'), &query)
+        {
+            return r;
         }
         if let Some(r) = shapes::handle(&mut s, &method, &path, &query, &body) {
             return r;
@@ -1272,6 +1302,8 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "op_polls": store.counters.op_polls,
                 "invisible_reads": store.counters.invisible_reads,
                 "peak_in_flight": store.counters.peak_in_flight,
+                "user_agents": store.counters.user_agents,
+                "pages_served": store.counters.pages_served,
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),
             }),
         ),

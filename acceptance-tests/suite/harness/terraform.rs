@@ -15,6 +15,8 @@ pub struct Terraform {
     /// up with Terraform's for everything the suite checks (import blocks
     /// from 1.5/1.6, write-only attributes from 1.11).
     pub version: (u32, u32),
+    /// OpenTofu rather than Terraform.
+    pub opentofu: bool,
 }
 
 /// `import` blocks arrived in Terraform 1.5.
@@ -53,7 +55,12 @@ pub fn terraform() -> &'static Terraform {
         eprintln!("acceptance tests use {line} at {}", path.display());
         let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
         let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        Terraform { path, version }
+        let opentofu = line.starts_with("OpenTofu");
+        Terraform {
+            path,
+            version,
+            opentofu,
+        }
     })
 }
 

@@ -36,3 +36,23 @@ resource "driver_http_object" "flag" {
 output "flag_created_at" {
   value = driver_http_object.flag.response.created_at
 }
+
+# Many objects of one collection: refreshed from one paginated listing per
+# plan (10 requests for 1,000 objects at 100 a page) instead of one read
+# each, and never created twice after an interrupted apply.
+resource "driver_http_object" "team" {
+  for_each = toset(["payments", "search", "checkout"])
+
+  path           = "/teams"
+  body           = { name = each.key, tier = "standard" }
+  natural_key    = ["/name"]
+  adopt_existing = true
+
+  list {
+    refresh_from_listing = "full"
+    pagination {
+      size_param = "per_page"
+      size       = 100
+    }
+  }
+}

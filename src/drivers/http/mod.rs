@@ -11,6 +11,8 @@
 
 pub mod classify;
 pub mod headers;
+mod links;
+pub mod pagination;
 mod redirect;
 mod request;
 
@@ -121,6 +123,9 @@ pub struct HttpResponse {
     pub pause: Option<Duration>,
     /// The pace the server announced through its rate-limit headers.
     pub pace: Option<Duration>,
+    /// The `rel="next"` target of a `Link` header (a listing's next page),
+    /// as sent: possibly relative.
+    pub next_link: Option<String>,
 }
 
 impl Feedback for HttpResponse {
@@ -347,6 +352,12 @@ impl Driver for HttpDriver {
         // time (a token bucket refills continuously): wait one interval, not
         // the whole reset; a request too early gets a 429 with Retry-After.
         let pause = headers::quota_spent(h, now).map(|p| pace.map_or(p, |i| p.min(i)));
+        let link_values: Vec<&str> = h
+            .get_all("link")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let next_link = links::next_link(&link_values);
         let body = self.read_body(&mut resp, req, https).await?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {
@@ -360,6 +371,7 @@ impl Driver for HttpDriver {
                 body,
                 pause,
                 pace,
+                next_link,
             })),
             404 | 410 => Ok(Outcome::Gone),
             _ => {

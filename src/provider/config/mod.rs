@@ -124,6 +124,9 @@ pub struct ProviderConfig {
     pub audit_log: Option<PathBuf>,
     /// Metrics file.
     pub metrics_file: Option<PathBuf>,
+    /// The version of the Terraform (or OpenTofu) running the provider, as
+    /// ConfigureProvider says; not an argument. Goes into `User-Agent`.
+    pub cli_version: Option<String>,
 }
 
 impl ProviderConfig {
@@ -284,6 +287,7 @@ impl ProviderConfig {
             max_response_bytes,
             audit_log,
             metrics_file,
+            cli_version: None,
         };
         (config, r.into_diagnostics())
     }

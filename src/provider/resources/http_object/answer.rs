@@ -106,6 +106,7 @@ mod tests {
             body: bytes::Bytes::from(body.to_owned()),
             pause: None,
             pace: None,
+            next_link: None,
         }
     }
 

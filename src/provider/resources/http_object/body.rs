@@ -99,13 +99,7 @@ pub(super) fn remove_null_fields(j: &mut Json) {
     }
 }
 
-pub(super) fn id_text(j: &Json) -> Option<String> {
-    match j {
-        Json::String(s) if !s.is_empty() => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+pub(super) use crate::provider::listing::id_text;
 
 /// RFC 7386 merge patch that turns `old` into `new`.
 pub(super) fn merge_patch(old: &Json, new: &Json) -> Json {

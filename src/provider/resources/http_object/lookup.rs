@@ -6,15 +6,13 @@
 
 use serde_json::Value as Json;
 
+use super::TYPE;
 use super::body::id_text;
 use super::settings::Settings;
-use super::{TYPE, answer};
-use crate::drivers::http::Method;
-use crate::drivers::{Operation, Outcome};
 use crate::engine::OperationContext;
 use crate::provider::Diagnostics;
-use crate::provider::failure;
 use crate::provider::json::{from_json, semantically_equal};
+use crate::provider::listing;
 use crate::provider::pointer::Pointer;
 use crate::provider::runtime::Runtime;
 
@@ -32,20 +30,6 @@ pub(super) enum Found {
     Absent,
     /// More than one: the key is not unique, nothing is guessed.
     Many(usize),
-}
-
-/// Where the items are in a listing: `items_pointer`, else the answer
-/// itself when it is an array, else the first array at a usual place.
-pub(super) fn items<'a>(answer: &'a Json, pointer: Option<&Pointer>) -> Option<&'a Vec<Json>> {
-    if let Some(p) = pointer {
-        return p.get(answer)?.as_array();
-    }
-    if let Json::Array(a) = answer {
-        return Some(a);
-    }
-    ["items", "data", "results", "value"]
-        .iter()
-        .find_map(|k| answer.get(k)?.as_array())
 }
 
 /// Whether `item` has the body's values at every key pointer.
@@ -69,61 +53,36 @@ pub(super) fn describe(body: &Json, key: &[Pointer]) -> String {
         .join(", ")
 }
 
-/// Looks up the object `body` describes, by `natural_key`.
+/// Looks up the object `body` describes, by `natural_key`, in the whole
+/// (paginated) listing. An incomplete listing that does not hold it says
+/// nothing: that is an error, never "absent".
 pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Found, Diagnostics> {
     let client = rt.http()?;
-    let path = s.list.path.clone().unwrap_or_else(|| s.path.clone());
-    let mut req = s.request(Operation::Read, Method::GET, path.clone(), None);
-    if let Some(q) = &s.list.query {
-        req.query = q.clone();
-    }
-    let target = format!("GET {}", client.url(&path));
+    let req = s.list_request();
+    let target = format!("GET {}", client.url(&req.first.path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
+    let listing = listing::fetch(rt, client, &req, &ctx).await?;
     let mut d = Diagnostics::new();
-    let resp = match client.execute(&req, &ctx).await {
-        Ok(Outcome::Done(r)) => r,
-        Ok(Outcome::Gone) => {
-            d.error(
-                "Collection not found",
-                format!(
-                    "{target} answered 404 while looking up an object by natural_key; set \
-                     list.path to where the collection can be listed."
-                ),
-            );
-            return Err(d);
-        }
-        Err(e) => {
-            failure::report(rt, &mut d, "Lookup failed", &target, &e);
-            return Err(d);
-        }
-    };
-    let listing: Json = match serde_json::from_slice(&resp.body) {
-        Ok(j) => j,
-        Err(_) => {
-            let why = answer::not_an_object(&resp);
-            d.error(
-                "Listing is not JSON",
-                rt.scrub(&format!("{target} answered {why}.")),
-            );
-            return Err(d);
-        }
-    };
-    let Some(items) = items(&listing, s.list.items_pointer.as_ref()) else {
-        d.error(
-            "No items in the listing",
-            format!(
-                "{target} answered, but the provider found no array of items in it; set \
-                 list.items_pointer to where the items are, such as \"/data\"."
-            ),
-        );
-        return Err(d);
-    };
-    let found: Vec<&Json> = items
+    let found: Vec<&Json> = listing
+        .items
         .iter()
         .filter(|i| matches(i, body, &s.natural_key))
         .collect();
     Ok(match found.as_slice() {
-        [] => Found::Absent,
+        [] => match &listing.incomplete {
+            None => Found::Absent,
+            Some(why) => {
+                d.error(
+                    "Incomplete listing",
+                    format!(
+                        "Looking up {} in {target}: {why}, and the pages read do not hold it, so \
+                         the provider cannot tell whether it exists. Check list.pagination.",
+                        describe(body, &s.natural_key)
+                    ),
+                );
+                return Err(d);
+            }
+        },
         [one] => match s.id_pointer.get(one).and_then(id_text) {
             Some(id) => Found::One {
                 id,
@@ -149,18 +108,6 @@ pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Foun
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn items_are_found_by_shape_or_pointer() {
-        let bare = json!([{"id": 1}]);
-        assert_eq!(items(&bare, None).map(Vec::len), Some(1));
-        let wrapped = json!({"data": [{"id": 1}, {"id": 2}], "next": null});
-        assert_eq!(items(&wrapped, None).map(Vec::len), Some(2));
-        let odd = json!({"page": {"rows": [{"id": 1}]}});
-        assert_eq!(items(&odd, None), None);
-        let p = Pointer::parse("/page/rows").unwrap();
-        assert_eq!(items(&odd, Some(&p)).map(Vec::len), Some(1));
-    }
 
     #[test]
     fn matching_compares_every_key_field_as_json() {

@@ -312,9 +312,11 @@ fn list_block() -> crate::provider::NestedBlock {
     crate::provider::NestedBlock::single(
         "list",
         Block::new(
-            "How to list the collection, for finding objects by `natural_key`. By default the \
-             collection is `path` and the items are the answer itself when it is an array, else the \
-             first array at `/items`, `/data`, `/results` or `/value`.",
+            "How to list the collection: for finding objects by `natural_key`, and for refreshing \
+             every object of the collection from one listing (`refresh_from_listing`). By default \
+             the collection is `path` and the items are the answer itself when it is an array, else \
+             the first array at `/items`, `/data`, `/results` or `/value`; an item's id is at \
+             `id_pointer`.",
             vec![
                 Attribute::optional("path", Type::String)
                     .describe("Path of the listing. Defaults to `path`."),
@@ -322,8 +324,18 @@ fn list_block() -> crate::provider::NestedBlock {
                     .describe("JSON Pointer to the array of items in the listing's answer, such as `\"/data\"`."),
                 Attribute::optional("query", Type::map(Type::String))
                     .describe("Query parameters for the listing (filters), instead of the resource's `query`."),
+                Attribute::optional("refresh_from_listing", Type::String).describe(
+                    "Bulk refresh: every object of this collection refreshed in one run is served \
+                     from one listing of all its pages, fetched once and shared, instead of one \
+                     read per object. `\"full\"`: listed items are whole objects, compared for drift \
+                     as listed (API requests per plan: the number of pages). `\"deletions\"`: the \
+                     listing holds summaries; it shows which objects were deleted, and the others \
+                     are still read one by one. `\"none\"` (default): one read per object. An object \
+                     missing from a complete listing is gone; when the listing fails or is \
+                     incomplete, each object is read on its own.",
+                ),
             ],
-            vec![],
+            vec![crate::provider::listing::pagination_block()],
         ),
     )
 }

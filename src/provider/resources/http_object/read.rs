@@ -3,14 +3,16 @@
 use serde_json::Value as Json;
 
 use super::super::common::settle_drift;
-use super::settings::{self, Settings};
+use super::settings::{self, ListRefresh, Settings};
 use super::{Private, TYPE, answer, now_ms, response, wait};
 use crate::drivers::Outcome;
 use crate::drivers::http::Body;
 use crate::engine::OperationContext;
 use crate::provider::drift::{DriftRules, reconcile, with_spelling};
 use crate::provider::failure;
+use crate::provider::http_client::HttpClient;
 use crate::provider::json::from_json;
+use crate::provider::listing;
 use crate::provider::pointer::Pointer;
 use crate::provider::resource::{ReadRequest, ReadResponse};
 use crate::provider::runtime::Runtime;
@@ -31,7 +33,7 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Ok(e) => e,
         Err(d) => return keep(d),
     };
-    let mut private = Private::decode(&req.private);
+    let private = Private::decode(&req.private);
     if private.pending {
         return resolve_pending(rt, &s, &req, private).await;
     }
@@ -42,6 +44,29 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .unwrap_or_default()
         .to_owned();
     let stored_body = super::body_json(&req.current_state);
+    // Bulk refresh: what the collection's shared listing says, when it can.
+    let listed = match s.list.refresh {
+        ListRefresh::None => None,
+        _ => from_listing(rt, client, &s, &id).await,
+    };
+    match (s.list.refresh, listed) {
+        // Missing from a complete listing: deleted outside Terraform.
+        (_, Some(None)) => {
+            return ReadResponse {
+                new_state: None,
+                private: None,
+                diagnostics: diags,
+            };
+        }
+        (ListRefresh::Full, Some(Some(item))) => {
+            let target = format!(
+                "the listing of {}",
+                client.url(&s.list_request().first.path)
+            );
+            return compare(rt, &s, &req, private, item, &target, &id, diags);
+        }
+        _ => {}
+    }
     let request = match super::request_for(&s, &s.read, Some(&id), &stored_body, Body::Empty) {
         Ok(r) => r,
         Err(d) => return keep(d),
@@ -89,7 +114,67 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
             return keep(diags);
         }
     };
+    compare(rt, &s, &req, private, actual, &target, &id, diags)
+}
 
+/// What the collection's listing (fetched once per process, shared) says
+/// about object `id`: `Some(Some(item))` listed, `Some(None)` absent from a
+/// complete listing (gone); `None` when it cannot say (the listing failed
+/// or is incomplete), and the object is read on its own.
+async fn from_listing(
+    rt: &Runtime,
+    client: &HttpClient,
+    s: &Settings,
+    id: &str,
+) -> Option<Option<Json>> {
+    let req = s.list_request();
+    let key = req.key(client);
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
+    let fetched = client
+        .listings()
+        .get_or_fetch(key, || async {
+            listing::fetch(rt, client, &req, &ctx)
+                .await
+                .map_err(|d| d.summary())
+        })
+        .await;
+    let listing = match fetched {
+        Ok(l) => l,
+        Err(why) => {
+            tracing::warn!(%why, "listing for bulk refresh failed; reading objects one by one");
+            return None;
+        }
+    };
+    match (listing.find(&s.id_pointer, id), &listing.incomplete) {
+        (Some(item), _) => Some(Some(item.clone())),
+        (None, None) => Some(None),
+        (None, Some(why)) => {
+            tracing::warn!(%why, id, "listing incomplete; reading the object on its own");
+            None
+        }
+    }
+}
+
+/// Compares the object as the API has it (`actual`) with the state, and
+/// returns the refreshed state: drift in the managed fields, the response.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    rt: &Runtime,
+    s: &Settings,
+    req: &ReadRequest,
+    mut private: Private,
+    actual: Json,
+    target: &str,
+    id: &str,
+    mut diags: Diagnostics,
+) -> ReadResponse {
+    if super::soft_deleted(s, &actual) {
+        return ReadResponse {
+            new_state: None,
+            private: None,
+            diagnostics: diags,
+        };
+    }
     let prior_body = req
         .current_state
         .get("body")
@@ -101,8 +186,8 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         None => {
             let rules = with_spelling(&s.drift_rules, &private.spelling, &actual);
             let r = reconcile(&prior_body, &actual, &rules);
-            rt.audit_drift(TYPE, &id, s.drift_mode.as_str(), &r.drifted);
-            settle_drift(s.drift_mode, r, prior_body, &target, &mut diags)
+            rt.audit_drift(TYPE, id, s.drift_mode.as_str(), &r.drifted);
+            settle_drift(s.drift_mode, r, prior_body, target, &mut diags)
         }
     };
     let stored = response::stored(

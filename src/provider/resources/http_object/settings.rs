@@ -15,6 +15,7 @@ use super::super::common::{
     DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
 };
 use crate::provider::drift::DriftRules;
+use crate::provider::listing::{ListRequest, PaginationSettings, parse_pagination};
 use crate::provider::pointer::Pointer;
 use std::time::Duration;
 
@@ -63,6 +64,25 @@ pub(super) struct List {
     pub(super) items_pointer: Option<Pointer>,
     /// The listing's query; `None`: the resource's `query`.
     pub(super) query: Option<Vec<(String, String)>>,
+    /// How its pages follow each other.
+    pub(super) paging: PaginationSettings,
+    /// What refresh takes from the listing.
+    pub(super) refresh: ListRefresh,
+}
+
+/// What refresh takes from the collection's listing
+/// (`list.refresh_from_listing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum ListRefresh {
+    /// Nothing: each object is read on its own.
+    #[default]
+    None,
+    /// Which objects still exist: one missing from a complete listing is
+    /// gone; the others are still read one by one for drift.
+    Deletions,
+    /// Everything: listed items are whole objects, compared for drift as
+    /// they are listed.
+    Full,
 }
 
 /// How to follow a long-running operation.
@@ -102,6 +122,21 @@ impl Settings {
         r.headers = self.headers.clone();
         r.body = body.map_or(Body::Empty, Body::Json);
         r
+    }
+
+    /// The collection's listing: `list.path` (else `path`), `list.query`
+    /// (else `query`), the resource's headers.
+    pub(super) fn list_request(&self) -> ListRequest {
+        let path = self.list.path.clone().unwrap_or_else(|| self.path.clone());
+        let mut first = self.request(Operation::Read, Method::GET, path, None);
+        if let Some(q) = &self.list.query {
+            first.query = q.clone();
+        }
+        ListRequest {
+            first,
+            items_pointer: self.list.items_pointer.clone(),
+            paging: self.list.paging.clone(),
+        }
     }
 
     /// What templates are filled with for the object `id` whose managed
@@ -418,10 +453,35 @@ fn parse_list(l: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mu
         None | Some(Value::Null(_)) => None,
         Some(_) => Some(string_map(l, "query", known)),
     };
+    let refresh = match l.get("refresh_from_listing") {
+        Some(Value::String(r)) => match r.as_str() {
+            "none" => ListRefresh::None,
+            "deletions" => ListRefresh::Deletions,
+            "full" => ListRefresh::Full,
+            other => {
+                diags.attribute_error(
+                    at.attr("refresh_from_listing"),
+                    "Invalid refresh_from_listing",
+                    format!(
+                        "{other:?} is not a choice: \"full\" (listed items are whole objects), \
+                         \"deletions\" (the listing only tells which objects exist) or \"none\"."
+                    ),
+                );
+                ListRefresh::None
+            }
+        },
+        Some(x) if !x.is_wholly_known() => {
+            *known = false;
+            ListRefresh::None
+        }
+        _ => ListRefresh::None,
+    };
     List {
         path,
         items_pointer: pointer(l, "items_pointer", at, diags, known),
         query,
+        paging: parse_pagination(l.get("pagination"), &at.attr("pagination"), diags, known),
+        refresh,
     }
 }
 
