@@ -11,7 +11,9 @@ Measures, interleaving the contenders so machine noise hits all alike:
      scripts/tools.py; skipped, and said so, when they cannot be built),
      null_resource, and terraform_data;
   3. throughput against a server limited to R requests/s, ours and the peers';
-  4. refresh cost: API requests and time per plan.
+  4. refresh cost: API requests and time per plan;
+  5. collections: bulk refresh from one listing;
+  6. pacing with no settings; many runs sharing one Redis budget.
 Prints a Markdown report; --write-doc also writes docs/performance.md.
 Run through ../bench.sh, which builds the release binaries first.
 """
@@ -403,6 +405,59 @@ class Bench:
         return out
 
 
+    def fleet(self, rate, runs, per_run, shared):
+        """`runs` applies started at once, each of `per_run` objects and
+        each allowed `rate` locally, against an API limited to `rate`;
+        with `shared`, all share one Redis budget of `rate`. Returns the
+        API's counters and the exit codes."""
+        self.admin("POST", "/reset")
+        self.admin("PUT", "/faults", {"rate_limit": {"rps": rate, "burst": rate}})
+        share = (f'    shared {{\n      redis_url = "redis://127.0.0.1:{self.redis_port}/0"\n'
+                 f'      key       = "bench-{time.monotonic_ns()}"\n    }}\n') if shared else ""
+        dirs = []
+        for i in range(runs):
+            hcl = (f'terraform {{\n  required_providers {{\n    driver = {{ source = "{DRIVER}" }}\n  }}\n}}\n'
+                   f'provider "driver" {{\n  endpoint = "{self.api_url}"\n'
+                   f'  rate_limit {{\n    requests_per_second = {rate}\n    burst               = 10\n{share}  }}\n}}\n'
+                   f'resource "driver_http_object" "o" {{\n  count = {per_run}\n  path  = "/items"\n'
+                   f'  body  = {{ n = count.index + {i * per_run} }}\n}}\n')
+            dirs.append(self.workdir(f"fleet-{int(shared)}-{time.monotonic_ns()}-{i}", hcl))
+        procs = [subprocess.Popen([self.tf, "apply", "-auto-approve", "-parallelism=20"], cwd=d,
+                                  env=self.env(self.plain), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for d in dirs]
+        codes = [p.wait(timeout=900) for p in procs]
+        c = self.counters()
+        for d in dirs:
+            run([self.tf, "destroy", "-auto-approve", "-parallelism=20"], d, self.env(self.plain), check=False)
+        self.admin("PUT", "/faults", {})
+        self.admin("POST", "/reset")
+        return c, codes
+
+    def start_redis(self):
+        """A throwaway redis-server on loopback, or None (said why)."""
+        exe = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
+        if not exe:
+            print("skipping the fleet section: redis-server is not installed (apt-get install redis-server)", file=sys.stderr)
+            return None
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.redis_port = s.getsockname()[1]
+        p = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "",
+                              "--appendonly", "no", "--dir", self.work],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.redis_port), timeout=1).close()
+                return p
+            except OSError:
+                time.sleep(0.05)
+        p.terminate()
+        print("skipping the fleet section: redis-server did not start", file=sys.stderr)
+        return None
+
+
 def objects_table(say, med, rss, state_bytes, n):
     cell = lambda r: "—" if r is None else f"{r[0]:.2f} / {r[1]:.2f}"
     say("| contender | apply wall / CPU (s) | plan wall / CPU (s) | destroy wall / CPU (s) | provider peak RSS (MiB) | state bytes per object |")
@@ -495,6 +550,29 @@ def section_pacing(b, say, args):
             say(f"| {name} | {wall:.2f} | {created / wall / prate:.2f} | {throttled} | {throttled * 10 / max(created, 1):.2f} | {code} |")
 
 
+def section_fleet(b, say, args):
+    rate, runs, per_run = (int(x) for x in args.fleet.split(","))
+    redis = b.start_redis()
+    if redis is None:
+        return
+    try:
+        say(f"\n### Many runs, one API: {runs} applies at once, {per_run} objects each, against a server limited to "
+            f"R = {rate} requests/s (each run allowed R locally)\n")
+        say("| budget | requests | 429s | duplicates | accepted requests/s | accepted / R | exits |")
+        say("|---|---|---|---|---|---|---|")
+        for shared, label in [(True, "shared in Redis (rate_limit.shared)"), (False, "each run its own")]:
+            c, codes = b.fleet(rate, runs, per_run, shared)
+            accepted = c["total"] - c["throttled"]
+            achieved = accepted / c["active_seconds"] if c["active_seconds"] else 0.0
+            say(f"| {label} | {c['total']} | {c['throttled']} | {c['created'] - runs * per_run} | {achieved:.1f} | "
+                f"{achieved / rate:.2f} | {' '.join(str(x) for x in codes)} |")
+        say("\n(Accepted requests/s: the requests the API accepted (not 429) over the time from the first "
+            "request it received to the last.)")
+    finally:
+        redis.terminate()
+        redis.wait(timeout=30)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,1000", help="object counts for apply/plan/destroy (default 100,1000)")
@@ -507,7 +585,9 @@ def main():
                     help="default-pacing scenario: server rate, burst, objects (no provider settings)")
     ap.add_argument("--collections", type=int, default=1000,
                     help="objects for the bulk-refresh scenario (0 skips it)")
-    ap.add_argument("--sections", default="launch,objects,throughput,collections,pacing",
+    ap.add_argument("--fleet", default="40,4,100",
+                    help="many-runs scenario: server rate R, concurrent applies, objects each")
+    ap.add_argument("--sections", default="launch,objects,throughput,collections,pacing,fleet",
                     help="which sections to run (comma-separated); --write-doc needs them all")
     ap.add_argument("--write-doc", action="store_true", help="also write docs/performance.md")
     args = ap.parse_args()
@@ -534,13 +614,15 @@ def main():
             section_collections(b, say, args.collections)
         if "pacing" in sections:
             section_pacing(b, say, args)
+        if "fleet" in sections:
+            section_fleet(b, say, args)
     finally:
         if b.api:
             b.api.terminate()
         b.state_server.close()
         shutil.rmtree(b.work, ignore_errors=True)
 
-    if args.write_doc and sections != {"launch", "objects", "throughput", "collections", "pacing"}:
+    if args.write_doc and sections != {"launch", "objects", "throughput", "collections", "pacing", "fleet"}:
         print("\nnot writing docs/performance.md: it holds one whole run, and some sections were skipped")
     elif args.write_doc:
         doc = os.path.join(ROOT, "docs", "performance.md")

@@ -21,6 +21,7 @@ mod engine;
 mod exactly_once;
 mod examples;
 mod exec_object;
+mod fleet;
 mod handshake;
 mod hostile;
 mod http_object;

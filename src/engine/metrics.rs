@@ -47,6 +47,8 @@ pub struct Totals {
     pub throttled: u64,
     /// Total time requests waited for the rate limiter.
     pub waited: std::time::Duration,
+    /// Requests for which the shared rate budget could not be reached.
+    pub unshared: u64,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +57,7 @@ struct Tally {
     retries: AtomicU64,
     throttled: AtomicU64,
     waited_micros: AtomicU64,
+    unshared: AtomicU64,
 }
 
 /// The process's metrics: the single source of every count.
@@ -70,6 +73,7 @@ pub struct Metrics {
     rate_limit_wait: Family<DriverLabels, Counter<f64, std::sync::atomic::AtomicU64>>,
     breaker: Family<BreakerLabels, Counter>,
     latency: Family<DriverLabels, Histogram>,
+    shared_budget_unavailable: Family<DriverLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -124,8 +128,15 @@ impl Default for Metrics {
             "Duration of one attempt",
             latency.clone(),
         );
+        let shared_budget_unavailable = Family::<DriverLabels, Counter>::default();
+        registry.register(
+            "shared_budget_unavailable",
+            "Requests for which the shared rate budget's store could not be reached",
+            shared_budget_unavailable.clone(),
+        );
         Metrics {
             tally: Tally::default(),
+            shared_budget_unavailable,
             registry,
             attempts,
             operations,
@@ -148,6 +159,7 @@ impl Metrics {
             retries: t.retries.load(Ordering::Relaxed),
             throttled: t.throttled.load(Ordering::Relaxed),
             waited: std::time::Duration::from_micros(t.waited_micros.load(Ordering::Relaxed)),
+            unshared: t.unshared.load(Ordering::Relaxed),
         }
     }
 
@@ -217,6 +229,15 @@ impl Metrics {
         }
     }
 
+    pub(crate) fn shared_budget_unavailable(&self, driver: &str) {
+        self.tally.unshared.fetch_add(1, Ordering::Relaxed);
+        self.shared_budget_unavailable
+            .get_or_create(&DriverLabels {
+                driver: driver.into(),
+            })
+            .inc();
+    }
+
     pub(crate) fn breaker(&self, driver: &str, state: &str) {
         self.breaker
             .get_or_create(&BreakerLabels {
@@ -234,6 +255,35 @@ impl Metrics {
         out
     }
 
+    /// The metrics in the classic Prometheus text format (0.0.4) that a
+    /// Pushgateway parses: OpenMetrics names a counter family without its
+    /// `_total` suffix, which that parser would take for an untyped
+    /// family of its own; and it has no `# EOF`.
+    pub fn encode_classic(&self) -> String {
+        let open = self.encode();
+        let counters: Vec<&str> = open
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.strip_suffix(" counter"))
+            .collect();
+        let mut out = String::with_capacity(open.len());
+        for line in open.lines() {
+            if line == "# EOF" || line.starts_with("# UNIT ") {
+                continue;
+            }
+            let renamed = ["# HELP ", "# TYPE "].iter().find_map(|tag| {
+                let rest = line.strip_prefix(tag)?;
+                let (name, tail) = rest.split_once(' ')?;
+                counters
+                    .contains(&name)
+                    .then(|| format!("{tag}{name}_total {tail}"))
+            });
+            out.push_str(renamed.as_deref().unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
     /// Writes the file atomically (temporary file, then rename), so a
     /// collector never reads half of it.
     pub fn write_textfile(&self, path: &Path) -> std::io::Result<()> {
@@ -246,6 +296,23 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classic_format_names_counters_by_their_samples() {
+        let m = Metrics::default();
+        m.attempt("http", "POST", "201", 0.02);
+        let text = m.encode_classic();
+        assert!(
+            text.contains("# TYPE driver_requests_total counter\n"),
+            "{text}"
+        );
+        assert!(text.contains("# HELP driver_requests_total "), "{text}");
+        assert!(
+            text.contains(r#"driver_requests_total{driver="http",method="POST",status="201"} 1"#),
+            "{text}"
+        );
+        assert!(!text.contains("# EOF"), "{text}");
+    }
 
     #[test]
     fn text_format_has_the_counters() {

@@ -20,6 +20,7 @@ pub mod record;
 pub mod redact;
 pub mod retry;
 pub mod service;
+pub mod shared_budget;
 pub mod stack;
 pub mod time;
 pub mod timeout;
@@ -94,6 +95,17 @@ pub struct EngineConfig {
     pub retry: RetryConfig,
     /// Circuit breaker settings.
     pub breaker: BreakerConfig,
+    /// A rate budget shared with other processes, if any.
+    pub shared_budget: Option<SharedBudgetConfig>,
+}
+
+/// A shared rate budget, and what to do when its store is down.
+#[derive(Clone, Debug)]
+pub struct SharedBudgetConfig {
+    /// The budget.
+    pub budget: Arc<dyn shared_budget::SharedBudget>,
+    /// When it cannot be reached.
+    pub unavailable: shared_budget::Unavailable,
 }
 
 impl Default for EngineConfig {
@@ -106,6 +118,7 @@ impl Default for EngineConfig {
                 failure_threshold: 10,
                 open_for: Duration::from_secs(30),
             },
+            shared_budget: None,
         }
     }
 }

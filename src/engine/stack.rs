@@ -9,11 +9,13 @@
 //!    is not hammered by every resource's retries.
 //! 4. **Rate limit**: the server's pause, a paced slot, a concurrency slot;
 //!    the answer's throttle signals go back to the limiter.
-//! 5. **Timeout**: the request timeout, the operation's deadline and
+//! 5. **Shared budget** (when configured): a slot of the rate budget
+//!    shared with other processes; throttles are shared back.
+//! 6. **Timeout**: the request timeout, the operation's deadline and
 //!    Terraform's stop around the attempt.
-//! 6. **Attempt**: the driver call, counted.
+//! 7. **Attempt**: the driver call, counted.
 //!
-//! A new step (a shared rate budget, say) is one type implementing
+//! A new step is one type implementing
 //! [`Layer`] and one line here; `build_with` adds one without editing
 //! this file (tests do).
 
@@ -24,6 +26,7 @@ use super::rate_limit::{Limiter, RateLimitLayer};
 use super::record::RecordLayer;
 use super::retry::{RetryLayer, RetryPolicy};
 use super::service::{Attempt, BoxService, Layer, Service, ServiceExt};
+use super::shared_budget::SharedBudgetLayer;
 use super::timeout::TimeoutLayer;
 use super::{EngineConfig, Observers};
 use crate::drivers::Driver;
@@ -56,9 +59,23 @@ where
     let metrics = observers.metrics.clone();
     let limiter = Arc::new(Limiter::new(&config.rate_limit));
     let breaker = Arc::new(CircuitBreaker::new(config.breaker.clone()));
+    let timed: BoxService<D::Request, D::Response> = Box::new(
+        Attempt::new(driver, metrics.clone()).wrap(TimeoutLayer::new(config.request_timeout)),
+    );
+    // The shared budget, when configured: under the local limits, so a
+    // process waits for its own turn before it reserves a shared slot.
+    let shared: BoxService<D::Request, D::Response> = match &config.shared_budget {
+        Some(s) => Box::new(timed.wrap(SharedBudgetLayer::new(
+            s.budget.clone(),
+            s.unavailable,
+            metrics.clone(),
+            name,
+            config.retry.max_retry_after,
+        ))),
+        None => timed,
+    };
     let attempts: BoxService<D::Request, D::Response> = Box::new(
-        Attempt::new(driver, metrics.clone())
-            .wrap(TimeoutLayer::new(config.request_timeout))
+        shared
             .wrap(RateLimitLayer::new(
                 limiter,
                 metrics.clone(),

@@ -490,3 +490,112 @@ async fn a_stack_with_a_custom_layer() {
         "refused before the driver"
     );
 }
+
+/// A shared budget in memory: each reservation is the next slot at
+/// `interval`, as the Redis script gives; throttles are recorded.
+#[derive(Debug, Default)]
+struct MemoryBudget {
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+    reserved: AtomicU32,
+    throttles: Mutex<Vec<Option<Duration>>>,
+    down: bool,
+}
+
+#[async_trait::async_trait]
+impl shared_budget::SharedBudget for MemoryBudget {
+    async fn reserve(&self) -> Result<Duration, String> {
+        if self.down {
+            return Err("connection refused".into());
+        }
+        self.reserved.fetch_add(1, Ordering::SeqCst);
+        let now = Instant::now();
+        let mut next = self.next.lock().unwrap();
+        let go = next.map_or(now, |n| n.max(now));
+        *next = Some(go + self.interval);
+        Ok(go - now)
+    }
+    async fn throttled(&self, pause: Option<Duration>) -> Result<(), String> {
+        self.throttles.lock().unwrap().push(pause);
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        "memory key \"test\"".into()
+    }
+}
+
+fn shared_engine(
+    d: Scripted,
+    budget: Arc<MemoryBudget>,
+    unavailable: shared_budget::Unavailable,
+) -> Engine<Scripted> {
+    engine(d, |c| {
+        c.shared_budget = Some(SharedBudgetConfig {
+            budget,
+            unavailable,
+        });
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_takes_a_shared_slot_and_throttles_are_shared() {
+    let budget = Arc::new(MemoryBudget {
+        interval: Duration::from_millis(100),
+        ..Default::default()
+    });
+    let d = Scripted::new(vec![(Duration::ZERO, status(429, Some(2)))]);
+    let e = shared_engine(d, budget.clone(), shared_budget::Unavailable::Fail);
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    // The throttled attempt, its retry, and the second request.
+    assert_eq!(budget.reserved.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        *budget.throttles.lock().unwrap(),
+        vec![Some(Duration::from_secs(2))]
+    );
+    // Slots are spaced by the shared interval, whoever asks.
+    let starts = e.driver().starts.lock().unwrap().clone();
+    assert!(
+        starts
+            .windows(2)
+            .all(|w| w[1] - w[0] >= Duration::from_millis(100))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_budget_fails_requests_unless_told_to_go_on_locally() {
+    let down = Arc::new(MemoryBudget {
+        down: true,
+        ..Default::default()
+    });
+    let e = shared_engine(
+        Scripted::new(vec![]),
+        down.clone(),
+        shared_budget::Unavailable::Fail,
+    );
+    let err = e.execute(&IDEMPOTENT, &ctx()).await.unwrap_err();
+    let Stop::Refused(why) = &err.stop else {
+        panic!("{err:?}")
+    };
+    assert!(
+        why.contains("memory key \"test\"") && why.contains("on_unavailable"),
+        "{why}"
+    );
+    assert_eq!(e.driver().calls.load(Ordering::SeqCst), 0, "nothing sent");
+    assert!(!err.outcome_unknown());
+
+    let e = shared_engine(
+        Scripted::new(vec![]),
+        down,
+        shared_budget::Unavailable::Local,
+    );
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    e.execute(&IDEMPOTENT, &ctx()).await.unwrap();
+    assert_eq!(e.driver().calls.load(Ordering::SeqCst), 2);
+    assert!(
+        e.observers()
+            .metrics
+            .encode()
+            .contains("driver_shared_budget_unavailable_total{driver=\"scripted\"} 2")
+    );
+}

@@ -81,7 +81,7 @@ pub async fn serve_managed(provider: Arc<Provider>) -> ExitCode {
             server::serve(plaintext(listener), provider, shutdown, Mode::Managed).await
         }
     };
-    done.shutdown();
+    done.shutdown().await;
     finish(result)
 }
 
@@ -119,7 +119,7 @@ pub async fn serve_debug(provider: Arc<Provider>) -> ExitCode {
         on_signal.cancel();
     });
     let result = server::serve(plaintext(listener), provider.clone(), shutdown, Mode::Debug).await;
-    provider.shutdown();
+    provider.shutdown().await;
     finish(result)
 }
 

@@ -227,7 +227,7 @@ impl Provider {
     /// ("and N more similar warnings").
     fn summarize(&self, rt: &Runtime, diags: &mut Diagnostics) {
         let s = rt.totals();
-        if s.retries == 0 && s.throttled == 0 {
+        if s.retries == 0 && s.throttled == 0 && s.unshared == 0 {
             return;
         }
         let mut last = crate::sync::lock(&self.summarized);
@@ -235,6 +235,21 @@ impl Provider {
             return;
         }
         *last = Some(s);
+        if s.unshared > 0 {
+            diags.warning(
+                "The shared rate budget was unavailable",
+                format!(
+                    "So far in this run: {} requests could not reach the shared rate budget \
+                     (rate_limit.shared): its Redis was down or did not answer within 2 s. With \
+                     on_unavailable = \"local\" they went on under this process's own limits, \
+                     so runs sharing the budget may together exceed it until Redis is back.",
+                    s.unshared
+                ),
+            );
+        }
+        if s.retries == 0 && s.throttled == 0 {
+            return;
+        }
         diags.warning(
             "Requests were retried or throttled",
             format!(
@@ -249,10 +264,11 @@ impl Provider {
         );
     }
 
-    /// End of the process (Terraform's Shutdown): writes the metrics file.
-    pub fn shutdown(&self) {
+    /// End of the process (Terraform's Shutdown): writes the metrics file
+    /// and pushes the metrics.
+    pub async fn shutdown(&self) {
         if let Ok(rt) = self.runtime() {
-            rt.finish();
+            rt.finish().await;
         }
     }
 

@@ -4,6 +4,7 @@
 //! many requests start at once), fetched through the same engine and so the
 //! same rate limiter, and fetched again once when the API answers 401.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -11,14 +12,15 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::Diagnostics;
-use super::config::{ApiKeyLocation, Auth, ProviderConfig};
+use super::config::{ApiKeyLocation, Auth, ProviderConfig, SharedBudgetSettings};
 use super::listing::Listings;
 use super::runtime::{Client, engine_config};
 use crate::drivers::http::{
     Body, HttpAuth, HttpConfig, HttpDriver, HttpRequest, HttpResponse, HttpTls, Method,
 };
 use crate::drivers::{Operation, Outcome, Sensitive};
-use crate::engine::{Engine, EngineError, Observers, OperationContext, time};
+use crate::engine::shared_budget::redis::RedisBudget;
+use crate::engine::{Engine, EngineError, Observers, OperationContext, SharedBudgetConfig, time};
 
 /// Tokens are renewed this long before they expire.
 const EXPIRY_SKEW: Duration = Duration::from_secs(30);
@@ -215,6 +217,33 @@ impl HttpClient {
     }
 }
 
+/// The Redis-backed budget `rate_limit.shared` names, at the configured
+/// rate; connected on first use.
+fn shared_budget(
+    config: &ProviderConfig,
+    shared: &SharedBudgetSettings,
+) -> Result<SharedBudgetConfig, Diagnostics> {
+    let rate = config.rate_limit.requests_per_second.unwrap_or(1.0);
+    let url = Sensitive(shared.redis_url.expose().to_owned());
+    match RedisBudget::new(&url, &shared.key, rate, config.rate_limit.burst) {
+        Ok(b) => Ok(SharedBudgetConfig {
+            budget: Arc::new(b),
+            unavailable: shared.on_unavailable,
+        }),
+        Err(why) => {
+            let mut d = Diagnostics::new();
+            d.attribute_error(
+                super::AttributePath::root("rate_limit")
+                    .attr("shared")
+                    .attr("redis_url"),
+                "Invalid redis_url",
+                why,
+            );
+            Err(d)
+        }
+    }
+}
+
 /// `User-Agent`: the provider and the CLI running it, so an API's owners
 /// can tell who calls them. OpenTofu reports in the same field the
 /// Terraform version it is compatible with (1.13.0 from OpenTofu 1.12). A
@@ -298,9 +327,13 @@ impl Client for HttpClient {
             user_agent: user_agent(config.cli_version.as_deref()),
             ..HttpConfig::new(base_url.clone())
         };
+        let mut engine = engine_config(config);
+        if let Some(shared) = &config.shared_budget {
+            engine.shared_budget = Some(shared_budget(config, shared)?);
+        }
         match HttpDriver::new(http) {
             Ok(d) => Ok(Some(HttpClient::new(
-                Engine::new(d, engine_config(config), observers.clone()),
+                Engine::new(d, engine, observers.clone()),
                 oauth,
             ))),
             Err(e) => {

@@ -19,6 +19,7 @@ pub mod failure;
 pub mod http_client;
 pub mod json;
 pub mod listing;
+pub mod metrics_push;
 pub mod pointer;
 pub mod resource;
 pub mod resources;

@@ -59,6 +59,7 @@ pub struct Runtime {
     pub stop: CancellationToken,
     observers: Observers,
     metrics_file: Option<std::path::PathBuf>,
+    metrics_push: Option<super::config::MetricsPush>,
 }
 
 impl Runtime {
@@ -97,6 +98,7 @@ impl Runtime {
             stop,
             observers,
             metrics_file: config.metrics_file.clone(),
+            metrics_push: config.metrics_push.clone(),
         })
     }
 
@@ -154,18 +156,21 @@ impl Runtime {
         self.observers.metrics.totals()
     }
 
-    /// End of the process: writes the metrics file if anything was done.
-    pub fn finish(&self) {
-        let Some(path) = &self.metrics_file else {
-            return;
-        };
+    /// End of the process: writes the metrics file and pushes the metrics,
+    /// if anything was done. A process that only validated or planned
+    /// without reading must not overwrite the metrics of the one that did
+    /// the work.
+    pub async fn finish(&self) {
         if self.totals().attempts == 0 {
-            // A process that only validated or planned without reading must
-            // not overwrite the metrics of the one that did the work.
             return;
         }
-        if let Err(e) = self.observers.metrics.write_textfile(path) {
+        if let Some(path) = &self.metrics_file
+            && let Err(e) = self.observers.metrics.write_textfile(path)
+        {
             tracing::error!(path = %path.display(), error = %e, "cannot write the metrics file");
+        }
+        if let Some(push) = &self.metrics_push {
+            super::metrics_push::push(push, self.observers.metrics.encode_classic()).await;
         }
     }
 }
@@ -177,5 +182,6 @@ pub(crate) fn engine_config(c: &ProviderConfig) -> EngineConfig {
         rate_limit: c.rate_limit.clone(),
         retry: c.retry.clone(),
         breaker: c.circuit_breaker.clone(),
+        shared_budget: None,
     }
 }

@@ -306,6 +306,10 @@ pub struct Counters {
     pub pages_served: u64,
     /// The `User-Agent`s seen (the first 16 distinct ones).
     pub user_agents: std::collections::BTreeSet<String>,
+    /// When the first and the latest request arrived (the achieved rate
+    /// is requests over the time between them).
+    pub first_request: Option<std::time::Instant>,
+    pub last_request: Option<std::time::Instant>,
     in_flight: u64,
 }
 
@@ -662,6 +666,9 @@ impl InFlight {
         let mut s = store.lock().unwrap();
         s.counters.in_flight += 1;
         s.counters.peak_in_flight = s.counters.peak_in_flight.max(s.counters.in_flight);
+        let now = std::time::Instant::now();
+        s.counters.first_request.get_or_insert(now);
+        s.counters.last_request = Some(now);
         InFlight(store.clone())
     }
 }
@@ -1304,6 +1311,10 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "peak_in_flight": store.counters.peak_in_flight,
                 "user_agents": store.counters.user_agents,
                 "pages_served": store.counters.pages_served,
+                "active_seconds": match (store.counters.first_request, store.counters.last_request) {
+                    (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+                    _ => 0.0,
+                },
                 "objects": store.collections.values().map(BTreeMap::len).sum::<usize>(),
             }),
         ),

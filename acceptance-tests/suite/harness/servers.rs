@@ -134,6 +134,38 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Starts `cmd` and waits (bounded) until its port accepts TCP
+    /// connections: for servers that do not speak HTTP (Redis).
+    pub fn start_tcp(mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Server {
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start the server");
+        let url = format!("127.0.0.1:{port}");
+        let server = Server { child, url, dir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start: {}",
+                std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// Stops it now (an outage in the middle of a test).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

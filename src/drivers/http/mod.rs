@@ -13,6 +13,7 @@ pub mod classify;
 pub mod headers;
 mod links;
 pub mod pagination;
+pub mod push;
 mod redirect;
 mod request;
 

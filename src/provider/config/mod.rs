@@ -2,6 +2,7 @@
 //! problem becomes a diagnostic naming the attribute path; unknown values
 //! (during validate and plan) are accepted and treated as unset.
 
+mod fleet;
 mod read;
 mod schema;
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use fleet::{MetricsPush, SharedBudgetSettings};
 pub use schema::*;
 
 use super::{AttributePath, Diagnostics, Value};
@@ -124,6 +126,10 @@ pub struct ProviderConfig {
     pub audit_log: Option<PathBuf>,
     /// Metrics file.
     pub metrics_file: Option<PathBuf>,
+    /// A rate budget shared with other processes (`rate_limit.shared`).
+    pub shared_budget: Option<SharedBudgetSettings>,
+    /// Where to push metrics at the end (`metrics_push`).
+    pub metrics_push: Option<MetricsPush>,
     /// The version of the Terraform (or OpenTofu) running the provider, as
     /// ConfigureProvider says; not an argument. Goes into `User-Agent`.
     pub cli_version: Option<String>,
@@ -145,6 +151,16 @@ impl ProviderConfig {
         }
         if let Some(k) = &self.tls.client_key_pem {
             out.push(k.expose().to_owned());
+        }
+        if let Some(shared) = &self.shared_budget {
+            let url = shared.redis_url.expose();
+            out.push(url.to_owned());
+            if let Some(password) = Url::parse(url)
+                .ok()
+                .and_then(|u| u.password().map(str::to_owned))
+            {
+                out.push(password);
+            }
         }
         // Headers set by hand that carry credentials.
         out.extend(
@@ -240,12 +256,21 @@ impl ProviderConfig {
             .block(v, "tls")
             .map(|b| read_tls(&mut r, b, &root.attr("tls")))
             .unwrap_or_default();
-        let rate_limit = r
-            .block(v, "rate_limit")
+        let rate_limit_block = r.block(v, "rate_limit");
+        let rate_limit = rate_limit_block
             .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
             // No block: still adaptive, so a rate-limited API is not
             // hammered by default.
             .unwrap_or_default();
+        let shared_budget = rate_limit_block
+            .and_then(|b| r.block(b, "shared"))
+            .and_then(|b| {
+                let has_rate = rate_limit.requests_per_second.is_some();
+                fleet::read_shared(&mut r, b, &root.attr("rate_limit"), has_rate)
+            });
+        let metrics_push = r
+            .block(v, "metrics_push")
+            .and_then(|b| fleet::read_metrics_push(&mut r, b, &root.attr("metrics_push")));
         let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
         let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
         let retry_on_status = retry_block
@@ -287,6 +312,8 @@ impl ProviderConfig {
             max_response_bytes,
             audit_log,
             metrics_file,
+            shared_budget,
+            metrics_push,
             cli_version: None,
         };
         (config, r.into_diagnostics())

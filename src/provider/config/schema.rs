@@ -63,7 +63,14 @@ pub fn provider_schema() -> Schema {
                      status, retries, throttling, rate-limit waits, breaker changes, latency.",
                 ),
             ],
-            vec![auth_block(), tls_block(), rate_limit_block(), retry_block(), circuit_breaker_block()],
+            vec![
+                auth_block(),
+                tls_block(),
+                rate_limit_block(),
+                retry_block(),
+                circuit_breaker_block(),
+                super::fleet::metrics_push_block(),
+            ],
         ),
     }
 }
@@ -179,7 +186,7 @@ fn rate_limit_block() -> NestedBlock {
                      says.",
                 ),
             ],
-            vec![],
+            vec![super::fleet::shared_block()],
         ),
     )
 }

@@ -272,3 +272,83 @@ fn exposure_is_warned_about_except_on_this_machine() {
         ["TLS certificates are not verified"]
     );
 }
+
+#[test]
+fn shared_budget_and_metrics_push_parse() {
+    let (c, diags) = ProviderConfig::parse(
+        &block(
+            r#"{"rate_limit":{"requests_per_second":40,"burst":10,
+                  "shared":{"redis_url":"redis://ci:pw-123@127.0.0.1:6379/2","key":"github-api"}},
+                "metrics_push":{"url":"http://127.0.0.1:9091","grouping":{"instance":"ci/42"}}}"#,
+        ),
+        None,
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    let shared = c.shared_budget.clone().unwrap();
+    assert_eq!(shared.key, "github-api");
+    assert_eq!(
+        shared.on_unavailable,
+        crate::engine::shared_budget::Unavailable::Fail,
+        "fails closed by default"
+    );
+    assert!(
+        c.secrets().iter().any(|s| s == "pw-123"),
+        "the Redis password is masked"
+    );
+    let push = c.metrics_push.unwrap();
+    assert_eq!(push.job, "terraform");
+    assert_eq!(push.grouping, [("instance".into(), "ci/42".into())]);
+    assert_eq!(push.timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn bad_fleet_settings_name_their_attribute_and_hide_the_password() {
+    let cases = [
+        (
+            r#"{"rate_limit":{"shared":{"redis_url":"redis://127.0.0.1","key":"k"}}}"#,
+            "rate_limit.requests_per_second",
+            "A shared budget needs requests_per_second",
+        ),
+        (
+            r#"{"rate_limit":{"requests_per_second":5,"shared":{"redis_url":"http://u:pw-123@h","key":"k"}}}"#,
+            "rate_limit.shared.redis_url",
+            "Invalid redis_url",
+        ),
+        (
+            r#"{"rate_limit":{"requests_per_second":5,"shared":{"redis_url":"redis://h","key":""}}}"#,
+            "rate_limit.shared.key",
+            "Invalid key",
+        ),
+        (
+            r#"{"rate_limit":{"requests_per_second":5,"shared":{"redis_url":"redis://h","key":"k","on_unavailable":"open"}}}"#,
+            "rate_limit.shared.on_unavailable",
+            "Invalid on_unavailable",
+        ),
+        (
+            r#"{"metrics_push":{"url":"pushgateway:9091"}}"#,
+            "metrics_push.url",
+            "Invalid URL",
+        ),
+        (
+            r#"{"metrics_push":{"url":"http://h:9091","grouping":{"job":"x"}}}"#,
+            r#"metrics_push.grouping["job"]"#,
+            "Invalid grouping label",
+        ),
+        (
+            r#"{"metrics_push":{"url":"http://h:9091","timeout":"5m"}}"#,
+            "metrics_push.timeout",
+            "Invalid timeout",
+        ),
+    ];
+    for (json, path, summary) in cases {
+        let errs = errors(json);
+        assert!(
+            errs.iter().any(|(p, s, _)| p == path && s == summary),
+            "{json}: expected {summary} at {path}, got {errs:?}"
+        );
+        assert!(
+            errs.iter().all(|(_, _, d)| !d.contains("pw-123")),
+            "{errs:?}"
+        );
+    }
+}
