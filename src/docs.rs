@@ -83,7 +83,53 @@ pub fn render(
             text = text.replace("{{schema}}", &schema_markdown(&p.schema.block));
             Ok((p.out, text))
         })
+        .chain(
+            crate::provider::functions::all()
+                .iter()
+                .map(|f| Ok((format!("functions/{}.md", f.name).into(), function_page(f)))),
+        )
         .collect()
+}
+
+/// A function's page, in tfplugindocs' layout, wholly from its
+/// descriptor: the signature and the docs cannot disagree.
+fn function_page(f: &crate::provider::functions::Function) -> String {
+    let param = |p: &crate::provider::functions::Parameter| format!("{} {}", p.name, p.ty.to_hcl());
+    let mut signature: Vec<String> = f.parameters.iter().map(param).collect();
+    if let Some(v) = &f.variadic {
+        signature.push(format!("{}...", param(v)));
+    }
+    let mut out = format!(
+        "---\npage_title: \"{name} function - driver\"\nsubcategory: \"\"\ndescription: |-\n  {summary}\n---\n\n\
+         # function: {name}\n\n{description}\n\nNeeds Terraform 1.8+ or OpenTofu 1.7+.\n\n\
+         ## Example Usage\n\n```terraform\n{example}\n```\n\nThe outputs:\n\n```json\n{outputs}\n```\n\n\
+         ## Signature\n\n```text\n{name}({signature}) {returns}\n```\n\n## Arguments\n\n",
+        name = f.name,
+        summary = f.summary,
+        description = f.description,
+        example = f.example,
+        outputs = f.example_outputs,
+        signature = signature.join(", "),
+        returns = f.returns.to_hcl(),
+    );
+    let all = f.parameters.iter().chain(f.variadic.iter());
+    for (i, p) in all.enumerate() {
+        let variadic = if i >= f.parameters.len() {
+            ", Variadic"
+        } else {
+            ""
+        };
+        let nullable = if p.allow_null { ", Nullable" } else { "" };
+        let _ = writeln!(
+            out,
+            "{}. `{}` ({}{nullable}{variadic}) {}",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            p.description
+        );
+    }
+    out
 }
 
 /// The example files with extension `ext` in `dir`, in one code block.

@@ -22,6 +22,7 @@ mod exactly_once;
 mod examples;
 mod exec_object;
 mod fleet;
+mod functions;
 mod handshake;
 mod hostile;
 mod http_object;

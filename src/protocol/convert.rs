@@ -7,6 +7,37 @@ use crate::provider::{
     NestedBlock, ObjectNesting, PathStep, Presence, Provider, Schema, Severity, Type, Value,
 };
 
+/// A provider function's signature and documentation.
+pub(crate) fn function(f: &crate::provider::functions::Function) -> pb::Function {
+    let parameter = |p: &crate::provider::functions::Parameter| pb::function::Parameter {
+        name: p.name.into(),
+        r#type: p.ty.to_json_bytes(),
+        allow_null_value: p.allow_null,
+        allow_unknown_values: false,
+        description: p.description.into(),
+        description_kind: pb::StringKind::Markdown as i32,
+    };
+    pb::Function {
+        parameters: f.parameters.iter().map(parameter).collect(),
+        variadic_parameter: f.variadic.as_ref().map(parameter),
+        r#return: Some(pb::function::Return {
+            r#type: f.returns.to_json_bytes(),
+        }),
+        summary: f.summary.into(),
+        description: f.description.into(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+/// Every provider function, by name.
+pub(crate) fn functions() -> std::collections::HashMap<String, pb::Function> {
+    crate::provider::functions::all()
+        .iter()
+        .map(|f| (f.name.to_owned(), function(f)))
+        .collect()
+}
+
 pub(crate) fn schema(s: &Schema) -> pb::Schema {
     pb::Schema {
         version: s.version,

@@ -16,6 +16,7 @@ pub mod data_sources;
 pub mod drift;
 pub mod exec_client;
 pub mod failure;
+pub mod functions;
 pub mod http_client;
 pub mod json;
 pub mod listing;

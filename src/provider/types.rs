@@ -56,6 +56,36 @@ impl Type {
         Type::Object(attrs.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// The type as HCL and tfplugindocs write it: `string`,
+    /// `list(number)`, `dynamic`.
+    pub fn to_hcl(&self) -> String {
+        match self {
+            Type::String => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::Dynamic => "dynamic".into(),
+            Type::List(e) => format!("list({})", e.to_hcl()),
+            Type::Set(e) => format!("set({})", e.to_hcl()),
+            Type::Map(e) => format!("map({})", e.to_hcl()),
+            Type::Object(attrs) => format!(
+                "object({{{}}})",
+                attrs
+                    .iter()
+                    .map(|(k, t)| format!("{k} = {}", t.to_hcl()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Type::Tuple(items) => format!(
+                "tuple([{}])",
+                items
+                    .iter()
+                    .map(Type::to_hcl)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
     /// The JSON spelling Terraform uses: `"string"`, `["list","string"]`,
     /// `["object",{"a":"number"}]`, `"dynamic"`.
     pub fn to_json(&self) -> Json {

@@ -24,6 +24,12 @@ pub fn terraform_supports_import_blocks() -> bool {
     terraform().version >= (1, 5)
 }
 
+/// Provider functions arrived in Terraform 1.8 and OpenTofu 1.7.
+pub fn terraform_supports_functions() -> bool {
+    let t = terraform();
+    t.version >= (1, 8) || (t.opentofu && t.version >= (1, 7))
+}
+
 pub fn terraform() -> &'static Terraform {
     static TF: OnceLock<Terraform> = OnceLock::new();
     TF.get_or_init(|| {

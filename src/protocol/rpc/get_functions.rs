@@ -1,11 +1,12 @@
 //! GetFunctions: OpenTofu asks for functions here after configuration;
-//! Terraform reads the same (empty) map from GetProviderSchema.
+//! Terraform reads the same map from GetProviderSchema.
 
 use super::pb::get_functions::Response;
+use crate::protocol::convert;
 
 pub(super) fn handle() -> Response {
     Response {
-        functions: Default::default(),
+        functions: convert::functions(),
         diagnostics: Vec::new(),
     }
 }

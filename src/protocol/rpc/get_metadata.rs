@@ -23,7 +23,12 @@ pub(super) fn handle(provider: &Provider) -> Response {
                 type_name: k.clone(),
             })
             .collect(),
-        functions: Vec::new(),
+        functions: crate::provider::functions::all()
+            .iter()
+            .map(|f| pb::get_metadata::FunctionMetadata {
+                name: f.name.to_owned(),
+            })
+            .collect(),
         ephemeral_resources: Vec::<pb::get_metadata::EphemeralMetadata>::new(),
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn handle(provider: &Provider) -> Response {
             .iter()
             .map(|(k, v)| (k.clone(), convert::schema(v)))
             .collect(),
-        functions: Default::default(),
+        functions: convert::functions(),
         ephemeral_resource_schemas: Default::default(),
         diagnostics: Vec::new(),
         provider_meta: None,

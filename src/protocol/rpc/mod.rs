@@ -4,6 +4,7 @@
 //! for everything this provider does not advertise.
 
 mod apply_resource_change;
+mod call_function;
 mod configure_provider;
 mod get_functions;
 mod get_metadata;
@@ -245,6 +246,24 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(
             guard("apply_resource_change", handled, kept).await,
         ))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Rpc<pb::call_function::Response> {
+        let req = req.into_inner();
+        let handled = std::panic::catch_unwind(|| call_function::handle(req));
+        Ok(Response::new(handled.unwrap_or_else(|payload| {
+            let d = panic_diagnostic("call_function", payload.as_ref());
+            pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text: d.detail,
+                    function_argument: None,
+                }),
+            }
+        })))
     }
 
     async fn import_resource_state(
