@@ -51,6 +51,15 @@ fn pages(s: &ProviderSchemas) -> Vec<Page> {
             examples: Some(format!("data-sources/{name}").into()),
         });
     }
+    for (name, schema) in &s.ephemeral_resources {
+        let short = name.trim_start_matches("driver_");
+        pages.push(Page {
+            out: format!("ephemeral-resources/{short}.md").into(),
+            template: format!("ephemeral-resources/{short}.md.tmpl").into(),
+            schema: schema.clone(),
+            examples: Some(format!("ephemeral-resources/{name}").into()),
+        });
+    }
     pages
 }
 

@@ -11,7 +11,7 @@ fn example_dirs() -> Vec<PathBuf> {
         root.join("quickstart"),
         root.join("testing"),
     ];
-    for kind in ["resources", "data-sources"] {
+    for kind in ["resources", "data-sources", "ephemeral-resources"] {
         for entry in std::fs::read_dir(root.join(kind)).unwrap() {
             dirs.push(entry.unwrap().path());
         }
@@ -45,6 +45,13 @@ fn examples_validate() {
                 hcl.push_str(&std::fs::read_to_string(&p).unwrap());
                 hcl.push('\n');
             }
+        }
+        if hcl.contains("ephemeral \"") && crate::harness::terraform().version < (1, 11) {
+            eprintln!(
+                "SKIPPED: {} needs ephemeral resources and write-only arguments (1.11+)",
+                dir.display()
+            );
+            continue;
         }
         let has_terraform_block = hcl.contains("required_providers");
         let wd = if has_terraform_block {

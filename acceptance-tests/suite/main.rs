@@ -18,6 +18,7 @@ mod auth;
 mod collections;
 mod debug_mode;
 mod engine;
+mod ephemeral;
 mod exactly_once;
 mod examples;
 mod exec_object;

@@ -194,6 +194,15 @@ pub(crate) fn data_source_type(provider: &Provider, name: &str) -> Result<Type, 
     )
 }
 
+/// The value type of an ephemeral resource type.
+pub(crate) fn ephemeral_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
+    type_of(
+        provider.schemas().ephemeral_resources.get(name),
+        "ephemeral resource",
+        name,
+    )
+}
+
 fn type_of(schema: Option<&Schema>, kind: &str, name: &str) -> Result<Type, Diagnostics> {
     schema.map(|s| s.block.value_type()).ok_or_else(|| {
         let mut d = Diagnostics::new();

@@ -406,4 +406,73 @@ impl Provider {
         };
         ds.read(&rt, config).await
     }
+
+    fn ephemeral(
+        &self,
+        name: &str,
+    ) -> Result<&Arc<dyn crate::provider::ephemeral::EphemeralResource>, Diagnostics> {
+        self.ephemeral
+            .get(name)
+            .ok_or_else(|| unknown_type("ephemeral resource", name))
+    }
+
+    /// ValidateEphemeralResourceConfig.
+    pub fn validate_ephemeral(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.ephemeral(type_name) {
+            Ok(e) => e.validate(config),
+            Err(d) => d,
+        }
+    }
+
+    /// OpenEphemeralResource.
+    pub async fn open_ephemeral(
+        &self,
+        type_name: &str,
+        config: Value,
+    ) -> crate::provider::ephemeral::Opened {
+        use crate::provider::ephemeral::Opened;
+        let found = self
+            .ephemeral(type_name)
+            .cloned()
+            .and_then(|e| Ok((e, self.runtime()?)));
+        match found {
+            Ok((e, rt)) => e.open(&rt, config).await,
+            Err(diagnostics) => Opened {
+                diagnostics,
+                ..Opened::default()
+            },
+        }
+    }
+
+    /// RenewEphemeralResource.
+    pub async fn renew_ephemeral(
+        &self,
+        type_name: &str,
+        private: &[u8],
+    ) -> crate::provider::ephemeral::Renewed {
+        use crate::provider::ephemeral::Renewed;
+        let found = self
+            .ephemeral(type_name)
+            .cloned()
+            .and_then(|e| Ok((e, self.runtime()?)));
+        match found {
+            Ok((e, rt)) => e.renew(&rt, private).await,
+            Err(diagnostics) => Renewed {
+                diagnostics,
+                ..Renewed::default()
+            },
+        }
+    }
+
+    /// CloseEphemeralResource.
+    pub async fn close_ephemeral(&self, type_name: &str, private: &[u8]) -> Diagnostics {
+        let found = self
+            .ephemeral(type_name)
+            .cloned()
+            .and_then(|e| Ok((e, self.runtime()?)));
+        match found {
+            Ok((e, rt)) => e.close(&rt, private).await,
+            Err(d) => d,
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod value;
 pub mod config;
 pub mod data_sources;
 pub mod drift;
+pub mod ephemeral;
 pub mod exec_client;
 pub mod failure;
 pub mod functions;
@@ -62,6 +63,8 @@ pub struct ProviderSchemas {
     pub resources: BTreeMap<String, Schema>,
     /// Data source types by name.
     pub data_sources: BTreeMap<String, Schema>,
+    /// Ephemeral resource types by name.
+    pub ephemeral_resources: BTreeMap<String, Schema>,
 }
 
 impl ProviderSchemas {
@@ -80,6 +83,21 @@ impl ProviderSchemas {
         if !self.data_sources.is_empty() {
             m.insert("data_source_schemas".into(), render(&self.data_sources));
         }
+        if !self.ephemeral_resources.is_empty() {
+            m.insert(
+                "ephemeral_resource_schemas".into(),
+                render(&self.ephemeral_resources),
+            );
+        }
+        m.insert(
+            "functions".into(),
+            Json::Object(
+                functions::all()
+                    .iter()
+                    .map(|f| (f.name.to_owned(), f.to_json()))
+                    .collect(),
+            ),
+        );
         Json::Object(m)
     }
 }
@@ -114,6 +132,7 @@ pub struct Provider {
     runtime: RwLock<Option<Arc<Runtime>>>,
     resources: BTreeMap<&'static str, Arc<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
+    ephemeral: BTreeMap<&'static str, Arc<dyn ephemeral::EphemeralResource>>,
     /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
     stop: CancellationToken,
     /// The counters the last run summary reported.
@@ -131,8 +150,14 @@ impl Provider {
             Arc::new(data_sources::HttpObjectData),
             Arc::new(data_sources::HttpObjectsData),
         ];
+        let ephemeral: Vec<Arc<dyn ephemeral::EphemeralResource>> =
+            vec![Arc::new(ephemeral::HttpRequestEphemeral)];
         Provider {
             schemas: ProviderSchemas {
+                ephemeral_resources: ephemeral
+                    .iter()
+                    .map(|e| (e.type_name().to_owned(), e.schema()))
+                    .collect(),
                 provider: config::provider_schema(),
                 resources: resources
                     .iter()
@@ -151,6 +176,7 @@ impl Provider {
                 .into_iter()
                 .map(|d| (d.type_name(), d))
                 .collect(),
+            ephemeral: ephemeral.into_iter().map(|e| (e.type_name(), e)).collect(),
             stop: CancellationToken::new(),
             summarized: std::sync::Mutex::new(None),
         }

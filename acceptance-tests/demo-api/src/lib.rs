@@ -67,6 +67,8 @@ pub struct Store {
     operations: BTreeMap<u64, Operation>,
     /// OAuth tokens issued and not revoked.
     tokens: std::collections::HashSet<String>,
+    /// Open leases: id → token.
+    leases: BTreeMap<String, String>,
     /// When each object was created (eventual consistency).
     created_at: std::collections::HashMap<(String, u64), tokio::time::Instant>,
     /// Objects made by `PUT` at a name (see `shapes`).
@@ -306,6 +308,12 @@ pub struct Counters {
     pub pages_served: u64,
     /// The `User-Agent`s seen (the first 16 distinct ones).
     pub user_agents: std::collections::BTreeSet<String>,
+    /// Leases opened (`POST /leases`), renewed and closed (`DELETE`).
+    pub leases_opened: u64,
+    pub leases_renewed: u64,
+    pub leases_closed: u64,
+    /// The tokens of every lease ever opened.
+    pub lease_tokens: Vec<String>,
     /// When the first and the latest request arrived (the achieved rate
     /// is requests over the time between them).
     pub first_request: Option<std::time::Instant>,
@@ -844,6 +852,40 @@ fn broken(status: StatusCode) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// Leases, in the style of Vault's: `POST /leases` opens one with a fresh
+/// token (`{"lease_id", "token", "expires_in"}`), `POST
+/// /leases/<id>/renew` renews it, `DELETE /leases/<id>` revokes it.
+fn lease(store: &Shared, method: &Method, path: &str) -> Response {
+    use std::hash::{BuildHasher, Hasher};
+    let mut s = store.lock().unwrap();
+    let rest = path.trim_start_matches("/leases").trim_start_matches('/');
+    match (method.clone(), rest.split_once('/')) {
+        (Method::POST, None) if rest.is_empty() => {
+            s.counters.leases_opened += 1;
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(s.counters.leases_opened);
+            let token = format!("tok-{:016x}", h.finish());
+            s.counters.lease_tokens.push(token.clone());
+            let id = format!("lease-{}", s.counters.leases_opened);
+            s.leases.insert(id.clone(), token.clone());
+            (
+                StatusCode::CREATED,
+                axum::Json(json!({"lease_id": id, "token": token, "expires_in": 600})),
+            )
+                .into_response()
+        }
+        (Method::POST, Some((id, "renew"))) if s.leases.contains_key(id) => {
+            s.counters.leases_renewed += 1;
+            axum::Json(json!({"lease_id": id, "expires_in": 600})).into_response()
+        }
+        (Method::DELETE, None) if s.leases.remove(rest).is_some() => {
+            s.counters.leases_closed += 1;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => error(StatusCode::NOT_FOUND, "no such lease"),
+    }
+}
+
 async fn handle(State(store): State<Shared>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -868,6 +910,9 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     }
     if path == "/oauth/token" && method == Method::POST {
         return issue_token(&store, authorization.as_deref(), &body);
+    }
+    if path == "/leases" || path.starts_with("/leases/") {
+        return lease(&store, &method, &path);
     }
     {
         let mut s = store.lock().unwrap();
@@ -1311,6 +1356,8 @@ fn admin(store: &Shared, method: &Method, rest: &str, body: &Bytes) -> Response 
                 "peak_in_flight": store.counters.peak_in_flight,
                 "user_agents": store.counters.user_agents,
                 "pages_served": store.counters.pages_served,
+                "leases_opened": store.counters.leases_opened,
+                "leases_closed": store.counters.leases_closed,
                 "active_seconds": match (store.counters.first_request, store.counters.last_request) {
                     (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
                     _ => 0.0,

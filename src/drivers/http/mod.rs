@@ -127,7 +127,15 @@ pub struct HttpResponse {
     /// The `rel="next"` target of a `Link` header (a listing's next page),
     /// as sent: possibly relative.
     pub next_link: Option<String>,
+    /// Every header with a text value (names in lower case), at most
+    /// [`MAX_KEPT_HEADERS`], each value at most [`MAX_KEPT_HEADER_BYTES`].
+    pub headers: Vec<(String, String)>,
 }
+
+/// Most headers kept in [`HttpResponse::headers`].
+pub const MAX_KEPT_HEADERS: usize = 100;
+/// Longest header value kept in [`HttpResponse::headers`].
+pub const MAX_KEPT_HEADER_BYTES: usize = 8192;
 
 impl Feedback for HttpResponse {
     fn pause_hint(&self) -> Option<Duration> {
@@ -359,6 +367,12 @@ impl Driver for HttpDriver {
             .filter_map(|v| v.to_str().ok())
             .collect();
         let next_link = links::next_link(&link_values);
+        let kept_headers = h
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .filter(|(_, v)| v.len() <= MAX_KEPT_HEADER_BYTES)
+            .take(MAX_KEPT_HEADERS)
+            .collect();
         let body = self.read_body(&mut resp, req, https).await?;
         tracing::debug!(target_object = %req.target(), status, "received response");
         match status {
@@ -373,6 +387,7 @@ impl Driver for HttpDriver {
                 pause,
                 pace,
                 next_link,
+                headers: kept_headers,
             })),
             404 | 410 => Ok(Outcome::Gone),
             _ => {

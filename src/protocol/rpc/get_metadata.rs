@@ -29,6 +29,12 @@ pub(super) fn handle(provider: &Provider) -> Response {
                 name: f.name.to_owned(),
             })
             .collect(),
-        ephemeral_resources: Vec::<pb::get_metadata::EphemeralMetadata>::new(),
+        ephemeral_resources: s
+            .ephemeral_resources
+            .keys()
+            .map(|k| pb::get_metadata::EphemeralMetadata {
+                type_name: k.clone(),
+            })
+            .collect(),
     }
 }

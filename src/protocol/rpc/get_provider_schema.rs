@@ -30,7 +30,11 @@ pub(super) fn handle(provider: &Provider) -> Response {
             .map(|(k, v)| (k.clone(), convert::schema(v)))
             .collect(),
         functions: convert::functions(),
-        ephemeral_resource_schemas: Default::default(),
+        ephemeral_resource_schemas: s
+            .ephemeral_resources
+            .iter()
+            .map(|(k, v)| (k.clone(), convert::schema(v)))
+            .collect(),
         diagnostics: Vec::new(),
         provider_meta: None,
         server_capabilities: Some(capabilities()),

@@ -6,6 +6,7 @@
 mod apply_resource_change;
 mod call_function;
 mod configure_provider;
+mod ephemeral_lifecycle;
 mod get_functions;
 mod get_metadata;
 mod get_provider_schema;
@@ -16,6 +17,7 @@ mod read_resource;
 mod stop_provider;
 mod upgrade_resource_state;
 mod validate_data_resource_config;
+mod validate_ephemeral_resource_config;
 mod validate_provider_config;
 mod validate_resource_config;
 
@@ -69,6 +71,10 @@ diagnosed!(
     read_resource,
     apply_resource_change,
     read_data_source,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource,
 );
 
 /// What a panic in an RPC becomes: an error diagnostic, and the process
@@ -245,6 +251,47 @@ impl pb::provider_server::Provider for ProviderService {
         let handled = apply_resource_change::handle(&self.provider, req);
         Ok(Response::new(
             guard("apply_resource_change", handled, kept).await,
+        ))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "validate_ephemeral_resource_config",
+            || validate_ephemeral_resource_config::handle(&self.provider, req),
+        )))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Rpc<pb::open_ephemeral_resource::Response> {
+        let handled = ephemeral_lifecycle::open(&self.provider, req.into_inner());
+        Ok(Response::new(
+            guard("open_ephemeral_resource", handled, Default::default()).await,
+        ))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Rpc<pb::renew_ephemeral_resource::Response> {
+        let handled = ephemeral_lifecycle::renew(&self.provider, req.into_inner());
+        Ok(Response::new(
+            guard("renew_ephemeral_resource", handled, Default::default()).await,
+        ))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Rpc<pb::close_ephemeral_resource::Response> {
+        let handled = ephemeral_lifecycle::close(&self.provider, req.into_inner());
+        Ok(Response::new(
+            guard("close_ephemeral_resource", handled, Default::default()).await,
         ))
     }
 

@@ -62,6 +62,32 @@ impl Function {
         (self.call)(args)
     }
 
+    /// As `terraform providers schema -json` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let param = |p: &Parameter| {
+            let mut m = serde_json::Map::new();
+            m.insert("name".into(), p.name.into());
+            m.insert("description".into(), p.description.into());
+            if p.allow_null {
+                m.insert("is_nullable".into(), true.into());
+            }
+            m.insert("type".into(), p.ty.to_json());
+            serde_json::Value::Object(m)
+        };
+        let mut m = serde_json::Map::new();
+        m.insert("description".into(), self.description.into());
+        m.insert("summary".into(), self.summary.into());
+        m.insert("return_type".into(), self.returns.to_json());
+        m.insert(
+            "parameters".into(),
+            self.parameters.iter().map(param).collect(),
+        );
+        if let Some(v) = &self.variadic {
+            m.insert("variadic_parameter".into(), param(v));
+        }
+        serde_json::Value::Object(m)
+    }
+
     /// The type of argument `i` (positional, then variadic).
     pub fn argument_type(&self, i: usize) -> Option<&Type> {
         self.parameters

@@ -107,6 +107,7 @@ mod tests {
             pause: None,
             pace: None,
             next_link: None,
+            headers: Vec::new(),
         }
     }
 
