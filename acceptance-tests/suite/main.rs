@@ -27,6 +27,7 @@ mod functions;
 mod handshake;
 mod hostile;
 mod http_object;
+mod identity;
 mod install;
 mod long_running;
 mod observability;

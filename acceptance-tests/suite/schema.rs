@@ -21,6 +21,13 @@ fn terraform_sees_the_committed_schema() {
     if !crate::harness::terraform_supports_functions() {
         snapshot.as_object_mut().unwrap().remove("functions");
     }
+    if tf.version < (1, 12) {
+        // Resource identity arrived in Terraform 1.12.
+        snapshot
+            .as_object_mut()
+            .unwrap()
+            .remove("resource_identity_schemas");
+    }
     if tf.version < (1, 10) {
         // Ephemeral resources arrived in Terraform 1.10.
         snapshot

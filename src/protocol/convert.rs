@@ -194,6 +194,61 @@ pub(crate) fn data_source_type(provider: &Provider, name: &str) -> Result<Type, 
     )
 }
 
+/// A resource type's identity schema, on the wire.
+pub(crate) fn identity_schema(
+    s: &crate::provider::resource::IdentitySchema,
+) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.into(),
+                r#type: a.ty.to_json_bytes(),
+                required_for_import: a.required_for_import,
+                optional_for_import: !a.required_for_import,
+                description: a.description.into(),
+            })
+            .collect(),
+    }
+}
+
+/// The identity of the object `state` holds, on the wire; `None` for a
+/// type without identity or while it is not known.
+pub(crate) fn identity_out(
+    provider: &Provider,
+    type_name: &str,
+    state: &Value,
+) -> Option<pb::ResourceIdentityData> {
+    let ty = provider.schemas().identities.get(type_name)?.value_type();
+    let identity = provider.identity_of(type_name, state)?;
+    Some(pb::ResourceIdentityData {
+        identity_data: Some(value_out(&identity, &ty)),
+    })
+}
+
+/// An identity from Terraform, decoded; `None` when absent or null.
+pub(crate) fn identity_in(
+    provider: &Provider,
+    type_name: &str,
+    data: Option<&pb::ResourceIdentityData>,
+) -> Result<Option<Value>, Diagnostics> {
+    let Some(ty) = provider
+        .schemas()
+        .identities
+        .get(type_name)
+        .map(crate::provider::resource::IdentitySchema::value_type)
+    else {
+        return Ok(None);
+    };
+    let Some(raw) = data.and_then(|d| d.identity_data.as_ref()) else {
+        return Ok(None);
+    };
+    let v = value_in(Some(raw), &ty, "resource identity")?;
+    Ok((!v.is_null()).then_some(v))
+}
+
 /// The value type of an ephemeral resource type.
 pub(crate) fn ephemeral_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
     type_of(

@@ -475,4 +475,36 @@ impl Provider {
             Err(d) => d,
         }
     }
+
+    /// The identity of the object `state` holds, for a type with one.
+    pub fn identity_of(&self, type_name: &str, state: &Value) -> Option<Value> {
+        if state.is_null() {
+            return None;
+        }
+        self.resource(type_name)
+            .ok()?
+            .identity()?
+            .identity_of(state)
+    }
+
+    /// The import id an identity from an `import` block stands for.
+    pub fn import_id_from_identity(
+        &self,
+        type_name: &str,
+        identity: &Value,
+    ) -> Result<String, Diagnostics> {
+        let found = self.resource(type_name)?.identity().ok_or_else(|| {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Import by identity is not supported",
+                format!("{type_name} has no resource identity: import it by id."),
+            );
+            d
+        })?;
+        found.import_id(identity).map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error("Invalid import identity", e);
+            d
+        })
+    }
 }

@@ -65,6 +65,8 @@ pub struct ProviderSchemas {
     pub data_sources: BTreeMap<String, Schema>,
     /// Ephemeral resource types by name.
     pub ephemeral_resources: BTreeMap<String, Schema>,
+    /// Resource identity schemas, by resource type.
+    pub identities: BTreeMap<String, resource::IdentitySchema>,
 }
 
 impl ProviderSchemas {
@@ -87,6 +89,17 @@ impl ProviderSchemas {
             m.insert(
                 "ephemeral_resource_schemas".into(),
                 render(&self.ephemeral_resources),
+            );
+        }
+        if !self.identities.is_empty() {
+            m.insert(
+                "resource_identity_schemas".into(),
+                Json::Object(
+                    self.identities
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect(),
+                ),
             );
         }
         m.insert(
@@ -154,6 +167,12 @@ impl Provider {
             vec![Arc::new(ephemeral::HttpRequestEphemeral)];
         Provider {
             schemas: ProviderSchemas {
+                identities: resources
+                    .iter()
+                    .filter_map(|r| {
+                        Some((r.type_name().to_owned(), r.identity()?.identity_schema()))
+                    })
+                    .collect(),
                 ephemeral_resources: ephemeral
                     .iter()
                     .map(|e| (e.type_name().to_owned(), e.schema()))

@@ -2,7 +2,7 @@
 //! and response pair per RPC. Responses carry diagnostics instead of
 //! failing; the framework (`Provider`) does the bookkeeping around them.
 
-use super::{AttributePath, Diagnostics, Schema, Value};
+use super::{AttributePath, Diagnostics, Schema, Type, Value};
 use crate::provider::runtime::Runtime;
 
 /// PlanResourceChange for a create or update (destroys are not planned by
@@ -199,6 +199,78 @@ pub trait Resource: std::fmt::Debug + Send + Sync {
     fn upgrader(&self) -> Option<&dyn UpgradeState> {
         None
     }
+    /// Resource identity, if the type has one.
+    fn identity(&self) -> Option<&dyn Identity> {
+        None
+    }
+}
+
+/// One attribute of a resource identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityAttribute {
+    /// Its name.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Type,
+    /// Whether an `import` block's `identity` must set it.
+    pub required_for_import: bool,
+    /// What it is.
+    pub description: &'static str,
+}
+
+/// A resource identity's schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentitySchema {
+    /// Its version (upgrades work like state upgrades).
+    pub version: i64,
+    /// Its attributes.
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+impl IdentitySchema {
+    /// The identity's value type.
+    pub fn value_type(&self) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.to_owned(), a.ty.clone()))
+                .collect(),
+        )
+    }
+
+    /// As `terraform providers schema -json` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let attributes: serde_json::Map<String, serde_json::Value> = self
+            .attributes
+            .iter()
+            .map(|a| {
+                let mut m = serde_json::Map::new();
+                m.insert("type".into(), a.ty.to_json());
+                m.insert("description".into(), a.description.into());
+                if a.required_for_import {
+                    m.insert("required_for_import".into(), true.into());
+                } else {
+                    m.insert("optional_for_import".into(), true.into());
+                }
+                (a.name.to_owned(), serde_json::Value::Object(m))
+            })
+            .collect();
+        serde_json::json!({"version": self.version, "attributes": attributes})
+    }
+}
+
+/// The resource identity capability (Terraform 1.12+): a small object that
+/// names the remote object, kept by Terraform beside the state; `import`
+/// blocks may give it instead of an id.
+pub trait Identity: Send + Sync {
+    /// The schema.
+    fn identity_schema(&self) -> IdentitySchema;
+    /// The identity of the object a state holds; `None` while it is not
+    /// known (a create whose outcome is not yet known). It never changes
+    /// once known.
+    fn identity_of(&self, state: &Value) -> Option<Value>;
+    /// The import id an identity stands for.
+    fn import_id(&self, identity: &Value) -> Result<String, String>;
 }
 
 /// The state-upgrade capability: stored state of an earlier schema version

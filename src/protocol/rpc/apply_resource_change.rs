@@ -35,6 +35,7 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
     let resp = provider.apply_resource_change(&req.type_name, apply).await;
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
+        new_identity: convert::identity_out(provider, &req.type_name, &new_state),
         new_state: Some(convert::value_out(&new_state, &ty)),
         private: resp.private,
         diagnostics: convert::diagnostics(resp.diagnostics),

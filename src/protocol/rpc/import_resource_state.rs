@@ -1,6 +1,5 @@
 //! ImportResourceState: a stub state that ReadResource then completes.
 
-use super::pb;
 use super::pb::import_resource_state::{ImportedResource, Request, Response};
 use crate::protocol::convert;
 use crate::provider::Provider;
@@ -16,14 +15,35 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
             };
         }
     };
-    let resp = provider.import_resource_state(&req.type_name, ImportRequest { id: req.id });
+    // An `import` block with `identity` instead of `id`.
+    let id = match convert::identity_in(provider, &req.type_name, req.identity.as_ref()) {
+        Ok(Some(identity)) if req.id.is_empty() => {
+            match provider.import_id_from_identity(&req.type_name, &identity) {
+                Ok(id) => id,
+                Err(d) => {
+                    return Response {
+                        diagnostics: convert::diagnostics(d),
+                        ..Default::default()
+                    };
+                }
+            }
+        }
+        Ok(_) => req.id,
+        Err(d) => {
+            return Response {
+                diagnostics: convert::diagnostics(d),
+                ..Default::default()
+            };
+        }
+    };
+    let resp = provider.import_resource_state(&req.type_name, ImportRequest { id });
     let imported_resources = resp
         .state
         .map(|s| ImportedResource {
             type_name: req.type_name.clone(),
+            identity: convert::identity_out(provider, &req.type_name, &s),
             state: Some(convert::value_out(&s, &ty)),
             private: resp.private.clone(),
-            identity: None::<pb::ResourceIdentityData>,
         })
         .into_iter()
         .collect();

@@ -14,6 +14,7 @@ mod import_resource_state;
 mod plan_resource_change;
 mod read_data_source;
 mod read_resource;
+mod resource_identity;
 mod stop_provider;
 mod upgrade_resource_state;
 mod validate_data_resource_config;
@@ -71,6 +72,8 @@ diagnosed!(
     read_resource,
     apply_resource_change,
     read_data_source,
+    get_resource_identity_schemas,
+    upgrade_resource_identity,
     validate_ephemeral_resource_config,
     open_ephemeral_resource,
     renew_ephemeral_resource,
@@ -252,6 +255,27 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(
             guard("apply_resource_change", handled, kept).await,
         ))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Rpc<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(guard_sync(
+            "get_resource_identity_schemas",
+            || resource_identity::schemas(&self.provider),
+        )))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Rpc<pb::upgrade_resource_identity::Response> {
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "upgrade_resource_identity",
+            || resource_identity::upgrade(&self.provider, req),
+        )))
     }
 
     async fn validate_ephemeral_resource_config(

@@ -31,7 +31,17 @@ pub(super) fn handle(provider: &Provider, req: Request) -> Response {
         }
     };
     let resp = provider.plan_resource_change(&req.type_name, plan);
+    // An identity never changes once known: an update keeps it; a create
+    // learns it at apply.
+    let planned_identity = match &resp.planned_state {
+        Some(s) if !s.is_null() => req
+            .prior_identity
+            .filter(|i| i.identity_data.is_some())
+            .or_else(|| convert::identity_out(provider, &req.type_name, s)),
+        _ => None,
+    };
     Response {
+        planned_identity,
         planned_state: resp.planned_state.map(|v| convert::value_out(&v, &ty)),
         requires_replace: resp
             .requires_replace

@@ -37,6 +37,7 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
         .await;
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
+        new_identity: convert::identity_out(provider, &req.type_name, &new_state),
         new_state: Some(convert::value_out(&new_state, &ty)),
         private: resp.private.unwrap_or_default(),
         diagnostics: convert::diagnostics(resp.diagnostics),

@@ -4,6 +4,7 @@ mod answer;
 mod body;
 mod create;
 mod delete;
+mod identity;
 mod import;
 mod lookup;
 mod operations;
@@ -16,9 +17,9 @@ mod update;
 mod wait;
 
 use super::super::resource::{
-    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
-    ImportState, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, UpdateRequest,
-    UpdateResponse, UpgradeState,
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, Identity, IdentitySchema,
+    ImportRequest, ImportResponse, ImportState, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse, Resource, UpdateRequest, UpdateResponse, UpgradeState,
 };
 use super::common::{drift_block, timeouts_block};
 use crate::provider::runtime::Runtime;
@@ -108,6 +109,10 @@ impl Resource for HttpObject {
     fn upgrader(&self) -> Option<&dyn UpgradeState> {
         Some(self)
     }
+
+    fn identity(&self) -> Option<&dyn Identity> {
+        Some(self)
+    }
 }
 
 impl UpgradeState for HttpObject {
@@ -121,6 +126,20 @@ impl UpgradeState for HttpObject {
             },
             other => Err(format!("unknown schema version {other}")),
         }
+    }
+}
+
+impl Identity for HttpObject {
+    fn identity_schema(&self) -> IdentitySchema {
+        identity::schema()
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        identity::of(state)
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, String> {
+        identity::import_id(identity)
     }
 }
 
