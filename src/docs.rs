@@ -51,6 +51,24 @@ fn pages(s: &ProviderSchemas) -> Vec<Page> {
             examples: Some(format!("data-sources/{name}").into()),
         });
     }
+    for (name, schema) in &s.list_resources {
+        let short = name.trim_start_matches("driver_");
+        pages.push(Page {
+            out: format!("list-resources/{short}.md").into(),
+            template: format!("list-resources/{short}.md.tmpl").into(),
+            schema: schema.clone(),
+            examples: None,
+        });
+    }
+    for (name, schema) in &s.actions {
+        let short = name.trim_start_matches("driver_");
+        pages.push(Page {
+            out: format!("actions/{short}.md").into(),
+            template: format!("actions/{short}.md.tmpl").into(),
+            schema: schema.clone(),
+            examples: Some(format!("actions/{name}").into()),
+        });
+    }
     for (name, schema) in &s.ephemeral_resources {
         let short = name.trim_start_matches("driver_");
         pages.push(Page {

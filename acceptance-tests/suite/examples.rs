@@ -11,7 +11,12 @@ fn example_dirs() -> Vec<PathBuf> {
         root.join("quickstart"),
         root.join("testing"),
     ];
-    for kind in ["resources", "data-sources", "ephemeral-resources"] {
+    for kind in [
+        "resources",
+        "data-sources",
+        "ephemeral-resources",
+        "actions",
+    ] {
         for entry in std::fs::read_dir(root.join(kind)).unwrap() {
             dirs.push(entry.unwrap().path());
         }
@@ -51,6 +56,13 @@ fn examples_validate() {
                 "SKIPPED: {} needs ephemeral resources and write-only arguments (1.11+)",
                 dir.display()
             );
+            continue;
+        }
+        if hcl.contains("action \"")
+            && (crate::harness::terraform().opentofu
+                || crate::harness::terraform().version < (1, 14))
+        {
+            eprintln!("SKIPPED: {} needs actions (Terraform 1.14+)", dir.display());
             continue;
         }
         let has_terraform_block = hcl.contains("required_providers");

@@ -30,6 +30,7 @@ mod http_object;
 mod identity;
 mod install;
 mod long_running;
+mod modern;
 mod observability;
 mod real_apis;
 mod schema;

@@ -258,6 +258,20 @@ pub(crate) fn ephemeral_type(provider: &Provider, name: &str) -> Result<Type, Di
     )
 }
 
+/// The value type of a list resource's `config` block.
+pub(crate) fn list_resource_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
+    type_of(
+        provider.schemas().list_resources.get(name),
+        "list resource",
+        name,
+    )
+}
+
+/// The value type of an action's configuration.
+pub(crate) fn action_type(provider: &Provider, name: &str) -> Result<Type, Diagnostics> {
+    type_of(provider.schemas().actions.get(name), "action", name)
+}
+
 fn type_of(schema: Option<&Schema>, kind: &str, name: &str) -> Result<Type, Diagnostics> {
     schema.map(|s| s.block.value_type()).ok_or_else(|| {
         let mut d = Diagnostics::new();

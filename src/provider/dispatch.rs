@@ -507,4 +507,73 @@ impl Provider {
             d
         })
     }
+
+    fn list_resource(
+        &self,
+        name: &str,
+    ) -> Result<&Arc<dyn crate::provider::list_resources::ListResource>, Diagnostics> {
+        self.list_resources
+            .get(name)
+            .ok_or_else(|| unknown_type("list resource", name))
+    }
+
+    fn action(
+        &self,
+        name: &str,
+    ) -> Result<&Arc<dyn crate::provider::actions::Action>, Diagnostics> {
+        self.actions
+            .get(name)
+            .ok_or_else(|| unknown_type("action", name))
+    }
+
+    /// ValidateListResourceConfig.
+    pub fn validate_list_resource(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.list_resource(type_name) {
+            Ok(l) => l.validate(config),
+            Err(d) => d,
+        }
+    }
+
+    /// ListResource: at most `limit` objects found.
+    pub async fn list_resource_objects(
+        &self,
+        type_name: &str,
+        config: Value,
+        with_objects: bool,
+        limit: usize,
+    ) -> (Vec<crate::provider::list_resources::Found>, Diagnostics) {
+        let found = self
+            .list_resource(type_name)
+            .cloned()
+            .and_then(|l| Ok((l, self.runtime()?)));
+        match found {
+            Ok((l, rt)) => l.list(&rt, config, with_objects, limit).await,
+            Err(d) => (Vec::new(), d),
+        }
+    }
+
+    /// ValidateActionConfig and PlanAction.
+    pub fn validate_action(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match self.action(type_name) {
+            Ok(a) => a.validate(config),
+            Err(d) => d,
+        }
+    }
+
+    /// InvokeAction.
+    pub async fn invoke_action(
+        &self,
+        type_name: &str,
+        config: Value,
+        progress: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Diagnostics {
+        let found = self
+            .action(type_name)
+            .cloned()
+            .and_then(|a| Ok((a, self.runtime()?)));
+        match found {
+            Ok((a, rt)) => a.invoke(&rt, config, progress).await,
+            Err(d) => d,
+        }
+    }
 }

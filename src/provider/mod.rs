@@ -11,6 +11,7 @@ mod schema;
 mod types;
 mod value;
 
+pub mod actions;
 pub mod config;
 pub mod data_sources;
 pub mod drift;
@@ -20,6 +21,7 @@ pub mod failure;
 pub mod functions;
 pub mod http_client;
 pub mod json;
+pub mod list_resources;
 pub mod listing;
 pub mod metrics_push;
 pub mod pointer;
@@ -67,6 +69,10 @@ pub struct ProviderSchemas {
     pub ephemeral_resources: BTreeMap<String, Schema>,
     /// Resource identity schemas, by resource type.
     pub identities: BTreeMap<String, resource::IdentitySchema>,
+    /// List resource types (their `config` blocks) by name.
+    pub list_resources: BTreeMap<String, Schema>,
+    /// Action types by name.
+    pub actions: BTreeMap<String, Schema>,
 }
 
 impl ProviderSchemas {
@@ -90,6 +96,23 @@ impl ProviderSchemas {
                 "ephemeral_resource_schemas".into(),
                 render(&self.ephemeral_resources),
             );
+        }
+        if !self.list_resources.is_empty() {
+            m.insert("list_resource_schemas".into(), render(&self.list_resources));
+        }
+        if !self.actions.is_empty() {
+            // Actions have no schema version: Terraform prints the block only.
+            let actions = self
+                .actions
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        serde_json::json!({"block": v.to_json().get("block")}),
+                    )
+                })
+                .collect();
+            m.insert("action_schemas".into(), Json::Object(actions));
         }
         if !self.identities.is_empty() {
             m.insert(
@@ -146,6 +169,8 @@ pub struct Provider {
     resources: BTreeMap<&'static str, Arc<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
     ephemeral: BTreeMap<&'static str, Arc<dyn ephemeral::EphemeralResource>>,
+    list_resources: BTreeMap<&'static str, Arc<dyn list_resources::ListResource>>,
+    actions: BTreeMap<&'static str, Arc<dyn actions::Action>>,
     /// Cancelled by StopProvider (Ctrl-C in Terraform): in-flight work stops.
     stop: CancellationToken,
     /// The counters the last run summary reported.
@@ -165,8 +190,20 @@ impl Provider {
         ];
         let ephemeral: Vec<Arc<dyn ephemeral::EphemeralResource>> =
             vec![Arc::new(ephemeral::HttpRequestEphemeral)];
+        let lists: Vec<Arc<dyn list_resources::ListResource>> =
+            vec![Arc::new(list_resources::HttpObjectList)];
+        let action_types: Vec<Arc<dyn actions::Action>> =
+            vec![Arc::new(actions::HttpRequestAction)];
         Provider {
             schemas: ProviderSchemas {
+                list_resources: lists
+                    .iter()
+                    .map(|l| (l.type_name().to_owned(), l.schema()))
+                    .collect(),
+                actions: action_types
+                    .iter()
+                    .map(|a| (a.type_name().to_owned(), a.schema()))
+                    .collect(),
                 identities: resources
                     .iter()
                     .filter_map(|r| {
@@ -196,6 +233,11 @@ impl Provider {
                 .map(|d| (d.type_name(), d))
                 .collect(),
             ephemeral: ephemeral.into_iter().map(|e| (e.type_name(), e)).collect(),
+            list_resources: lists.into_iter().map(|l| (l.type_name(), l)).collect(),
+            actions: action_types
+                .into_iter()
+                .map(|a| (a.type_name(), a))
+                .collect(),
             stop: CancellationToken::new(),
             summarized: std::sync::Mutex::new(None),
         }

@@ -29,6 +29,20 @@ pub(super) fn handle(provider: &Provider) -> Response {
                 name: f.name.to_owned(),
             })
             .collect(),
+        list_resources: s
+            .list_resources
+            .keys()
+            .map(|k| pb::get_metadata::ListResourceMetadata {
+                type_name: k.clone(),
+            })
+            .collect(),
+        actions: s
+            .actions
+            .keys()
+            .map(|k| pb::get_metadata::ActionMetadata {
+                type_name: k.clone(),
+            })
+            .collect(),
         ephemeral_resources: s
             .ephemeral_resources
             .keys()

@@ -12,6 +12,9 @@ pub(super) fn capabilities() -> pb::ServerCapabilities {
         // The schema is static, so Terraform may cache it across processes.
         get_provider_schema_optional: true,
         move_resource_state: false,
+        // Terraform derives configuration for `terraform query` from the
+        // listed objects' state itself.
+        generate_resource_config: false,
     }
 }
 
@@ -30,6 +33,23 @@ pub(super) fn handle(provider: &Provider) -> Response {
             .map(|(k, v)| (k.clone(), convert::schema(v)))
             .collect(),
         functions: convert::functions(),
+        list_resource_schemas: s
+            .list_resources
+            .iter()
+            .map(|(k, v)| (k.clone(), convert::schema(v)))
+            .collect(),
+        action_schemas: s
+            .actions
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    pb::ActionSchema {
+                        schema: Some(convert::schema(v)),
+                    },
+                )
+            })
+            .collect(),
         ephemeral_resource_schemas: s
             .ephemeral_resources
             .iter()

@@ -3,6 +3,7 @@
 //! answer Unimplemented (generated default stubs), which Terraform tolerates
 //! for everything this provider does not advertise.
 
+mod actions;
 mod apply_resource_change;
 mod call_function;
 mod configure_provider;
@@ -11,6 +12,7 @@ mod get_functions;
 mod get_metadata;
 mod get_provider_schema;
 mod import_resource_state;
+mod list_resource;
 mod plan_resource_change;
 mod read_data_source;
 mod read_resource;
@@ -75,6 +77,9 @@ diagnosed!(
     get_resource_identity_schemas,
     upgrade_resource_identity,
     validate_ephemeral_resource_config,
+    validate_list_resource_config,
+    validate_action_config,
+    plan_action,
     open_ephemeral_resource,
     renew_ephemeral_resource,
     close_ephemeral_resource,
@@ -317,6 +322,65 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(
             guard("close_ephemeral_resource", handled, Default::default()).await,
         ))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Rpc<pb::validate_list_resource_config::Response> {
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync(
+            "validate_list_resource_config",
+            || list_resource::validate(&self.provider, req),
+        )))
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Rpc<tonic::codegen::BoxStream<pb::list_resource::Event>> {
+        use futures_util::FutureExt;
+        let listed =
+            std::panic::AssertUnwindSafe(list_resource::events(&self.provider, req.into_inner()))
+                .catch_unwind()
+                .await;
+        let events = listed.unwrap_or_else(|payload| {
+            vec![pb::list_resource::Event {
+                diagnostic: vec![panic_diagnostic("list_resource", payload.as_ref())],
+                ..Default::default()
+            }]
+        });
+        Ok(Response::new(list_resource::stream(events)))
+    }
+
+    async fn validate_action_config(
+        &self,
+        req: Request<pb::validate_action_config::Request>,
+    ) -> Rpc<pb::validate_action_config::Response> {
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("validate_action_config", || {
+            actions::validate(&self.provider, req)
+        })))
+    }
+
+    async fn plan_action(
+        &self,
+        req: Request<pb::plan_action::Request>,
+    ) -> Rpc<pb::plan_action::Response> {
+        let req = req.into_inner();
+        Ok(Response::new(guard_sync("plan_action", || {
+            actions::plan(&self.provider, req)
+        })))
+    }
+
+    async fn invoke_action(
+        &self,
+        req: Request<pb::invoke_action::Request>,
+    ) -> Rpc<tonic::codegen::BoxStream<pb::invoke_action::Event>> {
+        Ok(Response::new(actions::invoke(
+            self.provider.clone(),
+            req.into_inner(),
+        )))
     }
 
     async fn call_function(

@@ -22,12 +22,14 @@ pub struct HttpObjectsData;
 const TYPE: &str = "driver_http_objects";
 
 /// The arguments, checked.
-struct Args {
-    request: ListRequest,
-    id_pointer: Pointer,
+pub(crate) struct Args {
+    pub(crate) request: ListRequest,
+    pub(crate) id_pointer: Pointer,
 }
 
-fn parse(config: &Value, d: &mut Diagnostics) -> Option<Args> {
+/// Reads the listing arguments (shared with the `driver_http_object` list
+/// resource, which takes the same ones).
+pub(crate) fn parse(config: &Value, d: &mut Diagnostics) -> Option<Args> {
     let root = AttributePath::root;
     let mut known = true;
     let path = config.get("path").and_then(Value::as_str).unwrap_or("/");

@@ -32,7 +32,7 @@ const MAX_PLACEHOLDERS: usize = 64;
 
 /// One request, as configured (renew and close: placeholders resolved).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-struct Spec {
+pub(crate) struct Spec {
     method: String,
     path: String,
     query: Vec<(String, String)>,
@@ -49,7 +49,7 @@ struct Private {
     expiry_header: Option<String>,
 }
 
-fn request_attributes(default_method: &str, what: &str) -> Vec<Attribute> {
+pub(crate) fn request_attributes(default_method: &str, what: &str) -> Vec<Attribute> {
     vec![
         Attribute::optional("method", Type::String).describe(&format!(
             "The HTTP method. Defaults to `\"{default_method}\"`."
@@ -81,8 +81,16 @@ fn follow_up(name: &str, default_method: &str, when: &str) -> NestedBlock {
     )
 }
 
+impl Spec {
+    /// The method and target, for messages.
+    pub(crate) fn target(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
 impl HttpRequestEphemeral {
-    fn spec(
+    /// One request's arguments, checked (shared with the action).
+    pub(crate) fn spec(
         config: &Value,
         default_method: &str,
         at: &AttributePath,
@@ -297,7 +305,7 @@ fn request(s: &Spec) -> Result<HttpRequest, String> {
 }
 
 /// Sends one request; its answer, or a diagnostic naming `what`.
-async fn send(rt: &Runtime, s: &Spec, what: &str) -> Result<HttpResponse, Diagnostics> {
+pub(crate) async fn send(rt: &Runtime, s: &Spec, what: &str) -> Result<HttpResponse, Diagnostics> {
     let fail = |detail: String| {
         let mut d = Diagnostics::new();
         d.error(format!("The {what} request failed"), rt.scrub(&detail));

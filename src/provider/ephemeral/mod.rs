@@ -4,7 +4,7 @@
 //! while the run lasts, and closes it at the end of each phase.
 
 mod expiry;
-mod http_request;
+pub(crate) mod http_request;
 
 use std::time::SystemTime;
 
