@@ -76,9 +76,24 @@ pub(super) fn invoke(
                 }
             })
         };
-        let diagnostics = match config(&provider, &req.action_type, req.config.as_ref()) {
-            Ok(c) => provider.invoke_action(&req.action_type, c, ptx).await,
-            Err(d) => d,
+        let run = async {
+            match config(&provider, &req.action_type, req.config.as_ref()) {
+                Ok(c) => provider.invoke_action(&req.action_type, c, ptx).await,
+                Err(d) => d,
+            }
+        };
+        // A panic still ends the stream with a completion: the error.
+        let diagnostics = {
+            use futures_util::FutureExt;
+            match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+                Ok(d) => d,
+                Err(payload) => {
+                    let p = super::panic_diagnostic("invoke_action", payload.as_ref());
+                    let mut d = crate::provider::Diagnostics::new();
+                    d.error(p.summary, p.detail);
+                    d
+                }
+            }
         };
         // Every progress message goes out before the completion.
         let _ = forward.await;

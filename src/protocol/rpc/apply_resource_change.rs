@@ -32,10 +32,19 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
             };
         }
     };
+    // The identity planned (an update's, which never changes) stands.
+    let planned_identity = req
+        .planned_identity
+        .clone()
+        .filter(|i| i.identity_data.is_some());
     let resp = provider.apply_resource_change(&req.type_name, apply).await;
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
-        new_identity: convert::identity_out(provider, &req.type_name, &new_state),
+        new_identity: if new_state.is_null() {
+            None
+        } else {
+            planned_identity.or_else(|| convert::identity_out(provider, &req.type_name, &new_state))
+        },
         new_state: Some(convert::value_out(&new_state, &ty)),
         private: resp.private,
         diagnostics: convert::diagnostics(resp.diagnostics),

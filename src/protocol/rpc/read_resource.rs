@@ -26,6 +26,13 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
             };
         }
     };
+    // An identity never changes once known: what Terraform holds is kept
+    // while the object exists (a path respelled in state keeps naming the
+    // same object).
+    let known_identity = req
+        .current_identity
+        .clone()
+        .filter(|i| i.identity_data.is_some());
     let resp = provider
         .read_resource(
             &req.type_name,
@@ -37,7 +44,11 @@ pub(super) async fn handle(provider: &Provider, req: Request) -> Response {
         .await;
     let new_state = resp.new_state.unwrap_or(Value::Null(ty.clone()));
     Response {
-        new_identity: convert::identity_out(provider, &req.type_name, &new_state),
+        new_identity: if new_state.is_null() {
+            None
+        } else {
+            known_identity.or_else(|| convert::identity_out(provider, &req.type_name, &new_state))
+        },
         new_state: Some(convert::value_out(&new_state, &ty)),
         private: resp.private.unwrap_or_default(),
         diagnostics: convert::diagnostics(resp.diagnostics),

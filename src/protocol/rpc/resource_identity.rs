@@ -46,7 +46,8 @@ pub(super) fn upgrade(
         );
     }
     let ty = schema.value_type();
-    let decoded = serde_json::from_slice::<serde_json::Value>(&req.raw_identity)
+    let raw = req.raw_identity.map(|r| r.json).unwrap_or_default();
+    let decoded = serde_json::from_slice::<serde_json::Value>(&raw)
         .map_err(|e| e.to_string())
         .and_then(|j| codec::decode_json(&j, &ty).map_err(|e| e.to_string()));
     match decoded {

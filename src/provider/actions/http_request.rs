@@ -5,7 +5,9 @@
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Action;
-use crate::provider::ephemeral::http_request::{HttpRequestEphemeral, request_attributes, send};
+use crate::provider::ephemeral::http_request::{
+    HttpRequestEphemeral, context, request_attributes, send,
+};
 use crate::provider::runtime::Runtime;
 use crate::provider::{AttributePath, Block, Diagnostics, Schema, Value};
 
@@ -59,7 +61,7 @@ impl Action for HttpRequestAction {
         }
         // A closed channel only means nobody watches the progress.
         let _ = progress.send(format!("sending {}", spec.target()));
-        match send(rt, &spec, "action").await {
+        match send(rt, &spec, "action", &context(rt, false)).await {
             Ok(r) => {
                 let _ = progress.send(format!("{} answered {}", spec.target(), r.status));
                 Diagnostics::new()

@@ -11,10 +11,15 @@ use super::read::Reader;
 use crate::engine::shared_budget::Unavailable;
 use crate::provider::{Attribute, AttributePath, Block, NestedBlock, Type, Value};
 
-/// Longest `metrics_push.timeout`.
-const MAX_PUSH_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest `metrics_push.timeout`: the push runs after Terraform's
+/// Shutdown, and go-plugin kills a provider 2 s after it.
+const MAX_PUSH_TIMEOUT: Duration = Duration::from_millis(1500);
 /// Default `metrics_push.timeout`.
-const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(1);
+/// The slowest and fastest shared budgets: the Lua script keeps times in
+/// microseconds and key lifetimes in milliseconds, both bounded by these.
+const MIN_SHARED_RATE: f64 = 0.001;
+const MAX_SHARED_RATE: f64 = 1_000_000.0;
 /// Longest budget key.
 const MAX_KEY: usize = 200;
 
@@ -83,14 +88,19 @@ pub(super) fn metrics_push_block() -> NestedBlock {
              (`job` and `grouping`), so give each pipeline or workspace its own group.",
             vec![
                 Attribute::required("url", Type::String)
-                    .describe("The Pushgateway, such as `\"http://pushgateway:9091\"`."),
+                    .sensitive()
+                    .describe(
+                        "The Pushgateway, such as `\"http://pushgateway:9091\"`; credentials in it \
+                     (`https://user:password@...`) are sent as basic authentication and masked.",
+                    ),
                 Attribute::optional("job", Type::String)
                     .describe("The `job` label. Defaults to `\"terraform\"`."),
                 Attribute::optional("grouping", Type::map(Type::String)).describe(
                     "More grouping labels, such as `{ instance = \"ci-42\", api = \"github\" }`.",
                 ),
                 Attribute::optional("timeout", Type::String).describe(
-                    "Time limit for the push, as a duration. Defaults to `\"5s\"`; at most `\"60s\"`.",
+                    "Time limit for the push, as a duration. Defaults to `\"1s\"`; at most \
+                     `\"1500ms\"`, since Terraform stops a provider 2 s after its last call.",
                 ),
             ],
             vec![],
@@ -102,8 +112,22 @@ pub(super) fn read_shared(
     r: &mut Reader,
     b: &Value,
     rate_limit: &AttributePath,
-    has_rate: bool,
+    // The configured rate: `None` when unset, `Some(None)` when not known yet.
+    has_rate: Option<Option<f64>>,
 ) -> Option<SharedBudgetSettings> {
+    if let Some(Some(rate)) = has_rate
+        && !(MIN_SHARED_RATE..=MAX_SHARED_RATE).contains(&rate)
+    {
+        r.error(
+            &rate_limit.attr("requests_per_second"),
+            "Rate out of range for a shared budget",
+            &format!(
+                "A shared budget's requests_per_second must be between {MIN_SHARED_RATE} and \
+                 {MAX_SHARED_RATE}."
+            ),
+        );
+        return None;
+    }
     let path = &rate_limit.attr("shared");
     let url = r.string(b, "redis_url")?;
     match Url::parse(&url) {
@@ -139,7 +163,7 @@ pub(super) fn read_shared(
             return None;
         }
     };
-    if !has_rate {
+    if has_rate.is_none() {
         r.error(
             &rate_limit.attr("requests_per_second"),
             "A shared budget needs requests_per_second",
@@ -160,8 +184,19 @@ pub(super) fn read_metrics_push(
     b: &Value,
     path: &AttributePath,
 ) -> Option<MetricsPush> {
-    let url = r.string(b, "url")?;
-    let url = r.url(&url, &path.attr("url"))?;
+    let text = r.string(b, "url")?;
+    // Not quoted in messages: it may hold a password.
+    let url = match Url::parse(&text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
+        _ => {
+            r.error(
+                &path.attr("url"),
+                "Invalid URL",
+                "url must be an http:// or https:// URL, such as http://pushgateway:9091.",
+            );
+            return None;
+        }
+    };
     let label_ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 128
@@ -200,7 +235,8 @@ pub(super) fn read_metrics_push(
         r.error(
             &path.attr("timeout"),
             "Invalid timeout",
-            "timeout must be more than 0 and at most 60s.",
+            "timeout must be more than 0 and at most 1500ms: the push runs as Terraform stops the \
+             provider, which it kills 2 s later.",
         );
     }
     Some(MetricsPush {

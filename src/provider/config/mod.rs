@@ -152,6 +152,13 @@ impl ProviderConfig {
         if let Some(k) = &self.tls.client_key_pem {
             out.push(k.expose().to_owned());
         }
+        if let Some(password) = self
+            .metrics_push
+            .as_ref()
+            .and_then(|p| p.url.password().map(str::to_owned))
+        {
+            out.push(password);
+        }
         if let Some(shared) = &self.shared_budget {
             let url = shared.redis_url.expose();
             out.push(url.to_owned());
@@ -265,8 +272,14 @@ impl ProviderConfig {
         let shared_budget = rate_limit_block
             .and_then(|b| r.block(b, "shared"))
             .and_then(|b| {
-                let has_rate = rate_limit.requests_per_second.is_some();
-                fleet::read_shared(&mut r, b, &root.attr("rate_limit"), has_rate)
+                let unknown =
+                    rate_limit_block.is_some_and(|rl| r.is_unknown(rl, "requests_per_second"));
+                let rate = if unknown {
+                    Some(None)
+                } else {
+                    rate_limit.requests_per_second.map(Some)
+                };
+                fleet::read_shared(&mut r, b, &root.attr("rate_limit"), rate)
             });
         let metrics_push = r
             .block(v, "metrics_push")

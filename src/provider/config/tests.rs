@@ -298,7 +298,7 @@ fn shared_budget_and_metrics_push_parse() {
     let push = c.metrics_push.unwrap();
     assert_eq!(push.job, "terraform");
     assert_eq!(push.grouping, [("instance".into(), "ci/42".into())]);
-    assert_eq!(push.timeout, Duration::from_secs(5));
+    assert_eq!(push.timeout, Duration::from_secs(1));
 }
 
 #[test]
@@ -323,6 +323,16 @@ fn bad_fleet_settings_name_their_attribute_and_hide_the_password() {
             r#"{"rate_limit":{"requests_per_second":5,"shared":{"redis_url":"redis://h","key":"k","on_unavailable":"open"}}}"#,
             "rate_limit.shared.on_unavailable",
             "Invalid on_unavailable",
+        ),
+        (
+            r#"{"rate_limit":{"requests_per_second":0.00001,"shared":{"redis_url":"redis://h","key":"k"}}}"#,
+            "rate_limit.requests_per_second",
+            "Rate out of range for a shared budget",
+        ),
+        (
+            r#"{"metrics_push":{"url":"https://u:pw-123@"}}"#,
+            "metrics_push.url",
+            "Invalid URL",
         ),
         (
             r#"{"metrics_push":{"url":"pushgateway:9091"}}"#,

@@ -178,7 +178,8 @@ impl HttpRequestEphemeral {
     }
 }
 
-/// Every `{response/...}` names a valid pointer.
+/// Every `{response/...}` names a valid pointer: in the path, the query
+/// and header values, and the body's strings.
 fn check_placeholders(s: &Spec, at: &AttributePath, d: &mut Diagnostics) {
     let mut texts: Vec<(&str, AttributePath)> = vec![(&s.path, at.attr("path"))];
     texts.extend(
@@ -191,100 +192,150 @@ fn check_placeholders(s: &Spec, at: &AttributePath, d: &mut Diagnostics) {
             .iter()
             .map(|(k, v)| (v.as_str(), at.attr("headers").key(k))),
     );
+    let mut strings = Vec::new();
+    if let Some(b) = &s.body {
+        body_strings(b, &mut strings, 0);
+    }
+    texts.extend(strings.into_iter().map(|t| (t, at.attr("body"))));
+    let mut check = Filler::new(&Json::Null, false);
     for (text, path) in texts {
-        if let Err(e) = resolve(text, &Json::Null, false) {
+        if let Err(e) = check.fill(text, false) {
             d.attribute_error(path, "Invalid placeholder", e);
         }
     }
 }
 
-/// `text` with each `{response/<pointer>}` replaced by that part of
-/// `answer` (strings as they are, other values as JSON). With `strict`,
-/// a part the answer does not have is an error.
-fn resolve(text: &str, answer: &Json, strict: bool) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut count = 0;
-    while let Some(start) = rest.find("{response") {
-        out.push_str(rest.get(..start).unwrap_or_default());
-        let tail = rest.get(start..).unwrap_or_default();
-        let Some(end) = tail.find('}') else {
-            return Err(format!(
-                "{text:?} has a \"{{response\" without its closing \"}}\""
-            ));
-        };
-        let inner = tail.get("{response".len()..end).unwrap_or_default();
-        let pointer = Pointer::parse(inner).map_err(|e| format!("in {text:?}: {e}"))?;
-        count += 1;
-        if count > MAX_PLACEHOLDERS {
-            return Err(format!(
-                "{text:?} has more than {MAX_PLACEHOLDERS} placeholders"
-            ));
-        }
-        match pointer.get(answer) {
-            Some(Json::String(s)) => out.push_str(s),
-            Some(Json::Null) | None if strict => {
-                return Err(format!("the opening answer has nothing at {pointer}"));
-            }
-            Some(Json::Null) | None => {}
-            Some(other) => out.push_str(&other.to_string()),
-        }
-        rest = tail.get(end + 1..).unwrap_or_default();
+/// The string leaves of a body, at most 64 deep.
+fn body_strings<'j>(j: &'j Json, out: &mut Vec<&'j str>, depth: usize) {
+    match j {
+        Json::String(s) => out.push(s),
+        Json::Array(a) if depth < 64 => a.iter().for_each(|x| body_strings(x, out, depth + 1)),
+        Json::Object(m) if depth < 64 => m.values().for_each(|x| body_strings(x, out, depth + 1)),
+        _ => {}
     }
-    out.push_str(rest);
-    Ok(out)
 }
 
-/// A follow-up request with its placeholders resolved.
-fn resolved(s: &Spec, answer: &Json) -> Result<Spec, String> {
-    fn body(j: &Json, answer: &Json, depth: usize) -> Result<Json, String> {
+/// Fills `{response/<pointer>}` placeholders from the opening answer and
+/// remembers the values used: they may be secrets (a token), to be masked
+/// wherever a request is quoted.
+struct Filler<'a> {
+    answer: &'a Json,
+    /// A part the answer does not have is an error (else left empty).
+    strict: bool,
+    used: Vec<String>,
+}
+
+impl<'a> Filler<'a> {
+    fn new(answer: &'a Json, strict: bool) -> Self {
+        Filler {
+            answer,
+            strict,
+            used: Vec::new(),
+        }
+    }
+
+    /// `text` with each placeholder replaced (strings as they are, other
+    /// values as JSON). In a path (`segment`), each value is one
+    /// percent-encoded segment, never `.` or `..`: a server's value cannot
+    /// send the request to another endpoint.
+    fn fill(&mut self, text: &str, segment: bool) -> Result<String, String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut count = 0;
+        while let Some(start) = rest.find("{response") {
+            out.push_str(rest.get(..start).unwrap_or_default());
+            let tail = rest.get(start..).unwrap_or_default();
+            let Some(end) = tail.find('}') else {
+                return Err(format!(
+                    "{text:?} has a \"{{response\" without its closing \"}}\""
+                ));
+            };
+            let inner = tail.get("{response".len()..end).unwrap_or_default();
+            let pointer = Pointer::parse(inner).map_err(|e| format!("in {text:?}: {e}"))?;
+            count += 1;
+            if count > MAX_PLACEHOLDERS {
+                return Err(format!(
+                    "{text:?} has more than {MAX_PLACEHOLDERS} placeholders"
+                ));
+            }
+            let value = match pointer.get(self.answer) {
+                Some(Json::String(s)) => s.clone(),
+                Some(Json::Null) | None if self.strict => {
+                    return Err(format!("the opening answer has nothing at {pointer}"));
+                }
+                Some(Json::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            };
+            if segment {
+                if self.strict && matches!(value.as_str(), "" | "." | "..") {
+                    return Err(format!(
+                        "the opening answer's {pointer} ({value:?}) is not a path segment"
+                    ));
+                }
+                let encoded = percent_encoding::utf8_percent_encode(&value, SEGMENT).to_string();
+                out.push_str(&encoded);
+                if encoded != value {
+                    self.used.push(encoded);
+                }
+            } else {
+                out.push_str(&value);
+            }
+            self.used.push(value);
+            rest = tail.get(end + 1..).unwrap_or_default();
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn body(&mut self, j: &Json, depth: usize) -> Result<Json, String> {
         if depth > 64 {
             return Err("the body is nested too deeply".into());
         }
         Ok(match j {
-            Json::String(t) => Json::String(resolve(t, answer, true)?),
+            Json::String(t) => Json::String(self.fill(t, false)?),
             Json::Array(a) => Json::Array(
                 a.iter()
-                    .map(|x| body(x, answer, depth + 1))
+                    .map(|x| self.body(x, depth + 1))
                     .collect::<Result<_, _>>()?,
             ),
             Json::Object(m) => Json::Object(
                 m.iter()
-                    .map(|(k, x)| Ok((k.clone(), body(x, answer, depth + 1)?)))
+                    .map(|(k, x)| Ok((k.clone(), self.body(x, depth + 1)?)))
                     .collect::<Result<_, String>>()?,
             ),
             other => other.clone(),
         })
     }
-    let pairs = |p: &[(String, String)]| -> Result<Vec<(String, String)>, String> {
-        p.iter()
-            .map(|(k, v)| Ok((k.clone(), resolve(v, answer, true)?)))
-            .collect()
-    };
-    let path = resolve(&s.path, answer, true)?;
-    Ok(Spec {
-        method: s.method.clone(),
-        path: path_encoded(&path),
-        query: pairs(&s.query)?,
-        headers: pairs(&s.headers)?,
-        body: s.body.as_ref().map(|b| body(b, answer, 0)).transpose()?,
-    })
 }
 
-/// Characters that must not reach a path raw (spaces, `?` and `#` from a
-/// resolved value); `/` is kept, as the user wrote it.
-fn path_encoded(path: &str) -> String {
-    const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'#')
-        .add(b'?')
-        .add(b'<')
-        .add(b'>')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}');
-    percent_encoding::utf8_percent_encode(path, UNSAFE).to_string()
+/// Everything but unreserved characters and sub-delimiters that are safe
+/// inside one segment: `/`, `%`, `?` and `#` are always encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A follow-up request with its placeholders resolved, and the values
+/// that went into it.
+fn resolved(s: &Spec, answer: &Json) -> Result<(Spec, Vec<String>), String> {
+    let mut f = Filler::new(answer, true);
+    let pairs =
+        |p: &[(String, String)], f: &mut Filler<'_>| -> Result<Vec<(String, String)>, String> {
+            p.iter()
+                .map(|(k, v)| Ok((k.clone(), f.fill(v, false)?)))
+                .collect()
+        };
+    let query = pairs(&s.query, &mut f)?;
+    let headers = pairs(&s.headers, &mut f)?;
+    let spec = Spec {
+        method: s.method.clone(),
+        path: f.fill(&s.path, true)?,
+        query,
+        headers,
+        body: s.body.as_ref().map(|b| f.body(b, 0)).transpose()?,
+    };
+    Ok((spec, f.used))
 }
 
 fn request(s: &Spec) -> Result<HttpRequest, String> {
@@ -305,7 +356,29 @@ fn request(s: &Spec) -> Result<HttpRequest, String> {
 }
 
 /// Sends one request; its answer, or a diagnostic naming `what`.
-pub(crate) async fn send(rt: &Runtime, s: &Spec, what: &str) -> Result<HttpResponse, Diagnostics> {
+/// How long a close may take: it runs even after Ctrl-C (a lease must not
+/// outlive the run because the user stopped it), so it has a bound of its own.
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The context of a request: Terraform's stop cancels it, except a close.
+pub(crate) fn context(rt: &Runtime, closing: bool) -> OperationContext {
+    if closing {
+        OperationContext::new(
+            Some(CLOSE_LIMIT),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .about(TYPE, None)
+    } else {
+        OperationContext::new(None, rt.stop.clone()).about(TYPE, None)
+    }
+}
+
+pub(crate) async fn send(
+    rt: &Runtime,
+    s: &Spec,
+    what: &str,
+    ctx: &OperationContext,
+) -> Result<HttpResponse, Diagnostics> {
     let fail = |detail: String| {
         let mut d = Diagnostics::new();
         d.error(format!("The {what} request failed"), rt.scrub(&detail));
@@ -313,8 +386,7 @@ pub(crate) async fn send(rt: &Runtime, s: &Spec, what: &str) -> Result<HttpRespo
     };
     let client = rt.http()?;
     let req = request(s).map_err(|e| fail(format!("{} {}: {e}", s.method, s.path)))?;
-    let ctx = OperationContext::new(None, rt.stop.clone()).about(TYPE, None);
-    match client.execute(&req, &ctx).await {
+    match client.execute(&req, ctx).await {
         Ok(Outcome::Done(r)) => Ok(r),
         Ok(Outcome::Gone) => Err(fail(format!(
             "{} {} answered 404 or 410: nothing is there. Check the path.",
@@ -447,7 +519,7 @@ impl EphemeralResource for HttpRequestEphemeral {
                 ..Opened::default()
             };
         };
-        let r = match send(rt, &open, "opening").await {
+        let r = match send(rt, &open, "opening", &context(rt, false)).await {
             Ok(r) => r,
             Err(d) => {
                 return Opened {
@@ -462,14 +534,26 @@ impl EphemeralResource for HttpRequestEphemeral {
         for (name, spec) in [("renew", &mut private.renew), ("close", &mut private.close)] {
             if let Some(s) = spec {
                 match resolved(s, &answer) {
-                    Ok(done) => *s = done,
+                    Ok((done, used)) => {
+                        // A token in a close path or header is a secret:
+                        // masked in the audit log, logs and messages.
+                        for v in used {
+                            rt.observers().redactor.add(v);
+                        }
+                        *s = done;
+                    }
                     Err(e) => {
-                        d.attribute_error(
+                        // The answer stays usable; only this follow-up is
+                        // lost, and the user is told to do it by hand.
+                        d.attribute_warning(
                             AttributePath::root(name),
                             "Cannot fill the placeholders",
-                            e,
+                            format!(
+                                "{e}. The {name} request will not be sent: {} it by hand if \
+                                 the API needs it.",
+                                if name == "close" { "end" } else { "renew" }
+                            ),
                         );
-                        // Nothing to renew or close with: say so, keep the answer.
                         *spec = None;
                     }
                 }
@@ -517,7 +601,7 @@ impl EphemeralResource for HttpRequestEphemeral {
                 ..Renewed::default()
             };
         };
-        match send(rt, spec, "renew").await {
+        match send(rt, spec, "renew", &context(rt, false)).await {
             Ok(r) => {
                 let now = SystemTime::now();
                 let expires = expires(&r, &answer_json(&r), &private, now);
@@ -543,7 +627,7 @@ impl EphemeralResource for HttpRequestEphemeral {
         let Some(spec) = &private.close else {
             return Diagnostics::new();
         };
-        match send(rt, spec, "close").await {
+        match send(rt, spec, "close", &context(rt, true)).await {
             Ok(_) => Diagnostics::new(),
             // Already gone is what closing wants.
             Err(d) if d.iter().any(|x| x.detail.contains("404 or 410")) => Diagnostics::new(),
@@ -558,13 +642,13 @@ mod tests {
 
     use super::*;
 
+    fn resolve(text: &str, answer: &Json, strict: bool) -> Result<String, String> {
+        Filler::new(answer, strict).fill(text, false)
+    }
+
     #[test]
     fn placeholders_take_parts_of_the_opening_answer() {
-        let answer = json!({"lease_id": "abc/1 2", "n": 7, "token": "t0k"});
-        assert_eq!(
-            resolve("/v1/leases/{response/lease_id}", &answer, true).unwrap(),
-            "/v1/leases/abc/1 2"
-        );
+        let answer = json!({"lease_id": "abc/1 2", "n": 7, "token": "t0k", "up": ".."});
         assert_eq!(
             resolve("Bearer {response/token}", &answer, true).unwrap(),
             "Bearer t0k"
@@ -581,10 +665,21 @@ mod tests {
             headers: vec![("X-Token".into(), "{response/token}".into())],
             body: Some(json!({"lease": "{response/lease_id}", "keep": [1]})),
         };
-        let done = resolved(&spec, &answer).unwrap();
-        assert_eq!(done.path, "/v1/leases/abc/1%202");
+        let (done, used) = resolved(&spec, &answer).unwrap();
+        // One segment: a server's "/" cannot reach another endpoint.
+        assert_eq!(done.path, "/v1/leases/abc%2F1%202");
         assert_eq!(done.headers, [("X-Token".to_owned(), "t0k".to_owned())]);
         assert_eq!(done.body, Some(json!({"lease": "abc/1 2", "keep": [1]})));
+        assert!(used.contains(&"t0k".to_owned()) && used.contains(&"abc%2F1%202".to_owned()));
+        let up = Spec {
+            path: "/v1/leases/{response/up}".into(),
+            ..spec
+        };
+        assert!(
+            resolved(&up, &answer)
+                .unwrap_err()
+                .contains("not a path segment")
+        );
     }
 
     #[test]
