@@ -102,7 +102,7 @@ pub fn free_port() -> u16 {
 #[derive(Debug)]
 pub struct Server {
     child: Child,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`127.0.0.1:<port>` for TCP servers).
     pub url: String,
     /// Its scratch directory (config, data, log).
     pub dir: tempfile::TempDir,
@@ -111,33 +111,28 @@ pub struct Server {
 impl Server {
     /// Starts `cmd` and waits (bounded) until `probe` answers 2xx-4xx on
     /// its port, i.e. it is serving HTTP.
-    pub fn start(mut cmd: Command, port: u16, probe: &str, dir: tempfile::TempDir) -> Server {
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start the server");
+    pub fn start(cmd: Command, port: u16, probe: &str, dir: tempfile::TempDir) -> Server {
         let url = format!("http://127.0.0.1:{port}");
-        let server = Server { child, url, dir };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !answers(port, probe) {
-            assert!(
-                Instant::now() < deadline,
-                "the server did not start: {}",
-                std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        server
+        Server::launch(cmd, url, dir, || answers(port, probe))
     }
-}
 
-impl Server {
     /// Starts `cmd` and waits (bounded) until its port accepts TCP
     /// connections: for servers that do not speak HTTP (Redis).
-    pub fn start_tcp(mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Server {
+    pub fn start_tcp(cmd: Command, port: u16, dir: tempfile::TempDir) -> Server {
+        let url = format!("127.0.0.1:{port}");
+        Server::launch(cmd, url, dir, || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+    }
+
+    /// Spawns `cmd` with its output in `server.log`, then waits at most a
+    /// minute for `ready`.
+    fn launch(
+        mut cmd: Command,
+        url: String,
+        dir: tempfile::TempDir,
+        ready: impl Fn() -> bool,
+    ) -> Server {
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
         let child = cmd
             .stdin(Stdio::null())
@@ -145,10 +140,9 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("start the server");
-        let url = format!("127.0.0.1:{port}");
         let server = Server { child, url, dir };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !ready() {
             assert!(
                 Instant::now() < deadline,
                 "the server did not start: {}",

@@ -113,9 +113,9 @@ pub(super) fn read_shared(
     b: &Value,
     rate_limit: &AttributePath,
     // The configured rate: `None` when unset, `Some(None)` when not known yet.
-    has_rate: Option<Option<f64>>,
+    rate: Option<Option<f64>>,
 ) -> Option<SharedBudgetSettings> {
-    if let Some(Some(rate)) = has_rate
+    if let Some(Some(rate)) = rate
         && !(MIN_SHARED_RATE..=MAX_SHARED_RATE).contains(&rate)
     {
         r.error(
@@ -163,7 +163,7 @@ pub(super) fn read_shared(
             return None;
         }
     };
-    if has_rate.is_none() {
+    if rate.is_none() {
         r.error(
             &rate_limit.attr("requests_per_second"),
             "A shared budget needs requests_per_second",
