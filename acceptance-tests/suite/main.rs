@@ -37,3 +37,4 @@ mod schema;
 mod shapes;
 mod tls;
 mod upgrade;
+mod wire_safety;

@@ -89,15 +89,14 @@ impl HttpClient {
         &self.engine
     }
 
-    /// The full URL of a path, for messages.
+    /// The URL of a path, for messages (a long path is cut short).
     pub fn url(&self, path: &str) -> String {
-        self.engine.driver().url(path)
+        self.engine.driver().shown(path)
     }
 
-    /// A URL or reference from an answer (`Location`, a status link),
-    /// resolved against the endpoint.
-    pub fn resolve(&self, reference: &str) -> Option<Url> {
-        Url::parse(&self.url("/")).ok()?.join(reference).ok()
+    /// The endpoint: every request path is below it.
+    pub fn base_url(&self) -> &Url {
+        &self.engine.driver().config().base_url
     }
 
     /// Runs a request, with a bearer token when OAuth is configured.

@@ -28,6 +28,7 @@ pub mod pointer;
 pub mod resource;
 pub mod resources;
 pub mod runtime;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

@@ -318,7 +318,28 @@ pub struct Counters {
     /// is requests over the time between them).
     pub first_request: Option<std::time::Instant>,
     pub last_request: Option<std::time::Instant>,
+    /// Every request received (admin requests excluded), the first
+    /// [`MAX_LOGGED`] of them: what reached the API, as it reached it.
+    pub log: Vec<Seen>,
     in_flight: u64,
+}
+
+/// Most requests kept in [`Counters::log`].
+pub const MAX_LOGGED: usize = 10_000;
+
+/// One request as the API received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    /// The method.
+    pub method: String,
+    /// The path, as sent (not normalised).
+    pub path: String,
+    /// The query string, as sent.
+    pub query: String,
+    /// The headers (names in lower case; values lossily as text).
+    pub headers: Vec<(String, String)>,
+    /// The body, lossily as text.
+    pub body: String,
 }
 
 impl Counters {
@@ -907,6 +928,26 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     };
     if let Some(rest) = path.strip_prefix("/_admin") {
         return admin(&store, &method, rest, &body);
+    }
+    {
+        let mut s = store.lock().unwrap();
+        if s.counters.log.len() < MAX_LOGGED {
+            s.counters.log.push(Seen {
+                method: method.to_string(),
+                path: path.clone(),
+                query: query.clone(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
     }
     if path == "/oauth/token" && method == Method::POST {
         return issue_token(&store, authorization.as_deref(), &body);

@@ -91,11 +91,17 @@ impl Workdir {
             provider_dir().display()
         );
         std::fs::write(dir.path().join("dev.tfrc"), rc).expect("write CLI config");
+        let wd = Workdir { dir };
+        wd.set(hcl);
+        wd
+    }
+
+    /// Replaces the configuration after the terraform block with `hcl`.
+    pub fn set(&self, hcl: &str) {
         let main = format!(
             "terraform {{\n  required_providers {{\n    driver = {{ source = \"{PROVIDER}\" }}\n  }}\n}}\n\n{hcl}"
         );
-        std::fs::write(dir.path().join("main.tf"), main).expect("write main.tf");
-        Workdir { dir }
+        std::fs::write(self.path().join("main.tf"), main).expect("write main.tf");
     }
 
     /// A directory whose `main.tf` is exactly `hcl` (which brings its own

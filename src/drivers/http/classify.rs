@@ -43,6 +43,14 @@ pub fn transport_error(e: reqwest::Error, https: bool) -> DriverError {
     // A failed connect never reached the server; anything later may have.
     let connect = e.is_connect();
     let timeout = e.is_timeout();
+    if e.is_builder() {
+        // The request could not even be built (a URL no client accepts):
+        // nothing was sent, and sending again cannot help.
+        return DriverError::invalid(format!(
+            "the request cannot be sent: {}",
+            chain_text(&e.without_url())
+        ));
+    }
     // Without the URL: its query may hold an API key.
     let e = e.without_url();
     let message = chain_text(&e);

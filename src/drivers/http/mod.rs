@@ -191,6 +191,11 @@ impl HttpDriver {
         )
     }
 
+    /// The URL of a path for a message: a long path is cut short.
+    pub fn shown(&self, path: &str) -> String {
+        self.url(&request::shortened(path))
+    }
+
     /// The configuration.
     pub fn config(&self) -> &HttpConfig {
         &self.config
@@ -204,9 +209,43 @@ impl HttpDriver {
     fn first_url(&self, req: &HttpRequest) -> Result<Url, DriverError> {
         match &req.absolute_url {
             Some(u) => Ok(u.clone()),
-            None => Url::parse(&self.url(&req.path))
-                .map_err(|e| DriverError::invalid(format!("{}: {e}", req.target()))),
+            None => {
+                let text = self.url(&req.path);
+                let url = Url::parse(&text)
+                    .map_err(|e| DriverError::invalid(format!("{}: {e}", req.target())))?;
+                self.check_below_base(req, &text, &url)?;
+                Ok(url)
+            }
         }
+    }
+
+    /// A path is appended to the endpoint and must stay below it: a URL
+    /// parser that removed a `..` segment (or `%2e%2e`) would send the
+    /// request elsewhere, so such a path is refused, whoever built it.
+    fn check_below_base(
+        &self,
+        req: &HttpRequest,
+        text: &str,
+        url: &Url,
+    ) -> Result<(), DriverError> {
+        let base = self.config.base_url.path().trim_end_matches('/');
+        let sent = text
+            .get(self.config.base_url.origin().ascii_serialization().len()..)
+            .unwrap_or_default();
+        let sent_path = sent.split(['?', '#']).next().unwrap_or_default();
+        // `\` is a `/` to a URL parser (WHATWG), and `%2e` a `.`.
+        let dot_segment = sent_path.split(['/', '\\']).any(|s| {
+            let decoded = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+            decoded == "." || decoded == ".."
+        });
+        let under = url.path() == base || url.path().starts_with(&format!("{base}/"));
+        if !req.path.starts_with('/') || !under || dot_segment {
+            return Err(DriverError::invalid(format!(
+                "{}: the path would leave the endpoint's base path {base:?}; it was not sent",
+                req.target()
+            )));
+        }
+        Ok(())
     }
 
     fn build(&self, req: &HttpRequest, url: Url) -> Result<reqwest::Request, DriverError> {
@@ -408,6 +447,37 @@ impl Driver for HttpDriver {
                     ),
                 )
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drivers::Operation;
+
+    #[test]
+    fn no_path_leaves_the_endpoints_base_path() {
+        let base = Url::parse("http://127.0.0.1:9/api/v1").unwrap();
+        let driver = HttpDriver::new(HttpConfig::new(base)).unwrap();
+        let url = |path: &str| {
+            let req = HttpRequest::new(Operation::Read, Method::GET, path.to_owned());
+            driver.first_url(&req).map(|u| u.to_string())
+        };
+        assert_eq!(
+            url("/x/a%20b").unwrap(),
+            "http://127.0.0.1:9/api/v1/x/a%20b"
+        );
+        assert_eq!(url("/x/c-9").unwrap(), "http://127.0.0.1:9/api/v1/x/c-9");
+        for hostile in [
+            "/x/..",
+            "/x/../../admin",
+            "/x/%2e%2E/y",
+            "/x/.",
+            "/x\\..\\..\\y",
+            "x",
+        ] {
+            assert!(url(hostile).is_err(), "{hostile}");
         }
     }
 }

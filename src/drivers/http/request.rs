@@ -171,7 +171,7 @@ impl Request for HttpRequest {
                 u.origin().ascii_serialization(),
                 u.path()
             ),
-            None => format!("{} {}", self.method, self.path),
+            None => format!("{} {}", self.method, shortened(&self.path)),
         }
     }
     fn method(&self) -> String {
@@ -186,6 +186,18 @@ impl Request for HttpRequest {
         self.repeatable
             || self.method.is_idempotent()
             || (self.header(IDEMPOTENCY_KEY).is_some() && !self.check_before_repeat)
+    }
+}
+
+/// Most characters of a path quoted in a message: a hostile id must not
+/// fill the screen.
+const MAX_SHOWN: usize = 200;
+
+/// `path`, cut to [`MAX_SHOWN`] characters.
+pub(crate) fn shortened(path: &str) -> String {
+    match path.char_indices().nth(MAX_SHOWN) {
+        Some((i, _)) => format!("{}…", path.get(..i).unwrap_or_default()),
+        None => path.to_owned(),
     }
 }
 

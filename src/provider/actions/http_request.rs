@@ -40,7 +40,8 @@ impl Action for HttpRequestAction {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        let _ = HttpRequestEphemeral::spec(config, "POST", &AttributePath::default(), &mut d);
+        let _ =
+            HttpRequestEphemeral::spec(config, "POST", &AttributePath::default(), &mut d, false);
         d
     }
 
@@ -52,13 +53,24 @@ impl Action for HttpRequestAction {
     ) -> Diagnostics {
         let mut d = Diagnostics::new();
         let Some(spec) =
-            HttpRequestEphemeral::spec(&config, "POST", &AttributePath::default(), &mut d)
+            HttpRequestEphemeral::spec(&config, "POST", &AttributePath::default(), &mut d, false)
         else {
             return d;
         };
         if d.has_error() {
             return d;
         }
+        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let spec = match spec.render(None, base.as_ref()) {
+            Ok((ready, _)) => ready,
+            Err(e) => {
+                d.error(
+                    "Cannot build the request",
+                    format!("{e}. Nothing was sent."),
+                );
+                return d;
+            }
+        };
         // A closed channel only means nobody watches the progress.
         let _ = progress.send(format!("sending {}", spec.target()));
         match send(rt, &spec, "action", &context(rt, false)).await {

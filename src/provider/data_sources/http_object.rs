@@ -9,6 +9,7 @@ use crate::engine::OperationContext;
 use crate::provider::json::from_json;
 use crate::provider::resource::DataSource;
 use crate::provider::runtime::Runtime;
+use crate::provider::template;
 use crate::provider::{Attribute, AttributePath, Block, Diagnostics, Schema, Type, Value};
 
 /// The data source type.
@@ -41,46 +42,24 @@ impl DataSource for HttpObjectData {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        if let Some(p) = config.get("path").and_then(Value::as_str)
-            && !p.starts_with('/')
-        {
-            d.attribute_error(
-                AttributePath::root("path"),
-                "Invalid path",
-                format!("{p:?} must start with \"/\", as in \"/flags/1\"."),
-            );
-        }
+        let _ = target(config, &mut d);
         d
     }
 
     async fn read(&self, rt: &Runtime, config: Value) -> (Option<Value>, Diagnostics) {
-        let mut d = self.validate(&config);
-        if d.has_error() {
-            return (None, d);
-        }
+        let mut d = Diagnostics::new();
         let client = match rt.http() {
             Ok(e) => e,
             Err(e) => return (None, e),
         };
-        let mut path = config
-            .get("path")
-            .and_then(Value::as_str)
-            .unwrap_or("/")
-            .to_owned();
-        if let Some(id) = config.get("id").and_then(Value::as_str) {
-            let id = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
-            path = format!("{}/{id}", path.trim_end_matches('/'));
-        }
-        let pairs = |name: &str| match config.get(name) {
-            Some(Value::Map(_, m)) => m
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect(),
-            _ => Vec::new(),
+        let Some((rendered, headers)) = target(&config, &mut d) else {
+            return (None, d);
         };
+        let path = rendered.path;
         let mut http = HttpRequest::new(Operation::Read, Method::GET, path.clone());
-        http.query = pairs("query");
-        http.headers = pairs("headers");
+        http.query = rendered.query;
+        http.query.extend(pairs(&config, "query"));
+        http.headers = headers;
         let target = format!("GET {}", client.url(&path));
         let ctx =
             OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
@@ -113,6 +92,37 @@ impl DataSource for HttpObjectData {
                 crate::provider::failure::report(rt, &mut d, "Read failed", &target, &e);
                 (None, d)
             }
+        }
+    }
+}
+
+/// A map argument's string pairs.
+fn pairs(config: &Value, name: &str) -> Vec<(String, String)> {
+    match config.get(name) {
+        Some(Value::Map(_, m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The path to read (`path`, and `id` as one more segment) and the
+/// headers, checked; `None` with diagnostics when they cannot be sent.
+fn target(
+    config: &Value,
+    d: &mut Diagnostics,
+) -> Option<(template::Rendered, Vec<(String, String)>)> {
+    let headers =
+        template::checked_headers(pairs(config, "headers"), &AttributePath::root("headers"), d);
+    let path = config.get("path").and_then(Value::as_str)?;
+    let id = config.get("id").and_then(Value::as_str);
+    match template::fixed_path(path, id) {
+        Ok(r) => (!d.has_error()).then_some((r, headers)),
+        Err(e) => {
+            let at = if e.starts_with("id:") { "id" } else { "path" };
+            d.attribute_error(AttributePath::root(at), format!("Invalid {at}"), e);
+            None
         }
     }
 }

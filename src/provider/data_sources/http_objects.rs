@@ -33,13 +33,13 @@ pub(crate) fn parse(config: &Value, d: &mut Diagnostics) -> Option<Args> {
     let root = AttributePath::root;
     let mut known = true;
     let path = config.get("path").and_then(Value::as_str).unwrap_or("/");
-    if !path.starts_with('/') {
-        d.attribute_error(
-            root("path"),
-            "Invalid path",
-            format!("{path:?} must start with \"/\", as in \"/flags\"."),
-        );
-    }
+    let rendered = match crate::provider::template::fixed_path(path, None) {
+        Ok(r) => r,
+        Err(e) => {
+            d.attribute_error(root("path"), "Invalid path", e);
+            crate::provider::template::Rendered::default()
+        }
+    };
     let pointer = |name: &str, d: &mut Diagnostics| match config.get(name).and_then(Value::as_str) {
         None => None,
         Some(p) => match Pointer::parse(p) {
@@ -60,9 +60,11 @@ pub(crate) fn parse(config: &Value, d: &mut Diagnostics) -> Option<Args> {
             .collect(),
         _ => Vec::new(),
     };
-    let mut first = HttpRequest::new(Operation::Read, Method::GET, path.to_owned());
-    first.query = pairs("query");
-    first.headers = pairs("headers");
+    let mut first = HttpRequest::new(Operation::Read, Method::GET, rendered.path);
+    first.query = rendered.query;
+    first.query.extend(pairs("query"));
+    first.headers =
+        crate::provider::template::checked_headers(pairs("headers"), &root("headers"), d);
     (!d.has_error()).then_some(Args {
         request: ListRequest {
             first,

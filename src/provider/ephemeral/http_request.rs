@@ -16,6 +16,7 @@ use crate::engine::OperationContext;
 use crate::provider::json::{from_json, to_json};
 use crate::provider::pointer::Pointer;
 use crate::provider::runtime::Runtime;
+use crate::provider::template::{self, Place, Source, Template, Values};
 use crate::provider::{
     Attribute, AttributePath, Block, Diagnostics, NestedBlock, Number, Schema, Type, Value,
 };
@@ -27,12 +28,20 @@ pub struct HttpRequestEphemeral;
 const TYPE: &str = "driver_http_request";
 /// Most answer headers exposed.
 const MAX_HEADERS: usize = 100;
-/// Most placeholders resolved in one request.
-const MAX_PLACEHOLDERS: usize = 64;
 
-/// One request, as configured (renew and close: placeholders resolved).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// One request, as configured: its strings are templates.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Spec {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Json>,
+}
+
+/// One request with its templates rendered: what is sent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Ready {
     method: String,
     path: String,
     query: Vec<(String, String)>,
@@ -43,8 +52,8 @@ pub(crate) struct Spec {
 /// What Renew and Close need; Terraform holds it in memory for the run.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Private {
-    renew: Option<Spec>,
-    close: Option<Spec>,
+    renew: Option<Ready>,
+    close: Option<Ready>,
     expiry_pointer: Option<String>,
     expiry_header: Option<String>,
 }
@@ -81,10 +90,69 @@ fn follow_up(name: &str, default_method: &str, when: &str) -> NestedBlock {
     )
 }
 
-impl Spec {
+impl Ready {
     /// The method and target, for messages.
     pub(crate) fn target(&self) -> String {
         format!("{} {}", self.method, self.path)
+    }
+}
+
+impl Spec {
+    /// The request to send, with `{response/…}` taken from `answer` (the
+    /// opening answer; `None` for the opening request itself), and the
+    /// values that went in: they may be secrets (a token), to be masked
+    /// wherever a request is quoted.
+    pub(crate) fn render(
+        &self,
+        answer: Option<&Json>,
+        base: Option<&url::Url>,
+    ) -> Result<(Ready, Vec<String>), String> {
+        let values = Values {
+            response: answer,
+            base,
+            ..Values::default()
+        };
+        let mut used = Vec::new();
+        let mut parse = |text: &str| -> Result<Template, String> {
+            let t = Template::parse(text)?;
+            used.extend(t.used_values(&values));
+            Ok(t)
+        };
+        let rendered = parse(&self.path)?.render_path(&values)?;
+        let mut query = rendered.query;
+        for (k, v) in &self.query {
+            query.push((k.clone(), parse(v)?.render_text(&values)?));
+        }
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    parse(v)?
+                        .render_header(&values)
+                        .map_err(|e| format!("header {k}: {e}"))?,
+                ))
+            })
+            .collect::<Result<_, String>>()?;
+        if let Some(b) = &self.body {
+            for (_, t) in template::body_templates(b) {
+                used.extend(t?.used_values(&values));
+            }
+        }
+        let body = self
+            .body
+            .as_ref()
+            .map(|b| template::render_body(b, &values))
+            .transpose()?;
+        let ready = Ready {
+            method: self.method.clone(),
+            path: rendered.path,
+            query,
+            headers,
+            body,
+        };
+        Ok((ready, used))
     }
 }
 
@@ -95,6 +163,7 @@ impl HttpRequestEphemeral {
         default_method: &str,
         at: &AttributePath,
         d: &mut Diagnostics,
+        allow_response: bool,
     ) -> Option<Spec> {
         let method = config
             .get("method")
@@ -109,15 +178,6 @@ impl HttpRequestEphemeral {
             .and_then(Value::as_str)
             .unwrap_or("/")
             .to_owned();
-        if !path.starts_with('/') {
-            d.attribute_error(
-                at.attr("path"),
-                "Invalid path",
-                format!(
-                    "{path:?} must start with \"/\"; it is appended to the provider's endpoint."
-                ),
-            );
-        }
         let pairs = |name: &str| match config.get(name) {
             Some(Value::Map(_, m)) => m
                 .iter()
@@ -136,13 +196,15 @@ impl HttpRequestEphemeral {
                 }
             },
         };
-        Some(Spec {
+        let spec = Spec {
             method,
             path,
             query: pairs("query"),
             headers: pairs("headers"),
             body,
-        })
+        };
+        check_templates(&spec, at, d, allow_response);
+        Some(spec)
     }
 
     fn pointer_setting(config: &Value, name: &str, d: &mut Diagnostics) -> Option<String> {
@@ -154,18 +216,14 @@ impl HttpRequestEphemeral {
     }
 
     /// The request and its follow-ups; `None` with diagnostics if wrong.
-    fn parse(config: &Value, d: &mut Diagnostics) -> Option<(Spec, Private)> {
+    fn parse(config: &Value, d: &mut Diagnostics) -> Option<(Spec, FollowUps)> {
         let root = AttributePath::default();
-        let open = Self::spec(config, "GET", &root, d)?;
+        let open = Self::spec(config, "GET", &root, d, false)?;
         let block = |name: &str, method: &str, d: &mut Diagnostics| match config.get(name) {
-            Some(b) if !b.is_null() => {
-                let s = Self::spec(b, method, &AttributePath::root(name), d)?;
-                check_placeholders(&s, &AttributePath::root(name), d);
-                Some(s)
-            }
+            Some(b) if !b.is_null() => Self::spec(b, method, &AttributePath::root(name), d, true),
             _ => None,
         };
-        let private = Private {
+        let follow_ups = FollowUps {
             renew: block("renew", "POST", d),
             close: block("close", "DELETE", d),
             expiry_pointer: Self::pointer_setting(config, "expiry_pointer", d),
@@ -174,171 +232,106 @@ impl HttpRequestEphemeral {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         };
-        (!d.has_error()).then_some((open, private))
+        (!d.has_error()).then_some((open, follow_ups))
     }
 }
 
-/// Every `{response/...}` names a valid pointer: in the path, the query
-/// and header values, and the body's strings.
-fn check_placeholders(s: &Spec, at: &AttributePath, d: &mut Diagnostics) {
-    let mut texts: Vec<(&str, AttributePath)> = vec![(&s.path, at.attr("path"))];
-    texts.extend(
-        s.query
-            .iter()
-            .map(|(k, v)| (v.as_str(), at.attr("query").key(k))),
-    );
-    texts.extend(
-        s.headers
-            .iter()
-            .map(|(k, v)| (v.as_str(), at.attr("headers").key(k))),
-    );
-    let mut strings = Vec::new();
+/// A follow-up request with the opening answer filled in. The values
+/// used join the redactor: a token in a close path or header is a secret.
+/// When it cannot be filled, the answer stays usable; only this follow-up
+/// is lost, and the user is told to do it by hand.
+fn resolve_follow_up(
+    rt: &Runtime,
+    name: &str,
+    spec: Spec,
+    answer: &Json,
+    base: Option<&url::Url>,
+    d: &mut Diagnostics,
+) -> Option<Ready> {
+    match spec.render(Some(answer), base) {
+        Ok((ready, used)) => {
+            for v in used {
+                rt.observers().redactor.add(v);
+            }
+            Some(ready)
+        }
+        Err(e) => {
+            d.attribute_warning(
+                AttributePath::root(name),
+                "Cannot fill the placeholders",
+                rt.scrub(&format!(
+                    "{e}. The {name} request will not be sent: {} it by hand if the API needs it.",
+                    if name == "close" { "end" } else { "renew" }
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// The follow-up requests and expiry settings, as configured.
+#[derive(Debug, Default)]
+struct FollowUps {
+    renew: Option<Spec>,
+    close: Option<Spec>,
+    expiry_pointer: Option<String>,
+    expiry_header: Option<String>,
+}
+
+/// Every template of a request can be used where it is: path, query and
+/// header values, the body's strings. Only renew and close
+/// (`allow_response`) may name the opening answer; nothing else has a
+/// value here.
+fn check_templates(s: &Spec, at: &AttributePath, d: &mut Diagnostics, allow_response: bool) {
+    let mut found: Vec<(Template, AttributePath)> = Vec::new();
+    if let Some(t) = template::parse_at(&s.path, Place::Path, &at.attr("path"), d) {
+        found.push((t, at.attr("path")));
+    }
+    for (name, pairs, place) in [
+        ("query", &s.query, Place::Query),
+        ("headers", &s.headers, Place::Header),
+    ] {
+        for (k, v) in pairs {
+            let here = at.attr(name).key(k);
+            if place == Place::Header
+                && let Err(e) = template::check_header_name(k)
+            {
+                d.attribute_error(here.clone(), "Invalid header name", e);
+            }
+            if let Some(t) = template::parse_at(v, place, &here, d) {
+                found.push((t, here));
+            }
+        }
+    }
     if let Some(b) = &s.body {
-        body_strings(b, &mut strings, 0);
-    }
-    texts.extend(strings.into_iter().map(|t| (t, at.attr("body"))));
-    let mut check = Filler::new(&Json::Null, false);
-    for (text, path) in texts {
-        if let Err(e) = check.fill(text, false) {
-            d.attribute_error(path, "Invalid placeholder", e);
-        }
-    }
-}
-
-/// The string leaves of a body, at most 64 deep.
-fn body_strings<'j>(j: &'j Json, out: &mut Vec<&'j str>, depth: usize) {
-    match j {
-        Json::String(s) => out.push(s),
-        Json::Array(a) if depth < 64 => a.iter().for_each(|x| body_strings(x, out, depth + 1)),
-        Json::Object(m) if depth < 64 => m.values().for_each(|x| body_strings(x, out, depth + 1)),
-        _ => {}
-    }
-}
-
-/// Fills `{response/<pointer>}` placeholders from the opening answer and
-/// remembers the values used: they may be secrets (a token), to be masked
-/// wherever a request is quoted.
-struct Filler<'a> {
-    answer: &'a Json,
-    /// A part the answer does not have is an error (else left empty).
-    strict: bool,
-    used: Vec<String>,
-}
-
-impl<'a> Filler<'a> {
-    fn new(answer: &'a Json, strict: bool) -> Self {
-        Filler {
-            answer,
-            strict,
-            used: Vec::new(),
-        }
-    }
-
-    /// `text` with each placeholder replaced (strings as they are, other
-    /// values as JSON). In a path (`segment`), each value is one
-    /// percent-encoded segment, never `.` or `..`: a server's value cannot
-    /// send the request to another endpoint.
-    fn fill(&mut self, text: &str, segment: bool) -> Result<String, String> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        let mut count = 0;
-        while let Some(start) = rest.find("{response") {
-            out.push_str(rest.get(..start).unwrap_or_default());
-            let tail = rest.get(start..).unwrap_or_default();
-            let Some(end) = tail.find('}') else {
-                return Err(format!(
-                    "{text:?} has a \"{{response\" without its closing \"}}\""
-                ));
-            };
-            let inner = tail.get("{response".len()..end).unwrap_or_default();
-            let pointer = Pointer::parse(inner).map_err(|e| format!("in {text:?}: {e}"))?;
-            count += 1;
-            if count > MAX_PLACEHOLDERS {
-                return Err(format!(
-                    "{text:?} has more than {MAX_PLACEHOLDERS} placeholders"
-                ));
+        for (pointer, t) in template::body_templates(b) {
+            match t {
+                Ok(t) => found.push((t, at.attr("body"))),
+                Err(e) => d.attribute_error(
+                    at.attr("body"),
+                    "Invalid template",
+                    format!("at {pointer}: {e}"),
+                ),
             }
-            let value = match pointer.get(self.answer) {
-                Some(Json::String(s)) => s.clone(),
-                Some(Json::Null) | None if self.strict => {
-                    return Err(format!("the opening answer has nothing at {pointer}"));
-                }
-                Some(Json::Null) | None => String::new(),
-                Some(other) => other.to_string(),
-            };
-            if segment {
-                if self.strict && matches!(value.as_str(), "" | "." | "..") {
-                    return Err(format!(
-                        "the opening answer's {pointer} ({value:?}) is not a path segment"
-                    ));
-                }
-                let encoded = percent_encoding::utf8_percent_encode(&value, SEGMENT).to_string();
-                out.push_str(&encoded);
-                if encoded != value {
-                    self.used.push(encoded);
-                }
-            } else {
-                out.push_str(&value);
-            }
-            self.used.push(value);
-            rest = tail.get(end + 1..).unwrap_or_default();
         }
-        out.push_str(rest);
-        Ok(out)
     }
-
-    fn body(&mut self, j: &Json, depth: usize) -> Result<Json, String> {
-        if depth > 64 {
-            return Err("the body is nested too deeply".into());
+    for (t, here) in found {
+        for why in t.refused(|source| match source {
+            Source::Response(_) if allow_response => Ok(()),
+            Source::Response(_) => Err(
+                "{response/…} names the opening answer: only the renew and close requests may use it".to_owned(),
+            ),
+            other => Err(format!(
+                "{} has no value in a request: only {{response/<pointer>}} (in renew and close) is filled in",
+                other.spelled(false)
+            )),
+        }) {
+            d.attribute_error(here.clone(), "Invalid placeholder", why);
         }
-        Ok(match j {
-            Json::String(t) => Json::String(self.fill(t, false)?),
-            Json::Array(a) => Json::Array(
-                a.iter()
-                    .map(|x| self.body(x, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Json::Object(m) => Json::Object(
-                m.iter()
-                    .map(|(k, x)| Ok((k.clone(), self.body(x, depth + 1)?)))
-                    .collect::<Result<_, String>>()?,
-            ),
-            other => other.clone(),
-        })
     }
 }
 
-/// Everything but unreserved characters and sub-delimiters that are safe
-/// inside one segment: `/`, `%`, `?` and `#` are always encoded.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// A follow-up request with its placeholders resolved, and the values
-/// that went into it.
-fn resolved(s: &Spec, answer: &Json) -> Result<(Spec, Vec<String>), String> {
-    let mut f = Filler::new(answer, true);
-    let pairs =
-        |p: &[(String, String)], f: &mut Filler<'_>| -> Result<Vec<(String, String)>, String> {
-            p.iter()
-                .map(|(k, v)| Ok((k.clone(), f.fill(v, false)?)))
-                .collect()
-        };
-    let query = pairs(&s.query, &mut f)?;
-    let headers = pairs(&s.headers, &mut f)?;
-    let spec = Spec {
-        method: s.method.clone(),
-        path: f.fill(&s.path, true)?,
-        query,
-        headers,
-        body: s.body.as_ref().map(|b| f.body(b, 0)).transpose()?,
-    };
-    Ok((spec, f.used))
-}
-
-fn request(s: &Spec) -> Result<HttpRequest, String> {
+fn request(s: &Ready) -> Result<HttpRequest, String> {
     let method = Method::parse(&s.method)?;
     let operation = match s.method.as_str() {
         "GET" | "HEAD" => Operation::Read,
@@ -375,7 +368,7 @@ pub(crate) fn context(rt: &Runtime, closing: bool) -> OperationContext {
 
 pub(crate) async fn send(
     rt: &Runtime,
-    s: &Spec,
+    s: &Ready,
     what: &str,
     ctx: &OperationContext,
 ) -> Result<HttpResponse, Diagnostics> {
@@ -513,52 +506,40 @@ impl EphemeralResource for HttpRequestEphemeral {
 
     async fn open(&self, rt: &Runtime, config: Value) -> Opened {
         let mut d = Diagnostics::new();
-        let Some((open, mut private)) = Self::parse(&config, &mut d) else {
-            return Opened {
-                diagnostics: d,
-                ..Opened::default()
-            };
+        let failed = |diagnostics| Opened {
+            diagnostics,
+            ..Opened::default()
         };
-        let r = match send(rt, &open, "opening", &context(rt, false)).await {
-            Ok(r) => r,
-            Err(d) => {
-                return Opened {
-                    diagnostics: d,
-                    ..Opened::default()
-                };
+        let Some((open, follow_ups)) = Self::parse(&config, &mut d) else {
+            return failed(d);
+        };
+        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let ready = match open.render(None, base.as_ref()) {
+            Ok((ready, _)) => ready,
+            Err(e) => {
+                d.error(
+                    "Cannot build the request",
+                    format!("{e}. Nothing was sent."),
+                );
+                return failed(d);
             }
+        };
+        let r = match send(rt, &ready, "opening", &context(rt, false)).await {
+            Ok(r) => r,
+            Err(d) => return failed(d),
         };
         let answer = answer_json(&r);
+        let mut follow_up = |name: &str, spec: Option<Spec>| {
+            resolve_follow_up(rt, name, spec?, &answer, base.as_ref(), &mut d)
+        };
+        let private = Private {
+            renew: follow_up("renew", follow_ups.renew),
+            close: follow_up("close", follow_ups.close),
+            expiry_pointer: follow_ups.expiry_pointer,
+            expiry_header: follow_ups.expiry_header,
+        };
         let now = SystemTime::now();
         let expires = expires(&r, &answer, &private, now);
-        for (name, spec) in [("renew", &mut private.renew), ("close", &mut private.close)] {
-            if let Some(s) = spec {
-                match resolved(s, &answer) {
-                    Ok((done, used)) => {
-                        // A token in a close path or header is a secret:
-                        // masked in the audit log, logs and messages.
-                        for v in used {
-                            rt.observers().redactor.add(v);
-                        }
-                        *s = done;
-                    }
-                    Err(e) => {
-                        // The answer stays usable; only this follow-up is
-                        // lost, and the user is told to do it by hand.
-                        d.attribute_warning(
-                            AttributePath::root(name),
-                            "Cannot fill the placeholders",
-                            format!(
-                                "{e}. The {name} request will not be sent: {} it by hand if \
-                                 the API needs it.",
-                                if name == "close" { "end" } else { "renew" }
-                            ),
-                        );
-                        *spec = None;
-                    }
-                }
-            }
-        }
         let headers = Value::Map(
             Type::String,
             r.headers
@@ -642,44 +623,77 @@ mod tests {
 
     use super::*;
 
-    fn resolve(text: &str, answer: &Json, strict: bool) -> Result<String, String> {
-        Filler::new(answer, strict).fill(text, false)
+    fn spec(path: &str, headers: &[(&str, &str)], body: Option<Json>) -> Spec {
+        Spec {
+            method: "DELETE".into(),
+            path: path.into(),
+            query: vec![],
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body,
+        }
     }
 
     #[test]
     fn placeholders_take_parts_of_the_opening_answer() {
         let answer = json!({"lease_id": "abc/1 2", "n": 7, "token": "t0k", "up": ".."});
-        assert_eq!(
-            resolve("Bearer {response/token}", &answer, true).unwrap(),
-            "Bearer t0k"
+        let s = spec(
+            "/v1/leases/{response/lease_id}",
+            &[("X-Token", "Bearer {response/token}")],
+            Some(json!({"lease": "{response/lease_id}", "n": "{response/n}", "keep": [1]})),
         );
-        assert_eq!(resolve("{response/n}", &answer, true).unwrap(), "7");
-        assert!(resolve("{response/missing}", &answer, true).is_err());
-        assert_eq!(resolve("{response/missing}", &answer, false).unwrap(), "");
-        assert!(resolve("{response/a", &answer, true).is_err());
-        assert!(resolve("{responsea}", &answer, true).is_err());
-        let spec = Spec {
-            method: "DELETE".into(),
-            path: "/v1/leases/{response/lease_id}".into(),
-            query: vec![],
-            headers: vec![("X-Token".into(), "{response/token}".into())],
-            body: Some(json!({"lease": "{response/lease_id}", "keep": [1]})),
-        };
-        let (done, used) = resolved(&spec, &answer).unwrap();
+        let (done, used) = s.render(Some(&answer), None).unwrap();
         // One segment: a server's "/" cannot reach another endpoint.
         assert_eq!(done.path, "/v1/leases/abc%2F1%202");
-        assert_eq!(done.headers, [("X-Token".to_owned(), "t0k".to_owned())]);
-        assert_eq!(done.body, Some(json!({"lease": "abc/1 2", "keep": [1]})));
-        assert!(used.contains(&"t0k".to_owned()) && used.contains(&"abc%2F1%202".to_owned()));
-        let up = Spec {
-            path: "/v1/leases/{response/up}".into(),
-            ..spec
-        };
-        assert!(
-            resolved(&up, &answer)
-                .unwrap_err()
-                .contains("not a path segment")
+        assert_eq!(
+            done.headers,
+            [("X-Token".to_owned(), "Bearer t0k".to_owned())]
         );
+        assert_eq!(
+            done.body,
+            Some(json!({"lease": "abc/1 2", "n": 7, "keep": [1]}))
+        );
+        assert!(used.contains(&"t0k".to_owned()) && used.contains(&"abc%2F1%202".to_owned()));
+        let up = spec("/v1/leases/{response/up}", &[], None);
+        assert!(
+            up.render(Some(&answer), None)
+                .unwrap_err()
+                .contains("\"..\"")
+        );
+        let missing = spec("/v1/{response/missing}", &[], None);
+        assert!(missing.render(Some(&answer), None).is_err());
+        let injected = spec("/v1", &[("X", "{response/token}\r\nX-Other: 1")], None);
+        assert!(injected.render(Some(&answer), None).is_err());
+    }
+
+    #[test]
+    fn only_follow_ups_may_name_the_answer() {
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{response/id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            false,
+        );
+        assert!(d.has_error());
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            true,
+        );
+        assert!(d.has_error());
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{response/id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            true,
+        );
+        assert!(!d.has_error());
     }
 
     #[test]
@@ -692,7 +706,7 @@ mod tests {
             None,
             "nothing to renew with"
         );
-        p.renew = Some(Spec {
+        p.renew = Some(Ready {
             method: "POST".into(),
             path: "/renew".into(),
             query: vec![],
@@ -709,7 +723,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_template_is_answered_without_panic(text in ".{0,60}") {
-            let _ = resolve(&text, &json!({"a": {"b": [1, "x"]}}), true);
+            let _ = spec(&text, &[("X", &text)], Some(json!({"a": text.clone()})))
+                .render(Some(&json!({"a": {"b": [1, "x"]}})), None);
         }
     }
 }

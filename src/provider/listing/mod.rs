@@ -140,7 +140,7 @@ pub async fn fetch(
     ctx: &OperationContext,
 ) -> Result<Listing, Diagnostics> {
     let mut d = Diagnostics::new();
-    let first_url = match Url::parse(&client.url(&req.first.path)) {
+    let first_url = match Url::parse(&client.engine().driver().url(&req.first.path)) {
         Ok(u) => u,
         Err(e) => {
             d.error(

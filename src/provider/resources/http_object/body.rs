@@ -6,7 +6,6 @@ use serde_json::Value as Json;
 use super::leaf_pointers;
 use super::operations::Op;
 use super::settings::Settings;
-use super::template::Fill;
 use crate::drivers::http::Body;
 use crate::provider::json::to_json;
 use crate::provider::runtime::Runtime;
@@ -57,7 +56,7 @@ pub(super) fn payload(
     op: &Op,
     body: &Value,
     config: &Value,
-    fill: &Fill<'_>,
+    fill: &crate::provider::template::Values<'_>,
     strip_nulls: bool,
 ) -> Result<Body, Diagnostics> {
     let fail = |summary: &str, detail: String| {

@@ -50,8 +50,8 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
-    let fill = s.fill(None, &body_json);
-    let payload = match payload(rt, s, &s.create, &planned_body, &req.config, &fill, true) {
+    let values = s.values(None, &body_json, None);
+    let payload = match payload(rt, s, &s.create, &planned_body, &req.config, &values, true) {
         Ok(p) => p,
         Err(d) => return nothing(d),
     };
@@ -90,7 +90,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
             }
         }
     }
-    let mut http = match super::request_for(s, &s.create, None, &body_json, payload) {
+    let mut http = match super::request_for(rt, &s.create, values, payload) {
         Ok(r) => r,
         Err(d) => return nothing(d),
     };
@@ -223,7 +223,12 @@ fn created_id(
         // the object's path is its id.
         .or_else(|| {
             (!s.read.path.uses_id())
-                .then(|| s.read.target(&s.fill(None, body)).ok().map(|t| t.path))
+                .then(|| {
+                    s.read
+                        .target(&s.values(None, body, None))
+                        .ok()
+                        .map(|t| t.path)
+                })
                 .flatten()
         })
 }
@@ -254,7 +259,12 @@ async fn finish(
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
-    let object = match super::request_for(s, &s.read, Some(&id), &body_json, Body::Empty) {
+    let object = match super::request_for(
+        rt,
+        &s.read,
+        s.values(Some(&id), &body_json, None),
+        Body::Empty,
+    ) {
         Ok(r) => r,
         Err(d) => {
             return CreateResponse {

@@ -41,11 +41,11 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         return DeleteResponse { diagnostics: diags };
     }
     let body = super::body_json(&req.prior_state);
-    let sent = match &s.delete.body {
-        Some(b) => match crate::provider::json::to_json(b)
-            .map_err(|e| e.to_string())
-            .and_then(|j| s.encode(&j))
-        {
+    let response = super::last_response(&req.prior_state);
+    let values = s.values(Some(&id), &body, response.as_ref());
+    let sent = match s.delete.rendered_body(&values) {
+        Ok(None) => Body::Empty,
+        Ok(Some(j)) => match s.encode(&j) {
             Ok(b) => b,
             Err(e) => {
                 diags.attribute_error(
@@ -56,11 +56,18 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
                 return DeleteResponse { diagnostics: diags };
             }
         },
-        None => Body::Empty,
+        Err(e) => {
+            diags.attribute_error(
+                crate::provider::AttributePath::root("delete").attr("body"),
+                "Delete body cannot be sent",
+                rt.scrub(&e),
+            );
+            return DeleteResponse { diagnostics: diags };
+        }
     };
     let (http, object) = match (
-        super::request_for(&s, &s.delete, Some(&id), &body, sent),
-        super::request_for(&s, &s.read, Some(&id), &body, Body::Empty),
+        super::request_for(rt, &s.delete, values, sent),
+        super::request_for(rt, &s.read, values, Body::Empty),
     ) {
         (Ok(h), Ok(o)) => (h, o),
         (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },

@@ -58,7 +58,15 @@ pub(super) fn describe(body: &Json, key: &[Pointer]) -> String {
 /// nothing: that is an error, never "absent".
 pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Found, Diagnostics> {
     let client = rt.http()?;
-    let req = s.list_request();
+    let req = s.list_request().map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(
+            crate::provider::AttributePath::root("list"),
+            "Cannot build the listing request",
+            e,
+        );
+        d
+    })?;
     let target = format!("GET {}", client.url(&req.first.path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
     let listing = listing::fetch(rt, client, &req, &ctx).await?;

@@ -12,7 +12,6 @@ mod plan;
 mod read;
 mod response;
 mod settings;
-mod template;
 mod update;
 mod wait;
 
@@ -158,7 +157,7 @@ fn schema() -> Schema {
              shows up in `terraform plan`; fields the server adds are not drift.",
             vec![
                 Attribute::required("path", Type::String)
-                    .describe("Collection path below the provider's endpoint, such as `/flags`. Creates go here. Changing it replaces the object."),
+                    .describe("Collection path below the provider's endpoint, such as `/flags`; it may carry a query (`/flags?version=2`), sent with every request. Creates go here. Changing it replaces the object."),
                 Attribute::required("body", Type::Dynamic).describe(
                     "The object as an HCL value, sent as JSON. Only the fields written here are managed and \
                      compared for drift; a `null` field is not managed.",
@@ -181,9 +180,11 @@ fn schema() -> Schema {
                      path as id.",
                 ),
                 Attribute::optional("object_path", Type::String).describe(
-                    "Path template of the object for reads, updates and deletes: `{id}`, `{path}` \
-                     and `{body/<pointer>}` are filled in (see the operation blocks). Defaults to \
-                     `\"{path}/{id}\"`; `\"{path}\"` for an object created by `PUT` at `path`.",
+                    "Path template of the object for reads, updates and deletes (see Templates): \
+                     `{id}`, `{path}`, `{body/<pointer>}` and `{response/<pointer>}` are filled \
+                     in, each as one path segment; `{+id}` takes an id that is a path or URL \
+                     (Azure-style ids, `self` links). Defaults to `\"{path}/{id}\"`; `\"{path}\"` \
+                     for an object created by `PUT` at `path`.",
                 ),
                 Attribute::optional("create_method", Type::String)
                     .describe("`\"POST\"` (default), `\"PUT\"` or `\"PATCH\"`, sent to `path` (`create.method` takes any)."),
@@ -192,13 +193,13 @@ fn schema() -> Schema {
                      (RFC 7386) of what changed; `\"POST\"` sends the whole body.",
                 ),
                 Attribute::optional("headers", Type::map(Type::String))
-                    .describe("Headers for this object's requests; they override the provider's headers of the same name, `Accept` and `Content-Type` included (vendor media types)."),
+                    .describe("Headers for this object's requests; they override the provider's headers of the same name, `Accept` and `Content-Type` included (vendor media types). Values are templates."),
                 Attribute::optional("content_type", Type::String).describe(
                     "How bodies are sent: `\"application/json\"` (default) or \
                      `\"application/x-www-form-urlencoded\"` (top-level fields as form fields).",
                 ),
                 Attribute::optional("query", Type::map(Type::String))
-                    .describe("Query parameters for this object's requests."),
+                    .describe("Query parameters for this object's requests; values are templates."),
                 Attribute::optional("force_new", Type::list(Type::String)).describe(
                     "JSON Pointers into `body` whose change replaces the object instead of updating it, \
                      such as `[\"/name\"]`.",
@@ -280,14 +281,16 @@ fn operation_block(name: &str, what: &str) -> crate::provider::NestedBlock {
     let mut attrs = vec![
         Attribute::optional("method", Type::String).describe("The HTTP method, such as `\"POST\"`."),
         Attribute::optional("path", Type::String).describe(
-            "Path template: `{path}`, `{id}` and `{body/<pointer>}` (a body value, such as \
-             `{body/name}`) are filled in, each value percent-encoded as one segment. A `?` starts \
-             query parameters, as in `\"/todos?id=eq.{id}\"`.",
+            "Path template (see Templates): `{path}`, `{id}`, `{body/<pointer>}` (a body value, \
+             such as `{body/name}`) and `{response/<pointer>}` (a value the server returned last) \
+             are filled in, each value percent-encoded as one segment; a value that would be `.` \
+             or `..` is refused, never sent. A `?` starts query parameters, as in \
+             `\"/todos?id=eq.{id}\"`.",
         ),
         Attribute::optional("query", Type::map(Type::String))
             .describe("Query parameters added to the resource's `query`; values are templates, as in `{ id = \"eq.{id}\" }`."),
         Attribute::optional("headers", Type::map(Type::String))
-            .describe("Headers added to the resource's `headers` (and replacing them by name)."),
+            .describe("Headers added to the resource's `headers` (and replacing them by name); values are templates, as in `{ \"If-Match\" = \"{response/etag}\" }`."),
     ];
     if name != "delete" {
         attrs.push(Attribute::optional("pointer", Type::String).describe(
@@ -297,13 +300,15 @@ fn operation_block(name: &str, what: &str) -> crate::provider::NestedBlock {
     if name == "create" || name == "update" {
         attrs.push(Attribute::optional("add_to_body", Type::map(Type::String)).describe(
             "Fields set in the sent body: JSON Pointer → template, such as `{ \"/id\" = \"{id}\" }` \
-             for APIs that update by sending the object, id included, to the collection.",
+             for APIs that update by sending the object, id included, to the collection, or \
+             `{ \"/revision\" = \"{response/revision}\" }` to send back a value the server holds. \
+             A template that is one placeholder keeps the value's JSON type.",
         ));
     }
     if name == "delete" {
         attrs.push(
             Attribute::optional("body", Type::Dynamic)
-                .describe("A body sent with the delete, as an HCL value."),
+                .describe("A body sent with the delete, as an HCL value; its strings are templates."),
         );
     }
     crate::provider::NestedBlock::single(name, Block::new(what, attrs, vec![]))
@@ -415,27 +420,39 @@ fn body_json(state: &Value) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// The request of operation `op` for the object `id` with body `body`, or
-/// a diagnostic on the block that made it impossible.
-fn request_for(
-    s: &settings::Settings,
+/// The request of operation `op` for the object `values` describe, or a
+/// diagnostic on the block that made it impossible (a value refused in a
+/// path or header is never sent).
+fn request_for<'a>(
+    rt: &'a Runtime,
     op: &operations::Op,
-    id: Option<&str>,
-    body: &serde_json::Value,
+    mut values: crate::provider::template::Values<'a>,
     payload: crate::drivers::http::Body,
 ) -> Result<crate::drivers::http::HttpRequest, Diagnostics> {
-    op.request(&s.fill(id, body), payload).map_err(|e| {
+    let client = rt.http()?;
+    values.base = Some(client.base_url());
+    op.request(&values, payload).map_err(|e| {
         let mut d = Diagnostics::new();
         d.attribute_error(
             crate::provider::AttributePath::root(&op.operation.to_string()),
             format!("Cannot build the {} request", op.operation),
-            format!(
-                "{e}. Check the {} block's path and query templates.",
+            rt.scrub(&format!(
+                "{e}. Nothing was sent. Check the {} block's templates (or object_path and \
+                 id_pointer), and what the server answered.",
                 op.operation
-            ),
+            )),
         );
         d
     })
+}
+
+/// What the server returned last for the object in `state` (`response`),
+/// for `{response/…}` placeholders.
+fn last_response(state: &Value) -> Option<serde_json::Value> {
+    state
+        .get("response")
+        .filter(|r| !r.is_null())
+        .and_then(|r| crate::provider::json::to_json(r).ok())
 }
 
 /// Whether `object` meets `gone_when`: a soft-deleted object.

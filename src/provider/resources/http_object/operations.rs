@@ -7,11 +7,11 @@
 use bytes::Bytes;
 use serde_json::Value as Json;
 
-use super::template::{Fill, Template};
 use crate::drivers::Operation;
 use crate::drivers::http::{Body, HttpRequest, Method};
 use crate::provider::pointer::Pointer;
 use crate::provider::resources::common::string_map;
+use crate::provider::template::{self, Place, Template, Values};
 use crate::provider::{AttributePath, Diagnostics, Value};
 
 /// One operation, with its defaults applied.
@@ -22,15 +22,15 @@ pub(super) struct Op {
     pub(super) path: Template,
     /// The resource's query, then this operation's (values are templates).
     pub(super) query: Vec<(String, Template)>,
-    /// The resource's headers, then this operation's.
-    pub(super) headers: Vec<(String, String)>,
+    /// The resource's headers, then this operation's (values are templates).
+    pub(super) headers: Vec<(String, Template)>,
     /// Where the object is in the answer (read, create, update).
     pub(super) pointer: Option<Pointer>,
     /// Fields set in the sent body, such as the id for an update sent to
     /// the collection.
     pub(super) add_to_body: Vec<(Pointer, Template)>,
-    /// A body sent with a delete.
-    pub(super) body: Option<Value>,
+    /// A body sent with a delete; its strings are templates.
+    pub(super) body: Option<Json>,
 }
 
 /// A request target, rendered.
@@ -41,41 +41,54 @@ pub(super) struct Target {
 }
 
 impl Op {
-    /// The path and query for this object. A `?` in the path template
-    /// starts more query parameters.
-    pub(super) fn target(&self, fill: &Fill<'_>) -> Result<Target, String> {
-        let rendered = self.path.render_path(fill)?;
-        let (path, inline) = match rendered.split_once('?') {
-            Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
-            None => (rendered, None),
-        };
-        let mut query: Vec<(String, String)> = inline
-            .iter()
-            .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
-            .collect();
+    /// The path and query for this object: a `?` in the path template
+    /// starts query parameters, then the resource's and this operation's
+    /// `query`.
+    pub(super) fn target(&self, values: &Values<'_>) -> Result<Target, String> {
+        let rendered = self.path.render_path(values)?;
+        let mut query = rendered.query;
         for (k, t) in &self.query {
-            query.push((k.clone(), t.render(fill)?));
+            query.push((k.clone(), t.render_text(values)?));
         }
-        Ok(Target { path, query })
+        Ok(Target {
+            path: rendered.path,
+            query,
+        })
     }
 
     /// The request for this object, with `body` sent as given.
-    pub(super) fn request(&self, fill: &Fill<'_>, body: Body) -> Result<HttpRequest, String> {
-        let t = self.target(fill)?;
+    pub(super) fn request(&self, values: &Values<'_>, body: Body) -> Result<HttpRequest, String> {
+        let t = self.target(values)?;
         let mut r = HttpRequest::new(self.operation, self.method.clone(), t.path);
         r.query = t.query;
-        r.headers = self.headers.clone();
+        r.headers = self
+            .headers
+            .iter()
+            .map(|(k, t)| {
+                t.render_header(values)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| format!("header {k}: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
         r.body = body;
         Ok(r)
     }
 
     /// `body` with this operation's `add_to_body` fields set.
-    pub(super) fn with_added(&self, mut body: Json, fill: &Fill<'_>) -> Result<Json, String> {
+    pub(super) fn with_added(&self, mut body: Json, values: &Values<'_>) -> Result<Json, String> {
         for (p, t) in &self.add_to_body {
-            let value = Json::String(t.render(fill)?);
+            let value = t.render_json(values)?;
             set(&mut body, p.tokens(), value)?;
         }
         Ok(body)
+    }
+
+    /// The delete body, its templates rendered.
+    pub(super) fn rendered_body(&self, values: &Values<'_>) -> Result<Option<Json>, String> {
+        self.body
+            .as_ref()
+            .map(|b| template::render_body(b, values))
+            .transpose()
     }
 }
 
@@ -110,44 +123,42 @@ fn method(name: &str, at: &AttributePath, diags: &mut Diagnostics) -> Option<Met
     }
 }
 
-/// Parses a path template, which must start with `/` or `{path}`.
+/// Parses a path template, which must start with `/`, `{path}` or a
+/// `{+…}` value.
 pub(super) fn path_template(
     text: &str,
     at: &AttributePath,
     diags: &mut Diagnostics,
 ) -> Option<Template> {
-    if !(text.starts_with('/') || text.starts_with("{path}")) {
-        diags.attribute_error(
-            at.clone(),
-            "Invalid path",
-            format!(
-                "{text:?} must start with \"/\" or \"{{path}}\"; it is appended to the provider's \
-                 endpoint, as in \"/flags/{{id}}\"."
-            ),
-        );
-        return None;
-    }
-    if text.contains('#') || text.contains(char::is_whitespace) {
-        diags.attribute_error(
-            at.clone(),
-            "Invalid path",
-            format!("{text:?} contains a fragment or whitespace."),
-        );
-        return None;
-    }
-    match Template::parse(text) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            diags.attribute_error(at.clone(), "Invalid path", e);
-            None
-        }
-    }
+    template::parse_at(text, Place::Path, at, diags)
+}
+
+/// Parses a map of templates (query or header values), each checked for
+/// `place`; the keys of header maps must be header names.
+pub(super) fn templates(
+    pairs: &[(String, String)],
+    place: Place,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Template)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            if place == Place::Header
+                && let Err(e) = template::check_header_name(k)
+            {
+                diags.attribute_error(at.key(k), "Invalid header name", e);
+                return None;
+            }
+            Some((k.clone(), template::parse_at(v, place, &at.key(k), diags)?))
+        })
+        .collect()
 }
 
 /// The resource-level pieces every operation starts from.
 pub(super) struct Base<'a> {
-    pub(super) headers: &'a [(String, String)],
-    pub(super) query: &'a [(String, String)],
+    pub(super) headers: &'a [(String, Template)],
+    pub(super) query: &'a [(String, Template)],
     pub(super) object_path: Template,
     pub(super) create_method: Method,
     pub(super) update_method: Method,
@@ -168,25 +179,11 @@ pub(super) fn parse_op(
         Operation::Update => (base.update_method.clone(), base.object_path.clone()),
         Operation::Delete => (Method::DELETE, base.object_path.clone()),
     };
-    let query_templates =
-        |pairs: &[(String, String)], at: &AttributePath, diags: &mut Diagnostics| {
-            pairs
-                .iter()
-                .filter_map(|(k, v)| match Template::parse(v) {
-                    Ok(t) => Some((k.clone(), t)),
-                    Err(e) => {
-                        diags.attribute_error(at.key(k), "Invalid query template", e);
-                        None
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-    let base_query = query_templates(base.query, &AttributePath::root("query"), diags);
     let mut op = Op {
         operation,
         method: default_method,
         path: default_path,
-        query: base_query,
+        query: base.query.to_vec(),
         headers: base.headers.to_vec(),
         pointer: None,
         add_to_body: Vec::new(),
@@ -217,15 +214,15 @@ pub(super) fn parse_op(
         }
     }
     let q = string_map(b, "query", known);
-    let extra = query_templates(&q, &at.attr("query"), diags);
-    for (k, t) in extra {
+    for (k, t) in templates(&q, Place::Query, &at.attr("query"), diags) {
         op.query.retain(|(name, _)| *name != k);
         op.query.push((k, t));
     }
-    for (k, v) in string_map(b, "headers", known) {
+    let h = string_map(b, "headers", known);
+    for (k, t) in templates(&h, Place::Header, &at.attr("headers"), diags) {
         op.headers
             .retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
-        op.headers.push((k, v));
+        op.headers.push((k, t));
     }
     if let Some(p) = text("pointer", known) {
         match Pointer::parse(&p) {
@@ -237,39 +234,99 @@ pub(super) fn parse_op(
         }
     }
     for (p, v) in string_map(b, "add_to_body", known) {
-        match (Pointer::parse(&p), Template::parse(&v)) {
-            (Ok(p), Ok(t)) if !p.tokens().is_empty() => op.add_to_body.push((p, t)),
-            (Ok(_), Ok(_)) => {
+        let here = at.attr("add_to_body").key(&p);
+        match (
+            Pointer::parse(&p),
+            template::parse_at(&v, Place::Body, &here, diags),
+        ) {
+            (Ok(p), Some(t)) if !p.tokens().is_empty() => op.add_to_body.push((p, t)),
+            (Ok(_), Some(_)) => {
                 diags.attribute_error(
-                    at.attr("add_to_body").key(&p),
+                    here,
                     "Invalid JSON Pointer",
                     "Name a field of the body, as in \"/id\".",
                 );
                 ok = false;
             }
-            (Err(e), _) | (_, Err(e)) => {
-                diags.attribute_error(at.attr("add_to_body").key(&p), "Invalid add_to_body", e);
+            (Err(e), _) => {
+                diags.attribute_error(here, "Invalid add_to_body", e);
                 ok = false;
             }
+            (_, None) => ok = false,
         }
     }
     if let Some(body) = b.get("body").filter(|v| !v.is_null()) {
-        if body.is_wholly_known() {
-            op.body = Some(body.clone());
-        } else {
-            *known = false;
+        match body_templates(body, &at.attr("body"), diags, known) {
+            Some(j) => op.body = Some(j),
+            None => ok &= *known,
         }
     }
-    if operation == Operation::Create && op.path.uses_id() {
-        diags.attribute_error(
-            at.attr("path"),
-            "{id} in the create path",
-            "The id is not known before the object is created. To create at a name you choose, \
-             put the name in the path (or take it from the body: {body/name}).",
-        );
-        ok = false;
+    if operation == Operation::Create {
+        ok &= create_templates_known(&op, at, diags);
     }
     ok.then_some(op)
+}
+
+/// A body whose strings are templates, as JSON; `None` when it is not
+/// known yet or a template is wrong (diagnosed on `at`).
+fn body_templates(
+    body: &Value,
+    at: &AttributePath,
+    diags: &mut Diagnostics,
+    known: &mut bool,
+) -> Option<Json> {
+    if !body.is_wholly_known() {
+        *known = false;
+        return None;
+    }
+    let json = match crate::provider::json::to_json(body) {
+        Ok(j) => j,
+        Err(e) => {
+            diags.attribute_error(at.clone(), "Invalid body", e.to_string());
+            return None;
+        }
+    };
+    let before = diags.has_error();
+    for (pointer, t) in template::body_templates(&json) {
+        match t {
+            Err(e) => {
+                diags.attribute_error(at.clone(), "Invalid template", format!("at {pointer}: {e}"))
+            }
+            Ok(t) => {
+                for l in t.lookalikes() {
+                    diags.attribute_warning(
+                        at.clone(),
+                        "Not a placeholder",
+                        template::lookalike_advice(&l),
+                    );
+                }
+            }
+        }
+    }
+    (before || !diags.has_error()).then_some(json)
+}
+
+/// A create happens before the object exists: its templates cannot use
+/// the id or what the server returned.
+fn create_templates_known(op: &Op, at: &AttributePath, diags: &mut Diagnostics) -> bool {
+    let templates = std::iter::once(&op.path)
+        .chain(op.query.iter().map(|(_, t)| t))
+        .chain(op.headers.iter().map(|(_, t)| t))
+        .chain(op.add_to_body.iter().map(|(_, t)| t));
+    let mut ok = true;
+    for t in templates {
+        if t.uses_id() || t.uses_response() {
+            diags.attribute_error(
+                at.attr("path"),
+                "{id} or {response/…} in a create template",
+                "The id and the server's answer are not known before the object is created. To \
+                 create at a name you choose, put the name in the path (or take it from the \
+                 body: {body/name}).",
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 #[cfg(test)]
@@ -291,10 +348,11 @@ mod tests {
         };
         let body = json!({});
         let t = op
-            .target(&Fill {
+            .target(&Values {
                 id: Some("3"),
-                path: "/todos",
-                body: &body,
+                path: Some("/todos"),
+                body: Some(&body),
+                ..Values::default()
             })
             .unwrap();
         assert_eq!(t.path, "/todos");
@@ -324,10 +382,11 @@ mod tests {
             body: None,
         };
         let body = json!({"name": "a"});
-        let fill = Fill {
+        let fill = Values {
             id: Some("7"),
-            path: "/x",
-            body: &body,
+            path: Some("/x"),
+            body: Some(&body),
+            ..Values::default()
         };
         assert_eq!(
             op.with_added(body.clone(), &fill).unwrap(),

@@ -61,13 +61,15 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         (ListRefresh::Full, Some(Some(item))) => {
             let target = format!(
                 "the listing of {}",
-                client.url(&s.list_request().first.path)
+                client.url(&s.list.path.clone().unwrap_or_else(|| s.path.clone()))
             );
             return compare(rt, &s, &req, private, item, &target, &id, diags);
         }
         _ => {}
     }
-    let request = match super::request_for(&s, &s.read, Some(&id), &stored_body, Body::Empty) {
+    let response = super::last_response(&req.current_state);
+    let values = s.values(Some(&id), &stored_body, response.as_ref());
+    let request = match super::request_for(rt, &s.read, values, Body::Empty) {
         Ok(r) => r,
         Err(d) => return keep(d),
     };
@@ -127,7 +129,7 @@ async fn from_listing(
     s: &Settings,
     id: &str,
 ) -> Option<Option<Json>> {
-    let req = s.list_request();
+    let req = s.list_request().ok()?;
     let key = req.key(client);
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
     let fetched = client
@@ -215,7 +217,7 @@ pub(super) async fn read_back(
 ) -> Result<Json, Diagnostics> {
     let mut d = Diagnostics::new();
     let client = rt.http()?;
-    let request = super::request_for(s, &s.read, Some(id), body, Body::Empty)?;
+    let request = super::request_for(rt, &s.read, s.values(Some(id), body, None), Body::Empty)?;
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("{} {}", request.method, client.url(&request.path));
     match wait::read_object(rt, s, &request, &ctx, Some(now_ms())).await? {

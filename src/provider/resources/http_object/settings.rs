@@ -5,11 +5,11 @@ use crate::drivers::http::Method;
 
 use serde_json::Value as Json;
 
-use super::operations::{Base, Op, json_body, parse_op, path_template};
-use super::template::{Fill, Template};
+use super::operations::{Base, Op, json_body, parse_op, path_template, templates};
 use crate::drivers::Operation;
 use crate::drivers::Sensitive;
 use crate::drivers::http::{Body, HttpRequest};
+use crate::provider::template::{self, Place, Template, Values};
 
 use super::super::common::{
     DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
@@ -24,6 +24,8 @@ use crate::provider::{AttributePath, Diagnostics, Value, parse_duration};
 /// The resource's arguments, checked.
 #[derive(Clone, Debug)]
 pub(super) struct Settings {
+    /// The collection path, without the query a `path` may carry (that
+    /// query is the first part of `query`).
     pub(super) path: String,
     pub(super) id_pointer: Pointer,
     /// Each operation, defaults applied.
@@ -36,8 +38,9 @@ pub(super) struct Settings {
     /// A condition under which an object that still answers is gone
     /// (soft deletes).
     pub(super) gone_when: Option<WaitFor>,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) query: Vec<(String, String)>,
+    /// The resource's headers and query (values are templates).
+    pub(super) headers: Vec<(String, Template)>,
+    pub(super) query: Vec<(String, Template)>,
     pub(super) force_new: Vec<Pointer>,
     pub(super) drift_mode: DriftMode,
     pub(super) drift_rules: DriftRules,
@@ -63,7 +66,7 @@ pub(super) struct List {
     /// Where the items are in the answer; `None`: found by shape.
     pub(super) items_pointer: Option<Pointer>,
     /// The listing's query; `None`: the resource's `query`.
-    pub(super) query: Option<Vec<(String, String)>>,
+    pub(super) query: Option<Vec<(String, Template)>>,
     /// How its pages follow each other.
     pub(super) paging: PaginationSettings,
     /// What refresh takes from the listing.
@@ -109,50 +112,68 @@ pub(super) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub(super) const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(10);
 
 impl Settings {
-    /// A request with the resource's headers and query (listings).
-    pub(super) fn request(
-        &self,
-        op: Operation,
-        method: Method,
-        path: String,
-        body: Option<bytes::Bytes>,
-    ) -> HttpRequest {
-        let mut r = HttpRequest::new(op, method, path);
-        r.query = self.query.clone();
-        r.headers = self.headers.clone();
-        r.body = body.map_or(Body::Empty, Body::Json);
-        r
-    }
-
     /// The collection's listing: `list.path` (else `path`), `list.query`
-    /// (else `query`), the resource's headers.
-    pub(super) fn list_request(&self) -> ListRequest {
-        let path = self.list.path.clone().unwrap_or_else(|| self.path.clone());
-        let mut first = self.request(Operation::Read, Method::GET, path, None);
-        if let Some(q) = &self.list.query {
-            first.query = q.clone();
-        }
-        ListRequest {
+    /// (else `query`), the resource's headers. Templates there can use
+    /// `{path}` only: a listing is not about one object.
+    pub(super) fn list_request(&self) -> Result<ListRequest, String> {
+        let values = Values {
+            path: Some(&self.path),
+            ..Values::default()
+        };
+        let render = |pairs: &[(String, Template)], header: bool| {
+            pairs
+                .iter()
+                .map(|(k, t)| {
+                    let v = if header {
+                        t.render_header(&values)
+                    } else {
+                        t.render_text(&values)
+                    };
+                    v.map(|v| (k.clone(), v))
+                        .map_err(|e| format!("the listing's {k}: {e}"))
+                })
+                .collect::<Result<Vec<_>, String>>()
+        };
+        let (path, mut query) = match &self.list.path {
+            Some(p) => split_path(p),
+            None => (self.path.clone(), Vec::new()),
+        };
+        let mut first = HttpRequest::new(Operation::Read, Method::GET, path);
+        query.extend(render(
+            self.list.query.as_deref().unwrap_or(&self.query),
+            false,
+        )?);
+        first.query = query;
+        first.headers = render(&self.headers, true)?;
+        first.body = Body::Empty;
+        Ok(ListRequest {
             first,
             items_pointer: self.list.items_pointer.clone(),
             paging: self.list.paging.clone(),
-        }
+        })
     }
 
     /// What templates are filled with for the object `id` whose managed
-    /// body is `body`.
-    pub(super) fn fill<'a>(&'a self, id: Option<&'a str>, body: &'a Json) -> Fill<'a> {
-        Fill {
+    /// body is `body` and whose last answer was `response`.
+    pub(super) fn values<'a>(
+        &'a self,
+        id: Option<&'a str>,
+        body: &'a Json,
+        response: Option<&'a Json>,
+    ) -> Values<'a> {
+        Values {
             id,
-            path: &self.path,
-            body,
+            path: Some(&self.path),
+            body: Some(body),
+            response,
+            base: None,
         }
     }
 
     /// Where the object is read: its identity, to tell whether a change of
     /// arguments is another object.
     pub(super) fn identity(&self, id: Option<&str>, body: &Json) -> Option<String> {
-        let t = self.read.target(&self.fill(id, body)).ok()?;
+        let t = self.read.target(&self.values(id, body, None)).ok()?;
         Some(format!("{}?{:?}", t.path, t.query))
     }
 
@@ -217,6 +238,13 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     if let Some(p) = &path {
         check_path(p, &root.attr("path"), diags);
     }
+    let (path, path_query) = match path {
+        Some(p) => {
+            let (p, q) = split_path(&p);
+            (Some(p), q)
+        }
+        None => (None, Vec::new()),
+    };
     let object_path = match &object_path {
         Some(p) => path_template(p, &root.attr("object_path"), diags),
         None => Template::parse("{path}/{id}").ok(),
@@ -268,8 +296,23 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
             None
         }
     };
-    let headers = string_map(v, "headers", &mut known);
-    let query = string_map(v, "query", &mut known);
+    let headers = templates(
+        &string_map(v, "headers", &mut known),
+        Place::Header,
+        &root.attr("headers"),
+        diags,
+    );
+    // A query in `path` comes first; `query` adds to it.
+    let mut query: Vec<(String, Template)> = path_query
+        .into_iter()
+        .map(|(k, v)| (k, Template::literal(&v)))
+        .collect();
+    query.extend(templates(
+        &string_map(v, "query", &mut known),
+        Place::Query,
+        &root.attr("query"),
+        diags,
+    ));
     for (legacy, block, what) in [
         ("create_method", "create", "method"),
         ("update_method", "update", "method"),
@@ -451,7 +494,12 @@ fn parse_list(l: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mu
     };
     let query = match l.get("query") {
         None | Some(Value::Null(_)) => None,
-        Some(_) => Some(string_map(l, "query", known)),
+        Some(_) => Some(templates(
+            &string_map(l, "query", known),
+            Place::Query,
+            &at.attr("query"),
+            diags,
+        )),
     };
     let refresh = match l.get("refresh_from_listing") {
         Some(Value::String(r)) => match r.as_str() {
@@ -587,22 +635,29 @@ fn parse_wait_for(
     })
 }
 
+/// A collection path the user wrote: `/` first, a clean path, perhaps
+/// with a query (`/objects?version=v1`).
 fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
-    if !p.starts_with('/') {
-        diags.attribute_error(at.clone(), "Invalid path", format!("{p:?} must start with \"/\"; it is appended to the provider's endpoint, as in \"/flags\"."));
-    } else if p.contains(['?', '#']) {
-        diags.attribute_error(
-            at.clone(),
-            "Invalid path",
-            format!(
-                "{p:?} contains a query or fragment; put query parameters in the query argument."
-            ),
-        );
-    } else if p.contains(char::is_whitespace) {
-        diags.attribute_error(
-            at.clone(),
-            "Invalid path",
-            format!("{p:?} contains whitespace."),
-        );
+    if let Err(e) = template::check_literal_path(p).and_then(|()| {
+        if p.starts_with('/') {
+            Ok(())
+        } else {
+            Err(format!("{p:?} must start with \"/\", as in \"/flags\""))
+        }
+    }) {
+        diags.attribute_error(at.clone(), "Invalid path", e);
+    }
+}
+
+/// A path with its query split off, as decoded pairs.
+fn split_path(p: &str) -> (String, Vec<(String, String)>) {
+    match p.split_once('?') {
+        Some((path, q)) => (
+            path.to_owned(),
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect(),
+        ),
+        None => (p.to_owned(), Vec::new()),
     }
 }

@@ -85,7 +85,8 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
         Ok(e) => e,
         Err(d) => return failed(d),
     };
-    let fill = s.fill(Some(&id), &new_json);
+    let prior_response = super::last_response(&req.prior_state);
+    let values = s.values(Some(&id), &new_json, prior_response.as_ref());
     // PATCH sends a merge patch of what changed; any other method the whole
     // body.
     let patch = s.update.method == Method::PATCH;
@@ -102,15 +103,15 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     } else {
         new_body.clone()
     };
-    let body = match payload(rt, s, &s.update, &sent, &req.config, &fill, !patch) {
+    let body = match payload(rt, s, &s.update, &sent, &req.config, &values, !patch) {
         Ok(b) => b,
         Err(d) => return failed(d),
     };
-    let http = match super::request_for(s, &s.update, Some(&id), &new_json, body) {
+    let http = match super::request_for(rt, &s.update, values, body) {
         Ok(r) => r,
         Err(d) => return failed(d),
     };
-    let object = match super::request_for(s, &s.read, Some(&id), &new_json, Body::Empty) {
+    let object = match super::request_for(rt, &s.read, values, Body::Empty) {
         Ok(r) => r,
         Err(d) => return failed(d),
     };

@@ -47,11 +47,12 @@ fn text(j: &Json) -> Option<String> {
     }
 }
 
-/// A GET of an absolute URL (a status link), with the resource's headers.
-fn get(s: &Settings, absolute: url::Url) -> HttpRequest {
-    let mut r = HttpRequest::new(Operation::Read, Method::GET, String::new());
-    r.headers = s.headers.clone();
-    r.absolute_url = Some(absolute);
+/// A GET of a status link (a path below the endpoint), with the object's
+/// headers.
+fn get(object: &HttpRequest, path: String, query: Vec<(String, String)>) -> HttpRequest {
+    let mut r = HttpRequest::new(Operation::Read, Method::GET, path);
+    r.headers = object.headers.clone();
+    r.query = query;
     r
 }
 
@@ -98,9 +99,26 @@ pub(super) async fn settle(
             }
         });
     let (request, shown) = match &link {
-        Some(l) => match client.resolve(l) {
-            Some(u) => (get(s, u.clone()), u.to_string()),
-            None => (object.clone(), client.url(&object.path)),
+        // A status link is polled only below the endpoint: the provider's
+        // requests never go anywhere else.
+        Some(l) => match crate::provider::template::resolve_link(l, client.base_url()) {
+            Ok((path, query)) => {
+                let r = get(object, path, query);
+                let shown = client.url(&r.path);
+                (r, shown)
+            }
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                d.error(
+                    "Status URL refused",
+                    rt.scrub(&format!(
+                        "The API answered that the operation goes on at a URL the provider does \
+                         not send requests to: {e}. The operation may still be running: check \
+                         it, then run terraform apply again."
+                    )),
+                );
+                return Err(d);
+            }
         },
         None => (object.clone(), client.url(&object.path)),
     };
