@@ -11,11 +11,11 @@
 )]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use driver::engine::rate_limit::{Limiter, RateLimitConfig};
-use driver::protocol::codec::{decode_msgpack, encode_msgpack};
-use driver::provider::Type;
-use driver::provider::drift::{DriftRules, reconcile};
-use driver::provider::json::from_json;
+use driver::Type;
+use driver::drift::{DriftRules, reconcile};
+use driver::json::from_json;
+use engine::rate_limit::{Limiter, RateLimitConfig};
+use protocol::codec::{decode_msgpack, encode_msgpack};
 use serde_json::{Value as Json, json};
 
 /// A little over 1 MiB of compact JSON: 8,000 objects of ~144 bytes.

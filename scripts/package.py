@@ -26,10 +26,10 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,13 +40,13 @@ PROTOCOL_VERSIONS = ["6.0"]
 
 
 def cargo_version():
-    with open(os.path.join(ROOT, "Cargo.toml")) as f:
-        text = f.read()
-    package = text.split("[package]", 1)[1].split("\n[", 1)[0]
-    found = re.search(r'^version\s*=\s*"([^"]+)"', package, re.M)
-    if not found:
-        sys.exit("no version in Cargo.toml's [package]")
-    return found.group(1)
+    """The workspace's version: every crate of the provider shares it."""
+    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
+        manifest = tomllib.load(f)
+    version = manifest.get("workspace", {}).get("package", {}).get("version")
+    if not isinstance(version, str):
+        sys.exit("no version in Cargo.toml's [workspace.package]")
+    return version
 
 
 def host_platform():

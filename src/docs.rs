@@ -9,10 +9,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::provider::{
-    Attribute, AttributeType, Block, BlockNesting, NestedBlock, Presence, ProviderSchemas, Schema,
-    Type,
-};
+use crate::{Attribute, AttributeType, Block, BlockNesting, NestedBlock, Presence, Schema, Type};
+use framework::ProviderSchemas;
 
 /// One page to render.
 struct Page {
@@ -111,7 +109,7 @@ pub fn render(
             Ok((p.out, text))
         })
         .chain(
-            crate::provider::functions::all()
+            crate::functions::all()
                 .iter()
                 .map(|f| Ok((format!("functions/{}.md", f.name).into(), function_page(f)))),
         )
@@ -120,8 +118,8 @@ pub fn render(
 
 /// A function's page, in tfplugindocs' layout, wholly from its
 /// descriptor: the signature and the docs cannot disagree.
-fn function_page(f: &crate::provider::functions::Function) -> String {
-    let param = |p: &crate::provider::functions::Parameter| format!("{} {}", p.name, p.ty.to_hcl());
+fn function_page(f: &crate::functions::Function) -> String {
+    let param = |p: &crate::functions::Parameter| format!("{} {}", p.name, p.ty.to_hcl());
     let mut signature: Vec<String> = f.parameters.iter().map(param).collect();
     if let Some(v) = &f.variadic {
         signature.push(format!("{}...", param(v)));
@@ -317,7 +315,8 @@ pub fn write(pages: &[(PathBuf, String)], out: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Environment, Provider};
+    use crate::{DriverProvider, Environment};
+    use framework::ProviderServer;
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -327,7 +326,9 @@ mod tests {
     /// `UPDATE_DOCS=1` to rewrite it after an intended change.
     #[test]
     fn committed_docs_are_current() {
-        let schemas = Provider::new(Environment::default()).schemas().clone();
+        let schemas = DriverProvider::server(Environment::default())
+            .schemas()
+            .clone();
         let pages = render(
             &schemas,
             &root().join("templates"),
@@ -350,7 +351,9 @@ mod tests {
 
     #[test]
     fn every_schema_attribute_is_documented() {
-        let schemas = Provider::new(Environment::default()).schemas().clone();
+        let schemas = DriverProvider::server(Environment::default())
+            .schemas()
+            .clone();
         let pages = render(
             &schemas,
             &root().join("templates"),

@@ -1,11 +1,10 @@
 //! The provider binary: parses the command line and hands off. Terraform
 //! starts it without arguments, which means "serve".
 
-use std::process::ExitCode;
-use std::sync::Arc;
-
 use clap::{Parser, Subcommand};
-use driver::provider::{Environment, Provider};
+use driver::{DriverProvider, Environment};
+use framework::ProviderServer;
+use std::process::ExitCode;
 
 /// A Terraform/OpenTofu provider for every API that has no provider of its
 /// own. Terraform starts this binary; run by hand it serves for a debugger
@@ -59,7 +58,11 @@ fn main() -> ExitCode {
 
 /// The top-level entry point for serving Terraform.
 fn serve(debug: bool) -> ExitCode {
-    driver::logging::init();
+    // The provider's own crates log at the level Terraform asks for.
+    protocol::logging::init(
+        "driver",
+        &["driver", "framework", "engine", "drivers", "protocol"],
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,19 +73,25 @@ fn serve(debug: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let provider = Arc::new(Provider::new(Environment::from_process()));
+    let provider = DriverProvider::server(Environment::from_process());
     runtime.block_on(async move {
         if debug {
-            driver::protocol::serve_debug(provider).await
+            protocol::serve_debug(provider).await
         } else {
-            driver::protocol::serve_managed(provider).await
+            protocol::serve_managed(provider, USAGE).await
         }
     })
 }
 
+/// What else the binary does, for someone who started it by hand.
+const USAGE: &str = "Other things it can do:
+  terraform-provider-driver --debug   serve for a debugger; prints TF_REATTACH_PROVIDERS
+  terraform-provider-driver schema    print the provider schema as JSON
+  terraform-provider-driver --help    everything else";
+
 /// The top-level entry point for `schema`.
 fn print_schema() -> ExitCode {
-    let provider = Provider::new(Environment::default());
+    let provider = DriverProvider::server(Environment::default());
     println!("{:#}", provider.schemas().to_json());
     ExitCode::SUCCESS
 }
@@ -93,7 +102,7 @@ fn write_docs(
     templates: &std::path::Path,
     examples: &std::path::Path,
 ) -> ExitCode {
-    let provider = Provider::new(Environment::default());
+    let provider = DriverProvider::server(Environment::default());
     let result = driver::docs::render(provider.schemas(), templates, examples).and_then(|pages| {
         driver::docs::write(&pages, out)
             .map(|()| pages.len())

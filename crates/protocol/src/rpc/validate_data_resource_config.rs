@@ -1,0 +1,17 @@
+//! ValidateDataResourceConfig: checks a data block, unknowns allowed.
+
+use super::pb::validate_data_resource_config::{Request, Response};
+use crate::convert;
+use framework::ProviderServer;
+
+pub(super) fn handle(provider: &dyn ProviderServer, req: Request) -> Response {
+    let diagnostics = match convert::data_source_type(provider, &req.type_name)
+        .and_then(|ty| convert::value_in(req.config.as_ref(), &ty, "data source configuration"))
+    {
+        Ok(config) => provider.validate_data_resource_config(&req.type_name, &config),
+        Err(d) => d,
+    };
+    Response {
+        diagnostics: convert::diagnostics(diagnostics),
+    }
+}

@@ -1,0 +1,82 @@
+//! `action "driver_http_request"`: one request through the engine, such
+//! as a webhook or a cache purge after a resource changes. A `POST` that may
+//! have reached the API is not repeated; an error answer fails the action.
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Action;
+use crate::ephemeral::http_request::{HttpRequestEphemeral, context, request_attributes, send};
+use crate::runtime::Runtime;
+use crate::{AttributePath, Block, Diagnostics, Schema, Value};
+
+/// The type.
+#[derive(Debug, Default)]
+pub struct HttpRequestAction;
+
+const TYPE: &str = "driver_http_request";
+
+#[async_trait::async_trait]
+impl Action<Runtime> for HttpRequestAction {
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: Block::new(
+                "Sends one request when invoked: from a resource's `lifecycle { action_trigger \
+                 { ... } }` after it is created or updated, or with `terraform apply \
+                 -invoke=action.driver_http_request.<name>`. It goes through the provider's \
+                 engine (endpoint, authentication, rate limits, retries, audit); an answer that \
+                 is not 2xx fails the action. Nothing is stored.",
+                request_attributes("POST", ""),
+                vec![],
+            ),
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let _ =
+            HttpRequestEphemeral::spec(config, "POST", &AttributePath::default(), &mut d, false);
+        d
+    }
+
+    async fn invoke(
+        &self,
+        rt: &Runtime,
+        config: Value,
+        progress: UnboundedSender<String>,
+    ) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let Some(spec) =
+            HttpRequestEphemeral::spec(&config, "POST", &AttributePath::default(), &mut d, false)
+        else {
+            return d;
+        };
+        if d.has_error() {
+            return d;
+        }
+        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let spec = match spec.render(None, base.as_ref()) {
+            Ok((ready, _)) => ready,
+            Err(e) => {
+                d.error(
+                    "Cannot build the request",
+                    format!("{e}. Nothing was sent."),
+                );
+                return d;
+            }
+        };
+        // A closed channel only means nobody watches the progress.
+        let _ = progress.send(format!("sending {}", spec.target()));
+        match send(rt, &spec, "action", &context(rt, false)).await {
+            Ok(r) => {
+                let _ = progress.send(format!("{} answered {}", spec.target(), r.status));
+                Diagnostics::new()
+            }
+            Err(e) => e,
+        }
+    }
+}

@@ -1,0 +1,730 @@
+//! `driver_http_request` ephemeral resource: one request through the
+//! engine, its answer as `response`, never in plan or state. Optional
+//! `renew` and `close` requests for leases and short-lived tokens: their
+//! paths, query, headers and body may name parts of the opening answer as
+//! `{response/<JSON Pointer>}`, resolved when it is opened.
+
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::{EphemeralResource, Opened, Renewed, expiry};
+use crate::json::{from_json, to_json};
+use crate::pointer::Pointer;
+use crate::runtime::Runtime;
+use crate::template::{self, Place, Source, Template, Values};
+use crate::{
+    Attribute, AttributePath, Block, Diagnostics, NestedBlock, Number, Schema, Type, Value,
+};
+use drivers::http::{Body, HttpRequest, HttpResponse, Method};
+use drivers::{Operation, Outcome};
+use engine::OperationContext;
+
+/// The type.
+#[derive(Debug, Default)]
+pub struct HttpRequestEphemeral;
+
+const TYPE: &str = "driver_http_request";
+/// Most answer headers exposed.
+const MAX_HEADERS: usize = 100;
+
+/// One request, as configured: its strings are templates.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Spec {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Json>,
+}
+
+/// One request with its templates rendered: what is sent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Ready {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Json>,
+}
+
+/// What Renew and Close need; Terraform holds it in memory for the run.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Private {
+    renew: Option<Ready>,
+    close: Option<Ready>,
+    expiry_pointer: Option<String>,
+    expiry_header: Option<String>,
+}
+
+pub(crate) fn request_attributes(default_method: &str, what: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::optional("method", Type::String).describe(&format!(
+            "The HTTP method. Defaults to `\"{default_method}\"`."
+        )),
+        Attribute::required("path", Type::String).describe(&format!(
+            "Path below the provider's endpoint, such as `\"/v1/leases\"`.{what}"
+        )),
+        Attribute::optional("query", Type::map(Type::String)).describe("Query parameters."),
+        Attribute::optional("headers", Type::map(Type::String))
+            .describe("Headers; they replace the provider's headers of the same name."),
+        Attribute::optional("body", Type::Dynamic)
+            .describe("A JSON body, written as an HCL value."),
+    ]
+}
+
+fn follow_up(name: &str, default_method: &str, when: &str) -> NestedBlock {
+    NestedBlock::single(
+        name,
+        Block::new(
+            when,
+            request_attributes(
+                default_method,
+                " The path, query and header values and the body's strings may hold \
+                 `{response/<JSON Pointer>}`, such as `\"/v1/leases/{response/lease_id}\"`: \
+                 that part of the opening answer.",
+            ),
+            vec![],
+        ),
+    )
+}
+
+impl Ready {
+    /// The method and target, for messages.
+    pub(crate) fn target(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+impl Spec {
+    /// The request to send, with `{response/…}` taken from `answer` (the
+    /// opening answer; `None` for the opening request itself), and the
+    /// values that went in: they may be secrets (a token), to be masked
+    /// wherever a request is quoted.
+    pub(crate) fn render(
+        &self,
+        answer: Option<&Json>,
+        base: Option<&url::Url>,
+    ) -> Result<(Ready, Vec<String>), String> {
+        let values = Values {
+            response: answer,
+            base,
+            ..Values::default()
+        };
+        let mut used = Vec::new();
+        let mut parse = |text: &str| -> Result<Template, String> {
+            let t = Template::parse(text)?;
+            used.extend(t.used_values(&values));
+            Ok(t)
+        };
+        let rendered = parse(&self.path)?.render_path(&values)?;
+        let mut query = rendered.query;
+        for (k, v) in &self.query {
+            query.push((k.clone(), parse(v)?.render_text(&values)?));
+        }
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    parse(v)?
+                        .render_header(&values)
+                        .map_err(|e| format!("header {k}: {e}"))?,
+                ))
+            })
+            .collect::<Result<_, String>>()?;
+        if let Some(b) = &self.body {
+            for (_, t) in template::body_templates(b) {
+                used.extend(t?.used_values(&values));
+            }
+        }
+        let body = self
+            .body
+            .as_ref()
+            .map(|b| template::render_body(b, &values))
+            .transpose()?;
+        let ready = Ready {
+            method: self.method.clone(),
+            path: rendered.path,
+            query,
+            headers,
+            body,
+        };
+        Ok((ready, used))
+    }
+}
+
+impl HttpRequestEphemeral {
+    /// One request's arguments, checked (shared with the action).
+    pub(crate) fn spec(
+        config: &Value,
+        default_method: &str,
+        at: &AttributePath,
+        d: &mut Diagnostics,
+        allow_response: bool,
+    ) -> Option<Spec> {
+        let method = config
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or(default_method)
+            .to_ascii_uppercase();
+        if let Err(e) = Method::parse(&method) {
+            d.attribute_error(at.attr("method"), "Invalid method", e);
+        }
+        let path = config
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or("/")
+            .to_owned();
+        let pairs = |name: &str| match config.get(name) {
+            Some(Value::Map(_, m)) => m
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let body = match config.get("body") {
+            None | Some(Value::Null(_)) => None,
+            Some(v) if !v.is_wholly_known() => None,
+            Some(v) => match to_json(v) {
+                Ok(j) => Some(j),
+                Err(e) => {
+                    d.attribute_error(at.attr("body"), "Invalid body", e.to_string());
+                    None
+                }
+            },
+        };
+        let spec = Spec {
+            method,
+            path,
+            query: pairs("query"),
+            headers: pairs("headers"),
+            body,
+        };
+        check_templates(&spec, at, d, allow_response);
+        Some(spec)
+    }
+
+    fn pointer_setting(config: &Value, name: &str, d: &mut Diagnostics) -> Option<String> {
+        let text = config.get(name).and_then(Value::as_str)?;
+        if let Err(e) = Pointer::parse(text) {
+            d.attribute_error(AttributePath::root(name), "Invalid JSON Pointer", e);
+        }
+        Some(text.to_owned())
+    }
+
+    /// The request and its follow-ups; `None` with diagnostics if wrong.
+    fn parse(config: &Value, d: &mut Diagnostics) -> Option<(Spec, FollowUps)> {
+        let root = AttributePath::default();
+        let open = Self::spec(config, "GET", &root, d, false)?;
+        let block = |name: &str, method: &str, d: &mut Diagnostics| match config.get(name) {
+            Some(b) if !b.is_null() => Self::spec(b, method, &AttributePath::root(name), d, true),
+            _ => None,
+        };
+        let follow_ups = FollowUps {
+            renew: block("renew", "POST", d),
+            close: block("close", "DELETE", d),
+            expiry_pointer: Self::pointer_setting(config, "expiry_pointer", d),
+            expiry_header: config
+                .get("expiry_header")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+        (!d.has_error()).then_some((open, follow_ups))
+    }
+}
+
+/// A follow-up request with the opening answer filled in. The values
+/// used join the redactor: a token in a close path or header is a secret.
+/// When it cannot be filled, the answer stays usable; only this follow-up
+/// is lost, and the user is told to do it by hand.
+fn resolve_follow_up(
+    rt: &Runtime,
+    name: &str,
+    spec: Spec,
+    answer: &Json,
+    base: Option<&url::Url>,
+    d: &mut Diagnostics,
+) -> Option<Ready> {
+    match spec.render(Some(answer), base) {
+        Ok((ready, used)) => {
+            for v in used {
+                rt.observers().redactor.add(v);
+            }
+            Some(ready)
+        }
+        Err(e) => {
+            d.attribute_warning(
+                AttributePath::root(name),
+                "Cannot fill the placeholders",
+                rt.scrub(&format!(
+                    "{e}. The {name} request will not be sent: {} it by hand if the API needs it.",
+                    if name == "close" { "end" } else { "renew" }
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// The follow-up requests and expiry settings, as configured.
+#[derive(Debug, Default)]
+struct FollowUps {
+    renew: Option<Spec>,
+    close: Option<Spec>,
+    expiry_pointer: Option<String>,
+    expiry_header: Option<String>,
+}
+
+/// Every template of a request can be used where it is: path, query and
+/// header values, the body's strings. Only renew and close
+/// (`allow_response`) may name the opening answer; nothing else has a
+/// value here.
+fn check_templates(s: &Spec, at: &AttributePath, d: &mut Diagnostics, allow_response: bool) {
+    let mut found: Vec<(Template, AttributePath)> = Vec::new();
+    if let Some(t) = template::parse_at(&s.path, Place::Path, &at.attr("path"), d) {
+        found.push((t, at.attr("path")));
+    }
+    for (name, pairs, place) in [
+        ("query", &s.query, Place::Query),
+        ("headers", &s.headers, Place::Header),
+    ] {
+        for (k, v) in pairs {
+            let here = at.attr(name).key(k);
+            if place == Place::Header
+                && let Err(e) = template::check_header_name(k)
+            {
+                d.attribute_error(here.clone(), "Invalid header name", e);
+            }
+            if let Some(t) = template::parse_at(v, place, &here, d) {
+                found.push((t, here));
+            }
+        }
+    }
+    if let Some(b) = &s.body {
+        for (pointer, t) in template::body_templates(b) {
+            match t {
+                Ok(t) => found.push((t, at.attr("body"))),
+                Err(e) => d.attribute_error(
+                    at.attr("body"),
+                    "Invalid template",
+                    format!("at {pointer}: {e}"),
+                ),
+            }
+        }
+    }
+    for (t, here) in found {
+        for why in t.refused(|source| match source {
+            Source::Response(_) if allow_response => Ok(()),
+            Source::Response(_) => Err(
+                "{response/…} names the opening answer: only the renew and close requests may use it".to_owned(),
+            ),
+            other => Err(format!(
+                "{} has no value in a request: only {{response/<pointer>}} (in renew and close) is filled in",
+                other.spelled(false)
+            )),
+        }) {
+            d.attribute_error(here.clone(), "Invalid placeholder", why);
+        }
+    }
+}
+
+fn request(s: &Ready) -> Result<HttpRequest, String> {
+    let method = Method::parse(&s.method)?;
+    let operation = match s.method.as_str() {
+        "GET" | "HEAD" => Operation::Read,
+        "DELETE" => Operation::Delete,
+        "PUT" | "PATCH" => Operation::Update,
+        _ => Operation::Create,
+    };
+    let mut req = HttpRequest::new(operation, method, s.path.clone());
+    req.query = s.query.clone();
+    req.headers = s.headers.clone();
+    if let Some(b) = &s.body {
+        req.body = Body::Json(serde_json::to_vec(b).map_err(|e| e.to_string())?.into());
+    }
+    Ok(req)
+}
+
+/// Sends one request; its answer, or a diagnostic naming `what`.
+/// How long a close may take: it runs even after Ctrl-C (a lease must not
+/// outlive the run because the user stopped it), so it has a bound of its own.
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The context of a request: Terraform's stop cancels it, except a close.
+pub(crate) fn context(rt: &Runtime, closing: bool) -> OperationContext {
+    if closing {
+        OperationContext::new(
+            Some(CLOSE_LIMIT),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .about(TYPE, None)
+    } else {
+        OperationContext::new(None, rt.stop.clone()).about(TYPE, None)
+    }
+}
+
+pub(crate) async fn send(
+    rt: &Runtime,
+    s: &Ready,
+    what: &str,
+    ctx: &OperationContext,
+) -> Result<HttpResponse, Diagnostics> {
+    let fail = |detail: String| {
+        let mut d = Diagnostics::new();
+        d.error(format!("The {what} request failed"), rt.scrub(&detail));
+        d
+    };
+    let client = rt.http()?;
+    let req = request(s).map_err(|e| fail(format!("{} {}: {e}", s.method, s.path)))?;
+    match client.execute(&req, ctx).await {
+        Ok(Outcome::Done(r)) => Ok(r),
+        Ok(Outcome::Gone) => Err(fail(format!(
+            "{} {} answered 404 or 410: nothing is there. Check the path.",
+            s.method, s.path
+        ))),
+        Err(e) => Err(fail(format!("{} {}: {e}", s.method, s.path))),
+    }
+}
+
+/// The answer's body as JSON (a string when it is not JSON; null when empty).
+fn answer_json(r: &HttpResponse) -> Json {
+    if r.body.is_empty() {
+        return Json::Null;
+    }
+    serde_json::from_slice(&r.body)
+        .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&r.body).into_owned()))
+}
+
+/// When what the answer says expires, by the configured pointer or header.
+fn expires(r: &HttpResponse, answer: &Json, p: &Private, now: SystemTime) -> Option<SystemTime> {
+    let from_body = p.expiry_pointer.as_deref().and_then(|ptr| {
+        match Pointer::parse(ptr).ok()?.get(answer)? {
+            Json::Number(n) => expiry::from_number(n.as_f64()?, now),
+            Json::String(s) => expiry::parse(s, now),
+            _ => None,
+        }
+    });
+    from_body.or_else(|| {
+        let name = p.expiry_header.as_deref()?;
+        let (_, v) = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+        expiry::parse(v, now)
+    })
+}
+
+/// Renew when two thirds of the lifetime are gone (at least a second
+/// from now), if there is a renew request.
+fn renew_at(p: &Private, expires: Option<SystemTime>, now: SystemTime) -> Option<SystemTime> {
+    p.renew.as_ref()?;
+    let life = expires?.duration_since(now).ok()?;
+    now.checked_add((life * 2 / 3).max(std::time::Duration::from_secs(1)))
+}
+
+fn encode(p: &Private) -> Vec<u8> {
+    serde_json::to_vec(p).unwrap_or_default()
+}
+
+fn decode(bytes: &[u8]) -> Result<Private, Diagnostics> {
+    if bytes.is_empty() {
+        return Ok(Private::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.error(
+            "Unreadable private data from Terraform",
+            format!("What Terraform kept since the request was opened cannot be read ({e}). This is a bug; please report it."),
+        );
+        d
+    })
+}
+
+#[async_trait::async_trait]
+impl EphemeralResource<Runtime> for HttpRequestEphemeral {
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attributes = request_attributes("GET", "");
+        attributes.extend([
+            Attribute::optional("expiry_pointer", Type::String).describe(
+                "JSON Pointer to when the answer expires: seconds from now (`\"/expires_in\"`, \
+                 `\"/lease_duration\"`), a Unix time, or an RFC 3339 time (`\"/expires_at\"`). \
+                 With a `renew` block, Terraform renews when two thirds of the lifetime are gone.",
+            ),
+            Attribute::optional("expiry_header", Type::String).describe(
+                "A header saying when the answer expires, in the same forms or as an HTTP date \
+                 (`\"Expires\"`); used when `expiry_pointer` finds nothing.",
+            ),
+            Attribute::computed("response", Type::Dynamic).describe(
+                "The answer: decoded JSON (a string when the body is not JSON; null when empty). \
+                 Ephemeral: never in plan or state.",
+            ),
+            Attribute::computed("response_headers", Type::map(Type::String))
+                .describe("The answer's headers, names in lower case."),
+            Attribute::computed("status", Type::Number).describe("The answer's status code."),
+            Attribute::computed("expires_at", Type::String)
+                .describe("When the answer expires (RFC 3339, UTC), if it says."),
+        ]);
+        Schema {
+            version: 0,
+            block: Block::new(
+                "One request through the provider's engine (rate limits, retries, timeouts, audit) \
+                 whose answer lives for one Terraform run and is never written to plan or state: \
+                 a short-lived token for another provider block or a write-only argument, a \
+                 lease, a secret. Optional `renew` and `close` requests keep a lease alive while \
+                 the run lasts and revoke it at the end.",
+                attributes,
+                vec![
+                    follow_up(
+                        "renew",
+                        "POST",
+                        "Renews the lease while the run lasts, when `expiry_pointer` or \
+                         `expiry_header` says when it expires.",
+                    ),
+                    follow_up(
+                        "close",
+                        "DELETE",
+                        "Ends the lease when Terraform is done with it (at the end of plan, and \
+                         of apply), such as a token revocation.",
+                    ),
+                ],
+            ),
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let _ = Self::parse(config, &mut d);
+        d
+    }
+
+    async fn open(&self, rt: &Runtime, config: Value) -> Opened {
+        let mut d = Diagnostics::new();
+        let failed = |diagnostics| Opened {
+            diagnostics,
+            ..Opened::default()
+        };
+        let Some((open, follow_ups)) = Self::parse(&config, &mut d) else {
+            return failed(d);
+        };
+        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let ready = match open.render(None, base.as_ref()) {
+            Ok((ready, _)) => ready,
+            Err(e) => {
+                d.error(
+                    "Cannot build the request",
+                    format!("{e}. Nothing was sent."),
+                );
+                return failed(d);
+            }
+        };
+        let r = match send(rt, &ready, "opening", &context(rt, false)).await {
+            Ok(r) => r,
+            Err(d) => return failed(d),
+        };
+        let answer = answer_json(&r);
+        let mut follow_up = |name: &str, spec: Option<Spec>| {
+            resolve_follow_up(rt, name, spec?, &answer, base.as_ref(), &mut d)
+        };
+        let private = Private {
+            renew: follow_up("renew", follow_ups.renew),
+            close: follow_up("close", follow_ups.close),
+            expiry_pointer: follow_ups.expiry_pointer,
+            expiry_header: follow_ups.expiry_header,
+        };
+        let now = SystemTime::now();
+        let expires = expires(&r, &answer, &private, now);
+        let headers = Value::Map(
+            Type::String,
+            r.headers
+                .iter()
+                .take(MAX_HEADERS)
+                .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+                .collect(),
+        );
+        let result = config
+            .with_attr("response", from_json(&answer))
+            .with_attr("response_headers", headers)
+            .with_attr("status", Value::Number(Number::from(u64::from(r.status))))
+            .with_attr(
+                "expires_at",
+                expires.map_or(Value::Null(Type::String), |t| {
+                    Value::string(expiry::format(t))
+                }),
+            );
+        Opened {
+            result: Some(result),
+            renew_at: renew_at(&private, expires, now),
+            private: encode(&private),
+            diagnostics: d,
+        }
+    }
+
+    async fn renew(&self, rt: &Runtime, bytes: &[u8]) -> Renewed {
+        let private = match decode(bytes) {
+            Ok(p) => p,
+            Err(d) => {
+                return Renewed {
+                    diagnostics: d,
+                    ..Renewed::default()
+                };
+            }
+        };
+        let Some(spec) = &private.renew else {
+            return Renewed {
+                private: bytes.to_vec(),
+                ..Renewed::default()
+            };
+        };
+        match send(rt, spec, "renew", &context(rt, false)).await {
+            Ok(r) => {
+                let now = SystemTime::now();
+                let expires = expires(&r, &answer_json(&r), &private, now);
+                Renewed {
+                    renew_at: renew_at(&private, expires, now),
+                    private: bytes.to_vec(),
+                    diagnostics: Diagnostics::new(),
+                }
+            }
+            Err(d) => Renewed {
+                private: bytes.to_vec(),
+                renew_at: None,
+                diagnostics: d,
+            },
+        }
+    }
+
+    async fn close(&self, rt: &Runtime, bytes: &[u8]) -> Diagnostics {
+        let private = match decode(bytes) {
+            Ok(p) => p,
+            Err(d) => return d,
+        };
+        let Some(spec) = &private.close else {
+            return Diagnostics::new();
+        };
+        match send(rt, spec, "close", &context(rt, true)).await {
+            Ok(_) => Diagnostics::new(),
+            // Already gone is what closing wants.
+            Err(d) if d.iter().any(|x| x.detail.contains("404 or 410")) => Diagnostics::new(),
+            Err(d) => d,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec(path: &str, headers: &[(&str, &str)], body: Option<Json>) -> Spec {
+        Spec {
+            method: "DELETE".into(),
+            path: path.into(),
+            query: vec![],
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body,
+        }
+    }
+
+    #[test]
+    fn placeholders_take_parts_of_the_opening_answer() {
+        let answer = json!({"lease_id": "abc/1 2", "n": 7, "token": "t0k", "up": ".."});
+        let s = spec(
+            "/v1/leases/{response/lease_id}",
+            &[("X-Token", "Bearer {response/token}")],
+            Some(json!({"lease": "{response/lease_id}", "n": "{response/n}", "keep": [1]})),
+        );
+        let (done, used) = s.render(Some(&answer), None).unwrap();
+        // One segment: a server's "/" cannot reach another endpoint.
+        assert_eq!(done.path, "/v1/leases/abc%2F1%202");
+        assert_eq!(
+            done.headers,
+            [("X-Token".to_owned(), "Bearer t0k".to_owned())]
+        );
+        assert_eq!(
+            done.body,
+            Some(json!({"lease": "abc/1 2", "n": 7, "keep": [1]}))
+        );
+        assert!(used.contains(&"t0k".to_owned()) && used.contains(&"abc%2F1%202".to_owned()));
+        let up = spec("/v1/leases/{response/up}", &[], None);
+        assert!(
+            up.render(Some(&answer), None)
+                .unwrap_err()
+                .contains("\"..\"")
+        );
+        let missing = spec("/v1/{response/missing}", &[], None);
+        assert!(missing.render(Some(&answer), None).is_err());
+        let injected = spec("/v1", &[("X", "{response/token}\r\nX-Other: 1")], None);
+        assert!(injected.render(Some(&answer), None).is_err());
+    }
+
+    #[test]
+    fn only_follow_ups_may_name_the_answer() {
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{response/id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            false,
+        );
+        assert!(d.has_error());
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            true,
+        );
+        assert!(d.has_error());
+        let mut d = Diagnostics::new();
+        check_templates(
+            &spec("/v1/{response/id}", &[], None),
+            &AttributePath::default(),
+            &mut d,
+            true,
+        );
+        assert!(!d.has_error());
+    }
+
+    #[test]
+    fn renewal_comes_at_two_thirds_of_the_lifetime_with_a_renew_request() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let expires = now + std::time::Duration::from_secs(300);
+        let mut p = Private::default();
+        assert_eq!(
+            renew_at(&p, Some(expires), now),
+            None,
+            "nothing to renew with"
+        );
+        p.renew = Some(Ready {
+            method: "POST".into(),
+            path: "/renew".into(),
+            query: vec![],
+            headers: vec![],
+            body: None,
+        });
+        assert_eq!(
+            renew_at(&p, Some(expires), now),
+            Some(now + std::time::Duration::from_secs(200))
+        );
+        assert_eq!(renew_at(&p, None, now), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_template_is_answered_without_panic(text in ".{0,60}") {
+            let _ = spec(&text, &[("X", &text)], Some(json!({"a": text.clone()})))
+                .render(Some(&json!({"a": {"b": [1, "x"]}})), None);
+        }
+    }
+}

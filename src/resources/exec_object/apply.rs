@@ -1,0 +1,283 @@
+//! Running create, update and delete.
+
+use serde_json::Value as Json;
+
+use super::settings::{self, Settings};
+use crate::json::{from_json, to_json};
+use crate::resource::{
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, UpdateRequest, UpdateResponse,
+};
+use crate::runtime::Runtime;
+use crate::{Diagnostics, Type, Value};
+use drivers::exec::{ExecRequest, ExecResponse};
+use drivers::{Operation, Outcome, Sensitive};
+use engine::{OperationContext, Stop};
+
+/// Nothing was created.
+fn nothing(diagnostics: Diagnostics) -> CreateResponse {
+    CreateResponse {
+        diagnostics,
+        ..Default::default()
+    }
+}
+
+pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
+        return nothing(diags);
+    };
+    let output = match run_and_read(
+        rt,
+        &s,
+        Operation::Create,
+        s.create.clone(),
+        &req.planned_state,
+        &Value::Null(Type::Dynamic),
+        &mut diags,
+    )
+    .await
+    {
+        Some(o) => o,
+        None => return nothing(diags),
+    };
+    let id = match output.get("id") {
+        Some(Json::String(s)) if !s.is_empty() => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        _ => format!("exec-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+    };
+    let state = req
+        .planned_state
+        .with_attr("id", Value::string(id))
+        .with_attr("output", from_json(&output));
+    CreateResponse {
+        new_state: Some(state),
+        private: req.planned_private,
+        diagnostics: diags,
+    }
+}
+
+pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+    let mut diags = Diagnostics::new();
+    let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
+        return UpdateResponse {
+            diagnostics: diags,
+            ..Default::default()
+        };
+    };
+    if !req
+        .planned_state
+        .get("output")
+        .is_some_and(Value::is_unknown)
+    {
+        // Nothing the commands see changed.
+        return UpdateResponse {
+            new_state: Some(req.planned_state),
+            private: None,
+            diagnostics: diags,
+        };
+    }
+    let argv = s.update.clone().unwrap_or_default();
+    let Some(output) = run_and_read(
+        rt,
+        &s,
+        Operation::Update,
+        argv,
+        &req.planned_state,
+        &req.prior_state,
+        &mut diags,
+    )
+    .await
+    else {
+        return UpdateResponse {
+            diagnostics: diags,
+            ..Default::default()
+        };
+    };
+    let state = req.planned_state.with_attr("output", from_json(&output));
+    UpdateResponse {
+        new_state: Some(state),
+        private: None,
+        diagnostics: diags,
+    }
+}
+
+pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+    let mut diags = Diagnostics::new();
+    // The prior state holds the commands; there is no configuration.
+    let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
+        return DeleteResponse { diagnostics: diags };
+    };
+    if let Some(argv) = s.delete.clone()
+        && let Err(d) = run(
+            rt,
+            &s,
+            Operation::Delete,
+            argv,
+            &req.prior_state,
+            &req.prior_state,
+        )
+        .await
+    {
+        diags.extend(d);
+    }
+    DeleteResponse { diagnostics: diags }
+}
+
+/// Runs a create or update command; when it prints nothing, the output
+/// comes from `read`. `None` when the command failed (diagnostics say why).
+async fn run_and_read(
+    rt: &Runtime,
+    s: &Settings,
+    op: Operation,
+    argv: Vec<String>,
+    planned: &Value,
+    prior: &Value,
+    diags: &mut Diagnostics,
+) -> Option<Json> {
+    let printed = match run(rt, s, op, argv, planned, prior).await {
+        Ok(out) => out,
+        Err(d) => {
+            diags.extend(d);
+            return None;
+        }
+    };
+    let empty = || Json::Object(Default::default());
+    Some(match printed {
+        Some(j) => j,
+        None => match &s.read {
+            Some(read) => match run(rt, s, Operation::Read, read.clone(), planned, prior).await {
+                Ok(Some(j)) => j,
+                Ok(None) => empty(),
+                Err(d) => {
+                    diags.extend(d);
+                    empty()
+                }
+            },
+            None => empty(),
+        },
+    })
+}
+
+/// Runs one command for `state` (whose input goes to stdin). `Ok(None)`:
+/// it printed nothing, or said the object is gone.
+pub(super) async fn run(
+    rt: &Runtime,
+    s: &Settings,
+    op: Operation,
+    argv: Vec<String>,
+    state: &Value,
+    prior: &Value,
+) -> Result<Option<Json>, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let input = state
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let stdin = match to_json(&input) {
+        Ok(j) => j.to_string().into_bytes(),
+        Err(e) => {
+            d.attribute_error(
+                crate::AttributePath::root("input"),
+                "Input cannot be sent",
+                e.to_string(),
+            );
+            return Err(d);
+        }
+    };
+    let mut env = s.env.clone();
+    env.push(("DRIVER_OPERATION".into(), op.to_string()));
+    let json_env = |v: Option<&Value>| {
+        v.filter(|v| !v.is_null() && v.is_wholly_known())
+            .and_then(|v| to_json(v).ok())
+            .map(|j| j.to_string())
+    };
+    if let Some(id) = prior.get("id").and_then(Value::as_str) {
+        env.push(("DRIVER_ID".into(), id.to_owned()));
+    }
+    if let Some(out) = json_env(prior.get("output")) {
+        env.push(("DRIVER_OUTPUT".into(), out));
+    }
+    if let Some(inp) = json_env(prior.get("input")) {
+        env.push(("DRIVER_PRIOR_INPUT".into(), inp));
+    }
+    let program = argv.first().cloned().unwrap_or_default();
+    let req = ExecRequest {
+        operation: op,
+        argv,
+        stdin,
+        env,
+        sensitive_env: s
+            .sensitive_env
+            .iter()
+            .map(|(k, v)| (k.clone(), Sensitive(v.clone())))
+            .collect(),
+        working_dir: s.working_dir.clone(),
+        retry_exit_codes: s.retry_on_exit_codes.clone(),
+        gone_exit_codes: s.gone_exit_codes.clone(),
+    };
+    let limit = match op {
+        Operation::Create => s.timeouts.create,
+        Operation::Read => s.timeouts.read,
+        Operation::Update => s.timeouts.update,
+        Operation::Delete => s.timeouts.delete,
+    };
+    let ctx = OperationContext::new(limit, rt.stop.clone()).about(
+        "driver_exec_object",
+        prior.get("id").and_then(Value::as_str),
+    );
+    let what = format!("{op} command {program:?}");
+    match rt.exec()?.engine().execute(&req, &ctx).await {
+        Ok(Outcome::Gone) => Ok(None),
+        Ok(Outcome::Done(ExecResponse { stdout })) => {
+            let text = String::from_utf8_lossy(&stdout);
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            match serde_json::from_str::<Json>(&text) {
+                Ok(mut j @ Json::Object(_)) => {
+                    // A command that echoes a secret must not put it in state.
+                    engine::redact::Redactor::new(s.sensitive_env.iter().map(|(_, v)| v.clone()))
+                        .scrub_json(&mut j);
+                    Ok(Some(j))
+                }
+                _ => {
+                    let snippet: String = text.chars().take(200).collect();
+                    d.error(
+                        "Command output is not a JSON object",
+                        format!("The {what} must print one JSON object on stdout (logs belong on stderr). It printed: {snippet}"),
+                    );
+                    Err(d)
+                }
+            }
+        }
+        Err(e) => {
+            let summary = match op {
+                Operation::Create => "Create command failed",
+                Operation::Read => "Read command failed",
+                Operation::Update => "Update command failed",
+                Operation::Delete => "Delete command failed",
+            };
+            let mut advice = String::new();
+            if let Stop::Deadline { .. } = e.stop {
+                advice.push_str(
+                    "It was killed, with every process it started; raise timeouts if it needs longer.",
+                );
+            }
+            if op == Operation::Create && e.outcome_unknown() {
+                advice.push_str(
+                    " The command may have created the object before it was stopped; check before \
+                     applying again.",
+                );
+            }
+            crate::failure::report_with(
+                rt,
+                &mut d,
+                summary,
+                &format!("The {what}"),
+                &e,
+                advice.trim(),
+            );
+            Err(d)
+        }
+    }
+}

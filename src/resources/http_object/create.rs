@@ -1,0 +1,459 @@
+//! Creating the object: one request (with the plan's idempotency key), then
+//! following a long-running operation, readiness, and reading it back.
+//!
+//! Exactly once: an object the API may have created is never dropped from
+//! state. When the answer is lost (the connection broke after sending, the
+//! API went down), the object is looked up by `natural_key` and adopted if
+//! it is there; otherwise it is kept in state as tainted with a `pending`
+//! mark, which refresh resolves by the same lookup. With `adopt_existing`,
+//! an object that already has the natural key is adopted instead of
+//! created again.
+
+use serde_json::Value as Json;
+
+use super::body::{id_text, payload, write_only_pointers};
+use super::lookup::{self, Found};
+use super::read::read_back;
+use super::settings::Settings;
+use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
+use crate::drift::{reconcile, server_spelling};
+use crate::failure;
+use crate::json::{from_json, to_json};
+use crate::resource::{CreateRequest, CreateResponse, UpdateRequest};
+use crate::runtime::Runtime;
+use crate::{Diagnostics, Type, Value};
+use drivers::http::{Body, HttpResponse, IDEMPOTENCY_KEY};
+use drivers::{Operation, Outcome};
+use engine::OperationContext;
+
+/// Nothing was created.
+fn nothing(diagnostics: Diagnostics) -> CreateResponse {
+    CreateResponse {
+        diagnostics,
+        ..Default::default()
+    }
+}
+
+pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
+        return nothing(diags);
+    };
+    let s = &s;
+    let client = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return nothing(d),
+    };
+    let planned_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    let values = s.values(None, &body_json, None);
+    let payload = match payload(rt, s, &s.create, &planned_body, &req.config, &values, true) {
+        Ok(p) => p,
+        Err(d) => return nothing(d),
+    };
+    if s.adopt_existing {
+        match lookup::find(rt, s, &body_json).await {
+            Ok(Found::One { id, object }) => {
+                let why = format!(
+                    "An object with the same natural key ({}) already exists as {}; it was \
+                     adopted instead of creating a duplicate (adopt_existing).",
+                    lookup::describe(&body_json, &s.natural_key),
+                    id
+                );
+                return adopt(rt, s, req, id, object, &why).await;
+            }
+            Ok(Found::Absent) => {}
+            Ok(Found::Many(n)) => {
+                diags.attribute_error(
+                    crate::AttributePath::root("natural_key"),
+                    "Natural key is not unique",
+                    format!(
+                        "{n} objects in the collection have {}; adopt_existing will not guess \
+                         which one is meant. Nothing was created.",
+                        lookup::describe(&body_json, &s.natural_key)
+                    ),
+                );
+                return nothing(diags);
+            }
+            Err(d) => {
+                diags.extend(d);
+                diags.error(
+                    "Not created",
+                    "adopt_existing could not check whether the object already exists, so \
+                     nothing was created (creating could duplicate it). Run apply again.",
+                );
+                return nothing(diags);
+            }
+        }
+    }
+    let mut http = match super::request_for(rt, &s.create, values, payload) {
+        Ok(r) => r,
+        Err(d) => return nothing(d),
+    };
+    // The plan's key: the same on every retry of this create.
+    if let Some(key) = Private::decode(&req.planned_private).idempotency_key
+        && !http
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+    {
+        http.headers.push((IDEMPOTENCY_KEY.to_owned(), key));
+    }
+    // With a natural key, a create that may have happened is looked up
+    // before it is sent again, rather than trusting the API to honour the
+    // idempotency key.
+    http.check_before_repeat = !s.natural_key.is_empty();
+    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
+    let target = format!("{} {}", http.method, client.url(&http.path));
+    let mut sends = 0;
+    let resp = loop {
+        sends += 1;
+        match client.execute(&http, &ctx).await {
+            Ok(Outcome::Done(r)) => break r,
+            Ok(Outcome::Gone) => {
+                diags.error(
+                    "Create failed",
+                    format!(
+                        "{target} answered 404 Not Found: the collection path does not exist. \
+                         Check path and the provider's endpoint."
+                    ),
+                );
+                return nothing(diags);
+            }
+            Err(e) if e.outcome_unknown() => {
+                let why = failure::explain(rt, &target, &e);
+                let found = match s.natural_key.is_empty() || rt.stop.is_cancelled() {
+                    true => None,
+                    false => Some(lookup::find(rt, s, &body_json).await),
+                };
+                match found {
+                    Some(Ok(Found::One { id, object })) => {
+                        let note = format!(
+                            "The create's answer was lost ({}), so the object was looked up by \
+                             its natural key ({}) and adopted.",
+                            rt.scrub(&why),
+                            lookup::describe(&body_json, &s.natural_key)
+                        );
+                        return adopt(rt, s, req, id, object, &note).await;
+                    }
+                    // Not created: safe to send again, a few times.
+                    Some(Ok(Found::Absent)) if sends < MAX_SENDS => continue,
+                    found => return unknown_outcome(rt, s, req, &why, found).await,
+                }
+            }
+            Err(e) => {
+                failure::report(rt, &mut diags, "Create failed", &target, &e);
+                return nothing(diags);
+            }
+        }
+    };
+    let parsed = answer::written(&resp, s.create.pointer.as_ref(), &body_json);
+    let Some(id) = created_id(s, &resp, parsed.as_ref(), &body_json) else {
+        // It answered success, so the object exists, but which one is it?
+        let why = format!(
+            "{target} answered {} with {}, which has no id at {} (id_pointer), and no \
+             Location header names the object",
+            resp.status,
+            if parsed.is_some() {
+                "a JSON object".to_owned()
+            } else {
+                answer::not_an_object(&resp)
+            },
+            s.id_pointer
+        );
+        let found = match s.natural_key.is_empty() {
+            true => None,
+            false => Some(lookup::find(rt, s, &body_json).await),
+        };
+        if let Some(Ok(Found::One { id, object })) = found {
+            let note = format!(
+                "{why}; the object was found by its natural key ({}) and adopted.",
+                lookup::describe(&body_json, &s.natural_key)
+            );
+            return adopt(rt, s, req, id, object, &rt.scrub(&note)).await;
+        }
+        return unknown_outcome(rt, s, req, &why, found).await;
+    };
+    finish(rt, s, req, id, &resp, parsed, &ctx).await
+}
+
+/// The new object's id: at `id_pointer` in the answer, else the last
+/// segment of `Location` (not on a 202, where it names the operation).
+/// An empty id is fine when the object path does not use it.
+fn created_id(
+    s: &Settings,
+    resp: &HttpResponse,
+    parsed: Option<&Json>,
+    body: &Json,
+) -> Option<String> {
+    let whole: Option<Json> = serde_json::from_slice(&resp.body).ok();
+    whole
+        .as_ref()
+        .and_then(|j| s.id_pointer.get(j))
+        .or_else(|| parsed.and_then(|j| s.id_pointer.get(j)))
+        .and_then(id_text)
+        .or_else(|| {
+            // `id_pointer = ""` and a plain-text answer: the text is the id.
+            let text = std::str::from_utf8(&resp.body).ok()?.trim();
+            (s.id_pointer.tokens().is_empty()
+                && whole.is_none()
+                && !text.is_empty()
+                && text.len() <= 1024
+                && !text.contains(char::is_whitespace))
+            .then(|| text.to_owned())
+        })
+        .or_else(|| {
+            resp.location
+                .as_deref()
+                .filter(|_| resp.status != 202)
+                .map(|l| l.split(['?', '#']).next().unwrap_or(l))
+                .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    percent_encoding::percent_decode_str(x)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        })
+        // Objects whose paths do not use the id (created by PUT at a name):
+        // the object's path is its id.
+        .or_else(|| {
+            (!s.read.path.uses_id())
+                .then(|| {
+                    s.read
+                        .target(&s.values(None, body, None))
+                        .ok()
+                        .map(|t| t.path)
+                })
+                .flatten()
+        })
+}
+
+/// After the create succeeded: follows the operation, waits for readiness,
+/// and fills `response`. The object exists from here on, so a failure keeps
+/// it in state (tainted); a stop (Ctrl-C) keeps it untainted, to be read
+/// on the next refresh.
+async fn finish(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    id: String,
+    resp: &HttpResponse,
+    parsed: Option<Json>,
+    ctx: &OperationContext,
+) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        last_write_ms: Some(now_ms()),
+        ..Default::default()
+    };
+    let state = req.planned_state.with_attr("id", Value::string(&id));
+    let planned_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    let object = match super::request_for(
+        rt,
+        &s.read,
+        s.values(Some(&id), &body_json, None),
+        Body::Empty,
+    ) {
+        Ok(r) => r,
+        Err(d) => {
+            return CreateResponse {
+                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                private: private.encode(),
+                diagnostics: d,
+            };
+        }
+    };
+    let object_path = object.path.clone();
+    let settled = async {
+        let polled = wait::settle(rt, s, resp, &object, ctx, Operation::Create).await?;
+        let ready = wait::ready(rt, s, &object, ctx).await?;
+        // The object is the ready one, or the create answer when it is the
+        // object; otherwise it is read back.
+        match (ready, &parsed) {
+            (Some(j), _) => Ok(j),
+            (None, Some(j)) if !polled => Ok(j.clone()),
+            _ => read_back(rt, s, &id, &body_json).await,
+        }
+    };
+    let response = match settled.await {
+        Ok(v) => v,
+        Err(d) if rt.stop.is_cancelled() && s.wait_for.is_none() => {
+            diags.warning(
+                "Interrupted after the object was created",
+                format!(
+                    "{} exists and is in state; Terraform asked the provider to stop before it \
+                     was read back, which the next plan does.",
+                    rt.http()
+                        .map_or_else(|_| object_path.clone(), |c| c.url(&object_path))
+                ),
+            );
+            drop(d);
+            parsed.clone().unwrap_or(Json::Null)
+        }
+        Err(d) => {
+            // The object exists: keep it tracked, with what we know.
+            diags.extend(d);
+            return CreateResponse {
+                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                private: private.encode(),
+                diagnostics: diags,
+            };
+        }
+    };
+    let mut private = private;
+    let response: Json = response;
+    if response.is_object() {
+        private.spelling = server_spelling(&planned_body, &response, &s.drift_rules);
+    }
+    let stored = if response.is_null() {
+        Value::Null(Type::Dynamic)
+    } else {
+        response::stored(
+            from_json(&response),
+            &private.write_only_pointers,
+            s.response_fields.as_deref(),
+        )
+    };
+    CreateResponse {
+        new_state: Some(state.with_attr("response", stored)),
+        private: private.encode(),
+        diagnostics: diags,
+    }
+}
+
+/// Most times one create is sent when lookups show it did not happen.
+const MAX_SENDS: u32 = 3;
+
+/// The create may have happened, but its answer says nothing usable and
+/// the lookup by natural key (if any: `found`) did not find it. It is kept
+/// in state, tainted and marked pending, for refresh to resolve.
+async fn unknown_outcome(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    why: &str,
+    found: Option<Result<Found, Diagnostics>>,
+) -> CreateResponse {
+    let mut diags = Diagnostics::new();
+    let why = why.trim_end_matches('.');
+    let lookup_note = match found {
+        None if rt.stop.is_cancelled() && !s.natural_key.is_empty() => {
+            " Terraform asked the provider to stop, so the next plan looks it up by natural key."
+                .to_owned()
+        }
+        None | Some(Ok(Found::One { .. })) => String::new(),
+        Some(Ok(Found::Absent)) => " It is not listed yet; the next plan looks again.".into(),
+        Some(Ok(Found::Many(n))) => format!(
+            " {n} objects have its natural key, so it cannot be told apart; the next plan looks \
+             again."
+        ),
+        Some(Err(d)) => {
+            diags.extend(d);
+            " Looking it up by natural key failed; the next plan looks again.".into()
+        }
+    };
+    let recovery = if s.natural_key.is_empty() {
+        format!(
+            " Without natural_key the provider cannot find it again. Look for it in the API: \
+             if it exists, run terraform state rm on this resource and import it (terraform \
+             import <address> '{}/<id>'); if it does not, run apply again. Setting natural_key \
+             (the body fields the API keeps unique) makes this automatic.",
+            s.path.trim_end_matches('/')
+        )
+    } else {
+        lookup_note
+    };
+    diags.error(
+        "The object may have been created",
+        rt.scrub(&format!(
+            "{why}. The API may have created the object, so it is kept in state (tainted, \
+             with no id yet) instead of being forgotten or created again.{recovery}"
+        )),
+    );
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        pending: true,
+        idempotency_key: Private::decode(&req.planned_private).idempotency_key,
+        ..Default::default()
+    };
+    CreateResponse {
+        new_state: Some(
+            req.planned_state
+                .with_attr("id", Value::string(""))
+                .with_attr("response", Value::Null(Type::Dynamic)),
+        ),
+        private: private.encode(),
+        diagnostics: diags,
+    }
+}
+
+/// Takes over an object that exists (`object`, as listed), updating it to
+/// the configuration if its managed fields differ.
+async fn adopt(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    id: String,
+    object: Json,
+    why: &str,
+) -> CreateResponse {
+    let planned_body = req
+        .planned_state
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic));
+    let private = Private {
+        write_only_pointers: write_only_pointers(&req.config),
+        last_write_ms: Some(now_ms()),
+        ..Default::default()
+    };
+    let found = reconcile(&planned_body, &object, &s.drift_rules);
+    let state = req.planned_state.with_attr("id", Value::string(&id));
+    let mut resp =
+        if found.drifted.is_empty() && req.config.get("body_wo").is_none_or(Value::is_null) {
+            let stored = response::stored(
+                from_json(&object),
+                &private.write_only_pointers,
+                s.response_fields.as_deref(),
+            );
+            CreateResponse {
+                new_state: Some(state.with_attr("response", stored)),
+                private: private.encode(),
+                diagnostics: Diagnostics::new(),
+            }
+        } else {
+            // Bring it to the configuration: an update from what it is now.
+            let prior = state
+                .with_attr("body", found.body)
+                .with_attr("response", from_json(&object));
+            let updated = update::update(
+                rt,
+                UpdateRequest {
+                    prior_state: prior.clone(),
+                    planned_state: state.with_attr("response", Value::Unknown(Type::Dynamic)),
+                    config: req.config,
+                    planned_private: private.encode(),
+                },
+            )
+            .await;
+            CreateResponse {
+                // A failed update still leaves the adopted object tracked.
+                new_state: Some(updated.new_state.unwrap_or(prior)),
+                private: updated.private.unwrap_or_else(|| private.encode()),
+                diagnostics: updated.diagnostics,
+            }
+        };
+    resp.diagnostics.warning("Existing object adopted", why);
+    resp
+}

@@ -1,0 +1,133 @@
+//! Deleting the object, and following a long-running delete.
+
+use super::{TYPE, settings, wait};
+use crate::failure;
+use crate::resource::{DeleteRequest, DeleteResponse};
+use crate::runtime::Runtime;
+use crate::{Diagnostics, Value};
+use drivers::http::Body;
+use drivers::{Operation, Outcome};
+use engine::OperationContext;
+
+pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+    let mut diags = Diagnostics::new();
+    // The prior state holds every argument; the config is null on delete.
+    let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
+        return DeleteResponse { diagnostics: diags };
+    };
+    let client = match rt.http() {
+        Ok(e) => e,
+        Err(d) => return DeleteResponse { diagnostics: d },
+    };
+    let mut id = req
+        .prior_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if super::Private::decode(&req.private).pending {
+        // A create whose outcome was unknown: delete what it made, if
+        // anything can be found.
+        match find_pending(rt, &s, &req.prior_state, &mut diags).await {
+            Some(found) => id = found,
+            None => return DeleteResponse { diagnostics: diags },
+        }
+    } else if id.is_empty() && s.delete.path.uses_id() {
+        diags.warning(
+            "Nothing to delete",
+            "The object has no id, so there is nothing the provider could delete; it is \
+             removed from state.",
+        );
+        return DeleteResponse { diagnostics: diags };
+    }
+    let body = super::body_json(&req.prior_state);
+    let response = super::last_response(&req.prior_state);
+    let values = s.values(Some(&id), &body, response.as_ref());
+    let sent = match s.delete.rendered_body(&values) {
+        Ok(None) => Body::Empty,
+        Ok(Some(j)) => match s.encode(&j) {
+            Ok(b) => b,
+            Err(e) => {
+                diags.attribute_error(
+                    crate::AttributePath::root("delete").attr("body"),
+                    "Delete body cannot be sent",
+                    e,
+                );
+                return DeleteResponse { diagnostics: diags };
+            }
+        },
+        Err(e) => {
+            diags.attribute_error(
+                crate::AttributePath::root("delete").attr("body"),
+                "Delete body cannot be sent",
+                rt.scrub(&e),
+            );
+            return DeleteResponse { diagnostics: diags };
+        }
+    };
+    let (http, object) = match (
+        super::request_for(rt, &s.delete, values, sent),
+        super::request_for(rt, &s.read, values, Body::Empty),
+    ) {
+        (Ok(h), Ok(o)) => (h, o),
+        (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },
+    };
+    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
+    let target = format!("{} {}", http.method, client.url(&http.path));
+    match client.execute(&http, &ctx).await {
+        // Already gone is what we wanted.
+        Ok(Outcome::Gone) => {}
+        Ok(Outcome::Done(resp)) => {
+            if let Err(d) = wait::settle(rt, &s, &resp, &object, &ctx, Operation::Delete).await {
+                diags.extend(d);
+            }
+        }
+        Err(e) => {
+            failure::report(rt, &mut diags, "Delete failed", &target, &e);
+        }
+    }
+    DeleteResponse { diagnostics: diags }
+}
+
+/// The id of the object a pending create made, by natural key; `None` when
+/// there is none to delete (warnings say so) or it cannot be found (errors).
+async fn find_pending(
+    rt: &Runtime,
+    s: &super::settings::Settings,
+    prior: &Value,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let body = prior
+        .get("body")
+        .and_then(|b| crate::json::to_json(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    if s.natural_key.is_empty() {
+        diags.warning(
+            "Object of an interrupted create not deleted",
+            format!(
+                "A create in {} had an unknown outcome and, without natural_key, the object \
+                 cannot be found: if it exists, delete it in the API.",
+                s.path
+            ),
+        );
+        return None;
+    }
+    match super::lookup::find(rt, s, &body).await {
+        Ok(super::lookup::Found::One { id, .. }) => Some(id),
+        Ok(super::lookup::Found::Absent) => None,
+        Ok(super::lookup::Found::Many(n)) => {
+            diags.error(
+                "Natural key is not unique",
+                format!(
+                    "{n} objects have {}; the provider will not guess which one to delete.",
+                    super::lookup::describe(&body, &s.natural_key)
+                ),
+            );
+            None
+        }
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    }
+}

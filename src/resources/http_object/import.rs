@@ -1,0 +1,203 @@
+//! Import by object path (`/flags/123`), or by a JSON id that also names
+//! the body fields to manage and the arguments the configuration sets, so
+//! the first plan after import is clean:
+//! `{"path": "/flags/123", "body": ["name", "enabled"]}`, or
+//! `{"path": "/silences", "id": "abc", "read": {"path": "/silence/{id}"},
+//!   "body": {"comment": null, "matchers": [{"name": null}]}}`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::{ImportMarker, Private};
+use crate::json::typed;
+use crate::resource::{ImportRequest, ImportResponse};
+use crate::{Diagnostics, Type, Value};
+
+const USAGE: &str = "Use the object's path, such as /flags/123, or a JSON object such as \
+    {\"path\": \"/flags/123\", \"body\": [\"name\", \"enabled\"]}: \"path\" is the object's path, \
+    or with \"id\" the collection's; \"body\" names the fields to manage (a list of names or JSON \
+    Pointers, or an object of the fields, nested); any other argument of the resource (such as \
+    \"object_path\" or a \"read\" block) is taken as the configuration sets it.";
+
+fn invalid(detail: String) -> ImportResponse {
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.error("Invalid import id", format!("{detail} {USAGE}"));
+    ImportResponse {
+        diagnostics,
+        ..Default::default()
+    }
+}
+
+/// An object path split into the collection path and the id.
+fn split(object_path: &str) -> Option<(String, String)> {
+    let trimmed = object_path.trim_end_matches('/');
+    let (collection, id) = trimmed
+        .rsplit_once('/')
+        .filter(|(_, id)| !id.is_empty() && trimmed.starts_with('/'))?;
+    let id = percent_encoding::percent_decode_str(id)
+        .decode_utf8_lossy()
+        .into_owned();
+    let collection = if collection.is_empty() {
+        "/"
+    } else {
+        collection
+    };
+    Some((collection.to_owned(), id))
+}
+
+pub(super) fn import(req: ImportRequest) -> ImportResponse {
+    // Every attribute null (of its type), then what the id tells us.
+    let Type::Object(attrs) = super::schema().block.value_type() else {
+        return invalid("The resource's schema is not an object (a bug).".into());
+    };
+    let mut state: BTreeMap<String, Value> = attrs
+        .iter()
+        .map(|(k, t)| (k.clone(), Value::Null(t.clone())))
+        .collect();
+    let mut marker = ImportMarker::default();
+    if !req.id.trim_start().starts_with('{') {
+        let Some((collection, id)) = split(&req.id) else {
+            return invalid(format!("{:?} is not an object path.", req.id));
+        };
+        state.insert("path".into(), Value::string(collection));
+        state.insert("id".into(), Value::string(id));
+    } else {
+        let j: serde_json::Map<String, Json> = match serde_json::from_str(&req.id) {
+            Ok(j) => j,
+            Err(e) => return invalid(format!("The JSON import id could not be read ({e}).")),
+        };
+        let Some(Json::String(path)) = j.get("path") else {
+            return invalid("The JSON import id needs \"path\" (a string).".into());
+        };
+        match j.get("id") {
+            Some(Json::String(id)) if !id.is_empty() => {
+                state.insert("path".into(), Value::string(path));
+                state.insert("id".into(), Value::string(id));
+            }
+            Some(_) => return invalid("\"id\" must be a non-empty string.".into()),
+            None => {
+                let Some((collection, id)) = split(path) else {
+                    return invalid(format!("{path:?} is not an object path."));
+                };
+                state.insert("path".into(), Value::string(collection));
+                state.insert("id".into(), Value::string(id));
+            }
+        }
+        match j.get("body") {
+            None | Some(Json::Null) => {}
+            Some(Json::Array(fields)) => {
+                let names: Option<Vec<String>> = fields
+                    .iter()
+                    .map(|f| f.as_str().map(str::to_owned))
+                    .collect();
+                let Some(names) = names else {
+                    return invalid(
+                        "\"body\" as a list must hold field names or JSON Pointers.".into(),
+                    );
+                };
+                if let Some(bad) = names
+                    .iter()
+                    .find(|n| super::read::field_pointer(n).is_none())
+                {
+                    return invalid(format!(
+                        "{bad:?} in \"body\" is not a field name or JSON Pointer."
+                    ));
+                }
+                marker.fields = Some(names);
+            }
+            Some(t @ Json::Object(_)) => marker.template = Some(t.clone()),
+            Some(_) => return invalid("\"body\" must be a list of fields or an object.".into()),
+        }
+        for (k, v) in &j {
+            if matches!(k.as_str(), "path" | "id" | "body") {
+                continue;
+            }
+            let settable = attrs
+                .get(k)
+                .filter(|_| !matches!(k.as_str(), "response" | "body_wo"));
+            let Some(ty) = settable else {
+                return invalid(format!("{k:?} is not an argument of driver_http_object."));
+            };
+            match typed(v, ty) {
+                Ok(value) => {
+                    state.insert(k.clone(), value);
+                }
+                Err(e) => return invalid(format!("\"{k}\": {e}.")),
+            }
+        }
+    }
+    let private = Private {
+        import: Some(marker),
+        ..Default::default()
+    };
+    ImportResponse {
+        state: Some(Value::Object(state)),
+        private: private.encode(),
+        diagnostics: Diagnostics::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids_split_into_collection_and_id() {
+        let r = import(ImportRequest {
+            id: "/api/flags/a%2Fb".into(),
+        });
+        let s = r.state.unwrap();
+        assert_eq!(s.get("path").unwrap().as_str(), Some("/api/flags"));
+        assert_eq!(s.get("id").unwrap().as_str(), Some("a/b"));
+        assert!(r.diagnostics.is_empty());
+        assert_eq!(s.ty(), super::super::schema().block.value_type());
+    }
+
+    #[test]
+    fn json_ids_name_fields() {
+        let r = import(ImportRequest {
+            id: r#"{"path": "/flags/7", "body": ["name"]}"#.into(),
+        });
+        assert_eq!(
+            Private::decode(&r.private).import.unwrap().fields.unwrap(),
+            ["name"]
+        );
+    }
+
+    #[test]
+    fn bad_ids_explain_the_forms() {
+        for id in [
+            "flags",
+            "/",
+            r#"{"path": 1}"#,
+            r#"{"path": "/a/1", "extra": 1}"#,
+        ] {
+            let r = import(ImportRequest { id: id.into() });
+            assert!(r.diagnostics.has_error(), "{id}");
+            assert!(
+                r.diagnostics
+                    .iter()
+                    .next()
+                    .unwrap()
+                    .detail
+                    .contains("/flags/123"),
+                "{id}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_import_id_is_a_state_or_an_explanation(id in "\\PC{0,60}") {
+            let r = import(ImportRequest { id: id.clone() });
+            proptest::prop_assert!(r.state.is_some() != r.diagnostics.has_error(), "{id:?}");
+        }
+
+        #[test]
+        fn json_import_ids_never_panic(path in "/[a-z%0-9/]{0,12}", fields in proptest::collection::vec("[a-z/~01]{0,6}", 0..4)) {
+            let id = serde_json::json!({"path": path, "body": fields}).to_string();
+            let _ = import(ImportRequest { id });
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Planning creates and updates.
+
+use super::{Private, new_idempotency_key, settings, wo_version_changed};
+use crate::json::semantically_equal;
+use crate::resource::{PlanRequest, PlanResponse};
+use crate::resources::common::changed_at_any;
+use crate::{AttributePath, Diagnostics, Type, Value};
+
+pub(super) fn plan(req: PlanRequest) -> PlanResponse {
+    let mut diagnostics = Diagnostics::new();
+    // None when invalid (then diagnostics say why) or not yet known.
+    let parsed = settings::parse(&req.config, &mut diagnostics);
+    if diagnostics.has_error() {
+        return PlanResponse {
+            diagnostics,
+            ..Default::default()
+        };
+    }
+    let mut planned = req.proposed_new_state.clone();
+    let mut requires_replace = Vec::new();
+    let mut planned_private = req.prior_private.clone();
+
+    if req.prior_state.is_null() {
+        // Create: the server decides these.
+        planned = planned.with_attr("id", Value::Unknown(Type::String));
+        planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
+        let mut private = Private::decode(&req.prior_private);
+        private.idempotency_key = Some(new_idempotency_key());
+        planned_private = private.encode();
+    } else {
+        let prior_body = req
+            .prior_state
+            .get("body")
+            .cloned()
+            .unwrap_or(Value::Null(Type::Dynamic));
+        let config_body = req
+            .config
+            .get("body")
+            .cloned()
+            .unwrap_or(Value::Null(Type::Dynamic));
+        let same_body = semantically_equal(&prior_body, &config_body);
+        if same_body {
+            // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
+            // prior value so no diff appears.
+            planned = planned.with_attr("body", prior_body.clone());
+        }
+        let response_fields_changed =
+            req.prior_state.get("response_fields") != req.config.get("response_fields");
+        if !same_body
+            || wo_version_changed(&req.prior_state, &req.config)
+            || response_fields_changed
+        {
+            // Apply sends the body (or, if only response_fields changed, reads
+            // the object again) and stores what comes back.
+            planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
+        }
+        if !same_body
+            && parsed
+                .as_ref()
+                .is_some_and(|s| changed_at_any(&s.force_new, &prior_body, &config_body))
+        {
+            requires_replace.push(AttributePath::root("body"));
+        }
+        if req.prior_state.get("path") != req.config.get("path")
+            && !same_object(&req.prior_state, parsed.as_ref(), &config_body)
+        {
+            requires_replace.push(AttributePath::root("path"));
+        }
+    }
+    PlanResponse {
+        planned_state: Some(planned),
+        requires_replace,
+        planned_private,
+        diagnostics,
+    }
+}
+
+/// Whether a changed `path` still names the same object: where it is read
+/// from (its identity) is unchanged. An object imported by its path, or
+/// created by PUT at a name, keeps its identity when the configuration
+/// spells the same place with other arguments.
+fn same_object(prior: &Value, config: Option<&settings::Settings>, config_body: &Value) -> bool {
+    let Some(config) = config else { return false };
+    let mut ignored = Diagnostics::new();
+    let Some(before) = settings::parse(prior, &mut ignored) else {
+        return false;
+    };
+    let id = prior.get("id").and_then(Value::as_str);
+    let json = |v: &Value| crate::json::to_json(v).unwrap_or(serde_json::Value::Null);
+    let prior_body = prior.get("body").map(json).unwrap_or_default();
+    match (
+        before.identity(id, &prior_body),
+        config.identity(id, &json(config_body)),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}

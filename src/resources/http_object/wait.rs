@@ -1,0 +1,291 @@
+//! Waiting on the API: following long-running operations (`poll`),
+//! readiness (`wait_for`), and reads that tolerate eventual consistency
+//! (`consistency_window`). Every request goes through the engine; every
+//! wait stops at the operation's deadline or Terraform's stop.
+
+use std::time::Duration;
+
+use drivers::http::Method;
+use serde_json::Value as Json;
+
+use super::now_ms;
+use super::settings::{DEFAULT_POLL_INTERVAL, Poll, Settings};
+use crate::Diagnostics;
+use crate::failure::report;
+use crate::pointer::Pointer;
+use crate::runtime::Runtime;
+use drivers::http::{HttpRequest, HttpResponse};
+use drivers::{Operation, Outcome};
+use engine::{EngineError, OperationContext};
+
+/// Sleeps `d`, or fails when the operation's deadline or Terraform's stop
+/// comes first. `what` says what was being waited on, for the diagnostic.
+async fn pause(d: Duration, ctx: &OperationContext, what: &str) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    if ctx
+        .deadline
+        .is_some_and(|end| tokio::time::Instant::now() + d > end)
+    {
+        diags.error("Timed out", format!("{what} did not finish within the operation's time limit (timeouts). Raise the limit if the API needs longer."));
+        return Err(diags);
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => Ok(()),
+        _ = ctx.cancel.cancelled() => {
+            diags.error("Cancelled", format!("Stopped while waiting: {what}. Terraform asked the provider to stop."));
+            Err(diags)
+        }
+    }
+}
+
+fn text(j: &Json) -> Option<String> {
+    match j {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A GET of a status link (a path below the endpoint), with the object's
+/// headers.
+fn get(object: &HttpRequest, path: String, query: Vec<(String, String)>) -> HttpRequest {
+    let mut r = HttpRequest::new(Operation::Read, Method::GET, path);
+    r.headers = object.headers.clone();
+    r.query = query;
+    r
+}
+
+/// After a write answered `resp`: if it started a long-running operation,
+/// follows it to the end (`Ok(true)`; `Ok(false)`: nothing to follow).
+/// `object` reads the object itself (polled when the API gives no status
+/// URL; for a delete, its 404 means done).
+pub(super) async fn settle(
+    rt: &Runtime,
+    s: &Settings,
+    resp: &HttpResponse,
+    object: &HttpRequest,
+    ctx: &OperationContext,
+    op: Operation,
+) -> Result<bool, Diagnostics> {
+    let Some(poll) = &s.poll else {
+        return Ok(false);
+    };
+    let body: Option<Json> = serde_json::from_slice(&resp.body).ok();
+    let status = body
+        .as_ref()
+        .and_then(|b| poll.status_pointer.get(b))
+        .and_then(text);
+    let running = resp.status == 202 || status.as_ref().is_some_and(|st| poll.pending.contains(st));
+    if !running {
+        return Ok(false);
+    }
+    let client = rt.http()?;
+    let link = poll
+        .url_pointer
+        .as_ref()
+        .and_then(|p| {
+            body.as_ref()
+                .and_then(|b| p.get(b))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        })
+        .or_else(|| resp.operation_location.clone())
+        .or_else(|| {
+            if resp.status == 202 {
+                resp.location.clone()
+            } else {
+                None
+            }
+        });
+    let (request, shown) = match &link {
+        // A status link is polled only below the endpoint: the provider's
+        // requests never go anywhere else.
+        Some(l) => match crate::template::resolve_link(l, client.base_url()) {
+            Ok((path, query)) => {
+                let r = get(object, path, query);
+                let shown = client.url(&r.path);
+                (r, shown)
+            }
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                d.error(
+                    "Status URL refused",
+                    rt.scrub(&format!(
+                        "The API answered that the operation goes on at a URL the provider does \
+                         not send requests to: {e}. The operation may still be running: check \
+                         it, then run terraform apply again."
+                    )),
+                );
+                return Err(d);
+            }
+        },
+        None => (object.clone(), client.url(&object.path)),
+    };
+    let polling_object = link.is_none();
+    let mut wait = resp.retry_after.unwrap_or(poll.interval);
+    let mut last = status.unwrap_or_else(|| "202 Accepted".into());
+    let mut polls = 0u32;
+    loop {
+        pause(
+            wait,
+            ctx,
+            &format!("The operation at {shown} (last status {last:?}, {polls} polls)"),
+        )
+        .await?;
+        polls += 1;
+        let r = match client.execute(&request, ctx).await {
+            Ok(Outcome::Done(r)) => r,
+            // The object itself is gone: a delete is done.
+            Ok(Outcome::Gone) if polling_object && op == Operation::Delete => return Ok(true),
+            Ok(Outcome::Gone) => {
+                let mut d = Diagnostics::new();
+                d.error(
+                    "Operation not found",
+                    format!("GET {shown} answered 404 while following the operation."),
+                );
+                return Err(d);
+            }
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                report(rt, &mut d, "Polling failed", &format!("GET {shown}"), &e);
+                return Err(d);
+            }
+        };
+        let answer: Json = serde_json::from_slice(&r.body).unwrap_or(Json::Null);
+        let status = poll.status_pointer.get(&answer).and_then(text);
+        match status {
+            Some(st) if poll.success.contains(&st) => {
+                tracing::debug!(polls, url = %shown, "operation finished");
+                return Ok(true);
+            }
+            Some(st) if poll.pending.contains(&st) => {
+                last = st;
+                wait = r.retry_after.unwrap_or(poll.interval);
+            }
+            other => {
+                let mut d = Diagnostics::new();
+                let message = failure_message(poll, &answer);
+                d.error(
+                    "Operation failed",
+                    rt.scrub(&format!(
+                        "The {op} operation at {shown} ended with status {}{}.",
+                        other.map_or_else(|| "(none)".to_owned(), |s| format!("{s:?}")),
+                        message
+                            .map(|m| format!(". The API says: {m}"))
+                            .unwrap_or_default()
+                    )),
+                );
+                return Err(d);
+            }
+        }
+    }
+}
+
+fn failure_message(poll: &Poll, answer: &Json) -> Option<String> {
+    let explicit = poll
+        .message_pointer
+        .as_ref()
+        .and_then(|p| p.get(answer))
+        .and_then(text);
+    explicit.or_else(|| {
+        ["/error/message", "/message", "/error", "/detail"]
+            .iter()
+            .filter_map(|p| Pointer::parse(p).ok())
+            .find_map(|p| p.get(answer).and_then(text))
+    })
+}
+
+/// Reads the object until `wait_for` holds; returns the ready object.
+pub(super) async fn ready(
+    rt: &Runtime,
+    s: &Settings,
+    object: &HttpRequest,
+    ctx: &OperationContext,
+) -> Result<Option<Json>, Diagnostics> {
+    let Some(w) = &s.wait_for else {
+        return Ok(None);
+    };
+    let client = rt.http()?;
+    let interval = s
+        .poll
+        .as_ref()
+        .map_or(DEFAULT_POLL_INTERVAL, |p| p.interval);
+    let request = object;
+    let object_path = &object.path;
+    let mut last: Option<String> = None;
+    loop {
+        match client.execute(request, ctx).await {
+            Ok(Outcome::Done(r)) => {
+                let obj = match super::answer::read(&r, s.read.pointer.as_ref()) {
+                    Ok(super::answer::Found::Object(j)) => j,
+                    _ => Json::Null,
+                };
+                let value = w.pointer.get(&obj).and_then(text);
+                if value.as_ref().is_some_and(|v| w.values.contains(v)) {
+                    return Ok(Some(obj));
+                }
+                last = value;
+            }
+            // Not visible yet: keep waiting.
+            Ok(Outcome::Gone) => {}
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                report(
+                    rt,
+                    &mut d,
+                    "Waiting for readiness failed",
+                    &format!("GET {}", client.url(object_path)),
+                    &e,
+                );
+                return Err(d);
+            }
+        }
+        let what = format!(
+            "Waiting for {} to be one of {:?} at {} (now {})",
+            w.pointer,
+            w.values,
+            client.url(object_path),
+            last.as_deref()
+                .map_or("absent".to_owned(), |v| format!("{v:?}"))
+        );
+        pause(interval, ctx, &what).await?;
+    }
+}
+
+/// GET of the object that treats a 404 within `consistency_window` of our
+/// last write as "not visible yet".
+pub(super) async fn read_object(
+    rt: &Runtime,
+    s: &Settings,
+    object: &HttpRequest,
+    ctx: &OperationContext,
+    last_write_ms: Option<u64>,
+) -> Result<Result<Outcome<HttpResponse>, EngineError>, Diagnostics> {
+    let client = rt.http()?;
+    let request = object;
+    let object_path = &object.path;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let r = client.execute(request, ctx).await;
+        let window_left = last_write_ms
+            .map(|t| (t + s.consistency_window.as_millis() as u64).saturating_sub(now_ms()))
+            .unwrap_or(0);
+        if !matches!(r, Ok(Outcome::Gone)) || window_left == 0 {
+            return Ok(r);
+        }
+        tracing::debug!(
+            object_path,
+            window_left_ms = window_left,
+            "404 soon after a write: retrying"
+        );
+        let wait = delay.min(Duration::from_millis(window_left));
+        pause(
+            wait,
+            ctx,
+            &format!("Reading {} after a write", client.url(object_path)),
+        )
+        .await?;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
