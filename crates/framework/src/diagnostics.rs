@@ -47,6 +47,15 @@ impl AttributePath {
         p
     }
 
+    /// The name of the last attribute on the path (`retry_on_status` of
+    /// `retry.retry_on_status[2]`), for messages.
+    pub fn last_name(&self) -> Option<&str> {
+        self.0.iter().rev().find_map(|s| match s {
+            PathStep::Attribute(a) => Some(a.as_str()),
+            _ => None,
+        })
+    }
+
     /// This path extended by a list index.
     pub fn index(&self, i: usize) -> Self {
         let mut p = self.clone();
@@ -160,6 +169,14 @@ impl Diagnostics {
     /// Whether any diagnostic is an error.
     pub fn has_error(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// How many errors there are.
+    pub fn error_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     /// Whether there are none.

@@ -12,6 +12,9 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+// The derives name `::framework::…`, which must resolve here too.
+extern crate self as framework;
+
 pub mod action;
 pub mod configure;
 mod diagnostics;
@@ -25,6 +28,7 @@ pub mod pointer;
 pub mod resource;
 mod schema;
 mod server;
+pub mod settings;
 mod types;
 mod value;
 

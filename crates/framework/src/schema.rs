@@ -208,6 +208,14 @@ impl NestedBlock {
         }
     }
 
+    /// A block that may appear any number of times, in order.
+    pub fn list(type_name: &str, block: Block) -> Self {
+        NestedBlock {
+            nesting: BlockNesting::List,
+            ..NestedBlock::single(type_name, block)
+        }
+    }
+
     /// The type of the block's value within its parent object.
     pub fn value_type(&self) -> Type {
         let obj = self.block.value_type();
