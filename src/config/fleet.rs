@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use url::Url;
 
+use std::collections::BTreeMap;
+
+use framework::settings::{Choice, Maybe, Setting, Settings};
+
 use super::Secret;
-use super::read::Reader;
-use crate::{Attribute, AttributePath, Block, NestedBlock, Type, Value};
+use super::values::Positive;
+use crate::{AttributePath, Diagnostics, Type, Value};
 use engine::shared_budget::Unavailable;
 
 /// Longest `metrics_push.timeout`: the push runs after Terraform's
 /// Shutdown, and go-plugin kills a provider 2 s after it.
 const MAX_PUSH_TIMEOUT: Duration = Duration::from_millis(1500);
-/// Default `metrics_push.timeout`.
-const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(1);
 /// The slowest and fastest shared budgets: the Lua script keeps times in
 /// microseconds and key lifetimes in milliseconds, both bounded by these.
 const MIN_SHARED_RATE: f64 = 0.001;
@@ -47,202 +49,268 @@ pub struct MetricsPush {
     pub timeout: Duration,
 }
 
-pub(super) fn shared_block() -> NestedBlock {
-    NestedBlock::single(
-        "shared",
-        Block::new(
-            "A rate budget shared by every provider process configured with the same `key`: many \
-             pipelines and workspaces against one API send, together, at most \
-             `requests_per_second` (with `burst`). Kept in Redis, one atomic round trip per \
-             request (GCRA). A 429 or `Retry-After` one run receives pauses and slows all of \
-             them. The local limits still apply on top.",
-            vec![
-                Attribute::required("redis_url", Type::String)
-                    .sensitive()
-                    .describe(
-                        "Where the budget lives: `redis://[user:password@]host:port/db`, or \
-                     `rediss://` for TLS. The password is a secret: masked everywhere.",
-                    ),
-                Attribute::required("key", Type::String).describe(
-                    "The budget's name, such as `\"github-api\"`; processes with the same key \
-                     (and the same Redis) share one budget.",
-                ),
-                Attribute::optional("on_unavailable", Type::String).describe(
-                    "When Redis cannot be reached: `\"fail\"` (default) fails each request with an \
-                     error naming the budget, so no run overruns the API's limit; `\"local\"` goes \
-                     on under this process's own limits, with a warning.",
-                ),
-            ],
-            vec![],
-        ),
-    )
+/// A rate budget shared by every provider process configured with the
+/// same `key`: many pipelines and workspaces against one API send,
+/// together, at most `requests_per_second` (with `burst`). Kept in Redis,
+/// one atomic round trip per request (GCRA). A 429 or `Retry-After` one run
+/// receives pauses and slows all of them. The local limits still apply on
+/// top.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(super) struct SharedBlock {
+    /// Where the budget lives: `redis://[user:password@]host:port/db`, or
+    /// `rediss://` for TLS. The password is a secret: masked everywhere.
+    #[setting(sensitive)]
+    redis_url: RedisUrl,
+    /// The budget's name, such as `"github-api"`; processes with the same
+    /// key (and the same Redis) share one budget.
+    key: BudgetKey,
+    /// When Redis cannot be reached: `"fail"` fails each request with an
+    /// error naming the budget, so no run overruns the API's limit;
+    /// `"local"` goes on under this process's own limits, with a warning.
+    #[setting(default = "fail")]
+    on_unavailable: OnUnavailable,
 }
 
-pub(super) fn metrics_push_block() -> NestedBlock {
-    NestedBlock::single(
-        "metrics_push",
-        Block::new(
-            "Pushes this process's metrics (the series of `metrics_file`) to a Prometheus \
-             Pushgateway when the process ends, if it made any request. The push is bounded by \
-             `timeout` and never fails the run. Each push replaces the series of its group \
-             (`job` and `grouping`), so give each pipeline or workspace its own group.",
-            vec![
-                Attribute::required("url", Type::String)
-                    .sensitive()
-                    .describe(
-                        "The Pushgateway, such as `\"http://pushgateway:9091\"`; credentials in it \
-                     (`https://user:password@...`) are sent as basic authentication and masked.",
-                    ),
-                Attribute::optional("job", Type::String)
-                    .describe("The `job` label. Defaults to `\"terraform\"`."),
-                Attribute::optional("grouping", Type::map(Type::String)).describe(
-                    "More grouping labels, such as `{ instance = \"ci-42\", api = \"github\" }`.",
-                ),
-                Attribute::optional("timeout", Type::String).describe(
-                    "Time limit for the push, as a duration. Defaults to `\"1s\"`; at most \
-                     `\"1500ms\"`, since Terraform stops a provider 2 s after its last call.",
-                ),
-            ],
-            vec![],
-        ),
-    )
+/// When the shared budget cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Choice)]
+enum OnUnavailable {
+    /// Fail each request.
+    Fail,
+    /// Go on under the local limits.
+    Local,
 }
 
-pub(super) fn read_shared(
-    r: &mut Reader,
-    b: &Value,
-    rate_limit: &AttributePath,
-    // The configured rate: `None` when unset, `Some(None)` when not known yet.
-    rate: Option<Option<f64>>,
-) -> Option<SharedBudgetSettings> {
-    if let Some(Some(rate)) = rate
-        && !(MIN_SHARED_RATE..=MAX_SHARED_RATE).contains(&rate)
-    {
-        r.error(
-            &rate_limit.attr("requests_per_second"),
-            "Rate out of range for a shared budget",
-            &format!(
-                "A shared budget's requests_per_second must be between {MIN_SHARED_RATE} and \
-                 {MAX_SHARED_RATE}."
+impl SharedBlock {
+    /// A shared budget needs a rate in range (`rate`: the configured
+    /// `requests_per_second`, which may not be known yet).
+    pub(super) fn check_rate(
+        &self,
+        rate: Option<&Maybe<Positive>>,
+        rate_limit: &AttributePath,
+        d: &mut Diagnostics,
+    ) {
+        match rate {
+            None => d.attribute_error(
+                rate_limit.attr("requests_per_second"),
+                "A shared budget needs requests_per_second",
+                "Set rate_limit.requests_per_second to the API's limit: that is the budget the \
+                 processes share.",
             ),
-        );
-        return None;
-    }
-    let path = &rate_limit.attr("shared");
-    let url = r.string(b, "redis_url")?;
-    match Url::parse(&url) {
-        Ok(u) if matches!(u.scheme(), "redis" | "rediss") && u.host_str().is_some() => {}
-        _ => {
-            // The URL may hold a password: not quoted.
-            r.error(
-                &path.attr("redis_url"),
-                "Invalid redis_url",
-                "redis_url must be a URL such as redis://host:6379/0 or rediss://user:password@host:6380/0.",
-            );
-            return None;
+            Some(Maybe::Known(Positive(rate)))
+                if !(MIN_SHARED_RATE..=MAX_SHARED_RATE).contains(rate) =>
+            {
+                d.attribute_error(
+                    rate_limit.attr("requests_per_second"),
+                    "Rate out of range for a shared budget",
+                    format!(
+                        "A shared budget's requests_per_second must be between {MIN_SHARED_RATE} \
+                         and {MAX_SHARED_RATE}."
+                    ),
+                )
+            }
+            Some(_) => {}
         }
     }
-    let key = r.string(b, "key")?;
-    if key.is_empty() || key.len() > MAX_KEY || key.chars().any(char::is_control) {
-        r.error(
-            &path.attr("key"),
-            "Invalid key",
-            &format!("key must be 1 to {MAX_KEY} printable characters, such as \"github-api\"."),
-        );
-        return None;
-    }
-    let on_unavailable = match r.string(b, "on_unavailable").as_deref() {
-        None | Some("fail") => Unavailable::Fail,
-        Some("local") => Unavailable::Local,
-        Some(other) => {
-            r.error(
-                &path.attr("on_unavailable"),
-                "Invalid on_unavailable",
-                &format!("{other:?} is not a choice: \"fail\" (default) or \"local\"."),
-            );
-            return None;
+
+    /// The settings the engine runs with.
+    pub(super) fn settings(self) -> SharedBudgetSettings {
+        SharedBudgetSettings {
+            redis_url: Secret::new(self.redis_url.0),
+            key: self.key.0,
+            on_unavailable: match self.on_unavailable {
+                OnUnavailable::Fail => Unavailable::Fail,
+                OnUnavailable::Local => Unavailable::Local,
+            },
         }
-    };
-    if rate.is_none() {
-        r.error(
-            &rate_limit.attr("requests_per_second"),
-            "A shared budget needs requests_per_second",
-            "Set rate_limit.requests_per_second to the API's limit: that is the budget the \
-             processes share.",
-        );
-        return None;
     }
-    Some(SharedBudgetSettings {
-        redis_url: Secret::new(url),
-        key,
-        on_unavailable,
-    })
 }
 
-pub(super) fn read_metrics_push(
-    r: &mut Reader,
-    b: &Value,
-    path: &AttributePath,
-) -> Option<MetricsPush> {
-    let text = r.string(b, "url")?;
-    // Not quoted in messages: it may hold a password.
-    let url = match Url::parse(&text) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
-        _ => {
-            r.error(
-                &path.attr("url"),
-                "Invalid URL",
-                "url must be an http:// or https:// URL, such as http://pushgateway:9091.",
+/// A `redis://` or `rediss://` URL (never quoted: it may hold a password).
+#[derive(Debug, Clone, PartialEq)]
+struct RedisUrl(String);
+
+impl Setting for RedisUrl {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match Url::parse(&text) {
+            Ok(u) if matches!(u.scheme(), "redis" | "rediss") && u.host_str().is_some() => {
+                Some(RedisUrl(text))
+            }
+            _ => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid redis_url",
+                    "redis_url must be a URL such as redis://host:6379/0 or \
+                     rediss://user:password@host:6380/0.",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A budget's name: 1 to 200 printable characters.
+#[derive(Debug, Clone, PartialEq)]
+struct BudgetKey(String);
+
+impl Setting for BudgetKey {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let key = String::decode(v, at, d)?;
+        if key.is_empty() || key.len() > MAX_KEY || key.chars().any(char::is_control) {
+            d.attribute_error(
+                at.clone(),
+                "Invalid key",
+                format!("key must be 1 to {MAX_KEY} printable characters, such as \"github-api\"."),
             );
             return None;
         }
-    };
-    let label_ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 128
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !s.starts_with(|c: char| c.is_ascii_digit())
-    };
-    let job = r.string(b, "job").unwrap_or_else(|| "terraform".into());
-    if job.is_empty() || job.len() > 256 {
-        r.error(
-            &path.attr("job"),
-            "Invalid job",
-            "job must be 1 to 256 characters.",
-        );
+        Some(BudgetKey(key))
     }
-    let grouping: Vec<(String, String)> = match b.get("grouping") {
-        Some(Value::Map(_, m)) => m
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect(),
-        _ => Vec::new(),
-    };
-    for (k, v) in &grouping {
-        if !label_ok(k) || k == "job" || v.is_empty() || v.len() > 256 {
-            r.error(
-                &path.attr("grouping").key(k),
-                "Invalid grouping label",
-                "Label names are letters, digits and underscores (not first a digit, not `job`); \
-                 values are 1 to 256 characters.",
-            );
+}
+
+/// Pushes this process's metrics (the series of `metrics_file`) to a
+/// Prometheus Pushgateway when the process ends, if it made any request.
+/// The push is bounded by `timeout` and never fails the run. Each push
+/// replaces the series of its group (`job` and `grouping`), so give each
+/// pipeline or workspace its own group.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(super) struct MetricsPushBlock {
+    /// The Pushgateway, such as `"http://pushgateway:9091"`; credentials in
+    /// it (`https://user:password@...`) are sent as basic authentication and
+    /// masked.
+    #[setting(sensitive)]
+    url: PushUrl,
+    /// The `job` label.
+    #[setting(default = "terraform")]
+    job: Label,
+    /// More grouping labels, such as
+    /// `{ instance = "ci-42", api = "github" }`.
+    grouping: Option<Grouping>,
+    /// Time limit for the push, as a duration; at most `"1500ms"`, since
+    /// Terraform stops a provider 2 s after its last call.
+    #[setting(default = "1s")]
+    timeout: PushTimeout,
+}
+
+impl MetricsPushBlock {
+    /// The push to make at the end of the process.
+    pub(super) fn settings(self) -> MetricsPush {
+        MetricsPush {
+            url: self.url.0,
+            job: self.job.0,
+            grouping: self.grouping.map(|g| g.0).unwrap_or_default(),
+            timeout: self.timeout.0,
         }
     }
-    let timeout = r
-        .duration(b, path, "timeout")
-        .unwrap_or(DEFAULT_PUSH_TIMEOUT);
-    if timeout.is_zero() || timeout > MAX_PUSH_TIMEOUT {
-        r.error(
-            &path.attr("timeout"),
-            "Invalid timeout",
-            "timeout must be more than 0 and at most 1500ms: the push runs as Terraform stops the \
-             provider, which it kills 2 s later.",
-        );
+}
+
+/// An `http://` or `https://` URL (never quoted: it may hold a password).
+#[derive(Debug, Clone, PartialEq)]
+struct PushUrl(Url);
+
+impl Setting for PushUrl {
+    fn ty() -> Type {
+        Type::String
     }
-    Some(MetricsPush {
-        url,
-        job,
-        grouping,
-        timeout: timeout.min(MAX_PUSH_TIMEOUT),
-    })
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match Url::parse(&text) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Some(PushUrl(u))
+            }
+            _ => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid URL",
+                    "url must be an http:// or https:// URL, such as http://pushgateway:9091.",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A label value: 1 to 256 characters.
+#[derive(Debug, Clone, PartialEq)]
+struct Label(String);
+
+impl Setting for Label {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        if text.is_empty() || text.len() > 256 {
+            d.attribute_error(
+                at.clone(),
+                "Invalid job",
+                "job must be 1 to 256 characters.",
+            );
+            return None;
+        }
+        Some(Label(text))
+    }
+}
+
+/// Grouping labels: names of letters, digits and underscores (not first a
+/// digit, not `job`), values of 1 to 256 characters.
+#[derive(Debug, Clone, PartialEq)]
+struct Grouping(Vec<(String, String)>);
+
+impl Setting for Grouping {
+    fn ty() -> Type {
+        Type::map(Type::String)
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let map = BTreeMap::<String, String>::decode(v, at, d)?;
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+                && s != "job"
+        };
+        let mut ok = true;
+        for (k, v) in &map {
+            if !name_ok(k) || v.is_empty() || v.len() > 256 {
+                d.attribute_error(
+                    at.key(k),
+                    "Invalid grouping label",
+                    "Label names are letters, digits and underscores (not first a digit, not \
+                     `job`); values are 1 to 256 characters.",
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| Grouping(map.into_iter().collect()))
+    }
+}
+
+/// The push's time limit: more than zero, at most 1500 ms.
+#[derive(Debug, Clone, PartialEq)]
+struct PushTimeout(Duration);
+
+impl Setting for PushTimeout {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let timeout = Duration::decode(v, at, d)?;
+        if timeout.is_zero() || timeout > MAX_PUSH_TIMEOUT {
+            d.attribute_error(
+                at.clone(),
+                "Invalid timeout",
+                "timeout must be more than 0 and at most 1500ms: the push runs as Terraform stops \
+                 the provider, which it kills 2 s later.",
+            );
+            return None;
+        }
+        Some(PushTimeout(timeout))
+    }
 }

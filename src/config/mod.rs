@@ -2,9 +2,9 @@
 //! problem becomes a diagnostic naming the attribute path; unknown values
 //! (during validate and plan) are accepted and treated as unset.
 
+mod block;
 mod fleet;
-mod read;
-mod schema;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,14 +13,15 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use block::provider_schema;
 pub use fleet::{MetricsPush, SharedBudgetSettings};
-pub use schema::*;
 
 use super::{AttributePath, Diagnostics, Value};
+use block::{AuthBlock, BreakerBlock, ProviderBlock, RateLimitBlock, RetryBlock, TlsBlock};
 use engine::circuit_breaker::BreakerConfig;
 use engine::rate_limit::RateLimitConfig;
 use engine::retry::RetryConfig;
-use read::Reader;
+use framework::settings::{Choice, Maybe, Settings};
 
 /// A secret string: compared and used normally, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -78,7 +79,8 @@ pub enum Auth {
 }
 
 /// Where an API key is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Choice)]
+#[choice(what = "api_key location")]
 pub enum ApiKeyLocation {
     /// As a header.
     Header,
@@ -206,130 +208,66 @@ pub fn is_credential_header(name: &str) -> bool {
 
 impl ProviderConfig {
     /// Parses and validates a provider block. `env_endpoint` is the value of
-    /// `DRIVER_ENDPOINT`, used when `endpoint` is unset. Problems come back as
-    /// diagnostics; the config returned is usable only if none is an error.
+    /// `DRIVER_ENDPOINT`, used when `endpoint` is unset. Values not known
+    /// yet (a block that refers to resources) are taken as unset. Problems
+    /// come back as diagnostics; the config returned is usable only if none
+    /// is an error.
     pub fn parse(v: &Value, env_endpoint: Option<&str>) -> (ProviderConfig, Diagnostics) {
-        let mut r = Reader::new();
-        let root = AttributePath::default();
-
-        let endpoint = match r.string(v, "endpoint") {
-            Some(s) => r.url(&s, &root.attr("endpoint")),
-            None if !r.is_unknown(v, "endpoint") => env_endpoint.and_then(|s| {
-                let p = AttributePath::root("endpoint");
-                r.url_from_env(s, &p, "DRIVER_ENDPOINT")
-            }),
-            None => None,
-        };
-        let headers = r.headers(v, &root, "headers");
-        let request_timeout = r
-            .duration(v, &root, "request_timeout")
-            .unwrap_or_else(|| default_duration(DEFAULT_REQUEST_TIMEOUT));
-        if request_timeout.is_zero() {
-            r.error(
-                &root.attr("request_timeout"),
-                "Invalid request_timeout",
-                "The timeout must be longer than zero.",
-            );
-        }
-        let metrics_file = r.string(v, "metrics_file").and_then(|s| {
-            if s.trim().is_empty() {
-                r.error(
-                    &root.attr("metrics_file"),
-                    "Invalid metrics_file",
-                    "The path is empty. Remove the argument or give a file path.",
-                );
-                None
-            } else {
-                Some(PathBuf::from(s))
-            }
-        });
-        let audit_log = r.string(v, "audit_log").and_then(|s| {
-            if s.trim().is_empty() {
-                r.error(
-                    &root.attr("audit_log"),
-                    "Invalid audit_log",
-                    "The path is empty. Remove the argument or give a file path.",
-                );
-                None
-            } else {
-                Some(PathBuf::from(s))
-            }
-        });
-
-        let auth = r
-            .block(v, "auth")
-            .and_then(|b| read_auth(&mut r, b, &root.attr("auth")));
-        let tls = r
-            .block(v, "tls")
-            .map(|b| read_tls(&mut r, b, &root.attr("tls")))
-            .unwrap_or_default();
-        let rate_limit_block = r.block(v, "rate_limit");
-        let rate_limit = rate_limit_block
-            .map(|b| read_rate_limit(&mut r, b, &root.attr("rate_limit")))
-            // No block: still adaptive, so a rate-limited API is not
-            // hammered by default.
-            .unwrap_or_default();
-        let shared_budget = rate_limit_block
-            .and_then(|b| r.block(b, "shared"))
-            .and_then(|b| {
-                let unknown =
-                    rate_limit_block.is_some_and(|rl| r.is_unknown(rl, "requests_per_second"));
-                let rate = if unknown {
-                    Some(None)
-                } else {
-                    rate_limit.requests_per_second.map(Some)
-                };
-                fleet::read_shared(&mut r, b, &root.attr("rate_limit"), rate)
-            });
-        let metrics_push = r
-            .block(v, "metrics_push")
-            .and_then(|b| fleet::read_metrics_push(&mut r, b, &root.attr("metrics_push")));
-        let (retry_block, breaker_block) = (r.block(v, "retry"), r.block(v, "circuit_breaker"));
-        let retry = read_retry(&mut r, retry_block, &root.attr("retry"));
-        let retry_on_status = retry_block
-            .and_then(|b| r.status_list(b, &root.attr("retry"), "retry_on_status"))
-            .unwrap_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec());
-        let max_response_bytes = match v.get("max_response_bytes").and_then(Value::as_number) {
-            None => DEFAULT_MAX_RESPONSE_BYTES,
-            Some(n) => match n
-                .as_u64()
-                .filter(|b| (MIN_RESPONSE_BYTES..=MAX_RESPONSE_BYTES).contains(b))
-            {
-                Some(b) => b,
-                None => {
-                    r.error(
-                        &root.attr("max_response_bytes"),
-                        "Invalid max_response_bytes",
-                        &format!(
-                            "max_response_bytes must be a whole number of bytes from \
-                             {MIN_RESPONSE_BYTES} to {MAX_RESPONSE_BYTES} (256 MiB, the most Terraform \
-                             can carry); got {n}."
-                        ),
+        let mut d = Diagnostics::new();
+        let block = ProviderBlock::decode_known_parts(v, &mut d)
+            .known()
+            .unwrap_or_else(block::defaults);
+        let endpoint = match &block.endpoint {
+            Some(Maybe::Known(u)) => Some(u.0.clone()),
+            Some(Maybe::Unknown) => None,
+            None => env_endpoint.and_then(|s| match values::check_url(s) {
+                Ok(u) => Some(u),
+                Err(why) => {
+                    d.attribute_error(
+                        AttributePath::root("endpoint"),
+                        "Invalid URL",
+                        format!("From the DRIVER_ENDPOINT environment variable: {why}"),
                     );
-                    DEFAULT_MAX_RESPONSE_BYTES
+                    None
                 }
-            },
+            }),
         };
-        let circuit_breaker = read_breaker(&mut r, breaker_block, &root.attr("circuit_breaker"));
-
+        let (rate_limit, shared_budget) = rate_limit(block.rate_limit);
+        let retry_block = block.retry.unwrap_or_else(block::defaults::<RetryBlock>);
+        let retry_on_status = retry_block.retry_on_status.as_ref().map_or_else(
+            || DEFAULT_RETRY_ON_STATUS.to_vec(),
+            |s| s.iter().map(|c| c.0).collect(),
+        );
+        let breaker = block
+            .circuit_breaker
+            .unwrap_or_else(block::defaults::<BreakerBlock>);
         let config = ProviderConfig {
             endpoint,
-            headers,
-            auth,
-            tls,
-            request_timeout,
+            headers: block.headers.map(|h| h.0).unwrap_or_default(),
+            auth: block.auth.and_then(auth),
+            tls: block.tls.map(tls).unwrap_or_default(),
+            request_timeout: block.request_timeout.0,
             rate_limit,
-            retry,
-            circuit_breaker,
+            retry: RetryConfig {
+                max_attempts: retry_block.max_attempts.0,
+                min_backoff: retry_block.min_backoff,
+                max_backoff: retry_block.max_backoff,
+                max_retry_after: retry_block.max_retry_after,
+                retry_non_idempotent: retry_block.retry_non_idempotent,
+            },
+            circuit_breaker: BreakerConfig {
+                failure_threshold: breaker.failure_threshold.0,
+                open_for: breaker.open_for.0,
+            },
             retry_on_status,
-            max_response_bytes,
-            audit_log,
-            metrics_file,
+            max_response_bytes: block.max_response_bytes.0,
+            audit_log: block.audit_log.map(|p| p.0),
+            metrics_file: block.metrics_file.map(|p| p.0),
             shared_budget,
-            metrics_push,
+            metrics_push: block.metrics_push.map(fleet::MetricsPushBlock::settings),
             cli_version: None,
         };
-        (config, r.into_diagnostics())
+        (config, d)
     }
 
     /// Warnings for settings that expose what is sent: certificates not
@@ -371,203 +309,75 @@ impl ProviderConfig {
     }
 }
 
-/// A default from the schema's text (the docs show the same text); a unit
-/// test checks every default parses, so the fallback is never used.
-fn default_duration(s: &str) -> Duration {
-    crate::parse_duration(s).unwrap_or(Duration::from_secs(30))
-}
+/// The default `retry.retry_on_status`.
+pub const DEFAULT_RETRY_ON_STATUS: [u16; 6] = drivers::http::classify::DEFAULT_RETRY_ON_STATUS;
 
-fn read_auth(r: &mut Reader, b: &Value, path: &AttributePath) -> Option<Auth> {
-    let mut chosen = Vec::new();
-    let bearer = r.string(b, "bearer_token");
-    if bearer.is_some() || r.is_unknown(b, "bearer_token") {
-        chosen.push("bearer_token");
-    }
-    for name in ["basic", "api_key", "oauth2_client_credentials"] {
-        if r.block(b, name).is_some() {
-            chosen.push(name);
-        }
-    }
-    if chosen.len() > 1 {
-        r.error(
-            path,
-            "Conflicting authentication methods",
-            &format!(
-                "The auth block sets {}. Set exactly one of bearer_token, basic, api_key or oauth2_client_credentials.",
-                chosen.join(" and ")
-            ),
-        );
+/// The authentication the block chose; none while a value is not known.
+fn auth(b: AuthBlock) -> Option<Auth> {
+    if b.chosen().len() != 1 {
         return None;
     }
-    if let Some(token) = bearer {
-        if token.is_empty() {
-            r.error(
-                &path.attr("bearer_token"),
-                "Empty bearer token",
-                "The token is an empty string. Check the variable or secret it comes from.",
-            );
-            return None;
-        }
-        return Some(Auth::Bearer(Secret(token)));
+    if let Some(token) = b.bearer_token {
+        return match token {
+            Maybe::Known(t) if !t.is_empty() => Some(Auth::Bearer(Secret(t))),
+            _ => None,
+        };
     }
-    if let Some(basic) = r.block(b, "basic") {
-        let username = r.string(basic, "username")?;
-        let password = r.string(basic, "password")?;
+    if let Some(basic) = b.basic {
         return Some(Auth::Basic {
-            username,
-            password: Secret(password),
+            username: basic.username,
+            password: Secret(basic.password),
         });
     }
-    if let Some(key) = r.block(b, "api_key") {
-        let p = path.attr("api_key");
-        let location = match r.string(key, "in").as_deref() {
-            None | Some("header") => ApiKeyLocation::Header,
-            Some("query") => ApiKeyLocation::Query,
-            Some(other) => {
-                r.error(
-                    &p.attr("in"),
-                    "Invalid api_key location",
-                    &format!("{other:?} is not a location. Use \"header\" or \"query\"."),
-                );
-                ApiKeyLocation::Header
-            }
-        };
-        let name = r.string(key, "name")?;
-        if location == ApiKeyLocation::Header {
-            r.check_header_name(&name, &p.attr("name"));
-        } else if name.is_empty() {
-            r.error(
-                &p.attr("name"),
-                "Empty query parameter name",
-                "Give the name of the query parameter that carries the key.",
-            );
-        }
-        let value = r.string(key, "value")?;
+    if let Some(key) = b.api_key {
         return Some(Auth::ApiKey {
-            name,
-            value: Secret(value),
-            location,
+            name: key.name,
+            value: Secret(key.value),
+            location: key.location,
         });
     }
-    if let Some(o) = r.block(b, "oauth2_client_credentials") {
-        let p = path.attr("oauth2_client_credentials");
-        let token_url = r
-            .string(o, "token_url")
-            .and_then(|s| r.url(&s, &p.attr("token_url")));
-        let client_id = r.string(o, "client_id");
-        let client_secret = r.string(o, "client_secret");
-        let scopes = r.string_list(o, "scopes").unwrap_or_default();
-        return Some(Auth::OAuth2ClientCredentials {
-            token_url: token_url?,
-            client_id: client_id?,
-            client_secret: Secret(client_secret?),
-            scopes,
-        });
-    }
-    None
+    b.oauth2_client_credentials
+        .map(|o| Auth::OAuth2ClientCredentials {
+            token_url: o.token_url.0,
+            client_id: o.client_id,
+            client_secret: Secret(o.client_secret),
+            scopes: o.scopes.unwrap_or_default(),
+        })
 }
 
-fn read_tls(r: &mut Reader, b: &Value, path: &AttributePath) -> TlsSettings {
-    let ca = r.string(b, "ca_cert_pem");
-    if let Some(pem) = &ca {
-        r.check_pem_certs(pem, &path.attr("ca_cert_pem"));
-    }
-    let cert = r.string(b, "client_cert_pem");
-    if let Some(pem) = &cert {
-        r.check_pem_certs(pem, &path.attr("client_cert_pem"));
-    }
-    let key = r.string(b, "client_key_pem");
-    if let Some(pem) = &key {
-        r.check_pem_key(pem, &path.attr("client_key_pem"));
-    }
-    let cert_set = cert.is_some() || r.is_unknown(b, "client_cert_pem");
-    let key_set = key.is_some() || r.is_unknown(b, "client_key_pem");
-    if cert_set != key_set {
-        let (missing, other) = if cert_set {
-            ("client_key_pem", "client_cert_pem")
-        } else {
-            ("client_cert_pem", "client_key_pem")
-        };
-        r.error(
-            &path.attr(missing),
-            "Incomplete client certificate",
-            &format!("{other} is set but {missing} is not. Mutual TLS needs both the certificate and its private key."),
-        );
-    }
+fn tls(b: TlsBlock) -> TlsSettings {
     TlsSettings {
-        ca_cert_pem: ca,
-        client_cert_pem: cert,
-        client_key_pem: key.map(Secret),
-        insecure_skip_verify: r.bool(b, "insecure_skip_verify").unwrap_or(false),
+        ca_cert_pem: b.ca_cert_pem.map(|c| c.0),
+        client_cert_pem: known(b.client_cert_pem).map(|c| c.0),
+        client_key_pem: known(b.client_key_pem).map(|k| Secret(k.0)),
+        insecure_skip_verify: b.insecure_skip_verify,
     }
 }
 
-fn read_rate_limit(r: &mut Reader, b: &Value, path: &AttributePath) -> RateLimitConfig {
-    let requests_per_second = r.positive_number(b, path, "requests_per_second");
-    let burst = r.count(b, path, "burst", 1);
-    if burst.is_some() && requests_per_second.is_none() && !r.is_unknown(b, "requests_per_second") {
-        r.error(
-            &path.attr("burst"),
-            "burst without requests_per_second",
-            "burst sizes the token bucket of requests_per_second; set requests_per_second too, or remove burst.",
-        );
+/// An optional value, when set and known.
+fn known<T>(m: Option<Maybe<T>>) -> Option<T> {
+    match m {
+        Some(Maybe::Known(v)) => Some(v),
+        _ => None,
     }
-    RateLimitConfig {
-        requests_per_second,
+}
+
+/// The local limits and the shared budget. With no block the provider is
+/// still adaptive, so a rate-limited API is not hammered by default.
+fn rate_limit(b: Option<RateLimitBlock>) -> (RateLimitConfig, Option<SharedBudgetSettings>) {
+    let b = b.unwrap_or_else(block::defaults::<RateLimitBlock>);
+    let config = RateLimitConfig {
+        requests_per_second: match b.requests_per_second {
+            Some(Maybe::Known(r)) => Some(r.0),
+            _ => None,
+        },
         // One by default: requests evenly spaced, so a server limit equal
         // to ours never sees a burst it would refuse.
-        burst: burst.unwrap_or(1),
-        max_in_flight: r.count(b, path, "max_in_flight", 1),
-        adaptive: r.bool(b, "adaptive").unwrap_or(true),
-    }
-}
-
-fn read_retry(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> RetryConfig {
-    let dur = |r: &mut Reader, name, default| {
-        b.and_then(|b| r.duration(b, path, name))
-            .unwrap_or_else(|| default_duration(default))
+        burst: b.burst.map_or(1, |n| n.0),
+        max_in_flight: b.max_in_flight.map(|n| n.0),
+        adaptive: b.adaptive,
     };
-    let settings = RetryConfig {
-        max_attempts: b
-            .and_then(|b| r.count(b, path, "max_attempts", 1))
-            .unwrap_or(DEFAULT_MAX_ATTEMPTS),
-        min_backoff: dur(r, "min_backoff", DEFAULT_MIN_BACKOFF),
-        max_backoff: dur(r, "max_backoff", DEFAULT_MAX_BACKOFF),
-        max_retry_after: dur(r, "max_retry_after", DEFAULT_MAX_RETRY_AFTER),
-        retry_non_idempotent: b
-            .and_then(|b| r.bool(b, "retry_non_idempotent"))
-            .unwrap_or(false),
-    };
-    if settings.min_backoff > settings.max_backoff {
-        r.error(
-            &path.attr("min_backoff"),
-            "min_backoff is longer than max_backoff",
-            &format!(
-                "min_backoff ({:?}) must not exceed max_backoff ({:?}). Lower min_backoff or raise max_backoff.",
-                settings.min_backoff, settings.max_backoff
-            ),
-        );
-    }
-    settings
-}
-
-fn read_breaker(r: &mut Reader, b: Option<&Value>, path: &AttributePath) -> BreakerConfig {
-    let open_for = b
-        .and_then(|b| r.duration(b, path, "open_for"))
-        .unwrap_or_else(|| default_duration(DEFAULT_OPEN_FOR));
-    if open_for.is_zero() {
-        r.error(
-            &path.attr("open_for"),
-            "Invalid open_for",
-            "The breaker must stay open for longer than zero.",
-        );
-    }
-    BreakerConfig {
-        failure_threshold: b
-            .and_then(|b| r.count(b, path, "failure_threshold", 1))
-            .unwrap_or(DEFAULT_FAILURE_THRESHOLD),
-        open_for,
-    }
+    (config, b.shared.map(fleet::SharedBlock::settings))
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn empty_block_gets_documented_defaults() {
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(c.endpoint, None);
     assert_eq!(c.request_timeout, Duration::from_secs(30));
-    assert_eq!(c.retry.max_attempts, DEFAULT_MAX_ATTEMPTS);
+    assert_eq!(c.retry.max_attempts, 5);
     assert_eq!(c.retry_on_status, [408, 429, 500, 502, 503, 504]);
     assert!(
         c.rate_limit.adaptive,
@@ -39,10 +39,7 @@ fn empty_block_gets_documented_defaults() {
     );
     assert_eq!(c.max_response_bytes, 16 << 20);
     assert!(!c.retry.retry_non_idempotent);
-    assert_eq!(
-        c.circuit_breaker.failure_threshold,
-        DEFAULT_FAILURE_THRESHOLD
-    );
+    assert_eq!(c.circuit_breaker.failure_threshold, 10);
     assert!(!c.tls.insecure_skip_verify);
     assert_eq!(c.rate_limit.burst, 1, "evenly spaced by default");
 }

@@ -32,7 +32,8 @@ pub fn derive_settings(input: TokenStream) -> TokenStream {
 
 /// Derives `framework::settings::Choice` (and `Setting`, a string) for an
 /// enum of unit variants. A variant's word is its name in snake case, or
-/// `#[choice(name = "...")]`; its doc comment says what it means.
+/// `#[choice(name = "...")]`; its doc comment says what it means. On the
+/// enum, `#[choice(what = "...")]` names it in diagnostics.
 #[proc_macro_derive(Choice, attributes(choice))]
 pub fn derive_choice(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -369,6 +370,22 @@ fn choice(input: &DeriveInput) -> syn::Result<Tokens> {
         ));
     };
     let name = &input.ident;
+    let mut what = None;
+    for a in input.attrs.iter().filter(|a| a.path().is_ident("choice")) {
+        a.parse_nested_meta(|m| {
+            if m.path.is_ident("what") {
+                let s: syn::LitStr = m.value()?.parse()?;
+                what = Some(s.value());
+                Ok(())
+            } else {
+                Err(m.error("unknown choice option"))
+            }
+        })?;
+    }
+    let what = match what {
+        Some(w) => quote!(Some(#w)),
+        None => quote!(None),
+    };
     let mut entries = Vec::new();
     for v in &data.variants {
         if !matches!(v.fields, Fields::Unit) {
@@ -394,6 +411,10 @@ fn choice(input: &DeriveInput) -> syn::Result<Tokens> {
         impl ::framework::settings::Choice for #name {
             fn choices() -> &'static [(&'static str, Self, &'static str)] {
                 &[#(#entries),*]
+            }
+
+            fn what() -> Option<&'static str> {
+                #what
             }
         }
 

@@ -130,11 +130,17 @@ impl<'a> Decoder<'a> {
     /// when null. The default is decoded like any value, so its text in the
     /// docs and its meaning never disagree.
     pub fn attribute_or<T: Setting>(&mut self, name: &str, default: Value) -> Option<T> {
-        match self.obj.get(name) {
-            None | Some(Value::Null(_)) if !self.obj.is_unknown() => {
-                T::decode(&default, &self.at.attr(name), self.diags)
+        let unset = match self.obj.get(name) {
+            None | Some(Value::Null(_)) => !self.obj.is_unknown(),
+            // Taking unknowns as unset: the default until it is known.
+            Some(v) => {
+                self.unknowns == Unknowns::AsUnset && !T::TAKES_UNKNOWN && !v.is_wholly_known()
             }
-            _ => self.attribute(name, false),
+        };
+        if unset {
+            T::decode(&default, &self.at.attr(name), self.diags)
+        } else {
+            self.attribute(name, false)
         }
     }
 

@@ -114,6 +114,11 @@ impl<T: Setting> Setting for Maybe<T> {
 pub trait Choice: Sized + Copy + 'static {
     /// Every choice: its word, its value, what it means.
     fn choices() -> &'static [(&'static str, Self, &'static str)];
+    /// What a wrong word is called in a diagnostic's summary, when the
+    /// attribute's name does not say it well (`api_key location` for `in`).
+    fn what() -> Option<&'static str> {
+        None
+    }
 }
 
 /// The diagnostic for a word that is none of a [`Choice`]'s.
@@ -130,7 +135,7 @@ pub fn not_a_choice<C: Choice>(word: &str, at: &AttributePath, d: &mut Diagnosti
         .collect();
     d.attribute_error(
         at.clone(),
-        format!("Invalid {}", at.last_name().unwrap_or("value")),
+        format!("Invalid {}", C::what().or(at.last_name()).unwrap_or("value")),
         format!(
             "{word:?} is not a choice; use one of {}.",
             listed.join(", ")
