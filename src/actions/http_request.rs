@@ -5,9 +5,11 @@
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Action;
-use crate::ephemeral::http_request::{HttpRequestEphemeral, context, request_attributes, send};
+use framework::settings::Settings as _;
+
+use crate::ephemeral::http_request::{ActionArgs, context, send};
 use crate::runtime::Runtime;
-use crate::{AttributePath, Block, Diagnostics, Schema, Value};
+use crate::{Diagnostics, Schema, Value};
 
 /// The type.
 #[derive(Debug, Default)]
@@ -24,22 +26,13 @@ impl Action<Runtime> for HttpRequestAction {
     fn schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Block::new(
-                "Sends one request when invoked: from a resource's `lifecycle { action_trigger \
-                 { ... } }` after it is created or updated, or with `terraform apply \
-                 -invoke=action.driver_http_request.<name>`. It goes through the provider's \
-                 engine (endpoint, authentication, rate limits, retries, audit); an answer that \
-                 is not 2xx fails the action. Nothing is stored.",
-                request_attributes("POST", ""),
-                vec![],
-            ),
+            block: ActionArgs::block(None),
         }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        let _ =
-            HttpRequestEphemeral::spec(config, "POST", &AttributePath::default(), &mut d, false);
+        let _ = ActionArgs::parse(config, &mut d);
         d
     }
 
@@ -50,14 +43,9 @@ impl Action<Runtime> for HttpRequestAction {
         progress: UnboundedSender<String>,
     ) -> Diagnostics {
         let mut d = Diagnostics::new();
-        let Some(spec) =
-            HttpRequestEphemeral::spec(&config, "POST", &AttributePath::default(), &mut d, false)
-        else {
+        let Some(spec) = ActionArgs::parse(&config, &mut d) else {
             return d;
         };
-        if d.has_error() {
-            return d;
-        }
         let base = rt.http().ok().map(|c| c.base_url().clone());
         let spec = match spec.render(None, base.as_ref()) {
             Ok((ready, _)) => ready,

@@ -54,8 +54,8 @@ pub fn check_url(s: &str) -> Result<Url, String> {
     Ok(u)
 }
 
-/// Headers sent as written: names are HTTP tokens, values hold no line
-/// break.
+/// Headers sent as written: names are HTTP tokens, values hold no control
+/// character (a line break would start another header).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Headers(pub BTreeMap<String, String>);
 
@@ -68,12 +68,8 @@ impl Setting for Headers {
         for (k, v) in &map {
             if let Err(e) = crate::template::check_header_name(k) {
                 d.attribute_error(at.key(k), "Invalid header name", e);
-            } else if v.contains(['\r', '\n']) {
-                d.attribute_error(
-                    at.key(k),
-                    "Invalid header value",
-                    "Header values cannot contain line breaks.",
-                );
+            } else if let Err(e) = crate::template::check_header_value(v) {
+                d.attribute_error(at.key(k), "Invalid header value", e);
             }
         }
         Some(Headers(map))
@@ -278,6 +274,27 @@ impl Setting for ResponseBytes {
                          Terraform can carry); got {n}."
                     ),
                 );
+                None
+            }
+        }
+    }
+}
+
+/// An HTTP method, standard or any other token an API defines, such as
+/// `"POST"` or `"PURGE"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpMethod(pub drivers::http::Method);
+
+impl Setting for HttpMethod {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match drivers::http::Method::parse(&text) {
+            Ok(m) => Some(HttpMethod(m)),
+            Err(e) => {
+                d.attribute_error(at.clone(), "Invalid method", e);
                 None
             }
         }

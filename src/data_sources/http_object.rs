@@ -3,11 +3,17 @@
 use drivers::http::Method;
 use serde_json::Value as Json;
 
+use std::collections::BTreeMap;
+
+use framework::settings::Settings;
+
+use crate::config::values::Headers;
 use crate::json::from_json;
 use crate::resource::DataSource;
+use crate::resources::common::CollectionPath;
 use crate::runtime::Runtime;
 use crate::template;
-use crate::{Attribute, AttributePath, Block, Diagnostics, Schema, Type, Value};
+use crate::{AttributePath, Diagnostics, Schema, Value};
 use drivers::http::HttpRequest;
 use drivers::{Operation, Outcome};
 use engine::OperationContext;
@@ -25,18 +31,7 @@ impl DataSource<Runtime> for HttpObjectData {
     fn schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Block::new(
-                "Reads one object of a REST API and exposes it as `response`.",
-                vec![
-                    Attribute::required("path", Type::String)
-                        .describe("Path below the provider's endpoint: the object itself, or its collection when `id` is set."),
-                    Attribute::optional("id", Type::String).describe("When set, the object at `{path}/{id}` is read."),
-                    Attribute::optional("headers", Type::map(Type::String)).describe("Headers for the request."),
-                    Attribute::optional("query", Type::map(Type::String)).describe("Query parameters for the request."),
-                    Attribute::computed("response", Type::Dynamic).describe("The object as the API returned it."),
-                ],
-                vec![],
-            ),
+            block: Args::block(None),
         }
     }
 
@@ -52,14 +47,10 @@ impl DataSource<Runtime> for HttpObjectData {
             Ok(e) => e,
             Err(e) => return (None, e),
         };
-        let Some((rendered, headers)) = target(&config, &mut d) else {
+        let Some(http) = target(&config, &mut d) else {
             return (None, d);
         };
-        let path = rendered.path;
-        let mut http = HttpRequest::new(Operation::Read, Method::GET, path.clone());
-        http.query = rendered.query;
-        http.query.extend(pairs(&config, "query"));
-        http.headers = headers;
+        let path = http.path.clone();
         let target = format!("GET {}", client.url(&path));
         let ctx =
             OperationContext::new(None, rt.stop.clone()).about("data.driver_http_object", None);
@@ -96,29 +87,39 @@ impl DataSource<Runtime> for HttpObjectData {
     }
 }
 
-/// A map argument's string pairs.
-fn pairs(config: &Value, name: &str) -> Vec<(String, String)> {
-    match config.get(name) {
-        Some(Value::Map(_, m)) => m
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// Reads one object of a REST API and exposes it as `response`.
+#[derive(Debug, Clone, PartialEq, Settings)]
+struct Args {
+    /// Path below the provider's endpoint: the object itself, or its
+    /// collection when `id` is set.
+    path: CollectionPath,
+    /// When set, the object at `{path}/{id}` is read.
+    id: Option<String>,
+    /// Headers for the request.
+    headers: Option<Headers>,
+    /// Query parameters for the request.
+    query: Option<BTreeMap<String, String>>,
+    /// The object as the API returned it.
+    #[setting(computed)]
+    response: Option<Value>,
 }
 
-/// The path to read (`path`, and `id` as one more segment) and the
-/// headers, checked; `None` with diagnostics when they cannot be sent.
-fn target(
-    config: &Value,
-    d: &mut Diagnostics,
-) -> Option<(template::Rendered, Vec<(String, String)>)> {
-    let headers =
-        template::checked_headers(pairs(config, "headers"), &AttributePath::root("headers"), d);
-    let path = config.get("path").and_then(Value::as_str)?;
-    let id = config.get("id").and_then(Value::as_str);
-    match template::fixed_path(path, id) {
-        Ok(r) => (!d.has_error()).then_some((r, headers)),
+/// The request: `path`, and `id` as one more segment, with the headers
+/// and query; `None` with diagnostics when it cannot be sent (or is not
+/// known yet).
+fn target(config: &Value, d: &mut Diagnostics) -> Option<HttpRequest> {
+    let args = Args::decode(config, d).known()?;
+    match template::fixed_path(&args.path.0, args.id.as_deref()) {
+        Ok(r) => {
+            let mut http = HttpRequest::new(Operation::Read, Method::GET, r.path);
+            http.query = r.query;
+            http.query.extend(args.query.unwrap_or_default());
+            http.headers = args
+                .headers
+                .map(|h| h.0.into_iter().collect())
+                .unwrap_or_default();
+            Some(http)
+        }
         Err(e) => {
             let at = if e.starts_with("id:") { "id" } else { "path" };
             d.attribute_error(AttributePath::root(at), format!("Invalid {at}"), e);

@@ -5,12 +5,16 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use framework::settings::Settings;
+
+use crate::config::values::Headers;
 use crate::json::from_json;
-use crate::listing::{self, ListRequest, id_text, pagination_block, parse_pagination};
+use crate::listing::{self, ListRequest, PaginationBlock, id_text};
 use crate::pointer::Pointer;
 use crate::resource::DataSource;
+use crate::resources::common::CollectionPath;
 use crate::runtime::Runtime;
-use crate::{Attribute, AttributePath, Block, Diagnostics, Schema, Type, Value};
+use crate::{AttributePath, Diagnostics, Schema, Type, Value};
 use drivers::Operation;
 use drivers::http::{HttpRequest, Method};
 use engine::OperationContext;
@@ -21,6 +25,52 @@ pub struct HttpObjectsData;
 
 const TYPE: &str = "driver_http_objects";
 
+/// Where a collection's listing is and how its pages and items are found:
+/// the arguments of this data source and of the `driver_http_object` list
+/// resource.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(crate) struct ListingArgs {
+    /// Path of the collection below the provider's endpoint, such as
+    /// `"/flags"`.
+    path: CollectionPath,
+    /// Query parameters: the API's filters, such as
+    /// `{ status = "active" }`.
+    query: Option<BTreeMap<String, String>>,
+    /// Headers for the requests.
+    headers: Option<Headers>,
+    /// JSON Pointer to the array of items in each answer, such as
+    /// `"/data"`. By default the answer itself when it is an array, else the
+    /// first array at `/items`, `/data`, `/results` or `/value`.
+    items_pointer: Option<Pointer>,
+    /// JSON Pointer to an item's id.
+    #[setting(default = "/id")]
+    pub(crate) id_pointer: Pointer,
+    #[setting(block)]
+    pagination: Option<PaginationBlock>,
+}
+
+/// Every object of a collection, all pages read, as `items` and as `by_id`
+/// (a map by id, for `for_each`). Pagination follows `Link` headers by
+/// itself; the `pagination` block covers the other styles. A listing that
+/// cannot be read to its end (too many pages, a page loop) is an error,
+/// never a partial result.
+#[derive(Debug, Clone, PartialEq, Settings)]
+struct HttpObjectsArgs {
+    #[setting(flatten)]
+    listing: ListingArgs,
+    /// Every item, in the API's order.
+    #[setting(computed)]
+    items: Option<Value>,
+    /// The items by id (numbers as text), for
+    /// `for_each = data.driver_http_objects.x.by_id`. Items without an id are
+    /// only in `items`.
+    #[setting(computed)]
+    by_id: Option<Value>,
+    /// The ids, in the API's order.
+    #[setting(computed)]
+    ids: Option<Vec<String>>,
+}
+
 /// The arguments, checked.
 pub(crate) struct Args {
     pub(crate) request: ListRequest,
@@ -28,50 +78,41 @@ pub(crate) struct Args {
 }
 
 /// Reads the listing arguments (shared with the `driver_http_object` list
-/// resource, which takes the same ones).
+/// resource, which takes the same ones); `None` if any is invalid or not
+/// known yet.
 pub(crate) fn parse(config: &Value, d: &mut Diagnostics) -> Option<Args> {
-    let root = AttributePath::root;
-    let mut known = true;
-    let path = config.get("path").and_then(Value::as_str).unwrap_or("/");
-    let rendered = match crate::template::fixed_path(path, None) {
-        Ok(r) => r,
-        Err(e) => {
-            d.attribute_error(root("path"), "Invalid path", e);
-            crate::template::Rendered::default()
+    ListingArgs::decode(config, d)
+        .known()
+        .map(ListingArgs::args)
+}
+
+impl ListingArgs {
+    fn args(self) -> Args {
+        let (path, mut query) = match self.path.0.split_once('?') {
+            Some((p, q)) => (
+                p.to_owned(),
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect(),
+            ),
+            None => (self.path.0.clone(), Vec::new()),
+        };
+        query.extend(self.query.unwrap_or_default());
+        let mut first = HttpRequest::new(Operation::Read, Method::GET, path);
+        first.query = query;
+        first.headers = self
+            .headers
+            .map(|h| h.0.into_iter().collect())
+            .unwrap_or_default();
+        Args {
+            request: ListRequest {
+                first,
+                items_pointer: self.items_pointer,
+                paging: PaginationBlock::settings(self.pagination),
+            },
+            id_pointer: self.id_pointer,
         }
-    };
-    let pointer = |name: &str, d: &mut Diagnostics| match config.get(name).and_then(Value::as_str) {
-        None => None,
-        Some(p) => match Pointer::parse(p) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                d.attribute_error(root(name), "Invalid JSON Pointer", e);
-                None
-            }
-        },
-    };
-    let items_pointer = pointer("items_pointer", d);
-    let id_pointer = pointer("id_pointer", d).unwrap_or_else(|| Pointer::from_field("id"));
-    let paging = parse_pagination(config.get("pagination"), &root("pagination"), d, &mut known);
-    let pairs = |name: &str| match config.get(name) {
-        Some(Value::Map(_, m)) => m
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut first = HttpRequest::new(Operation::Read, Method::GET, rendered.path);
-    first.query = rendered.query;
-    first.query.extend(pairs("query"));
-    first.headers = crate::template::checked_headers(pairs("headers"), &root("headers"), d);
-    (!d.has_error()).then_some(Args {
-        request: ListRequest {
-            first,
-            items_pointer,
-            paging,
-        },
-        id_pointer,
-    })
+    }
 }
 
 #[async_trait::async_trait]
@@ -83,36 +124,7 @@ impl DataSource<Runtime> for HttpObjectsData {
     fn schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Block::new(
-                "Every object of a collection, all pages read, as `items` and as `by_id` (a map by \
-                 id, for `for_each`). Pagination follows `Link` headers by itself; the \
-                 `pagination` block covers the other styles. A listing that cannot be read to its \
-                 end (too many pages, a page loop) is an error, never a partial result.",
-                vec![
-                    Attribute::required("path", Type::String)
-                        .describe("Path of the collection below the provider's endpoint, such as `\"/flags\"`."),
-                    Attribute::optional("query", Type::map(Type::String))
-                        .describe("Query parameters: the API's filters, such as `{ status = \"active\" }`."),
-                    Attribute::optional("headers", Type::map(Type::String))
-                        .describe("Headers for the requests."),
-                    Attribute::optional("items_pointer", Type::String).describe(
-                        "JSON Pointer to the array of items in each answer, such as `\"/data\"`. By \
-                         default the answer itself when it is an array, else the first array at \
-                         `/items`, `/data`, `/results` or `/value`.",
-                    ),
-                    Attribute::optional("id_pointer", Type::String)
-                        .describe("JSON Pointer to an item's id. Defaults to `\"/id\"`."),
-                    Attribute::computed("items", Type::Dynamic)
-                        .describe("Every item, in the API's order."),
-                    Attribute::computed("by_id", Type::Dynamic).describe(
-                        "The items by id (numbers as text), for `for_each = data.driver_http_objects.x.by_id`. \
-                         Items without an id are only in `items`.",
-                    ),
-                    Attribute::computed("ids", Type::list(Type::String))
-                        .describe("The ids, in the API's order."),
-                ],
-                vec![pagination_block()],
-            ),
+            block: HttpObjectsArgs::block(None),
         }
     }
 

@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::{Found, ListResource};
-use crate::data_sources::http_objects::{HttpObjectsData, parse};
+use crate::data_sources::http_objects::{ListingArgs, parse};
 use crate::json::from_json;
 use crate::listing::{self, id_text};
-use crate::resource::{DataSource, Resource};
+use crate::resource::Resource;
 use crate::resources::HttpObject;
 use crate::runtime::Runtime;
-use crate::{AttributePath, Diagnostics, Presence, Schema, Type, Value};
+use crate::{AttributePath, Diagnostics, Schema, Type, Value};
 use engine::OperationContext;
+use framework::settings::Settings as _;
 
 /// The type.
 #[derive(Debug, Default)]
@@ -57,15 +58,14 @@ impl ListResource<Runtime> for HttpObjectList {
 
     fn schema(&self) -> Schema {
         // The data source's arguments, without what it computes.
-        let mut s = HttpObjectsData.schema();
-        s.block
-            .attributes
-            .retain(|a| a.presence != Presence::Computed);
-        s.block.description = "Every object of a collection, all pages read, each named by the \
-             resource identity `{ path, id }` of `driver_http_object`: `terraform query` lists \
-             them, and `-generate-config-out` writes a resource and an `import` block for each."
-            .into();
-        s
+        Schema {
+            version: 0,
+            block: ListingArgs::block(Some(
+                "Every object of a collection, all pages read, each named by the resource \
+                 identity `{ path, id }` of `driver_http_object`: `terraform query` lists them, \
+                 and `-generate-config-out` writes a resource and an `import` block for each.",
+            )),
+        }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

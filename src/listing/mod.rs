@@ -23,7 +23,7 @@ use drivers::http::pagination::{Next, PageAnswer, Pager};
 use engine::OperationContext;
 
 pub use cache::Listings;
-pub use settings::{PaginationSettings, pagination_block, parse_pagination};
+pub use settings::{PaginationBlock, PaginationSettings};
 
 /// The most bytes of answers one listing keeps; a longer listing is
 /// incomplete (each page is also bounded by `max_response_bytes`).

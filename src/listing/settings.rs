@@ -1,8 +1,11 @@
 //! The `pagination` block, shared by `driver_http_object.list` and the
-//! `driver_http_objects` data source: its schema and its parsing.
+//! `driver_http_objects` data source: declared once, and what it turns
+//! into.
+
+use framework::settings::{Settings, Whole};
 
 use crate::pointer::Pointer;
-use crate::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Type, Value};
+use crate::{AttributePath, Diagnostics};
 use drivers::http::pagination::{MAX_PAGES_LIMIT, PageStyle, Pagination};
 
 /// Largest page size anyone may ask for.
@@ -17,149 +20,112 @@ pub struct PaginationSettings {
     pub next_pointer: Option<Pointer>,
 }
 
-/// The block's schema.
-pub fn pagination_block() -> NestedBlock {
-    NestedBlock::single(
-        "pagination",
-        Block::new(
-            "How the pages of the listing follow each other. A `Link: <...>; rel=\"next\"` header \
-             (RFC 8288) is always followed; set one of `next_pointer`, `page_param` or \
-             `offset_param` for APIs that page otherwise. A listing longer than `max_pages`, one \
-             that repeats a page, or one whose next page is on another origin is incomplete: it is \
-             never taken as the whole collection.",
-            vec![
-                Attribute::optional("next_pointer", Type::String).describe(
-                    "JSON Pointer to the next page in each answer, such as `\"/next\"`: a URL \
-                     (absolute or relative), or a cursor when `cursor_param` is set. Absent, null \
-                     or empty: the last page.",
-                ),
-                Attribute::optional("cursor_param", Type::String).describe(
-                    "With `next_pointer`: the query parameter that carries the cursor to the next \
-                     request, such as `\"cursor\"`.",
-                ),
-                Attribute::optional("page_param", Type::String).describe(
-                    "Page numbers: the query parameter, such as `\"page\"`. Pages are asked for \
-                     until one is empty (or shorter than `size`).",
-                ),
-                Attribute::optional("first_page", Type::Number)
-                    .describe("With `page_param`: the first page's number. Defaults to `1`."),
-                Attribute::optional("offset_param", Type::String).describe(
-                    "Offsets: the query parameter for the first item's position, such as \
-                     `\"offset\"`. Pages are asked for until one is empty (or shorter than `size`).",
-                ),
-                Attribute::optional("size_param", Type::String).describe(
-                    "The query parameter for the page size, such as `\"per_page\"` or `\"limit\"`. \
-                     Needs `size`.",
-                ),
-                Attribute::optional("size", Type::Number).describe(
-                    "The page size to ask for (1 to 100000). Larger pages mean fewer requests.",
-                ),
-                Attribute::optional("max_pages", Type::Number).describe(
-                    "Most pages read. Defaults to `1000`; a longer listing is incomplete.",
-                ),
-            ],
-            vec![],
-        ),
-    )
+/// How the pages of the listing follow each other. A
+/// `Link: <...>; rel="next"` header (RFC 8288) is always followed; set one
+/// of `next_pointer`, `page_param` or `offset_param` for APIs that page
+/// otherwise. A listing longer than `max_pages`, one that repeats a page,
+/// or one whose next page is on another origin is incomplete: it is never
+/// taken as the whole collection.
+#[derive(Debug, Clone, PartialEq, Settings)]
+#[settings(check = PaginationBlock::check)]
+pub struct PaginationBlock {
+    /// JSON Pointer to the next page in each answer, such as `"/next"`: a
+    /// URL (absolute or relative), or a cursor when `cursor_param` is set.
+    /// Absent, null or empty: the last page.
+    next_pointer: Option<Pointer>,
+    /// With `next_pointer`: the query parameter that carries the cursor to
+    /// the next request, such as `"cursor"`.
+    cursor_param: Option<String>,
+    /// Page numbers: the query parameter, such as `"page"`. Pages are asked
+    /// for until one is empty (or shorter than `size`).
+    page_param: Option<String>,
+    /// With `page_param`: the first page's number.
+    #[setting(default = 1)]
+    first_page: Whole<0, 1>,
+    /// Offsets: the query parameter for the first item's position, such as
+    /// `"offset"`. Pages are asked for until one is empty (or shorter than
+    /// `size`).
+    offset_param: Option<String>,
+    /// The query parameter for the page size, such as `"per_page"` or
+    /// `"limit"`. Needs `size`.
+    size_param: Option<String>,
+    /// The page size to ask for (1 to 100000). Larger pages mean fewer
+    /// requests.
+    size: Option<Whole<1, MAX_PAGE_SIZE>>,
+    /// Most pages read; a longer listing is incomplete.
+    #[setting(default = 1000)]
+    max_pages: Whole<1, { MAX_PAGES_LIMIT as u64 }>,
 }
 
-/// Parses the block at `at` (a null or absent block: links only).
-pub fn parse_pagination(
-    block: Option<&Value>,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> PaginationSettings {
-    let mut out = PaginationSettings::default();
-    let Some(b @ Value::Object(_)) = block else {
-        return out;
-    };
-    if !b.is_wholly_known() {
-        *known = false;
-    }
-    let text = |name: &str| b.get(name).and_then(Value::as_str).map(str::to_owned);
-    let number = |name: &str, min: u64, max: u64, diags: &mut Diagnostics| -> Option<u64> {
-        let n = b.get(name)?.as_number()?;
-        match n.as_u64().filter(|u| (min..=max).contains(u)) {
-            Some(u) => Some(u),
-            None => {
-                diags.attribute_error(
-                    at.attr(name),
-                    format!("Invalid {name}"),
-                    format!("{name} must be a whole number from {min} to {max}; got {n}."),
-                );
-                None
-            }
-        }
-    };
-    let first_page = number("first_page", 0, 1, diags).unwrap_or(1);
-    let size = number("size", 1, MAX_PAGE_SIZE, diags);
-    if let Some(max) = number("max_pages", 1, u64::from(MAX_PAGES_LIMIT), diags) {
-        out.pagination.max_pages = u32::try_from(max).unwrap_or(MAX_PAGES_LIMIT);
-    }
-    out.next_pointer = match text("next_pointer") {
-        Some(p) => match Pointer::parse(&p) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                diags.attribute_error(at.attr("next_pointer"), "Invalid JSON Pointer", e);
-                None
-            }
-        },
-        None => None,
-    };
-    let styles: Vec<&str> = ["next_pointer", "page_param", "offset_param"]
-        .into_iter()
-        .filter(|n| text(n).is_some())
+impl PaginationBlock {
+    fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        let styles: Vec<&str> = [
+            ("next_pointer", self.next_pointer.is_some()),
+            ("page_param", self.page_param.is_some()),
+            ("offset_param", self.offset_param.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(n, _)| *n)
         .collect();
-    if styles.len() > 1 {
-        diags.attribute_error(
-            at.attr(styles.get(1).copied().unwrap_or("page_param")),
-            "Conflicting pagination styles",
-            format!(
-                "{} are set; an API pages one way: set one of next_pointer, page_param or \
-                 offset_param.",
-                styles.join(" and ")
-            ),
-        );
-    }
-    let cursor = text("cursor_param");
-    if cursor.is_some() && out.next_pointer.is_none() {
-        diags.attribute_error(
-            at.attr("cursor_param"),
-            "cursor_param needs next_pointer",
-            "cursor_param names where a cursor goes; set next_pointer to where the API puts it \
-             in its answers.",
-        );
-    }
-    out.pagination.style = match (text("page_param"), text("offset_param"), cursor) {
-        (Some(param), _, _) => PageStyle::Page {
-            param,
-            first: first_page,
-        },
-        (None, Some(param), _) => PageStyle::Offset { param },
-        (None, None, Some(param)) => PageStyle::Cursor { param },
-        (None, None, None) if out.next_pointer.is_some() => PageStyle::NextUrl,
-        (None, None, None) => PageStyle::Links,
-    };
-    match (text("size_param"), size) {
-        (Some(param), Some(n)) => {
-            out.pagination.size = Some((param, u32::try_from(n).unwrap_or(u32::MAX)));
+        if let [_, second, ..] = styles.as_slice() {
+            d.attribute_error(
+                at.attr(second),
+                "Conflicting pagination styles",
+                format!(
+                    "{} are set; an API pages one way: set one of next_pointer, page_param or \
+                     offset_param.",
+                    styles.join(" and ")
+                ),
+            );
         }
-        (None, None) => {}
-        (Some(_), None) if *known => diags.attribute_error(
-            at.attr("size"),
-            "size_param needs size",
-            "Set size to the page size to ask for, such as 100.",
-        ),
-        (None, Some(_)) => diags.attribute_error(
-            at.attr("size_param"),
-            "size needs size_param",
-            "Set size_param to the query parameter the API reads the page size from, such as \
-             \"per_page\" or \"limit\".",
-        ),
-        _ => {}
+        if self.cursor_param.is_some() && self.next_pointer.is_none() {
+            d.attribute_error(
+                at.attr("cursor_param"),
+                "cursor_param needs next_pointer",
+                "cursor_param names where a cursor goes; set next_pointer to where the API puts \
+                 it in its answers.",
+            );
+        }
+        match (&self.size_param, &self.size) {
+            (Some(_), None) => d.attribute_error(
+                at.attr("size"),
+                "size_param needs size",
+                "Set size to the page size to ask for, such as 100.",
+            ),
+            (None, Some(_)) => d.attribute_error(
+                at.attr("size_param"),
+                "size needs size_param",
+                "Set size_param to the query parameter the API reads the page size from, such \
+                 as \"per_page\" or \"limit\".",
+            ),
+            _ => {}
+        }
     }
-    out
+
+    /// The pagination a listing follows; no block: links only.
+    pub fn settings(block: Option<PaginationBlock>) -> PaginationSettings {
+        let Some(b) = block else {
+            return PaginationSettings::default();
+        };
+        let mut out = PaginationSettings::default();
+        out.pagination.max_pages = u32::try_from(b.max_pages.0).unwrap_or(MAX_PAGES_LIMIT);
+        out.pagination.style = match (b.page_param, b.offset_param, b.cursor_param) {
+            (Some(param), _, _) => PageStyle::Page {
+                param,
+                first: b.first_page.0,
+            },
+            (None, Some(param), _) => PageStyle::Offset { param },
+            (None, None, Some(param)) => PageStyle::Cursor { param },
+            (None, None, None) if b.next_pointer.is_some() => PageStyle::NextUrl,
+            (None, None, None) => PageStyle::Links,
+        };
+        if let (Some(param), Some(n)) = (b.size_param, b.size) {
+            out.pagination.size = Some((param, u32::try_from(n.0).unwrap_or(u32::MAX)));
+        }
+        out.next_pointer = b.next_pointer;
+        out
+    }
 }
 
 #[cfg(test)]
@@ -170,15 +136,14 @@ mod tests {
 
     fn parse(j: serde_json::Value) -> (PaginationSettings, Diagnostics) {
         let mut d = Diagnostics::new();
-        let mut known = true;
         let v = from_json(&j);
-        let p = parse_pagination(
-            Some(&v),
+        let block = PaginationBlock::decode_block(
+            &v,
             &AttributePath::root("pagination"),
             &mut d,
-            &mut known,
+            framework::settings::Unknowns::Pending,
         );
-        (p, d)
+        (PaginationBlock::settings(block.known()), d)
     }
 
     #[test]

@@ -1,18 +1,19 @@
 //! What every resource type shares: the `drift` and `timeouts` blocks
-//! (schema and parsing) and typed reads of list and map arguments that
-//! tolerate unknown values.
+//! (declared once, with what they turn into) and the comparisons drift and
+//! replacement use.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use framework::settings::{Choice, FieldPointer, Settings};
+
 use crate::drift::DriftRules;
 use crate::pointer::Pointer;
-use crate::{
-    Attribute, AttributePath, Block, Diagnostics, NestedBlock, Type, Value, parse_duration,
-};
+use crate::{AttributePath, Diagnostics, Value};
 
 /// What `drift.mode` asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Choice)]
+#[choice(what = "drift mode")]
 pub(crate) enum DriftMode {
     /// Plan a change back to the configuration.
     Revert,
@@ -71,90 +72,159 @@ pub(crate) fn settle_drift(
     }
 }
 
-/// The `drift` block; `what` names the attribute compared ("body", "input").
-pub(crate) fn drift_block(what: &str) -> NestedBlock {
-    NestedBlock::single(
-        "drift",
-        Block::new(
-            "How drift in the managed fields is handled.",
-            vec![
-                Attribute::optional("mode", Type::String).describe(
-                    "`\"revert\"` (default): plan shows an in-place update back to the \
-                     configuration. `\"warn\"`: a warning names each drifted JSON Pointer and \
-                     nothing is planned. `\"ignore\"`: drift is not reported.",
-                ),
-                Attribute::optional("ignore", Type::list(Type::String)).describe(&format!(
-                    "JSON Pointers into `{what}` that are never compared, such as `[\"/meta/revision\"]`."
-                )),
-                Attribute::optional("unordered", Type::map(Type::String)).describe(
-                    "Lists compared without regard to order: JSON Pointer of the list → the field that \
-                     identifies its elements, such as `{ \"/rules\" = \"id\" }`; `\"\"` for lists of plain \
-                     values, such as `{ \"/ips\" = \"\" }`.",
-                ),
-            ],
-            vec![],
-        ),
-    )
+/// How drift in the managed fields is handled.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(crate) struct DriftBlock {
+    /// `"revert"`: plan shows an in-place update back to the configuration.
+    /// `"warn"`: a warning names each drifted JSON Pointer and nothing is
+    /// planned. `"ignore"`: drift is not reported.
+    #[setting(default = "revert")]
+    pub(crate) mode: DriftMode,
+    /// JSON Pointers of managed fields that are never compared, such as
+    /// `["/meta/revision"]`.
+    pub(crate) ignore: Option<Vec<FieldPointer>>,
+    /// Lists compared without regard to order: JSON Pointer of the list →
+    /// the field that identifies its elements, such as
+    /// `{ "/rules" = "id" }`; `""` for lists of plain values, such as
+    /// `{ "/ips" = "" }`.
+    pub(crate) unordered: Option<UnorderedLists>,
 }
 
-/// The `timeouts` block.
-pub(crate) fn timeouts_block() -> NestedBlock {
-    NestedBlock::single(
-        "timeouts",
-        Block::new(
-            "Time limits per operation, as durations such as `\"10m\"`. Retries and waits stop at the limit.",
-            vec![
-                Attribute::optional("create", Type::String)
-                    .describe("Limit for creating the object."),
-                Attribute::optional("read", Type::String).describe("Limit for reading it."),
-                Attribute::optional("update", Type::String).describe("Limit for updating it."),
-                Attribute::optional("delete", Type::String).describe("Limit for deleting it."),
-            ],
-            vec![],
-        ),
-    )
-}
-
-pub(crate) fn string_map(v: &Value, name: &str, known: &mut bool) -> Vec<(String, String)> {
-    match v.get(name) {
-        Some(Value::Map(_, m)) => m
+impl DriftBlock {
+    /// The mode and the comparison rules; no block: revert, compare all.
+    pub(crate) fn settings(block: Option<DriftBlock>) -> (DriftMode, DriftRules) {
+        let Some(b) = block else {
+            return (DriftMode::Revert, DriftRules::default());
+        };
+        let ignore: BTreeSet<String> = b
+            .ignore
+            .unwrap_or_default()
             .iter()
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k.clone(), s.clone())),
-                Value::Unknown(_) => {
-                    *known = false;
-                    None
-                }
-                _ => None,
-            })
-            .collect(),
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            Vec::new()
-        }
-        _ => Vec::new(),
+            .map(|p| p.0.to_string())
+            .collect();
+        let unordered = b.unordered.map(|u| u.0).unwrap_or_default();
+        (b.mode, DriftRules { ignore, unordered })
     }
 }
 
-pub(crate) fn strings(v: Option<&Value>, known: &mut bool) -> Vec<(usize, String)> {
-    match v {
-        Some(Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, it)| match it {
-                Value::String(s) => Some((i, s.clone())),
-                Value::Unknown(_) => {
-                    *known = false;
-                    None
+/// `drift.unordered`: lists by pointer (to a list inside the body) → key
+/// field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UnorderedLists(BTreeMap<String, String>);
+
+impl framework::settings::Setting for UnorderedLists {
+    fn ty() -> crate::Type {
+        crate::Type::map(crate::Type::String)
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let map = BTreeMap::<String, String>::decode(v, at, d)?;
+        let mut out = BTreeMap::new();
+        let mut ok = true;
+        for (list, key) in map {
+            let p = at.key(&list);
+            match Pointer::parse(&list) {
+                Ok(ptr) if !ptr.tokens().is_empty() => {
+                    out.insert(ptr.to_string(), key);
                 }
-                _ => None,
-            })
-            .collect(),
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            Vec::new()
+                Ok(_) => {
+                    d.attribute_error(
+                        p,
+                        "Invalid JSON Pointer",
+                        "Name a list inside the body, as in \"/rules\".",
+                    );
+                    ok = false;
+                }
+                Err(e) => {
+                    d.attribute_error(p, "Invalid JSON Pointer", e);
+                    ok = false;
+                }
+            }
         }
-        _ => Vec::new(),
+        ok.then_some(UnorderedLists(out))
+    }
+}
+
+/// Time limits per operation, as durations such as `"10m"`. Retries and
+/// waits stop at the limit.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(crate) struct TimeoutsBlock {
+    /// Limit for creating the object.
+    create: Option<Timeout>,
+    /// Limit for reading it.
+    read: Option<Timeout>,
+    /// Limit for updating it.
+    update: Option<Timeout>,
+    /// Limit for deleting it.
+    delete: Option<Timeout>,
+}
+
+/// One operation's time limit: a duration longer than zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Timeout(Duration);
+
+impl framework::settings::Setting for Timeout {
+    fn ty() -> crate::Type {
+        crate::Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = <String as framework::settings::Setting>::decode(v, at, d)?;
+        match crate::parse_duration(&text) {
+            Ok(t) if !t.is_zero() => Some(Timeout(t)),
+            Ok(_) => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid timeout",
+                    "A timeout must be longer than zero.",
+                );
+                None
+            }
+            Err(e) => {
+                d.attribute_error(at.clone(), "Invalid timeout", e);
+                None
+            }
+        }
+    }
+}
+
+impl TimeoutsBlock {
+    /// The limits; no block: none.
+    pub(crate) fn settings(block: Option<TimeoutsBlock>) -> Timeouts {
+        let Some(b) = block else {
+            return Timeouts::default();
+        };
+        Timeouts {
+            create: b.create.map(|d| d.0),
+            read: b.read.map(|d| d.0),
+            update: b.update.map(|d| d.0),
+            delete: b.delete.map(|d| d.0),
+        }
+    }
+}
+
+/// A collection path: `/` first, a clean path, perhaps with a query.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CollectionPath(pub(crate) String);
+
+impl framework::settings::Setting for CollectionPath {
+    fn ty() -> crate::Type {
+        crate::Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let p = <String as framework::settings::Setting>::decode(v, at, d)?;
+        let checked = crate::template::check_literal_path(&p).and_then(|()| {
+            if p.starts_with('/') {
+                Ok(())
+            } else {
+                Err(format!("{p:?} must start with \"/\", as in \"/flags\""))
+            }
+        });
+        match checked {
+            Ok(()) => Some(CollectionPath(p)),
+            Err(e) => {
+                d.attribute_error(at.clone(), "Invalid path", e);
+                None
+            }
+        }
     }
 }
 
@@ -168,114 +238,4 @@ pub(crate) fn changed_at_any(pointers: &[Pointer], prior: &Value, new: &Value) -
             (None, None) => false,
             _ => true,
         })
-}
-
-pub(crate) fn pointer_list(
-    v: Option<&Value>,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Vec<Pointer> {
-    strings(v, known)
-        .into_iter()
-        .filter_map(|(i, s)| match Pointer::parse(&s) {
-            Ok(p) if !p.tokens().is_empty() => Some(p),
-            Ok(_) => {
-                diags.attribute_error(
-                    at.index(i),
-                    "Invalid JSON Pointer",
-                    "\"\" points at the whole body; name a field, as in \"/name\".",
-                );
-                None
-            }
-            Err(e) => {
-                diags.attribute_error(at.index(i), "Invalid JSON Pointer", e);
-                None
-            }
-        })
-        .collect()
-}
-
-pub(crate) fn parse_drift(
-    d: &Value,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> (DriftMode, DriftRules) {
-    let mode = match d.get("mode") {
-        Some(Value::String(s)) => match s.as_str() {
-            "revert" => DriftMode::Revert,
-            "warn" => DriftMode::Warn,
-            "ignore" => DriftMode::Ignore,
-            other => {
-                diags.attribute_error(
-                    at.attr("mode"),
-                    "Invalid drift mode",
-                    format!("{other:?} is not a mode; use \"revert\", \"warn\" or \"ignore\"."),
-                );
-                DriftMode::Revert
-            }
-        },
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            DriftMode::Revert
-        }
-        _ => DriftMode::Revert,
-    };
-    let ignore: BTreeSet<String> = pointer_list(d.get("ignore"), &at.attr("ignore"), diags, known)
-        .iter()
-        .map(Pointer::to_string)
-        .collect();
-    let mut unordered = BTreeMap::new();
-    for (list, key) in string_map(d, "unordered", known) {
-        let p = at.attr("unordered").key(&list);
-        match Pointer::parse(&list) {
-            Ok(ptr) if !ptr.tokens().is_empty() => {
-                unordered.insert(ptr.to_string(), key);
-            }
-            Ok(_) => diags.attribute_error(
-                p,
-                "Invalid JSON Pointer",
-                "Name a list inside the body, as in \"/rules\".",
-            ),
-            Err(e) => diags.attribute_error(p, "Invalid JSON Pointer", e),
-        }
-    }
-    (mode, DriftRules { ignore, unordered })
-}
-
-pub(crate) fn parse_timeouts(
-    t: &Value,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Timeouts {
-    let mut one = |name: &str| match t.get(name) {
-        Some(Value::String(s)) => match parse_duration(s) {
-            Ok(d) if !d.is_zero() => Some(d),
-            Ok(_) => {
-                diags.attribute_error(
-                    at.attr(name),
-                    "Invalid timeout",
-                    "A timeout must be longer than zero.",
-                );
-                None
-            }
-            Err(e) => {
-                diags.attribute_error(at.attr(name), "Invalid timeout", e);
-                None
-            }
-        },
-        Some(Value::Unknown(_)) => {
-            *known = false;
-            None
-        }
-        _ => None,
-    };
-    Timeouts {
-        create: one("create"),
-        read: one("read"),
-        update: one("update"),
-        delete: one("delete"),
-    }
 }

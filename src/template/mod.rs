@@ -37,6 +37,7 @@ mod check;
 mod json;
 mod parse;
 mod path;
+mod setting;
 mod text;
 
 use serde_json::Value as Json;
@@ -48,6 +49,7 @@ pub use check::{Place, checked_headers, parse_at};
 pub use json::{body_templates, render_body};
 pub use parse::lookalike_advice;
 pub use path::{Rendered, check_literal_path, fixed_path, resolve_link, resolve_reference};
+pub use setting::{BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates};
 pub use text::{check_header_name, check_header_value};
 
 /// Longest rendered path and query, in bytes: beyond it servers refuse

@@ -81,6 +81,8 @@ struct FieldOptions {
     sensitive: bool,
     write_only: bool,
     block: bool,
+    flatten: bool,
+    also: Option<syn::Path>,
 }
 
 fn field_options(attrs: &[Attribute]) -> syn::Result<FieldOptions> {
@@ -100,6 +102,10 @@ fn field_options(attrs: &[Attribute]) -> syn::Result<FieldOptions> {
                 o.write_only = true;
             } else if m.path.is_ident("block") {
                 o.block = true;
+            } else if m.path.is_ident("flatten") {
+                o.flatten = true;
+            } else if m.path.is_ident("also") {
+                o.also = Some(m.value()?.parse()?);
             } else {
                 return Err(m.error("unknown setting option"));
             }
@@ -154,8 +160,8 @@ fn default_value(lit: &Lit) -> syn::Result<(Tokens, String)> {
 
 /// One field's part of the schema and of the decoding.
 struct Generated {
-    attribute: Option<Tokens>,
-    block: Option<Tokens>,
+    /// Adds to `attributes` and `blocks`.
+    schema: Tokens,
     decode: Tokens,
     build: Tokens,
 }
@@ -174,6 +180,18 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
     let ty = &f.ty;
     if o.block {
         return block_field(ident, &name, &description, ty);
+    }
+    if o.flatten {
+        // Another block's fields, in this block's object.
+        return Ok(Generated {
+            schema: quote! {
+                let inner = <#ty as ::framework::settings::Settings>::block(None);
+                attributes.extend(inner.attributes);
+                blocks.extend(inner.blocks);
+            },
+            decode: quote!(let #ident = dec.flatten::<#ty>();),
+            build: quote!(#ident: #ident?),
+        });
     }
     let optional = inner_of(ty, "Option");
     let (constructor, value_ty, decode, build) = if o.computed {
@@ -212,19 +230,25 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
             quote!(#ident?),
         )
     };
+    // Text shared by several attributes, written once in a constant.
+    let described = match &o.also {
+        Some(also) => quote!(&format!("{} {}", #description, #also)),
+        None => quote!(#description),
+    };
     let sensitive = o.sensitive.then(|| quote!(.sensitive()));
     let write_only = o.write_only.then(|| quote!(.write_only()));
     Ok(Generated {
-        attribute: Some(quote! {
-            ::framework::Attribute::#constructor(
-                #name,
-                <#value_ty as ::framework::settings::Setting>::ty(),
-            )
-            .describe(#description)
-            #sensitive
-            #write_only
-        }),
-        block: None,
+        schema: quote! {
+            attributes.push(
+                ::framework::Attribute::#constructor(
+                    #name,
+                    <#value_ty as ::framework::settings::Setting>::ty(),
+                )
+                .describe(#described)
+                #sensitive
+                #write_only
+            );
+        },
         decode: quote!(let #ident = #decode;),
         build: quote!(#ident: #build),
     })
@@ -252,13 +276,12 @@ fn block_field(
         ));
     };
     Ok(Generated {
-        attribute: None,
-        block: Some(quote! {
-            ::framework::NestedBlock::#nesting(
+        schema: quote! {
+            blocks.push(::framework::NestedBlock::#nesting(
                 #name,
                 <#inner as ::framework::settings::Settings>::block(#described),
-            )
-        }),
+            ));
+        },
         decode: quote!(let #ident = #decode;),
         build: quote!(#ident: #ident),
     })
@@ -298,8 +321,7 @@ fn settings(input: &DeriveInput) -> syn::Result<Tokens> {
         .iter()
         .map(field)
         .collect::<syn::Result<Vec<_>>>()?;
-    let attributes = generated.iter().filter_map(|g| g.attribute.as_ref());
-    let blocks = generated.iter().filter_map(|g| g.block.as_ref());
+    let schema = generated.iter().map(|g| &g.schema);
     let decodes = generated.iter().map(|g| &g.decode);
     let builds = generated.iter().map(|g| &g.build);
     let name = &input.ident;
@@ -324,11 +346,10 @@ fn settings(input: &DeriveInput) -> syn::Result<Tokens> {
     Ok(quote! {
         impl ::framework::settings::Settings for #name {
             fn block(description: Option<&str>) -> ::framework::Block {
-                ::framework::Block::new(
-                    description.unwrap_or(#description),
-                    vec![#(#attributes),*],
-                    vec![#(#blocks),*],
-                )
+                let mut attributes: Vec<::framework::Attribute> = Vec::new();
+                let mut blocks: Vec<::framework::NestedBlock> = Vec::new();
+                #(#schema)*
+                ::framework::Block::new(description.unwrap_or(#description), attributes, blocks)
             }
 
             fn decode_block(

@@ -1,13 +1,168 @@
-//! The arguments of driver_exec_object, parsed and checked.
+//! The arguments of `driver_exec_object`, declared once (schema,
+//! descriptions, checks), and what the commands run with.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::super::common::{
-    DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
-};
+use framework::settings::{FieldPointer, Setting, Settings as _};
+
 use crate::drift::DriftRules;
 use crate::pointer::Pointer;
-use crate::{AttributePath, Diagnostics, Value};
+use crate::resources::common::{DriftBlock, DriftMode, Timeouts, TimeoutsBlock};
+use crate::{AttributePath, Diagnostics, Type, Value};
+
+/// What every command's description adds.
+const COMMAND: &str = "Program and arguments, run without a shell (write `[\"sh\", \"-c\", \
+    \"...\"]` to use one). stdin receives `input` as JSON; `DRIVER_ID`, `DRIVER_OUTPUT` (the last \
+    output, JSON) and `DRIVER_PRIOR_INPUT` are set when known.";
+
+/// An object managed by commands: `create`, `read`, `update` and `delete`
+/// each run a program with the object's `input` as JSON on stdin and print
+/// the object as JSON on stdout. Commands run through the same engine as
+/// HTTP requests: timeouts that kill the whole process group, retries on
+/// listed exit codes, the concurrency limit.
+#[derive(Debug, Clone, PartialEq, framework::settings::Settings)]
+pub(super) struct ExecObjectArgs {
+    /// Creates the object and prints it as a JSON object on stdout.
+    #[setting(also = COMMAND)]
+    create: Command,
+    /// Prints the object as it is now, as JSON. Printing nothing (or exiting
+    /// with one of `gone_exit_codes`) means it is gone, and a create is
+    /// planned. Without `read`, drift is not detected.
+    #[setting(also = COMMAND)]
+    read: Option<Command>,
+    /// Changes the object in place. Without `update`, a change of `input`
+    /// replaces the object.
+    #[setting(also = COMMAND)]
+    update: Option<Command>,
+    /// Removes the object. Without `delete`, destroying only forgets it.
+    #[setting(also = COMMAND)]
+    delete: Option<Command>,
+    /// The desired object, passed as JSON on stdin. Only the fields written
+    /// here are managed and compared for drift with what `read` prints.
+    pub(super) input: Value,
+    /// Directory the commands run in.
+    working_dir: Option<String>,
+    /// Environment variables for the commands, on top of the provider's own
+    /// environment.
+    env: Option<Environment>,
+    /// Environment variables whose values are secrets: masked in every
+    /// message and never stored in state (write-only; Terraform 1.11 or
+    /// later). Passed to create and update; read and delete run without
+    /// them, as Terraform does not send write-only values then; put secrets
+    /// they need in the environment Terraform runs in.
+    #[setting(write_only)]
+    sensitive_env: Option<Environment>,
+    /// Exit codes that mean "try again": retried with backoff, like an HTTP
+    /// 503.
+    retry_on_exit_codes: Option<Vec<ExitCode>>,
+    /// Exit codes of `read` (and `delete`) that mean the object does not
+    /// exist.
+    gone_exit_codes: Option<Vec<ExitCode>>,
+    /// JSON Pointers into `input` whose change replaces the object instead of
+    /// updating it.
+    force_new: Option<Vec<FieldPointer>>,
+    /// The `id` field of the create output, or a generated id when it has
+    /// none.
+    #[setting(computed)]
+    id: Option<String>,
+    /// The last object the commands printed, typed: numbers, lists and
+    /// nested objects stay as they are.
+    #[setting(computed)]
+    output: Option<Value>,
+    #[setting(block)]
+    drift: Option<DriftBlock>,
+    #[setting(block)]
+    timeouts: Option<TimeoutsBlock>,
+}
+
+/// The resource's schema.
+pub(super) fn schema() -> crate::Schema {
+    crate::Schema {
+        version: 0,
+        block: ExecObjectArgs::block(None),
+    }
+}
+
+/// A program and its arguments.
+#[derive(Debug, Clone, PartialEq)]
+struct Command(Vec<String>);
+
+impl Setting for Command {
+    fn ty() -> Type {
+        Type::list(Type::String)
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let argv = Vec::<String>::decode(v, at, d)?;
+        let name = at.last_name().unwrap_or("command");
+        if argv.is_empty() {
+            d.attribute_error(
+                at.clone(),
+                "Empty command",
+                format!("{name} needs at least a program, as in [\"./{name}.sh\"]."),
+            );
+            return None;
+        }
+        if argv.first().is_some_and(String::is_empty) {
+            d.attribute_error(
+                at.index(0),
+                "Empty program",
+                "The first element is the program to run.",
+            );
+            return None;
+        }
+        Some(Command(argv))
+    }
+}
+
+/// Environment variables: names without `=` or NUL, not empty.
+#[derive(Debug, Clone, PartialEq)]
+struct Environment(Vec<(String, String)>);
+
+impl Setting for Environment {
+    fn ty() -> Type {
+        Type::map(Type::String)
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let map = BTreeMap::<String, String>::decode(v, at, d)?;
+        let mut ok = true;
+        for k in map.keys() {
+            if k.is_empty() || k.contains(['=', '\0']) {
+                d.attribute_error(
+                    at.key(k),
+                    "Invalid environment variable name",
+                    format!("{k:?} cannot be a variable name (no \"=\" or NUL, not empty)."),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| Environment(map.into_iter().collect()))
+    }
+}
+
+/// A failure exit code, 1 to 255.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ExitCode(i32);
+
+impl Setting for ExitCode {
+    fn ty() -> Type {
+        Type::Number
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let n = crate::Number::decode(v, at, d)?;
+        match n.as_i64().filter(|c| (1..=255).contains(c)) {
+            Some(c) => i32::try_from(c).ok().map(ExitCode),
+            None => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid exit code",
+                    format!("{n} is not a failure exit code; use a whole number from 1 to 255."),
+                );
+                None
+            }
+        }
+    }
+}
 
 /// The resource's arguments, checked.
 #[derive(Clone, Debug)]
@@ -29,129 +184,37 @@ pub(super) struct Settings {
 
 /// Parses the configuration at apply time, when every value is known.
 pub(super) fn parse_for_apply(config: &Value, diags: &mut Diagnostics) -> Option<Settings> {
-    let parsed = parse(config, diags);
-    if parsed.is_none() && !diags.has_error() {
-        diags.error(
-            "Configuration not known at apply",
-            "Some arguments are still unknown during apply. This is a bug in the provider; please \
-             report it.",
-        );
-    }
-    parsed
+    ExecObjectArgs::decode(config, diags)
+        .for_apply(diags)
+        .map(settings)
 }
 
-/// Parses the arguments; `None` if any is invalid or unknown.
+/// Parses the arguments; `None` if any is invalid or not known yet.
 pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
-    let mut known = true;
-    let root = AttributePath::default();
-    let command = |name: &str, diags: &mut Diagnostics, known: &mut bool| -> Option<Vec<String>> {
-        let items = v.get(name).filter(|x| !x.is_null())?;
-        let argv: Vec<String> = strings(Some(items), known)
+    ExecObjectArgs::decode(v, diags).known().map(settings)
+}
+
+fn settings(a: ExecObjectArgs) -> Settings {
+    let codes = |c: Option<Vec<ExitCode>>| c.unwrap_or_default().iter().map(|c| c.0).collect();
+    let (drift_mode, drift_rules) = DriftBlock::settings(a.drift);
+    Settings {
+        create: a.create.0,
+        read: a.read.map(|c| c.0),
+        update: a.update.map(|c| c.0),
+        delete: a.delete.map(|c| c.0),
+        working_dir: a.working_dir.map(PathBuf::from),
+        env: a.env.map(|e| e.0).unwrap_or_default(),
+        sensitive_env: a.sensitive_env.map(|e| e.0).unwrap_or_default(),
+        retry_on_exit_codes: codes(a.retry_on_exit_codes),
+        gone_exit_codes: codes(a.gone_exit_codes),
+        force_new: a
+            .force_new
+            .unwrap_or_default()
             .into_iter()
-            .map(|(_, s)| s)
-            .collect();
-        if *known && argv.is_empty() {
-            diags.attribute_error(
-                root.attr(name),
-                "Empty command",
-                format!("{name} needs at least a program, as in [\"./{name}.sh\"]."),
-            );
-        } else if *known && argv.first().is_some_and(String::is_empty) {
-            diags.attribute_error(
-                root.attr(name).index(0),
-                "Empty program",
-                "The first element is the program to run.",
-            );
-        }
-        Some(argv)
-    };
-    let create = command("create", diags, &mut known);
-    let read = command("read", diags, &mut known);
-    let update = command("update", diags, &mut known);
-    let delete = command("delete", diags, &mut known);
-    let working_dir = match v.get("working_dir") {
-        Some(Value::String(s)) => Some(PathBuf::from(s)),
-        Some(x) if !x.is_wholly_known() => {
-            known = false;
-            None
-        }
-        _ => None,
-    };
-    let env = string_map(v, "env", &mut known);
-    for (k, _) in &env {
-        check_env_name(k, &root.attr("env").key(k), diags);
-    }
-    let sensitive_env = string_map(v, "sensitive_env", &mut known);
-    for (k, _) in &sensitive_env {
-        check_env_name(k, &root.attr("sensitive_env").key(k), diags);
-    }
-    let retry_on_exit_codes = exit_codes(v, "retry_on_exit_codes", diags, &mut known);
-    let gone_exit_codes = exit_codes(v, "gone_exit_codes", diags, &mut known);
-    let force_new = pointer_list(
-        v.get("force_new"),
-        &root.attr("force_new"),
-        diags,
-        &mut known,
-    );
-    let (drift_mode, drift_rules) = match v.get("drift") {
-        Some(d @ Value::Object(_)) => parse_drift(d, &root.attr("drift"), diags, &mut known),
-        _ => (DriftMode::Revert, DriftRules::default()),
-    };
-    let timeouts = match v.get("timeouts") {
-        Some(t @ Value::Object(_)) => parse_timeouts(t, &root.attr("timeouts"), diags, &mut known),
-        _ => Timeouts::default(),
-    };
-    if diags.has_error() || !known {
-        return None;
-    }
-    Some(Settings {
-        create: create?,
-        read,
-        update,
-        delete,
-        working_dir,
-        env,
-        sensitive_env,
-        retry_on_exit_codes,
-        gone_exit_codes,
-        force_new,
+            .map(|p| p.0)
+            .collect(),
         drift_mode,
         drift_rules,
-        timeouts,
-    })
-}
-
-fn check_env_name(k: &str, at: &AttributePath, diags: &mut Diagnostics) {
-    if k.is_empty() || k.contains(['=', '\0']) {
-        diags.attribute_error(
-            at.clone(),
-            "Invalid environment variable name",
-            format!("{k:?} cannot be a variable name (no \"=\" or NUL, not empty)."),
-        );
+        timeouts: TimeoutsBlock::settings(a.timeouts),
     }
-}
-
-fn exit_codes(v: &Value, name: &str, diags: &mut Diagnostics, known: &mut bool) -> Vec<i32> {
-    let Some(Value::List(_, items)) = v.get(name) else {
-        if v.get(name).is_some_and(|x| !x.is_wholly_known()) {
-            *known = false;
-        }
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, it) in items.iter().enumerate() {
-        match it {
-            Value::Number(n) => match n.as_i64().filter(|c| (1..=255).contains(c)) {
-                Some(c) => out.push(c as i32),
-                None => diags.attribute_error(
-                    AttributePath::root(name).index(i),
-                    "Invalid exit code",
-                    format!("{n} is not a failure exit code; use a whole number from 1 to 255."),
-                ),
-            },
-            Value::Unknown(_) => *known = false,
-            _ => {}
-        }
-    }
-    out
 }

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use framework::settings::{Decoded, Settings as _};
+
+use super::args::HttpObjectArgs;
 use super::{ImportMarker, Private};
 use crate::json::typed;
 use crate::resource::{ImportRequest, ImportResponse};
@@ -55,87 +58,104 @@ pub(super) fn import(req: ImportRequest) -> ImportResponse {
         .iter()
         .map(|(k, t)| (k.clone(), Value::Null(t.clone())))
         .collect();
-    let mut marker = ImportMarker::default();
-    if !req.id.trim_start().starts_with('{') {
-        let Some((collection, id)) = split(&req.id) else {
-            return invalid(format!("{:?} is not an object path.", req.id));
-        };
-        state.insert("path".into(), Value::string(collection));
-        state.insert("id".into(), Value::string(id));
+    let marker = if req.id.trim_start().starts_with('{') {
+        match from_json_id(&req.id, &attrs, &mut state) {
+            Ok(marker) => marker,
+            Err(why) => return invalid(why),
+        }
     } else {
-        let j: serde_json::Map<String, Json> = match serde_json::from_str(&req.id) {
-            Ok(j) => j,
-            Err(e) => return invalid(format!("The JSON import id could not be read ({e}).")),
-        };
-        let Some(Json::String(path)) = j.get("path") else {
-            return invalid("The JSON import id needs \"path\" (a string).".into());
-        };
-        match j.get("id") {
-            Some(Json::String(id)) if !id.is_empty() => {
-                state.insert("path".into(), Value::string(path));
-                state.insert("id".into(), Value::string(id));
-            }
-            Some(_) => return invalid("\"id\" must be a non-empty string.".into()),
-            None => {
-                let Some((collection, id)) = split(path) else {
-                    return invalid(format!("{path:?} is not an object path."));
-                };
+        match split(&req.id) {
+            Some((collection, id)) => {
                 state.insert("path".into(), Value::string(collection));
                 state.insert("id".into(), Value::string(id));
+                ImportMarker::default()
             }
+            None => return invalid(format!("{:?} is not an object path.", req.id)),
         }
-        match j.get("body") {
-            None | Some(Json::Null) => {}
-            Some(Json::Array(fields)) => {
-                let names: Option<Vec<String>> = fields
-                    .iter()
-                    .map(|f| f.as_str().map(str::to_owned))
-                    .collect();
-                let Some(names) = names else {
-                    return invalid(
-                        "\"body\" as a list must hold field names or JSON Pointers.".into(),
-                    );
-                };
-                if let Some(bad) = names
-                    .iter()
-                    .find(|n| super::read::field_pointer(n).is_none())
-                {
-                    return invalid(format!(
-                        "{bad:?} in \"body\" is not a field name or JSON Pointer."
-                    ));
-                }
-                marker.fields = Some(names);
-            }
-            Some(t @ Json::Object(_)) => marker.template = Some(t.clone()),
-            Some(_) => return invalid("\"body\" must be a list of fields or an object.".into()),
-        }
-        for (k, v) in &j {
-            if matches!(k.as_str(), "path" | "id" | "body") {
-                continue;
-            }
-            let settable = attrs
-                .get(k)
-                .filter(|_| !matches!(k.as_str(), "response" | "body_wo"));
-            let Some(ty) = settable else {
-                return invalid(format!("{k:?} is not an argument of driver_http_object."));
-            };
-            match typed(v, ty) {
-                Ok(value) => {
-                    state.insert(k.clone(), value);
-                }
-                Err(e) => return invalid(format!("\"{k}\": {e}.")),
-            }
-        }
+    };
+    let state = Value::Object(state);
+    // The arguments the id set are checked as the configuration's would be.
+    let mut diagnostics = Diagnostics::new();
+    if HttpObjectArgs::decode(&state, &mut diagnostics) == Decoded::Invalid {
+        return ImportResponse {
+            diagnostics,
+            ..Default::default()
+        };
     }
     let private = Private {
         import: Some(marker),
         ..Default::default()
     };
     ImportResponse {
-        state: Some(Value::Object(state)),
+        state: Some(state),
         private: private.encode(),
-        diagnostics: Diagnostics::new(),
+        diagnostics,
     }
+}
+
+/// A JSON import id into `state`: its path and id, the fields to manage
+/// (returned), and any other argument as the configuration sets it.
+fn from_json_id(
+    text: &str,
+    attrs: &BTreeMap<String, Type>,
+    state: &mut BTreeMap<String, Value>,
+) -> Result<ImportMarker, String> {
+    let j: serde_json::Map<String, Json> = serde_json::from_str(text)
+        .map_err(|e| format!("The JSON import id could not be read ({e})."))?;
+    let Some(Json::String(path)) = j.get("path") else {
+        return Err("The JSON import id needs \"path\" (a string).".into());
+    };
+    let (collection, id) = match j.get("id") {
+        Some(Json::String(id)) if !id.is_empty() => (path.clone(), id.clone()),
+        Some(_) => return Err("\"id\" must be a non-empty string.".into()),
+        None => split(path).ok_or_else(|| format!("{path:?} is not an object path."))?,
+    };
+    state.insert("path".into(), Value::string(collection));
+    state.insert("id".into(), Value::string(id));
+    for (k, v) in &j {
+        if matches!(k.as_str(), "path" | "id" | "body") {
+            continue;
+        }
+        let settable = attrs
+            .get(k)
+            .filter(|_| !matches!(k.as_str(), "response" | "body_wo"));
+        let Some(ty) = settable else {
+            return Err(format!("{k:?} is not an argument of driver_http_object."));
+        };
+        let value = typed(v, ty).map_err(|e| format!("\"{k}\": {e}."))?;
+        state.insert(k.clone(), value);
+    }
+    body_marker(j.get("body"))
+}
+
+/// Which body fields to manage: a list of names or JSON Pointers, or an
+/// object of the fields (nested).
+fn body_marker(body: Option<&Json>) -> Result<ImportMarker, String> {
+    let mut marker = ImportMarker::default();
+    match body {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(fields)) => {
+            let names: Option<Vec<String>> = fields
+                .iter()
+                .map(|f| f.as_str().map(str::to_owned))
+                .collect();
+            let names = names.ok_or_else(|| {
+                "\"body\" as a list must hold field names or JSON Pointers.".to_owned()
+            })?;
+            if let Some(bad) = names
+                .iter()
+                .find(|n| super::read::field_pointer(n).is_none())
+            {
+                return Err(format!(
+                    "{bad:?} in \"body\" is not a field name or JSON Pointer."
+                ));
+            }
+            marker.fields = Some(names);
+        }
+        Some(t @ Json::Object(_)) => marker.template = Some(t.clone()),
+        Some(_) => return Err("\"body\" must be a list of fields or an object.".into()),
+    }
+    Ok(marker)
 }
 
 #[cfg(test)]
@@ -185,6 +205,16 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn arguments_in_an_id_are_checked_like_the_configuration() {
+        let r = import(ImportRequest {
+            id: r#"{"path": "/flags/7", "object_path": "/flags/../{id}"}"#.into(),
+        });
+        assert!(r.state.is_none());
+        let d = r.diagnostics.iter().next().unwrap();
+        assert_eq!(d.attribute.as_ref().unwrap().to_string(), "object_path");
     }
 
     proptest::proptest! {

@@ -1,6 +1,7 @@
 //! `driver_http_object`: one object of a REST collection.
 
 mod answer;
+mod args;
 mod body;
 mod create;
 mod delete;
@@ -20,9 +21,9 @@ use super::super::resource::{
     ImportRequest, ImportResponse, ImportState, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource, UpdateRequest, UpdateResponse, UpgradeState,
 };
-use super::common::{drift_block, timeouts_block};
 use crate::runtime::Runtime;
-use crate::{Attribute, Block, Diagnostics, Schema, Type, Value};
+use crate::{Diagnostics, Schema, Value};
+use framework::settings::Settings as _;
 
 /// The resource type.
 #[derive(Debug, Default)]
@@ -151,236 +152,8 @@ impl ImportState for HttpObject {
 fn schema() -> Schema {
     Schema {
         version: SCHEMA_VERSION,
-        block: Block::new(
-            "One object of a REST collection: created with a POST (or PUT) to `path`, then read, \
-             updated and deleted at `object_path`. Drift in the fields the configuration manages \
-             shows up in `terraform plan`; fields the server adds are not drift.",
-            vec![
-                Attribute::required("path", Type::String)
-                    .describe("Collection path below the provider's endpoint, such as `/flags`; it may carry a query (`/flags?version=2`), sent with every request. Creates go here. Changing it replaces the object."),
-                Attribute::required("body", Type::Dynamic).describe(
-                    "The object as an HCL value, sent as JSON. Only the fields written here are managed and \
-                     compared for drift; a `null` field is not managed.",
-                ),
-                Attribute::optional("body_wo", Type::Dynamic).write_only().describe(
-                    "Secret fields merged into the body sent on create and update (such as a password), \
-                     never stored in state and never compared for drift; their values are masked in logs, \
-                     the audit log and messages. Write-only: Terraform 1.11 or later. Change \
-                     `body_wo_version` to send new values.",
-                ),
-                Attribute::optional("body_wo_version", Type::String).describe(
-                    "Any value; changing it sends `body_wo` again with an update, since Terraform cannot \
-                     see changes of write-only values.",
-                ),
-                Attribute::optional("id_pointer", Type::String).describe(
-                    "JSON Pointer (RFC 6901) to the id in the create response. Defaults to `\"/id\"`. \
-                     Numbers are turned into strings. Without an id in the body, the last segment of a \
-                     `Location` header is used; `\"\"` takes a plain-text answer as the id. An \
-                     object whose paths do not use `{id}` (created by `PUT` at a name) has its \
-                     path as id.",
-                ),
-                Attribute::optional("object_path", Type::String).describe(
-                    "Path template of the object for reads, updates and deletes (see Templates): \
-                     `{id}`, `{path}`, `{body/<pointer>}` and `{response/<pointer>}` are filled \
-                     in, each as one path segment; `{+id}` takes an id that is a path or URL \
-                     (Azure-style ids, `self` links). Defaults to `\"{path}/{id}\"`; `\"{path}\"` \
-                     for an object created by `PUT` at `path`.",
-                ),
-                Attribute::optional("create_method", Type::String)
-                    .describe("`\"POST\"` (default), `\"PUT\"` or `\"PATCH\"`, sent to `path` (`create.method` takes any)."),
-                Attribute::optional("update_method", Type::String).describe(
-                    "`\"PUT\"` (default) sends the whole body; `\"PATCH\"` sends a JSON merge patch \
-                     (RFC 7386) of what changed; `\"POST\"` sends the whole body.",
-                ),
-                Attribute::optional("headers", Type::map(Type::String))
-                    .describe("Headers for this object's requests; they override the provider's headers of the same name, `Accept` and `Content-Type` included (vendor media types). Values are templates."),
-                Attribute::optional("content_type", Type::String).describe(
-                    "How bodies are sent: `\"application/json\"` (default) or \
-                     `\"application/x-www-form-urlencoded\"` (top-level fields as form fields).",
-                ),
-                Attribute::optional("query", Type::map(Type::String))
-                    .describe("Query parameters for this object's requests; values are templates."),
-                Attribute::optional("force_new", Type::list(Type::String)).describe(
-                    "JSON Pointers into `body` whose change replaces the object instead of updating it, \
-                     such as `[\"/name\"]`.",
-                ),
-                Attribute::optional("consistency_window", Type::String).describe(
-                    "For eventually consistent APIs: a 404 within this long after the provider's last write \
-                     is retried instead of meaning the object is gone. Defaults to `\"10s\"`.",
-                ),
-                Attribute::optional("response_fields", Type::list(Type::String)).describe(
-                    "JSON Pointers of the fields to keep in `response`, such as `[\"/id\", \"/status/phase\"]`; \
-                     by default it keeps everything. Terraform rewrites the state file after every resource, so \
-                     large responses slow every plan and apply: keep what you reference.",
-                ),
-                Attribute::optional("natural_key", Type::list(Type::String)).describe(
-                    "JSON Pointers into `body` of the fields the API keeps unique in the collection, \
-                     such as `[\"/name\"]`. With it, a create whose outcome is unknown (the connection \
-                     broke after the request was sent, the API went down) is never lost or repeated \
-                     blindly: the provider looks the object up in the collection (see `list`) and \
-                     adopts it. Without it, such an object is kept in state as tainted and cannot be \
-                     found again unless the API honours `Idempotency-Key`.",
-                ),
-                Attribute::optional("adopt_existing", Type::Bool).describe(
-                    "With `natural_key`: before creating, look for an object with the same natural key \
-                     and adopt it (and update it to the configuration) instead of creating a \
-                     duplicate. Costs one listing per create. Defaults to `false`.",
-                ),
-                Attribute::computed("id", Type::String).describe("The object's id, as the server assigned it."),
-                Attribute::computed("response", Type::Dynamic)
-                    .describe("The last full representation the server returned, server-added fields included; only the `response_fields` when those are set."),
-            ],
-            vec![
-                drift_block("body"),
-                timeouts_block(),
-                poll_block(),
-                wait_for_block(),
-                list_block(),
-                operation_block("create", "Creating: by default a `POST` (or `create_method`) to `path`, the object at the top of the answer."),
-                operation_block("read", "Reading: by default a `GET` of `object_path`. An answer that is an array of one object (row-filter APIs) is that object; an empty array means gone."),
-                operation_block("update", "Updating: by default `update_method` at `object_path`. `PATCH` sends a JSON merge patch of what changed; any other method sends the whole body."),
-                operation_block("delete", "Deleting: by default a `DELETE` of `object_path`."),
-                gone_when_block(),
-            ],
-        ),
+        block: args::HttpObjectArgs::block(None),
     }
-}
-
-fn poll_block() -> crate::NestedBlock {
-    crate::NestedBlock::single(
-        "poll",
-        Block::new(
-            "Long-running operations. When a create, update or delete is answered `202 Accepted`, or \
-             its answer's status is `pending`, the provider polls until the status is in `success` \
-             (done), or outside `pending` (failed, with the API's message). It polls the URL at \
-             `url_pointer` in the answer, else the `Operation-Location` header, else the `Location` \
-             header of a 202, else the object itself. Every poll goes through the rate limiter and \
-             retries; `Retry-After` sets the pace; polling stops at the operation's timeout or Ctrl-C.",
-            vec![
-                Attribute::required("status_pointer", Type::String)
-                    .describe("JSON Pointer to the status in a poll answer, such as `\"/status\"`."),
-                Attribute::required("pending", Type::list(Type::String))
-                    .describe("Statuses that mean \"still running\", such as `[\"queued\", \"running\"]`."),
-                Attribute::required("success", Type::list(Type::String))
-                    .describe("Statuses that mean \"done\", such as `[\"succeeded\"]`. Any other status is a failure."),
-                Attribute::optional("url_pointer", Type::String)
-                    .describe("JSON Pointer to the status URL in the first answer, such as `\"/operation\"`."),
-                Attribute::optional("message_pointer", Type::String).describe(
-                    "JSON Pointer to the failure message in a poll answer. Defaults to trying `/error/message`, \
-                     `/message` and `/error`.",
-                ),
-                Attribute::optional("interval", Type::String)
-                    .describe("Time between polls when the API sends no `Retry-After`. Defaults to `\"2s\"`."),
-            ],
-            vec![],
-        ),
-    )
-}
-
-fn operation_block(name: &str, what: &str) -> crate::NestedBlock {
-    let mut attrs = vec![
-        Attribute::optional("method", Type::String).describe("The HTTP method, such as `\"POST\"`."),
-        Attribute::optional("path", Type::String).describe(
-            "Path template (see Templates): `{path}`, `{id}`, `{body/<pointer>}` (a body value, \
-             such as `{body/name}`) and `{response/<pointer>}` (a value the server returned last) \
-             are filled in, each value percent-encoded as one segment; a value that would be `.` \
-             or `..` is refused, never sent. A `?` starts query parameters, as in \
-             `\"/todos?id=eq.{id}\"`.",
-        ),
-        Attribute::optional("query", Type::map(Type::String))
-            .describe("Query parameters added to the resource's `query`; values are templates, as in `{ id = \"eq.{id}\" }`."),
-        Attribute::optional("headers", Type::map(Type::String))
-            .describe("Headers added to the resource's `headers` (and replacing them by name); values are templates, as in `{ \"If-Match\" = \"{response/etag}\" }`."),
-    ];
-    if name != "delete" {
-        attrs.push(Attribute::optional("pointer", Type::String).describe(
-            "JSON Pointer to the object in the answer, for APIs that wrap it, such as `\"/data\"`.",
-        ));
-    }
-    if name == "create" || name == "update" {
-        attrs.push(Attribute::optional("add_to_body", Type::map(Type::String)).describe(
-            "Fields set in the sent body: JSON Pointer → template, such as `{ \"/id\" = \"{id}\" }` \
-             for APIs that update by sending the object, id included, to the collection, or \
-             `{ \"/revision\" = \"{response/revision}\" }` to send back a value the server holds. \
-             A template that is one placeholder keeps the value's JSON type.",
-        ));
-    }
-    if name == "delete" {
-        attrs.push(
-            Attribute::optional("body", Type::Dynamic).describe(
-                "A body sent with the delete, as an HCL value; its strings are templates.",
-            ),
-        );
-    }
-    crate::NestedBlock::single(name, Block::new(what, attrs, vec![]))
-}
-
-fn gone_when_block() -> crate::NestedBlock {
-    crate::NestedBlock::single(
-        "gone_when",
-        Block::new(
-            "Soft deletes: an object that still answers but whose value at `pointer` is one of \
-             `values` (such as `expired` or `deleted`) counts as gone. After a delete, the provider \
-             reads until it is.",
-            vec![
-                Attribute::required("pointer", Type::String)
-                    .describe("JSON Pointer into the object, such as `\"/status/state\"`."),
-                Attribute::required("values", Type::list(Type::String))
-                    .describe("Values that mean gone, such as `[\"expired\"]`."),
-            ],
-            vec![],
-        ),
-    )
-}
-
-fn list_block() -> crate::NestedBlock {
-    crate::NestedBlock::single(
-        "list",
-        Block::new(
-            "How to list the collection: for finding objects by `natural_key`, and for refreshing \
-             every object of the collection from one listing (`refresh_from_listing`). By default \
-             the collection is `path` and the items are the answer itself when it is an array, else \
-             the first array at `/items`, `/data`, `/results` or `/value`; an item's id is at \
-             `id_pointer`.",
-            vec![
-                Attribute::optional("path", Type::String)
-                    .describe("Path of the listing. Defaults to `path`."),
-                Attribute::optional("items_pointer", Type::String)
-                    .describe("JSON Pointer to the array of items in the listing's answer, such as `\"/data\"`."),
-                Attribute::optional("query", Type::map(Type::String))
-                    .describe("Query parameters for the listing (filters), instead of the resource's `query`."),
-                Attribute::optional("refresh_from_listing", Type::String).describe(
-                    "Bulk refresh: every object of this collection refreshed in one run is served \
-                     from one listing of all its pages, fetched once and shared, instead of one \
-                     read per object. `\"full\"`: listed items are whole objects, compared for drift \
-                     as listed (API requests per plan: the number of pages). `\"deletions\"`: the \
-                     listing holds summaries; it shows which objects were deleted, and the others \
-                     are still read one by one. `\"none\"` (default): one read per object. An object \
-                     missing from a complete listing is gone; when the listing fails or is \
-                     incomplete, each object is read on its own.",
-                ),
-            ],
-            vec![crate::listing::pagination_block()],
-        ),
-    )
-}
-
-fn wait_for_block() -> crate::NestedBlock {
-    crate::NestedBlock::single(
-        "wait_for",
-        Block::new(
-            "A readiness condition a create or update must reach before it counts as done, so \
-             dependent resources start only when the object is usable. The object is read (every \
-             `poll.interval`, or 2 s) until the value at `pointer` is one of `values`.",
-            vec![
-                Attribute::required("pointer", Type::String)
-                    .describe("JSON Pointer into the object, such as `\"/state\"`."),
-                Attribute::required("values", Type::list(Type::String))
-                    .describe("Values that mean ready, such as `[\"ready\"]`."),
-            ],
-            vec![],
-        ),
-    )
 }
 
 /// Private state: remembered between RPCs, never shown.

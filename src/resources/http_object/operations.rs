@@ -7,10 +7,10 @@
 use bytes::Bytes;
 use serde_json::Value as Json;
 
+use super::args::{DeleteOperation, OperationArgs, ReadOperation, WriteOperation};
 use crate::pointer::Pointer;
-use crate::resources::common::string_map;
-use crate::template::{self, Place, Template, Values};
-use crate::{AttributePath, Diagnostics, Value};
+use crate::template::{self, Template, Values};
+use crate::{AttributePath, Diagnostics};
 use drivers::Operation;
 use drivers::http::{Body, HttpRequest, Method};
 
@@ -112,49 +112,6 @@ pub(super) fn json_body(j: &Json) -> Body {
     Body::Json(Bytes::from(j.to_string()))
 }
 
-/// Parses a method name into a diagnostic on `at` if it is not one.
-fn method(name: &str, at: &AttributePath, diags: &mut Diagnostics) -> Option<Method> {
-    match Method::parse(name) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            diags.attribute_error(at.clone(), "Invalid method", e);
-            None
-        }
-    }
-}
-
-/// Parses a path template, which must start with `/`, `{path}` or a
-/// `{+…}` value.
-pub(super) fn path_template(
-    text: &str,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-) -> Option<Template> {
-    template::parse_at(text, Place::Path, at, diags)
-}
-
-/// Parses a map of templates (query or header values), each checked for
-/// `place`; the keys of header maps must be header names.
-pub(super) fn templates(
-    pairs: &[(String, String)],
-    place: Place,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-) -> Vec<(String, Template)> {
-    pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            if place == Place::Header
-                && let Err(e) = template::check_header_name(k)
-            {
-                diags.attribute_error(at.key(k), "Invalid header name", e);
-                return None;
-            }
-            Some((k.clone(), template::parse_at(v, place, &at.key(k), diags)?))
-        })
-        .collect()
-}
-
 /// The resource-level pieces every operation starts from.
 pub(super) struct Base<'a> {
     pub(super) headers: &'a [(String, Template)],
@@ -164,146 +121,104 @@ pub(super) struct Base<'a> {
     pub(super) update_method: Method,
 }
 
-/// Parses one operation block (`block` may be absent) over its defaults.
-pub(super) fn parse_op(
-    operation: Operation,
-    block: Option<&Value>,
-    base: &Base<'_>,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Option<Op> {
-    let (default_method, default_path) = match operation {
-        Operation::Create => (base.create_method.clone(), Template::parse("{path}").ok()?),
-        Operation::Read => (Method::GET, base.object_path.clone()),
-        Operation::Update => (base.update_method.clone(), base.object_path.clone()),
-        Operation::Delete => (Method::DELETE, base.object_path.clone()),
-    };
-    let mut op = Op {
-        operation,
-        method: default_method,
-        path: default_path,
-        query: base.query.to_vec(),
-        headers: base.headers.to_vec(),
-        pointer: None,
-        add_to_body: Vec::new(),
-        body: None,
-    };
-    let Some(b) = block.filter(|b| !b.is_null()) else {
-        return Some(op);
-    };
-    let text = |name: &str, known: &mut bool| match b.get(name) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(x) if !x.is_wholly_known() => {
-            *known = false;
-            None
-        }
-        _ => None,
-    };
-    let mut ok = true;
-    if let Some(m) = text("method", known) {
-        match method(&m, &at.attr("method"), diags) {
-            Some(m) => op.method = m,
-            None => ok = false,
+impl Op {
+    /// An operation with its defaults: `method` at `path`, the resource's
+    /// query and headers.
+    fn base(operation: Operation, method: Method, path: Template, base: &Base<'_>) -> Op {
+        Op {
+            operation,
+            method,
+            path,
+            query: base.query.to_vec(),
+            headers: base.headers.to_vec(),
+            pointer: None,
+            add_to_body: Vec::new(),
+            body: None,
         }
     }
-    if let Some(p) = text("path", known) {
-        match path_template(&p, &at.attr("path"), diags) {
-            Some(t) => op.path = t,
-            None => ok = false,
-        }
-    }
-    let q = string_map(b, "query", known);
-    for (k, t) in templates(&q, Place::Query, &at.attr("query"), diags) {
-        op.query.retain(|(name, _)| *name != k);
-        op.query.push((k, t));
-    }
-    let h = string_map(b, "headers", known);
-    for (k, t) in templates(&h, Place::Header, &at.attr("headers"), diags) {
-        op.headers
-            .retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
-        op.headers.push((k, t));
-    }
-    if let Some(p) = text("pointer", known) {
-        match Pointer::parse(&p) {
-            Ok(p) => op.pointer = Some(p),
-            Err(e) => {
-                diags.attribute_error(at.attr("pointer"), "Invalid JSON Pointer", e);
-                ok = false;
-            }
-        }
-    }
-    for (p, v) in string_map(b, "add_to_body", known) {
-        let here = at.attr("add_to_body").key(&p);
-        match (
-            Pointer::parse(&p),
-            template::parse_at(&v, Place::Body, &here, diags),
-        ) {
-            (Ok(p), Some(t)) if !p.tokens().is_empty() => op.add_to_body.push((p, t)),
-            (Ok(_), Some(_)) => {
-                diags.attribute_error(
-                    here,
-                    "Invalid JSON Pointer",
-                    "Name a field of the body, as in \"/id\".",
-                );
-                ok = false;
-            }
-            (Err(e), _) => {
-                diags.attribute_error(here, "Invalid add_to_body", e);
-                ok = false;
-            }
-            (_, None) => ok = false,
-        }
-    }
-    if let Some(body) = b.get("body").filter(|v| !v.is_null()) {
-        match body_templates(body, &at.attr("body"), diags, known) {
-            Some(j) => op.body = Some(j),
-            None => ok &= *known,
-        }
-    }
-    if operation == Operation::Create {
-        ok &= create_templates_known(&op, at, diags);
-    }
-    ok.then_some(op)
-}
 
-/// A body whose strings are templates, as JSON; `None` when it is not
-/// known yet or a template is wrong (diagnosed on `at`).
-fn body_templates(
-    body: &Value,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Option<Json> {
-    if !body.is_wholly_known() {
-        *known = false;
-        return None;
-    }
-    let json = match crate::json::to_json(body) {
-        Ok(j) => j,
-        Err(e) => {
-            diags.attribute_error(at.clone(), "Invalid body", e.to_string());
-            return None;
+    /// What an operation block says over the defaults: its method, path,
+    /// and query and headers added to (and replacing by name) the
+    /// resource's.
+    fn with(mut self, args: OperationArgs) -> Op {
+        if let Some(m) = args.method {
+            self.method = m.0;
         }
-    };
-    let before = diags.has_error();
-    for (pointer, t) in template::body_templates(&json) {
-        match t {
-            Err(e) => {
-                diags.attribute_error(at.clone(), "Invalid template", format!("at {pointer}: {e}"))
-            }
-            Ok(t) => {
-                for l in t.lookalikes() {
-                    diags.attribute_warning(
-                        at.clone(),
-                        "Not a placeholder",
-                        template::lookalike_advice(&l),
-                    );
-                }
-            }
+        if let Some(p) = args.path {
+            self.path = p.0;
+        }
+        for (k, t) in args.query.map(|q| q.0).unwrap_or_default() {
+            self.query.retain(|(name, _)| *name != k);
+            self.query.push((k, t));
+        }
+        for (k, t) in args.headers.map(|h| h.0).unwrap_or_default() {
+            self.headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
+            self.headers.push((k, t));
+        }
+        self
+    }
+
+    /// The create: `create_method` at `path` by default. Its templates
+    /// cannot use what exists only afterwards (diagnosed on `at`).
+    pub(super) fn create(
+        base: &Base<'_>,
+        block: Option<WriteOperation>,
+        at: &AttributePath,
+        diags: &mut Diagnostics,
+    ) -> Option<Op> {
+        let path = Template::parse("{path}").ok()?;
+        let op = Op::base(Operation::Create, base.create_method.clone(), path, base);
+        let op = Op::write(op, block);
+        create_templates_known(&op, at, diags).then_some(op)
+    }
+
+    /// The read: a `GET` of `object_path` by default.
+    pub(super) fn read(base: &Base<'_>, block: Option<ReadOperation>) -> Op {
+        let op = Op::base(Operation::Read, Method::GET, base.object_path.clone(), base);
+        match block {
+            None => op,
+            Some(b) => Op {
+                pointer: b.pointer,
+                ..op.with(b.operation)
+            },
         }
     }
-    (before || !diags.has_error()).then_some(json)
+
+    /// The update: `update_method` at `object_path` by default.
+    pub(super) fn update(base: &Base<'_>, block: Option<WriteOperation>) -> Op {
+        let path = base.object_path.clone();
+        let op = Op::base(Operation::Update, base.update_method.clone(), path, base);
+        Op::write(op, block)
+    }
+
+    /// The delete: a `DELETE` of `object_path` by default.
+    pub(super) fn delete(base: &Base<'_>, block: Option<DeleteOperation>) -> Op {
+        let op = Op::base(
+            Operation::Delete,
+            Method::DELETE,
+            base.object_path.clone(),
+            base,
+        );
+        match block {
+            None => op,
+            Some(b) => Op {
+                body: b.body.map(|t| t.0),
+                ..op.with(b.operation)
+            },
+        }
+    }
+
+    fn write(op: Op, block: Option<WriteOperation>) -> Op {
+        match block {
+            None => op,
+            Some(b) => Op {
+                pointer: b.pointer,
+                add_to_body: b.add_to_body.map(|f| f.0).unwrap_or_default(),
+                ..op.with(b.operation)
+            },
+        }
+    }
 }
 
 /// A create happens before the object exists: its templates cannot use

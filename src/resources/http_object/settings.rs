@@ -1,25 +1,23 @@
-//! The arguments of driver_http_object, parsed and checked. Every bad value
-//! is a diagnostic on its attribute; unknown values are skipped.
+//! What `driver_http_object` runs with: its declared arguments
+//! (`args.rs`) resolved into each operation's request, the listing, the
+//! waits and the drift rules.
 
-use drivers::http::Method;
-
-use serde_json::Value as Json;
-
-use super::operations::{Base, Op, json_body, parse_op, path_template, templates};
-use crate::template::{self, Place, Template, Values};
-use drivers::Operation;
-use drivers::Sensitive;
-use drivers::http::{Body, HttpRequest};
-
-use super::super::common::{
-    DriftMode, Timeouts, parse_drift, parse_timeouts, pointer_list, string_map, strings,
-};
-use crate::drift::DriftRules;
-use crate::listing::{ListRequest, PaginationSettings, parse_pagination};
-use crate::pointer::Pointer;
 use std::time::Duration;
 
-use crate::{AttributePath, Diagnostics, Value, parse_duration};
+use drivers::Operation;
+use drivers::Sensitive;
+use drivers::http::{Body, HttpRequest, Method};
+use framework::settings::{Choice, FieldPointer, Settings as _};
+use serde_json::Value as Json;
+
+use super::args::{ContentType, HttpObjectArgs, ListBlock};
+use super::operations::{Base, Op, json_body};
+use crate::drift::DriftRules;
+use crate::listing::{ListRequest, PaginationBlock, PaginationSettings};
+use crate::pointer::Pointer;
+use crate::resources::common::{DriftBlock, DriftMode, Timeouts, TimeoutsBlock};
+use crate::template::{Template, Values};
+use crate::{AttributePath, Diagnostics, Value};
 
 /// The resource's arguments, checked.
 #[derive(Clone, Debug)]
@@ -75,7 +73,8 @@ pub(super) struct List {
 
 /// What refresh takes from the collection's listing
 /// (`list.refresh_from_listing`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Choice)]
+#[choice(what = "refresh_from_listing")]
 pub(super) enum ListRefresh {
     /// Nothing: each object is read on its own.
     #[default]
@@ -106,10 +105,9 @@ pub(super) struct WaitFor {
     pub(super) values: Vec<String>,
 }
 
-/// Default `poll.interval`.
+/// How often `wait_for` reads the object without a `poll` block (the
+/// default `poll.interval`).
 pub(super) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// Default `consistency_window`.
-pub(super) const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(10);
 
 impl Settings {
     /// The collection's listing: `list.path` (else `path`), `list.query`
@@ -203,449 +201,94 @@ impl Settings {
 /// Parses the configuration at apply time, when every value is known: an
 /// unknown one is a bug (in Terraform or here), said so.
 pub(super) fn parse_for_apply(config: &Value, diags: &mut Diagnostics) -> Option<Settings> {
-    let parsed = parse(config, diags);
-    if parsed.is_none() && !diags.has_error() {
-        diags.error(
-            "Configuration not known at apply",
-            "Some arguments are still unknown during apply. This is a bug in the provider; please \
-             report it.",
-        );
-    }
-    parsed
+    let args = HttpObjectArgs::decode(config, diags).for_apply(diags)?;
+    resolve(args, diags)
 }
 
-/// Parses the arguments. Returns `None` if any is invalid or unknown.
+/// Parses the arguments (a configuration or a stored state). Returns
+/// `None` if any is invalid or not known yet.
 pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
-    let before = diags.has_error();
-    let mut known = true;
-    let mut string = |name: &str| -> Option<String> {
-        match v.get(name) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(x) if !x.is_wholly_known() => {
-                known = false;
-                None
-            }
-            _ => None,
-        }
-    };
-    let path = string("path");
-    let id_pointer = string("id_pointer");
-    let object_path = string("object_path");
-    let create_method = string("create_method");
-    let update_method = string("update_method");
-    let root = AttributePath::default();
+    let args = HttpObjectArgs::decode(v, diags).known()?;
+    resolve(args, diags)
+}
 
-    if let Some(p) = &path {
-        check_path(p, &root.attr("path"), diags);
-    }
-    let (path, path_query) = match path {
-        Some(p) => {
-            let (p, q) = split_path(&p);
-            (Some(p), q)
-        }
-        None => (None, Vec::new()),
+/// The settings the operations run with, from the declared arguments:
+/// defaults that depend on other arguments, and each operation's request.
+fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
+    let (path, path_query) = split_path(&a.path.0);
+    let object_path = match a.object_path {
+        Some(t) => t.0,
+        None => Template::parse("{path}/{id}").ok()?,
     };
-    let object_path = match &object_path {
-        Some(p) => path_template(p, &root.attr("object_path"), diags),
-        None => Template::parse("{path}/{id}").ok(),
-    };
-    let id_pointer = match Pointer::parse(id_pointer.as_deref().unwrap_or("/id")) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            diags.attribute_error(root.attr("id_pointer"), "Invalid id_pointer", e);
-            None
-        }
-    };
-    let create_method = match create_method
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        None | Some("POST") => Some(Method::POST),
-        Some("PUT") => Some(Method::PUT),
-        Some("PATCH") => Some(Method::PATCH),
-        Some(other) => {
-            diags.attribute_error(
-                root.attr("create_method"),
-                "Invalid create_method",
-                format!(
-                    "{other:?} is not supported; use \"POST\", \"PUT\" or \"PATCH\" (or any \
-                     method in the create block)."
-                ),
-            );
-            None
-        }
-    };
-    let update_method = match update_method
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        None | Some("PUT") => Some(Method::PUT),
-        Some("PATCH") => Some(Method::PATCH),
-        Some("POST") => Some(Method::POST),
-        Some(other) => {
-            diags.attribute_error(
-                root.attr("update_method"),
-                "Invalid update_method",
-                format!(
-                    "{other:?} is not supported; use \"PUT\" (the full body), \"PATCH\" (a \
-                     JSON merge patch) or \"POST\" (the full body)."
-                ),
-            );
-            None
-        }
-    };
-    let headers = templates(
-        &string_map(v, "headers", &mut known),
-        Place::Header,
-        &root.attr("headers"),
-        diags,
-    );
     // A query in `path` comes first; `query` adds to it.
     let mut query: Vec<(String, Template)> = path_query
         .into_iter()
         .map(|(k, v)| (k, Template::literal(&v)))
         .collect();
-    query.extend(templates(
-        &string_map(v, "query", &mut known),
-        Place::Query,
-        &root.attr("query"),
-        diags,
-    ));
-    for (legacy, block, what) in [
-        ("create_method", "create", "method"),
-        ("update_method", "update", "method"),
-        ("object_path", "read", "path"),
-    ] {
-        let set = |v: &Value| !v.is_null();
-        if v.get(legacy).is_some_and(set) && v.get(block).and_then(|b| b.get(what)).is_some_and(set)
-        {
-            diags.attribute_error(
-                root.attr(legacy),
-                format!("{legacy} and {block}.{what} both set"),
-                format!("Set one of them: {block}.{what} is the newer way to say {legacy}."),
-            );
-        }
-    }
-    let ops = match (&create_method, &update_method, &object_path) {
-        (Some(c), Some(u), Some(o)) => {
-            let base = Base {
-                headers: &headers,
-                query: &query,
-                object_path: o.clone(),
-                create_method: c.clone(),
-                update_method: u.clone(),
-            };
-            let mut one = |op: Operation, name: &str| {
-                parse_op(op, v.get(name), &base, &root.attr(name), diags, &mut known)
-            };
-            (
-                one(Operation::Create, "create"),
-                one(Operation::Read, "read"),
-                one(Operation::Update, "update"),
-                one(Operation::Delete, "delete"),
-            )
-        }
-        _ => (None, None, None, None),
+    query.extend(a.query.map(|q| q.0).unwrap_or_default());
+    let headers = a.headers.map(|h| h.0).unwrap_or_default();
+    let base = Base {
+        headers: &headers,
+        query: &query,
+        object_path,
+        create_method: a.create_method.map_or(Method::POST, |m| m.0),
+        update_method: a.update_method.map_or(Method::PUT, |m| m.0),
     };
-    let form = match v.get("content_type") {
-        None | Some(Value::Null(_)) => false,
-        Some(Value::String(t)) => match t.as_str() {
-            "application/json" => false,
-            "application/x-www-form-urlencoded" => true,
-            other => {
-                diags.attribute_error(
-                    root.attr("content_type"),
-                    "Invalid content_type",
-                    format!(
-                        "{other:?} is not supported; use \"application/json\" (the default) or \
-                         \"application/x-www-form-urlencoded\"."
-                    ),
-                );
-                false
-            }
-        },
-        Some(_) => {
-            known = false;
-            false
-        }
+    let root = AttributePath::default();
+    let create = Op::create(&base, a.create, &root.attr("create"), diags)?;
+    let read = Op::read(&base, a.read);
+    let update = Op::update(&base, a.update);
+    let delete = Op::delete(&base, a.delete);
+    let (drift_mode, drift_rules) = DriftBlock::settings(a.drift);
+    let pointers = |p: Option<Vec<FieldPointer>>| -> Vec<Pointer> {
+        p.unwrap_or_default().into_iter().map(|f| f.0).collect()
     };
-    let gone_when = match v.get("gone_when") {
-        Some(w @ Value::Object(_)) => parse_wait_for(w, &root.attr("gone_when"), diags, &mut known),
-        _ => None,
-    };
-    let force_new = pointer_list(
-        v.get("force_new"),
-        &root.attr("force_new"),
-        diags,
-        &mut known,
-    );
-    let natural_key = pointer_list(
-        v.get("natural_key"),
-        &root.attr("natural_key"),
-        diags,
-        &mut known,
-    );
-    let adopt_existing = matches!(v.get("adopt_existing"), Some(Value::Bool(true)));
-    if adopt_existing && natural_key.is_empty() && known {
-        diags.attribute_error(
-            root.attr("adopt_existing"),
-            "adopt_existing needs natural_key",
-            "An existing object is found by its natural key: set natural_key to the JSON Pointers \
-             of the fields the API keeps unique, such as [\"/name\"].",
-        );
-    }
-    let list = match v.get("list") {
-        Some(l @ Value::Object(_)) => parse_list(l, &root.attr("list"), diags, &mut known),
-        _ => List::default(),
-    };
-    let response_fields = match v.get("response_fields") {
-        None | Some(Value::Null(_)) => None,
-        Some(f) => Some(pointer_list(
-            Some(f),
-            &root.attr("response_fields"),
-            diags,
-            &mut known,
-        )),
-    };
-
-    let (drift_mode, drift_rules) = match v.get("drift") {
-        Some(d @ Value::Object(_)) => parse_drift(d, &root.attr("drift"), diags, &mut known),
-        Some(Value::Unknown(_)) => {
-            known = false;
-            (DriftMode::Revert, DriftRules::default())
-        }
-        _ => (DriftMode::Revert, DriftRules::default()),
-    };
-    let timeouts = match v.get("timeouts") {
-        Some(t @ Value::Object(_)) => parse_timeouts(t, &root.attr("timeouts"), diags, &mut known),
-        _ => Timeouts::default(),
-    };
-
-    let poll = match v.get("poll") {
-        Some(p @ Value::Object(_)) => parse_poll(p, &root.attr("poll"), diags, &mut known),
-        _ => None,
-    };
-    let wait_for = match v.get("wait_for") {
-        Some(w @ Value::Object(_)) => parse_wait_for(w, &root.attr("wait_for"), diags, &mut known),
-        _ => None,
-    };
-    let consistency_window = match v.get("consistency_window") {
-        Some(Value::String(d)) => match parse_duration(d) {
-            Ok(d) => d,
-            Err(e) => {
-                diags.attribute_error(
-                    root.attr("consistency_window"),
-                    "Invalid consistency_window",
-                    e,
-                );
-                DEFAULT_CONSISTENCY_WINDOW
-            }
-        },
-        Some(x) if !x.is_wholly_known() => {
-            known = false;
-            DEFAULT_CONSISTENCY_WINDOW
-        }
-        _ => DEFAULT_CONSISTENCY_WINDOW,
-    };
-
-    if diags.has_error() && !before || !known {
-        return None;
-    }
-    let path = path?;
-    let (create, read, update, delete) = ops;
     Some(Settings {
         path,
-        id_pointer: id_pointer?,
-        create: create?,
-        read: read?,
-        update: update?,
-        delete: delete?,
-        form,
-        gone_when,
+        id_pointer: a.id_pointer,
+        create,
+        read,
+        update,
+        delete,
+        form: a.content_type == ContentType::Form,
+        gone_when: a.gone_when.map(|g| WaitFor {
+            pointer: g.pointer,
+            values: g.values,
+        }),
         headers,
         query,
-        force_new,
+        force_new: pointers(a.force_new),
         drift_mode,
         drift_rules,
-        timeouts,
-        poll,
-        wait_for,
-        consistency_window,
-        response_fields,
-        natural_key,
-        adopt_existing,
-        list,
+        timeouts: TimeoutsBlock::settings(a.timeouts),
+        poll: a.poll.map(|p| Poll {
+            status_pointer: p.status_pointer,
+            pending: p.pending,
+            success: p.success,
+            url_pointer: p.url_pointer,
+            message_pointer: p.message_pointer,
+            interval: p.interval.0,
+        }),
+        wait_for: a.wait_for.map(|w| WaitFor {
+            pointer: w.pointer,
+            values: w.values,
+        }),
+        consistency_window: a.consistency_window,
+        response_fields: a.response_fields.map(|f| pointers(Some(f))),
+        natural_key: pointers(a.natural_key),
+        adopt_existing: a.adopt_existing,
+        list: a.list.map(list).unwrap_or_default(),
     })
 }
 
-fn parse_list(l: &Value, at: &AttributePath, diags: &mut Diagnostics, known: &mut bool) -> List {
-    let path = match l.get("path") {
-        Some(Value::String(p)) => {
-            check_path(p, &at.attr("path"), diags);
-            Some(p.clone())
-        }
-        Some(x) if !x.is_wholly_known() => {
-            *known = false;
-            None
-        }
-        _ => None,
-    };
-    let query = match l.get("query") {
-        None | Some(Value::Null(_)) => None,
-        Some(_) => Some(templates(
-            &string_map(l, "query", known),
-            Place::Query,
-            &at.attr("query"),
-            diags,
-        )),
-    };
-    let refresh = match l.get("refresh_from_listing") {
-        Some(Value::String(r)) => match r.as_str() {
-            "none" => ListRefresh::None,
-            "deletions" => ListRefresh::Deletions,
-            "full" => ListRefresh::Full,
-            other => {
-                diags.attribute_error(
-                    at.attr("refresh_from_listing"),
-                    "Invalid refresh_from_listing",
-                    format!(
-                        "{other:?} is not a choice: \"full\" (listed items are whole objects), \
-                         \"deletions\" (the listing only tells which objects exist) or \"none\"."
-                    ),
-                );
-                ListRefresh::None
-            }
-        },
-        Some(x) if !x.is_wholly_known() => {
-            *known = false;
-            ListRefresh::None
-        }
-        _ => ListRefresh::None,
-    };
+/// How to list the collection, from the `list` block.
+fn list(l: ListBlock) -> List {
     List {
-        path,
-        items_pointer: pointer(l, "items_pointer", at, diags, known),
-        query,
-        paging: parse_pagination(l.get("pagination"), &at.attr("pagination"), diags, known),
-        refresh,
-    }
-}
-
-fn pointer(
-    v: &Value,
-    name: &str,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Option<Pointer> {
-    match v.get(name) {
-        Some(Value::String(s)) => match Pointer::parse(s) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                diags.attribute_error(at.attr(name), "Invalid JSON Pointer", e);
-                None
-            }
-        },
-        Some(x) if !x.is_wholly_known() => {
-            *known = false;
-            None
-        }
-        _ => None,
-    }
-}
-
-fn values(v: &Value, name: &str, known: &mut bool) -> Vec<String> {
-    strings(v.get(name), known)
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect()
-}
-
-fn parse_poll(
-    p: &Value,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Option<Poll> {
-    let status_pointer = pointer(p, "status_pointer", at, diags, known);
-    let pending = values(p, "pending", known);
-    let success = values(p, "success", known);
-    if *known && success.is_empty() {
-        diags.attribute_error(
-            at.attr("success"),
-            "No success values",
-            "Name the status values that mean the operation succeeded, as in [\"succeeded\"].",
-        );
-    }
-    if let Some(both) = pending.iter().find(|x| success.contains(x)) {
-        diags.attribute_error(
-            at.attr("pending"),
-            "Status both pending and success",
-            format!("{both:?} is in both lists; a status is one or the other."),
-        );
-    }
-    let interval = match p.get("interval") {
-        Some(Value::String(d)) => match parse_duration(d) {
-            Ok(d) if !d.is_zero() => d,
-            Ok(_) => {
-                diags.attribute_error(
-                    at.attr("interval"),
-                    "Invalid interval",
-                    "The poll interval must be longer than zero.",
-                );
-                DEFAULT_POLL_INTERVAL
-            }
-            Err(e) => {
-                diags.attribute_error(at.attr("interval"), "Invalid interval", e);
-                DEFAULT_POLL_INTERVAL
-            }
-        },
-        _ => DEFAULT_POLL_INTERVAL,
-    };
-    Some(Poll {
-        status_pointer: status_pointer?,
-        pending,
-        success,
-        url_pointer: pointer(p, "url_pointer", at, diags, known),
-        message_pointer: pointer(p, "message_pointer", at, diags, known),
-        interval,
-    })
-}
-
-fn parse_wait_for(
-    w: &Value,
-    at: &AttributePath,
-    diags: &mut Diagnostics,
-    known: &mut bool,
-) -> Option<WaitFor> {
-    let p = pointer(w, "pointer", at, diags, known);
-    let vals = values(w, "values", known);
-    if *known && vals.is_empty() {
-        diags.attribute_error(
-            at.attr("values"),
-            "No values to wait for",
-            "Name the values that mean the object is ready, as in [\"ready\"].",
-        );
-    }
-    Some(WaitFor {
-        pointer: p?,
-        values: vals,
-    })
-}
-
-/// A collection path the user wrote: `/` first, a clean path, perhaps
-/// with a query (`/objects?version=v1`).
-fn check_path(p: &str, at: &AttributePath, diags: &mut Diagnostics) {
-    if let Err(e) = template::check_literal_path(p).and_then(|()| {
-        if p.starts_with('/') {
-            Ok(())
-        } else {
-            Err(format!("{p:?} must start with \"/\", as in \"/flags\""))
-        }
-    }) {
-        diags.attribute_error(at.clone(), "Invalid path", e);
+        path: l.path.map(|p| p.0),
+        items_pointer: l.items_pointer,
+        query: l.query.map(|q| q.0),
+        paging: PaginationBlock::settings(l.pagination),
+        refresh: l.refresh_from_listing,
     }
 }
 

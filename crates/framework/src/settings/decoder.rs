@@ -112,6 +112,8 @@ impl<'a> Decoder<'a> {
                 self.saw_unknown();
                 None
             }
+            Some(v @ Value::Null(_)) if T::TAKES_NULL => T::decode(v, &at, self.diags),
+            None if T::TAKES_NULL => T::decode(&Value::Null(T::ty()), &at, self.diags),
             None | Some(Value::Null(_)) => {
                 if required && !self.obj.is_unknown() {
                     self.diags.attribute_error(
@@ -180,6 +182,18 @@ impl<'a> Decoder<'a> {
             }
         }
         out
+    }
+
+    /// Another block's fields, read from this block's object.
+    pub fn flatten<S: Settings>(&mut self) -> Option<S> {
+        match S::decode_block(self.obj, self.at, self.diags, self.unknowns) {
+            super::Decoded::Known(s) => Some(s),
+            super::Decoded::Unknown => {
+                self.saw_unknown();
+                None
+            }
+            super::Decoded::Invalid => None,
+        }
     }
 
     /// A computed field: the provider fills it in, so it is not read.

@@ -114,6 +114,7 @@ impl Setting for f64 {
 /// such as a body, which plan works with even when partly unknown.
 impl Setting for Value {
     const TAKES_UNKNOWN: bool = true;
+    const TAKES_NULL: bool = true;
     fn ty() -> Type {
         Type::Dynamic
     }
@@ -227,5 +228,53 @@ pub fn decode_choice<C: Choice>(v: &Value, at: &AttributePath, d: &mut Diagnosti
             not_a_choice::<C>(&word, at, d);
             None
         }
+    }
+}
+
+/// A whole number from `MIN` to `MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole<const MIN: u64, const MAX: u64>(pub u64);
+
+impl<const MIN: u64, const MAX: u64> Setting for Whole<MIN, MAX> {
+    fn ty() -> Type {
+        Type::Number
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let n = Number::decode(v, at, d)?;
+        match n.as_u64().filter(|u| (MIN..=MAX).contains(u)) {
+            Some(u) => Some(Whole(u)),
+            None => {
+                let name = at.last_name().unwrap_or("the value");
+                d.attribute_error(
+                    at.clone(),
+                    format!("Invalid {name}"),
+                    format!("{name} must be a whole number from {MIN} to {MAX}; got {n}."),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A JSON Pointer to a field inside a document, never the whole of it
+/// (`""`), such as `"/name"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPointer(pub Pointer);
+
+impl Setting for FieldPointer {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let p = Pointer::decode(v, at, d)?;
+        if p.tokens().is_empty() {
+            d.attribute_error(
+                at.clone(),
+                "Invalid JSON Pointer",
+                "\"\" points at the whole document; name a field, as in \"/name\".",
+            );
+            return None;
+        }
+        Some(FieldPointer(p))
     }
 }

@@ -30,7 +30,7 @@ mod impls;
 
 pub use decoder::{Decoded, Decoder, Unknowns};
 pub use framework_derive::{Choice, Settings};
-pub use impls::decode_choice;
+pub use impls::{FieldPointer, Whole, decode_choice};
 
 use crate::{AttributePath, Block, Diagnostics, Type, Value};
 
@@ -41,6 +41,10 @@ pub trait Setting: Sized {
     /// than making the whole block unknown (a raw `Value` that plan works
     /// with as it is).
     const TAKES_UNKNOWN: bool = false;
+    /// Whether null is decoded too (a raw `Value`, null in the stub state of
+    /// an import), rather than being "unset" (and, for a required field,
+    /// missing).
+    const TAKES_NULL: bool = false;
     /// The attribute's type.
     fn ty() -> Type;
     /// Decodes `v` (known and not null), or records why not on `at` and
@@ -135,7 +139,10 @@ pub fn not_a_choice<C: Choice>(word: &str, at: &AttributePath, d: &mut Diagnosti
         .collect();
     d.attribute_error(
         at.clone(),
-        format!("Invalid {}", C::what().or(at.last_name()).unwrap_or("value")),
+        format!(
+            "Invalid {}",
+            C::what().or(at.last_name()).unwrap_or("value")
+        ),
         format!(
             "{word:?} is not a choice; use one of {}.",
             listed.join(", ")

@@ -9,14 +9,18 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+mod args;
+
+pub(crate) use args::ActionArgs;
+use args::EphemeralArgs;
+use framework::settings::Settings as _;
+
 use super::{EphemeralResource, Opened, Renewed, expiry};
-use crate::json::{from_json, to_json};
+use crate::json::from_json;
 use crate::pointer::Pointer;
 use crate::runtime::Runtime;
 use crate::template::{self, Place, Source, Template, Values};
-use crate::{
-    Attribute, AttributePath, Block, Diagnostics, NestedBlock, Number, Schema, Type, Value,
-};
+use crate::{AttributePath, Diagnostics, Number, Schema, Type, Value};
 use drivers::http::{Body, HttpRequest, HttpResponse, Method};
 use drivers::{Operation, Outcome};
 use engine::OperationContext;
@@ -32,11 +36,11 @@ const MAX_HEADERS: usize = 100;
 /// One request, as configured: its strings are templates.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Spec {
-    method: String,
-    path: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    body: Option<Json>,
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) query: Vec<(String, String)>,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Option<Json>,
 }
 
 /// One request with its templates rendered: what is sent.
@@ -56,38 +60,6 @@ struct Private {
     close: Option<Ready>,
     expiry_pointer: Option<String>,
     expiry_header: Option<String>,
-}
-
-pub(crate) fn request_attributes(default_method: &str, what: &str) -> Vec<Attribute> {
-    vec![
-        Attribute::optional("method", Type::String).describe(&format!(
-            "The HTTP method. Defaults to `\"{default_method}\"`."
-        )),
-        Attribute::required("path", Type::String).describe(&format!(
-            "Path below the provider's endpoint, such as `\"/v1/leases\"`.{what}"
-        )),
-        Attribute::optional("query", Type::map(Type::String)).describe("Query parameters."),
-        Attribute::optional("headers", Type::map(Type::String))
-            .describe("Headers; they replace the provider's headers of the same name."),
-        Attribute::optional("body", Type::Dynamic)
-            .describe("A JSON body, written as an HCL value."),
-    ]
-}
-
-fn follow_up(name: &str, default_method: &str, when: &str) -> NestedBlock {
-    NestedBlock::single(
-        name,
-        Block::new(
-            when,
-            request_attributes(
-                default_method,
-                " The path, query and header values and the body's strings may hold \
-                 `{response/<JSON Pointer>}`, such as `\"/v1/leases/{response/lease_id}\"`: \
-                 that part of the opening answer.",
-            ),
-            vec![],
-        ),
-    )
 }
 
 impl Ready {
@@ -156,86 +128,6 @@ impl Spec {
     }
 }
 
-impl HttpRequestEphemeral {
-    /// One request's arguments, checked (shared with the action).
-    pub(crate) fn spec(
-        config: &Value,
-        default_method: &str,
-        at: &AttributePath,
-        d: &mut Diagnostics,
-        allow_response: bool,
-    ) -> Option<Spec> {
-        let method = config
-            .get("method")
-            .and_then(Value::as_str)
-            .unwrap_or(default_method)
-            .to_ascii_uppercase();
-        if let Err(e) = Method::parse(&method) {
-            d.attribute_error(at.attr("method"), "Invalid method", e);
-        }
-        let path = config
-            .get("path")
-            .and_then(Value::as_str)
-            .unwrap_or("/")
-            .to_owned();
-        let pairs = |name: &str| match config.get(name) {
-            Some(Value::Map(_, m)) => m
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let body = match config.get("body") {
-            None | Some(Value::Null(_)) => None,
-            Some(v) if !v.is_wholly_known() => None,
-            Some(v) => match to_json(v) {
-                Ok(j) => Some(j),
-                Err(e) => {
-                    d.attribute_error(at.attr("body"), "Invalid body", e.to_string());
-                    None
-                }
-            },
-        };
-        let spec = Spec {
-            method,
-            path,
-            query: pairs("query"),
-            headers: pairs("headers"),
-            body,
-        };
-        check_templates(&spec, at, d, allow_response);
-        Some(spec)
-    }
-
-    fn pointer_setting(config: &Value, name: &str, d: &mut Diagnostics) -> Option<String> {
-        let text = config.get(name).and_then(Value::as_str)?;
-        if let Err(e) = Pointer::parse(text) {
-            d.attribute_error(AttributePath::root(name), "Invalid JSON Pointer", e);
-        }
-        Some(text.to_owned())
-    }
-
-    /// The request and its follow-ups; `None` with diagnostics if wrong.
-    fn parse(config: &Value, d: &mut Diagnostics) -> Option<(Spec, FollowUps)> {
-        let root = AttributePath::default();
-        let open = Self::spec(config, "GET", &root, d, false)?;
-        let block = |name: &str, method: &str, d: &mut Diagnostics| match config.get(name) {
-            Some(b) if !b.is_null() => Self::spec(b, method, &AttributePath::root(name), d, true),
-            _ => None,
-        };
-        let follow_ups = FollowUps {
-            renew: block("renew", "POST", d),
-            close: block("close", "DELETE", d),
-            expiry_pointer: Self::pointer_setting(config, "expiry_pointer", d),
-            expiry_header: config
-                .get("expiry_header")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        };
-        (!d.has_error()).then_some((open, follow_ups))
-    }
-}
-
 /// A follow-up request with the opening answer filled in. The values
 /// used join the redactor: a token in a close path or header is a secret.
 /// When it cannot be filled, the answer stays usable; only this follow-up
@@ -271,7 +163,7 @@ fn resolve_follow_up(
 
 /// The follow-up requests and expiry settings, as configured.
 #[derive(Debug, Default)]
-struct FollowUps {
+pub(super) struct FollowUps {
     renew: Option<Spec>,
     close: Option<Spec>,
     expiry_pointer: Option<String>,
@@ -282,9 +174,15 @@ struct FollowUps {
 /// header values, the body's strings. Only renew and close
 /// (`allow_response`) may name the opening answer; nothing else has a
 /// value here.
-fn check_templates(s: &Spec, at: &AttributePath, d: &mut Diagnostics, allow_response: bool) {
+pub(super) fn check_templates(
+    s: &Spec,
+    at: &AttributePath,
+    d: &mut Diagnostics,
+    allow_response: bool,
+) {
     let mut found: Vec<(Template, AttributePath)> = Vec::new();
-    if let Some(t) = template::parse_at(&s.path, Place::Path, &at.attr("path"), d) {
+    // The path was checked as it was decoded (`args::RequestPath`).
+    if let Ok(t) = Template::parse(&s.path) {
         found.push((t, at.attr("path")));
     }
     for (name, pairs, place) in [
@@ -450,57 +348,15 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
     }
 
     fn schema(&self) -> Schema {
-        let mut attributes = request_attributes("GET", "");
-        attributes.extend([
-            Attribute::optional("expiry_pointer", Type::String).describe(
-                "JSON Pointer to when the answer expires: seconds from now (`\"/expires_in\"`, \
-                 `\"/lease_duration\"`), a Unix time, or an RFC 3339 time (`\"/expires_at\"`). \
-                 With a `renew` block, Terraform renews when two thirds of the lifetime are gone.",
-            ),
-            Attribute::optional("expiry_header", Type::String).describe(
-                "A header saying when the answer expires, in the same forms or as an HTTP date \
-                 (`\"Expires\"`); used when `expiry_pointer` finds nothing.",
-            ),
-            Attribute::computed("response", Type::Dynamic).describe(
-                "The answer: decoded JSON (a string when the body is not JSON; null when empty). \
-                 Ephemeral: never in plan or state.",
-            ),
-            Attribute::computed("response_headers", Type::map(Type::String))
-                .describe("The answer's headers, names in lower case."),
-            Attribute::computed("status", Type::Number).describe("The answer's status code."),
-            Attribute::computed("expires_at", Type::String)
-                .describe("When the answer expires (RFC 3339, UTC), if it says."),
-        ]);
         Schema {
             version: 0,
-            block: Block::new(
-                "One request through the provider's engine (rate limits, retries, timeouts, audit) \
-                 whose answer lives for one Terraform run and is never written to plan or state: \
-                 a short-lived token for another provider block or a write-only argument, a \
-                 lease, a secret. Optional `renew` and `close` requests keep a lease alive while \
-                 the run lasts and revoke it at the end.",
-                attributes,
-                vec![
-                    follow_up(
-                        "renew",
-                        "POST",
-                        "Renews the lease while the run lasts, when `expiry_pointer` or \
-                         `expiry_header` says when it expires.",
-                    ),
-                    follow_up(
-                        "close",
-                        "DELETE",
-                        "Ends the lease when Terraform is done with it (at the end of plan, and \
-                         of apply), such as a token revocation.",
-                    ),
-                ],
-            ),
+            block: EphemeralArgs::block(None),
         }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        let _ = Self::parse(config, &mut d);
+        let _ = EphemeralArgs::parse(config, &mut d);
         d
     }
 
@@ -510,7 +366,7 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
             diagnostics,
             ..Opened::default()
         };
-        let Some((open, follow_ups)) = Self::parse(&config, &mut d) else {
+        let Some((open, follow_ups)) = EphemeralArgs::parse(&config, &mut d) else {
             return failed(d);
         };
         let base = rt.http().ok().map(|c| c.base_url().clone());

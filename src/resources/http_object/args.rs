@@ -1,0 +1,426 @@
+//! The arguments of `driver_http_object`, declared once: the schema, the
+//! descriptions, the defaults and the checks of each value come from these
+//! structs. `settings.rs` turns them into what the operations run with.
+
+use std::time::Duration;
+
+use framework::settings::{Choice, FieldPointer, Setting, Settings};
+
+use crate::listing::PaginationBlock;
+use crate::pointer::Pointer;
+use crate::resources::common::{CollectionPath, DriftBlock, TimeoutsBlock};
+use crate::template::{BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates};
+use crate::{AttributePath, Diagnostics, Type, Value};
+use drivers::http::Method;
+
+/// One object of a REST collection: created with a POST (or PUT) to
+/// `path`, then read, updated and deleted at `object_path`. Drift in the
+/// fields the configuration manages shows up in `terraform plan`; fields
+/// the server adds are not drift.
+#[derive(Debug, Clone, PartialEq, Settings)]
+#[settings(check = HttpObjectArgs::check)]
+pub(super) struct HttpObjectArgs {
+    /// Collection path below the provider's endpoint, such as `/flags`; it
+    /// may carry a query (`/flags?version=2`), sent with every request.
+    /// Creates go here. Changing it replaces the object.
+    pub(super) path: CollectionPath,
+    /// The object as an HCL value, sent as JSON. Only the fields written here
+    /// are managed and compared for drift; a `null` field is not managed.
+    pub(super) body: Value,
+    /// Secret fields merged into the body sent on create and update (such as
+    /// a password), never stored in state and never compared for drift;
+    /// their values are masked in logs, the audit log and messages.
+    /// Write-only: Terraform 1.11 or later. Change `body_wo_version` to send
+    /// new values.
+    #[setting(write_only)]
+    pub(super) body_wo: Option<Value>,
+    /// Any value; changing it sends `body_wo` again with an update, since
+    /// Terraform cannot see changes of write-only values.
+    pub(super) body_wo_version: Option<String>,
+    /// JSON Pointer (RFC 6901) to the id in the create response. Numbers are
+    /// turned into strings. Without an id in the body, the last segment of a
+    /// `Location` header is used; `""` takes a plain-text answer as the id.
+    /// An object whose paths do not use `{id}` (created by `PUT` at a name)
+    /// has its path as id.
+    #[setting(default = "/id")]
+    pub(super) id_pointer: Pointer,
+    /// Path template of the object for reads, updates and deletes (see
+    /// Templates): `{id}`, `{path}`, `{body/<pointer>}` and
+    /// `{response/<pointer>}` are filled in, each as one path segment;
+    /// `{+id}` takes an id that is a path or URL (Azure-style ids, `self`
+    /// links). Defaults to `"{path}/{id}"`; `"{path}"` for an object created
+    /// by `PUT` at `path`.
+    pub(super) object_path: Option<PathTemplate>,
+    /// `"POST"` (default), `"PUT"` or `"PATCH"`, sent to `path`
+    /// (`create.method` takes any).
+    pub(super) create_method: Option<CreateMethod>,
+    /// `"PUT"` (default) sends the whole body; `"PATCH"` sends a JSON merge
+    /// patch (RFC 7386) of what changed; `"POST"` sends the whole body.
+    pub(super) update_method: Option<UpdateMethod>,
+    /// Headers for this object's requests; they override the provider's
+    /// headers of the same name, `Accept` and `Content-Type` included (vendor
+    /// media types). Values are templates.
+    pub(super) headers: Option<HeaderTemplates>,
+    /// How bodies are sent: `"application/json"` or
+    /// `"application/x-www-form-urlencoded"` (top-level fields as form
+    /// fields).
+    #[setting(default = "application/json")]
+    pub(super) content_type: ContentType,
+    /// Query parameters for this object's requests; values are templates.
+    pub(super) query: Option<QueryTemplates>,
+    /// JSON Pointers into `body` whose change replaces the object instead of
+    /// updating it, such as `["/name"]`.
+    pub(super) force_new: Option<Vec<FieldPointer>>,
+    /// For eventually consistent APIs: a 404 within this long after the
+    /// provider's last write is retried instead of meaning the object is
+    /// gone.
+    #[setting(default = "10s")]
+    pub(super) consistency_window: Duration,
+    /// JSON Pointers of the fields to keep in `response`, such as
+    /// `["/id", "/status/phase"]`; by default it keeps everything. Terraform
+    /// rewrites the state file after every resource, so large responses slow
+    /// every plan and apply: keep what you reference.
+    pub(super) response_fields: Option<Vec<FieldPointer>>,
+    /// JSON Pointers into `body` of the fields the API keeps unique in the
+    /// collection, such as `["/name"]`. With it, a create whose outcome is
+    /// unknown (the connection broke after the request was sent, the API
+    /// went down) is never lost or repeated blindly: the provider looks the
+    /// object up in the collection (see `list`) and adopts it. Without it,
+    /// such an object is kept in state as tainted and cannot be found again
+    /// unless the API honours `Idempotency-Key`.
+    pub(super) natural_key: Option<Vec<FieldPointer>>,
+    /// With `natural_key`: before creating, look for an object with the same
+    /// natural key and adopt it (and update it to the configuration) instead
+    /// of creating a duplicate. Costs one listing per create.
+    #[setting(default = false)]
+    pub(super) adopt_existing: bool,
+    /// The object's id, as the server assigned it.
+    #[setting(computed)]
+    pub(super) id: Option<String>,
+    /// The last full representation the server returned, server-added
+    /// fields included; only the `response_fields` when those are set.
+    #[setting(computed)]
+    pub(super) response: Option<Value>,
+    #[setting(block)]
+    pub(super) drift: Option<DriftBlock>,
+    #[setting(block)]
+    pub(super) timeouts: Option<TimeoutsBlock>,
+    #[setting(block)]
+    pub(super) poll: Option<PollBlock>,
+    #[setting(block)]
+    pub(super) wait_for: Option<WaitForBlock>,
+    #[setting(block)]
+    pub(super) list: Option<ListBlock>,
+    /// Creating: by default a `POST` (or `create_method`) to `path`, the
+    /// object at the top of the answer.
+    #[setting(block)]
+    pub(super) create: Option<WriteOperation>,
+    /// Reading: by default a `GET` of `object_path`. An answer that is an
+    /// array of one object (row-filter APIs) is that object; an empty array
+    /// means gone.
+    #[setting(block)]
+    pub(super) read: Option<ReadOperation>,
+    /// Updating: by default `update_method` at `object_path`. `PATCH` sends a
+    /// JSON merge patch of what changed; any other method sends the whole
+    /// body.
+    #[setting(block)]
+    pub(super) update: Option<WriteOperation>,
+    /// Deleting: by default a `DELETE` of `object_path`.
+    #[setting(block)]
+    pub(super) delete: Option<DeleteOperation>,
+    #[setting(block)]
+    pub(super) gone_when: Option<GoneWhenBlock>,
+}
+
+impl HttpObjectArgs {
+    fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        let legacy = [
+            (
+                "create_method",
+                "create",
+                "method",
+                self.create_method.is_some(),
+                {
+                    self.create
+                        .as_ref()
+                        .is_some_and(|c| c.operation.method.is_some())
+                },
+            ),
+            (
+                "update_method",
+                "update",
+                "method",
+                self.update_method.is_some(),
+                {
+                    self.update
+                        .as_ref()
+                        .is_some_and(|c| c.operation.method.is_some())
+                },
+            ),
+            ("object_path", "read", "path", self.object_path.is_some(), {
+                self.read
+                    .as_ref()
+                    .is_some_and(|c| c.operation.path.is_some())
+            }),
+        ];
+        for (old, block, what, old_set, new_set) in legacy {
+            if old_set && new_set {
+                d.attribute_error(
+                    at.attr(old),
+                    format!("{old} and {block}.{what} both set"),
+                    format!("Set one of them: {block}.{what} is the newer way to say {old}."),
+                );
+            }
+        }
+        if self.adopt_existing && self.natural_key.as_ref().is_none_or(Vec::is_empty) {
+            d.attribute_error(
+                at.attr("adopt_existing"),
+                "adopt_existing needs natural_key",
+                "An existing object is found by its natural key: set natural_key to the JSON \
+                 Pointers of the fields the API keeps unique, such as [\"/name\"].",
+            );
+        }
+    }
+}
+
+/// `create_method`: POST, PUT or PATCH, in any case.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct CreateMethod(pub(super) Method);
+
+impl Setting for CreateMethod {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match text.to_ascii_uppercase().as_str() {
+            "POST" => Some(CreateMethod(Method::POST)),
+            "PUT" => Some(CreateMethod(Method::PUT)),
+            "PATCH" => Some(CreateMethod(Method::PATCH)),
+            _ => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid create_method",
+                    format!(
+                        "{text:?} is not supported; use \"POST\", \"PUT\" or \"PATCH\" (or any \
+                         method in the create block)."
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// `update_method`: PUT, PATCH or POST, in any case.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct UpdateMethod(pub(super) Method);
+
+impl Setting for UpdateMethod {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match text.to_ascii_uppercase().as_str() {
+            "PUT" => Some(UpdateMethod(Method::PUT)),
+            "PATCH" => Some(UpdateMethod(Method::PATCH)),
+            "POST" => Some(UpdateMethod(Method::POST)),
+            _ => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid update_method",
+                    format!(
+                        "{text:?} is not supported; use \"PUT\" (the full body), \"PATCH\" (a \
+                         JSON merge patch) or \"POST\" (the full body)."
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// How bodies are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Choice)]
+#[choice(what = "content_type")]
+pub(super) enum ContentType {
+    /// JSON.
+    #[choice(name = "application/json")]
+    Json,
+    /// Top-level fields as form fields.
+    #[choice(name = "application/x-www-form-urlencoded")]
+    Form,
+}
+
+/// What every operation block says: how the request is made.
+#[derive(Debug, Clone, PartialEq, Default, Settings)]
+pub(super) struct OperationArgs {
+    /// The HTTP method, such as `"POST"`.
+    pub(super) method: Option<crate::config::values::HttpMethod>,
+    /// Path template (see Templates): `{path}`, `{id}`, `{body/<pointer>}` (a
+    /// body value, such as `{body/name}`) and `{response/<pointer>}` (a value
+    /// the server returned last) are filled in, each value percent-encoded as
+    /// one segment; a value that would be `.` or `..` is refused, never
+    /// sent. A `?` starts query parameters, as in `"/todos?id=eq.{id}"`.
+    pub(super) path: Option<PathTemplate>,
+    /// Query parameters added to the resource's `query`; values are
+    /// templates, as in `{ id = "eq.{id}" }`.
+    pub(super) query: Option<QueryTemplates>,
+    /// Headers added to the resource's `headers` (and replacing them by
+    /// name); values are templates, as in
+    /// `{ "If-Match" = "{response/etag}" }`.
+    pub(super) headers: Option<HeaderTemplates>,
+}
+
+/// A create or an update.
+#[derive(Debug, Clone, PartialEq, Default, Settings)]
+pub(super) struct WriteOperation {
+    #[setting(flatten)]
+    pub(super) operation: OperationArgs,
+    /// JSON Pointer to the object in the answer, for APIs that wrap it, such
+    /// as `"/data"`.
+    pub(super) pointer: Option<Pointer>,
+    /// Fields set in the sent body: JSON Pointer → template, such as
+    /// `{ "/id" = "{id}" }` for APIs that update by sending the object, id
+    /// included, to the collection, or
+    /// `{ "/revision" = "{response/revision}" }` to send back a value the
+    /// server holds. A template that is one placeholder keeps the value's
+    /// JSON type.
+    pub(super) add_to_body: Option<BodyFields>,
+}
+
+/// A read.
+#[derive(Debug, Clone, PartialEq, Default, Settings)]
+pub(super) struct ReadOperation {
+    #[setting(flatten)]
+    pub(super) operation: OperationArgs,
+    /// JSON Pointer to the object in the answer, for APIs that wrap it, such
+    /// as `"/data"`.
+    pub(super) pointer: Option<Pointer>,
+}
+
+/// A delete.
+#[derive(Debug, Clone, PartialEq, Default, Settings)]
+pub(super) struct DeleteOperation {
+    #[setting(flatten)]
+    pub(super) operation: OperationArgs,
+    /// A body sent with the delete, as an HCL value; its strings are
+    /// templates.
+    pub(super) body: Option<BodyTemplate>,
+}
+
+/// Long-running operations. When a create, update or delete is answered
+/// `202 Accepted`, or its answer's status is `pending`, the provider polls
+/// until the status is in `success` (done), or outside `pending` (failed,
+/// with the API's message). It polls the URL at `url_pointer` in the
+/// answer, else the `Operation-Location` header, else the `Location` header
+/// of a 202, else the object itself. Every poll goes through the rate
+/// limiter and retries; `Retry-After` sets the pace; polling stops at the
+/// operation's timeout or Ctrl-C.
+#[derive(Debug, Clone, PartialEq, Settings)]
+#[settings(check = PollBlock::check)]
+pub(super) struct PollBlock {
+    /// JSON Pointer to the status in a poll answer, such as `"/status"`.
+    pub(super) status_pointer: Pointer,
+    /// Statuses that mean "still running", such as `["queued", "running"]`.
+    pub(super) pending: Vec<String>,
+    /// Statuses that mean "done", such as `["succeeded"]`. Any other status
+    /// is a failure.
+    pub(super) success: Vec<String>,
+    /// JSON Pointer to the status URL in the first answer, such as
+    /// `"/operation"`.
+    pub(super) url_pointer: Option<Pointer>,
+    /// JSON Pointer to the failure message in a poll answer. Defaults to
+    /// trying `/error/message`, `/message` and `/error`.
+    pub(super) message_pointer: Option<Pointer>,
+    /// Time between polls when the API sends no `Retry-After`.
+    #[setting(default = "2s")]
+    pub(super) interval: crate::config::values::NonZeroDuration,
+}
+
+impl PollBlock {
+    fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if self.success.is_empty() {
+            d.attribute_error(
+                at.attr("success"),
+                "No success values",
+                "Name the status values that mean the operation succeeded, as in [\"succeeded\"].",
+            );
+        }
+        if let Some(both) = self.pending.iter().find(|x| self.success.contains(x)) {
+            d.attribute_error(
+                at.attr("pending"),
+                "Status both pending and success",
+                format!("{both:?} is in both lists; a status is one or the other."),
+            );
+        }
+    }
+}
+
+/// A readiness condition a create or update must reach before it counts as
+/// done, so dependent resources start only when the object is usable. The
+/// object is read (every `poll.interval`, or 2 s) until the value at
+/// `pointer` is one of `values`.
+#[derive(Debug, Clone, PartialEq, Settings)]
+#[settings(check = WaitForBlock::check)]
+pub(super) struct WaitForBlock {
+    /// JSON Pointer into the object, such as `"/state"`.
+    pub(super) pointer: Pointer,
+    /// Values that mean ready, such as `["ready"]`.
+    pub(super) values: Vec<String>,
+}
+
+impl WaitForBlock {
+    fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if self.values.is_empty() {
+            d.attribute_error(
+                at.attr("values"),
+                "No values to wait for",
+                "Name the values that mean the object is ready, as in [\"ready\"].",
+            );
+        }
+    }
+}
+
+/// Soft deletes: an object that still answers but whose value at `pointer`
+/// is one of `values` (such as `expired` or `deleted`) counts as gone.
+/// After a delete, the provider reads until it is.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(super) struct GoneWhenBlock {
+    /// JSON Pointer into the object, such as `"/status/state"`.
+    pub(super) pointer: Pointer,
+    /// Values that mean gone, such as `["expired"]`.
+    pub(super) values: Vec<String>,
+}
+
+/// How to list the collection: for finding objects by `natural_key`, and
+/// for refreshing every object of the collection from one listing
+/// (`refresh_from_listing`). By default the collection is `path` and the
+/// items are the answer itself when it is an array, else the first array at
+/// `/items`, `/data`, `/results` or `/value`; an item's id is at
+/// `id_pointer`.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(super) struct ListBlock {
+    /// Path of the listing. Defaults to `path`.
+    pub(super) path: Option<CollectionPath>,
+    /// JSON Pointer to the array of items in the listing's answer, such as
+    /// `"/data"`.
+    pub(super) items_pointer: Option<Pointer>,
+    /// Query parameters for the listing (filters), instead of the resource's
+    /// `query`.
+    pub(super) query: Option<QueryTemplates>,
+    /// Bulk refresh: every object of this collection refreshed in one run is
+    /// served from one listing of all its pages, fetched once and shared,
+    /// instead of one read per object. `"full"`: listed items are whole
+    /// objects, compared for drift as listed (API requests per plan: the
+    /// number of pages). `"deletions"`: the listing holds summaries; it shows
+    /// which objects were deleted, and the others are still read one by one.
+    /// `"none"`: one read per object. An object missing from a complete
+    /// listing is gone; when the listing fails or is incomplete, each object
+    /// is read on its own.
+    #[setting(default = "none")]
+    pub(super) refresh_from_listing: super::settings::ListRefresh,
+    #[setting(block)]
+    pub(super) pagination: Option<PaginationBlock>,
+}
