@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::Diagnostics;
 use super::config::ProviderConfig;
-use super::runtime::{Client, engine_config};
+use super::driver_module::{Client, Clients, DriverModule};
+use super::runtime::{Runtime, engine_config};
 use drivers::exec::ExecDriver;
 use engine::{Engine, EngineConfig, Observers};
 
@@ -44,5 +45,27 @@ impl Client for ExecClient {
             "The exec driver was not set up. This is a bug in the provider; please report it.",
         );
         d
+    }
+}
+
+/// The exec driver: commands, and `driver_exec_object`.
+#[derive(Debug)]
+pub struct ExecModule;
+
+impl DriverModule for ExecModule {
+    fn build_client(
+        &self,
+        config: &ProviderConfig,
+        observers: &Observers,
+        clients: &mut Clients,
+    ) -> Result<(), Diagnostics> {
+        clients.build::<ExecClient>(config, observers)
+    }
+
+    fn types(&self) -> framework::Types<Runtime> {
+        framework::Types {
+            resources: vec![std::sync::Arc::new(crate::resources::ExecObject)],
+            ..Default::default()
+        }
     }
 }

@@ -13,8 +13,9 @@ use url::Url;
 
 use super::Diagnostics;
 use super::config::{ApiKeyLocation, Auth, ProviderConfig, SharedBudgetSettings};
+use super::driver_module::{Client, Clients, DriverModule};
 use super::listing::Listings;
-use super::runtime::{Client, engine_config};
+use super::runtime::engine_config;
 use drivers::http::{
     Body, HttpAuth, HttpConfig, HttpDriver, HttpRequest, HttpResponse, HttpTls, Method,
 };
@@ -355,5 +356,36 @@ impl Client for HttpClient {
              block, or the DRIVER_ENDPOINT environment variable.",
         );
         d
+    }
+}
+
+/// The HTTP driver: REST APIs, with `driver_http_object` (resource, data
+/// source, list resource), `driver_http_objects` and `driver_http_request`
+/// (ephemeral resource, action).
+#[derive(Debug)]
+pub struct HttpModule;
+
+impl DriverModule for HttpModule {
+    fn build_client(
+        &self,
+        config: &ProviderConfig,
+        observers: &Observers,
+        clients: &mut Clients,
+    ) -> Result<(), Diagnostics> {
+        clients.build::<HttpClient>(config, observers)
+    }
+
+    fn types(&self) -> framework::Types<crate::runtime::Runtime> {
+        use std::sync::Arc;
+        framework::Types {
+            resources: vec![Arc::new(crate::resources::HttpObject)],
+            data_sources: vec![
+                Arc::new(crate::data_sources::HttpObjectData),
+                Arc::new(crate::data_sources::HttpObjectsData),
+            ],
+            ephemeral_resources: vec![Arc::new(crate::ephemeral::HttpRequestEphemeral)],
+            list_resources: vec![Arc::new(crate::list_resources::HttpObjectList)],
+            actions: vec![Arc::new(crate::actions::HttpRequestAction)],
+        }
     }
 }

@@ -23,6 +23,7 @@ pub mod config;
 pub mod data_sources;
 pub mod docs;
 pub mod drift;
+pub mod driver_module;
 pub mod ephemeral;
 pub mod exec_client;
 pub mod failure;

@@ -10,8 +10,9 @@ use framework::{
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ProviderConfig;
+use crate::driver_module::{self, DriverModule};
+use crate::functions;
 use crate::runtime::Runtime;
-use crate::{actions, data_sources, ephemeral, functions, list_resources, resources};
 
 /// The provider's address in the registry; examples and reattach use it.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/tfdriver/driver";
@@ -36,15 +37,22 @@ impl Environment {
 }
 
 /// terraform-provider-driver.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DriverProvider {
     env: Environment,
+    /// The drivers it serves ([`driver_module::all`]).
+    modules: Vec<Arc<dyn DriverModule>>,
 }
 
 impl DriverProvider {
     /// The provider, reading `env` for what the provider block leaves out.
     pub fn new(env: Environment) -> Self {
-        DriverProvider { env }
+        Self::with_drivers(env, driver_module::all())
+    }
+
+    /// The provider serving the drivers `modules`.
+    pub fn with_drivers(env: Environment, modules: Vec<Arc<dyn DriverModule>>) -> Self {
+        DriverProvider { env, modules }
     }
 
     /// A framework server for it, ready for the protocol layer.
@@ -90,7 +98,7 @@ impl ProviderDefinition for DriverProvider {
             return (None, diagnostics);
         }
         config.warn_about_exposure(&mut diagnostics);
-        match Runtime::build(&config, stop) {
+        match Runtime::build(&config, stop, &self.modules) {
             Ok(rt) => (Some(rt), diagnostics),
             Err(d) => {
                 diagnostics.extend(d);
@@ -100,19 +108,16 @@ impl ProviderDefinition for DriverProvider {
     }
 
     fn types(&self) -> Types<Runtime> {
-        Types {
-            resources: vec![
-                Arc::new(resources::HttpObject),
-                Arc::new(resources::ExecObject),
-            ],
-            data_sources: vec![
-                Arc::new(data_sources::HttpObjectData),
-                Arc::new(data_sources::HttpObjectsData),
-            ],
-            ephemeral_resources: vec![Arc::new(ephemeral::HttpRequestEphemeral)],
-            list_resources: vec![Arc::new(list_resources::HttpObjectList)],
-            actions: vec![Arc::new(actions::HttpRequestAction)],
+        let mut all = Types::default();
+        for m in &self.modules {
+            let t = m.types();
+            all.resources.extend(t.resources);
+            all.data_sources.extend(t.data_sources);
+            all.ephemeral_resources.extend(t.ephemeral_resources);
+            all.list_resources.extend(t.list_resources);
+            all.actions.extend(t.actions);
         }
+        all
     }
 
     fn functions(&self) -> &'static [framework::function::Function] {

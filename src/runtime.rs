@@ -1,55 +1,19 @@
-//! What ConfigureProvider builds for the resources: one client per driver
+//! What ConfigureProvider builds for the types: one client per driver
 //! (the engine around it, plus what the driver needs from the provider,
 //! such as OAuth for HTTP), the shared observers, and Terraform's stop.
-//!
-//! Adding a driver is its client type (implementing [`Client`]) and one
-//! line in [`Runtime::build`].
 
-use std::any::Any;
-use std::fmt;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::config::ProviderConfig;
+use super::driver_module::{Client, Clients, DriverModule};
 use super::exec_client::ExecClient;
 use super::http_client::HttpClient;
 use super::{AttributePath, Diagnostics};
 use engine::audit::AuditLog;
 use engine::redact::Redactor;
 use engine::{EngineConfig, Observers, Totals};
-
-/// A driver's client, built from the provider configuration.
-pub trait Client: Any + Send + Sync + fmt::Debug + Sized {
-    /// Builds the client; `Ok(None)` when the configuration does not set
-    /// this driver up (an HTTP client without an endpoint).
-    fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics>;
-
-    /// What a resource that needs this client says when it is missing.
-    fn missing() -> Diagnostics;
-}
-
-/// The clients that were built, by type.
-#[derive(Default)]
-struct Clients(Vec<Box<dyn Any + Send + Sync>>);
-
-impl Clients {
-    fn add<C: Client>(&mut self, client: Option<C>) {
-        if let Some(c) = client {
-            self.0.push(Box::new(c));
-        }
-    }
-
-    fn get<C: Client>(&self) -> Option<&C> {
-        self.0.iter().find_map(|c| c.downcast_ref::<C>())
-    }
-}
-
-impl fmt::Debug for Clients {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Clients({})", self.0.len())
-    }
-}
 
 /// The configured provider's working parts.
 #[derive(Debug)]
@@ -64,8 +28,13 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Builds the runtime from a validated configuration.
-    pub fn build(config: &ProviderConfig, stop: CancellationToken) -> Result<Runtime, Diagnostics> {
+    /// Builds the runtime from a validated configuration, with the client
+    /// of each driver in `modules`.
+    pub fn build(
+        config: &ProviderConfig,
+        stop: CancellationToken,
+        modules: &[Arc<dyn DriverModule>],
+    ) -> Result<Runtime, Diagnostics> {
         let redactor = Redactor::new(config.secrets());
         let audit = match &config.audit_log {
             None => None,
@@ -91,9 +60,9 @@ impl Runtime {
             redactor,
         };
         let mut clients = Clients::default();
-        // One line per driver.
-        clients.add(HttpClient::build(config, &observers)?);
-        clients.add(ExecClient::build(config, &observers)?);
+        for m in modules {
+            m.build_client(config, &observers, &mut clients)?;
+        }
         Ok(Runtime {
             clients,
             stop,

@@ -59,7 +59,7 @@ impl DataSource<Runtime> for HttpObjectData {
                 Ok(j) => {
                     let mut state = config.clone();
                     if let Value::Object(m) = &mut state {
-                        m.insert("response".into(), from_json(&j));
+                        m.insert(Args::RESPONSE.into(), from_json(&j));
                     }
                     (Some(state), d)
                 }
@@ -73,7 +73,7 @@ impl DataSource<Runtime> for HttpObjectData {
             },
             Ok(Outcome::Gone) => {
                 d.attribute_error(
-                    AttributePath::root("path"),
+                    AttributePath::root(Args::PATH),
                     "Object not found",
                     format!("{target} answered 404: there is no object at this path."),
                 );

@@ -150,7 +150,7 @@ impl DataSource<Runtime> for HttpObjectsData {
         };
         if let Some(why) = &listing.incomplete {
             d.attribute_error(
-                AttributePath::root("pagination"),
+                AttributePath::root(ListingArgs::PAGINATION),
                 "Incomplete listing",
                 format!(
                     "Listing {}: {why}. Only {} items in {} pages were read; a partial list would \
@@ -192,11 +192,14 @@ impl DataSource<Runtime> for HttpObjectsData {
         let mut state = config.clone();
         if let Value::Object(m) = &mut state {
             m.insert(
-                "items".into(),
+                HttpObjectsArgs::ITEMS.into(),
                 from_json(&Json::Array(listing.items.clone())),
             );
-            m.insert("by_id".into(), from_json(&Json::Object(by_id)));
-            m.insert("ids".into(), Value::List(Type::String, ids));
+            m.insert(
+                HttpObjectsArgs::BY_ID.into(),
+                from_json(&Json::Object(by_id)),
+            );
+            m.insert(HttpObjectsArgs::IDS.into(), Value::List(Type::String, ids));
         }
         (Some(state), d)
     }

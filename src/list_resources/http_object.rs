@@ -3,18 +3,13 @@
 //! the identity `{ path, id }` an `import` block takes, and on request the
 //! state `driver_http_object` would hold after importing it.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value as Json;
 
 use super::{Found, ListResource};
 use crate::data_sources::http_objects::{ListingArgs, parse};
-use crate::json::from_json;
 use crate::listing::{self, id_text};
-use crate::resource::Resource;
-use crate::resources::HttpObject;
 use crate::runtime::Runtime;
-use crate::{AttributePath, Diagnostics, Schema, Type, Value};
+use crate::{AttributePath, Diagnostics, Schema, Value};
 use engine::OperationContext;
 use framework::settings::Settings as _;
 
@@ -30,24 +25,6 @@ fn display_name(item: &Json, id: &str) -> String {
         .iter()
         .find_map(|k| item.get(*k).and_then(Json::as_str))
         .map_or_else(|| id.to_owned(), |n| format!("{n} ({id})"))
-}
-
-/// The state an import of this item would hold: the whole item as `body`
-/// (so configuration generated from it manages every field and plans
-/// clean), and as `response`.
-fn object(path: &str, id: &str, item: &Json) -> Value {
-    let Type::Object(attrs) = HttpObject.schema().block.value_type() else {
-        return Value::Null(Type::Dynamic);
-    };
-    let mut state: BTreeMap<String, Value> = attrs
-        .into_iter()
-        .map(|(k, t)| (k.clone(), Value::Null(t)))
-        .collect();
-    state.insert("path".into(), Value::string(path));
-    state.insert("id".into(), Value::string(id));
-    state.insert("body".into(), from_json(item));
-    state.insert("response".into(), from_json(item));
-    Value::Object(state)
 }
 
 #[async_trait::async_trait]
@@ -117,7 +94,7 @@ impl ListResource<Runtime> for HttpObjectList {
                         ("id", Value::string(id.clone())),
                     ]),
                     display_name: display_name(item, &id),
-                    object: with_objects.then(|| object(&path, &id, item)),
+                    object: with_objects.then(|| crate::resources::listed_state(&path, &id, item)),
                 })
             })
             .take(limit)
@@ -131,12 +108,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::Type;
+    use crate::resource::Resource;
+    use crate::resources::HttpObject;
 
     #[test]
     fn names_and_objects_of_listed_items() {
         assert_eq!(display_name(&json!({"name": "beta"}), "7"), "beta (7)");
         assert_eq!(display_name(&json!({"n": 1}), "7"), "7");
-        let o = object("/flags", "7", &json!({"id": 7, "name": "beta"}));
+        let o = crate::resources::listed_state("/flags", "7", &json!({"id": 7, "name": "beta"}));
         // Every attribute of the resource, so it encodes as its state.
         let (Type::Object(have), Type::Object(want)) =
             (o.ty(), HttpObject.schema().block.value_type())

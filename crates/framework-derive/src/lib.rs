@@ -160,6 +160,9 @@ fn default_value(lit: &Lit) -> syn::Result<(Tokens, String)> {
 
 /// One field's part of the schema and of the decoding.
 struct Generated {
+    /// The attribute's or block's name as an associated constant, so code
+    /// that reads a state by name spells it once.
+    name: Option<Tokens>,
     /// Adds to `attributes` and `blocks`.
     schema: Tokens,
     decode: Tokens,
@@ -184,6 +187,7 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
     if o.flatten {
         // Another block's fields, in this block's object.
         return Ok(Generated {
+            name: None,
             schema: quote! {
                 let inner = <#ty as ::framework::settings::Settings>::block(None);
                 attributes.extend(inner.attributes);
@@ -237,7 +241,9 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
     };
     let sensitive = o.sensitive.then(|| quote!(.sensitive()));
     let write_only = o.write_only.then(|| quote!(.write_only()));
+    let constant = syn::Ident::new(&name.to_uppercase(), ident.span());
     Ok(Generated {
+        name: Some(quote!(pub(crate) const #constant: &'static str = #name;)),
         schema: quote! {
             attributes.push(
                 ::framework::Attribute::#constructor(
@@ -275,7 +281,9 @@ fn block_field(
             "a block field is an Option<S> (single) or a Vec<S> (list)",
         ));
     };
+    let constant = syn::Ident::new(&name.to_uppercase(), ident.span());
     Ok(Generated {
+        name: Some(quote!(pub(crate) const #constant: &'static str = #name;)),
         schema: quote! {
             blocks.push(::framework::NestedBlock::#nesting(
                 #name,
@@ -322,6 +330,7 @@ fn settings(input: &DeriveInput) -> syn::Result<Tokens> {
         .map(field)
         .collect::<syn::Result<Vec<_>>>()?;
     let schema = generated.iter().map(|g| &g.schema);
+    let names = generated.iter().filter_map(|g| g.name.as_ref());
     let decodes = generated.iter().map(|g| &g.decode);
     let builds = generated.iter().map(|g| &g.build);
     let name = &input.ident;
@@ -344,6 +353,12 @@ fn settings(input: &DeriveInput) -> syn::Result<Tokens> {
         },
     };
     Ok(quote! {
+        // Not every name is read by name somewhere.
+        #[allow(dead_code)]
+        impl #name {
+            #(#names)*
+        }
+
         impl ::framework::settings::Settings for #name {
             fn block(description: Option<&str>) -> ::framework::Block {
                 let mut attributes: Vec<::framework::Attribute> = Vec::new();

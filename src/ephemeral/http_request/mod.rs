@@ -405,11 +405,14 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
                 .collect(),
         );
         let result = config
-            .with_attr("response", from_json(&answer))
-            .with_attr("response_headers", headers)
-            .with_attr("status", Value::Number(Number::from(u64::from(r.status))))
+            .with_attr(EphemeralArgs::RESPONSE, from_json(&answer))
+            .with_attr(EphemeralArgs::RESPONSE_HEADERS, headers)
             .with_attr(
-                "expires_at",
+                EphemeralArgs::STATUS,
+                Value::Number(Number::from(u64::from(r.status))),
+            )
+            .with_attr(
+                EphemeralArgs::EXPIRES_AT,
                 expires.map_or(Value::Null(Type::String), |t| {
                     Value::string(expiry::format(t))
                 }),

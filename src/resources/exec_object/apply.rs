@@ -1,5 +1,6 @@
 //! Running create, update and delete.
 
+use super::settings::ExecObjectArgs;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings};
@@ -47,8 +48,8 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     };
     let state = req
         .planned_state
-        .with_attr("id", Value::string(id))
-        .with_attr("output", from_json(&output));
+        .with_attr(ExecObjectArgs::ID, Value::string(id))
+        .with_attr(ExecObjectArgs::OUTPUT, from_json(&output));
     CreateResponse {
         new_state: Some(state),
         private: req.planned_private,
@@ -66,7 +67,7 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     };
     if !req
         .planned_state
-        .get("output")
+        .get(ExecObjectArgs::OUTPUT)
         .is_some_and(Value::is_unknown)
     {
         // Nothing the commands see changed.
@@ -93,7 +94,9 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
             ..Default::default()
         };
     };
-    let state = req.planned_state.with_attr("output", from_json(&output));
+    let state = req
+        .planned_state
+        .with_attr(ExecObjectArgs::OUTPUT, from_json(&output));
     UpdateResponse {
         new_state: Some(state),
         private: None,
@@ -170,14 +173,14 @@ pub(super) async fn run(
 ) -> Result<Option<Json>, Diagnostics> {
     let mut d = Diagnostics::new();
     let input = state
-        .get("input")
+        .get(ExecObjectArgs::INPUT)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let stdin = match to_json(&input) {
         Ok(j) => j.to_string().into_bytes(),
         Err(e) => {
             d.attribute_error(
-                crate::AttributePath::root("input"),
+                crate::AttributePath::root(ExecObjectArgs::INPUT),
                 "Input cannot be sent",
                 e.to_string(),
             );
@@ -191,13 +194,13 @@ pub(super) async fn run(
             .and_then(|v| to_json(v).ok())
             .map(|j| j.to_string())
     };
-    if let Some(id) = prior.get("id").and_then(Value::as_str) {
+    if let Some(id) = prior.get(ExecObjectArgs::ID).and_then(Value::as_str) {
         env.push(("DRIVER_ID".into(), id.to_owned()));
     }
-    if let Some(out) = json_env(prior.get("output")) {
+    if let Some(out) = json_env(prior.get(ExecObjectArgs::OUTPUT)) {
         env.push(("DRIVER_OUTPUT".into(), out));
     }
-    if let Some(inp) = json_env(prior.get("input")) {
+    if let Some(inp) = json_env(prior.get(ExecObjectArgs::INPUT)) {
         env.push(("DRIVER_PRIOR_INPUT".into(), inp));
     }
     let program = argv.first().cloned().unwrap_or_default();
@@ -223,7 +226,7 @@ pub(super) async fn run(
     };
     let ctx = OperationContext::new(limit, rt.stop.clone()).about(
         "driver_exec_object",
-        prior.get("id").and_then(Value::as_str),
+        prior.get(ExecObjectArgs::ID).and_then(Value::as_str),
     );
     let what = format!("{op} command {program:?}");
     match rt.exec()?.engine().execute(&req, &ctx).await {

@@ -1,6 +1,7 @@
 //! Planning creates and updates.
 
 use super::settings;
+use super::settings::ExecObjectArgs;
 use crate::json::semantically_equal;
 use crate::resource::{PlanRequest, PlanResponse};
 use crate::resources::common::changed_at_any;
@@ -18,29 +19,32 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     let mut planned = req.proposed_new_state.clone();
     let mut requires_replace = Vec::new();
     if req.prior_state.is_null() {
-        planned = planned.with_attr("id", Value::Unknown(Type::String));
-        planned = planned.with_attr("output", Value::Unknown(Type::Dynamic));
+        planned = planned.with_attr(ExecObjectArgs::ID, Value::Unknown(Type::String));
+        planned = planned.with_attr(ExecObjectArgs::OUTPUT, Value::Unknown(Type::Dynamic));
     } else {
         let prior_input = req
             .prior_state
-            .get("input")
+            .get(ExecObjectArgs::INPUT)
             .cloned()
             .unwrap_or(Value::Null(Type::Dynamic));
         let config_input = req
             .config
-            .get("input")
+            .get(ExecObjectArgs::INPUT)
             .cloned()
             .unwrap_or(Value::Null(Type::Dynamic));
         if semantically_equal(&prior_input, &config_input) {
-            planned = planned.with_attr("input", prior_input);
+            planned = planned.with_attr(ExecObjectArgs::INPUT, prior_input);
         } else {
-            planned = planned.with_attr("output", Value::Unknown(Type::Dynamic));
-            let has_update = !req.config.get("update").is_none_or(Value::is_null);
+            planned = planned.with_attr(ExecObjectArgs::OUTPUT, Value::Unknown(Type::Dynamic));
+            let has_update = !req
+                .config
+                .get(ExecObjectArgs::UPDATE)
+                .is_none_or(Value::is_null);
             let forced = parsed
                 .as_ref()
                 .is_some_and(|s| changed_at_any(&s.force_new, &prior_input, &config_input));
             if !has_update || forced {
-                requires_replace.push(AttributePath::root("input"));
+                requires_replace.push(AttributePath::root(ExecObjectArgs::INPUT));
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use super::apply::run;
 use super::settings;
+use super::settings::ExecObjectArgs;
 use crate::drift::reconcile;
 use crate::json::from_json;
 use crate::resource::{ReadRequest, ReadResponse};
@@ -46,21 +47,21 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     };
     let prior = req
         .current_state
-        .get("input")
+        .get(ExecObjectArgs::INPUT)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let r = reconcile(&prior, &actual, &s.drift_rules);
     let id = req
         .current_state
-        .get("id")
+        .get(ExecObjectArgs::ID)
         .and_then(Value::as_str)
         .unwrap_or_default();
     rt.audit_drift("driver_exec_object", id, s.drift_mode.as_str(), &r.drifted);
     let input = settle_drift(s.drift_mode, r, prior, "The read command", &mut diags);
     let mut state = req.current_state.clone();
     if let Value::Object(m) = &mut state {
-        m.insert("input".into(), input);
-        m.insert("output".into(), from_json(&actual));
+        m.insert(ExecObjectArgs::INPUT.into(), input);
+        m.insert(ExecObjectArgs::OUTPUT.into(), from_json(&actual));
     }
     ReadResponse {
         new_state: Some(state),

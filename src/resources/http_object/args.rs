@@ -134,11 +134,12 @@ pub(super) struct HttpObjectArgs {
 
 impl HttpObjectArgs {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        type A = HttpObjectArgs;
         let legacy = [
             (
-                "create_method",
-                "create",
-                "method",
+                A::CREATE_METHOD,
+                A::CREATE,
+                OperationArgs::METHOD,
                 self.create_method.is_some(),
                 {
                     self.create
@@ -147,9 +148,9 @@ impl HttpObjectArgs {
                 },
             ),
             (
-                "update_method",
-                "update",
-                "method",
+                A::UPDATE_METHOD,
+                A::UPDATE,
+                OperationArgs::METHOD,
                 self.update_method.is_some(),
                 {
                     self.update
@@ -157,11 +158,17 @@ impl HttpObjectArgs {
                         .is_some_and(|c| c.operation.method.is_some())
                 },
             ),
-            ("object_path", "read", "path", self.object_path.is_some(), {
-                self.read
-                    .as_ref()
-                    .is_some_and(|c| c.operation.path.is_some())
-            }),
+            (
+                A::OBJECT_PATH,
+                A::READ,
+                OperationArgs::PATH,
+                self.object_path.is_some(),
+                {
+                    self.read
+                        .as_ref()
+                        .is_some_and(|c| c.operation.path.is_some())
+                },
+            ),
         ];
         for (old, block, what, old_set, new_set) in legacy {
             if old_set && new_set {
@@ -174,7 +181,7 @@ impl HttpObjectArgs {
         }
         if self.adopt_existing && self.natural_key.as_ref().is_none_or(Vec::is_empty) {
             d.attribute_error(
-                at.attr("adopt_existing"),
+                at.attr(HttpObjectArgs::ADOPT_EXISTING),
                 "adopt_existing needs natural_key",
                 "An existing object is found by its natural key: set natural_key to the JSON \
                  Pointers of the fields the API keeps unique, such as [\"/name\"].",
@@ -343,14 +350,14 @@ impl PollBlock {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
         if self.success.is_empty() {
             d.attribute_error(
-                at.attr("success"),
+                at.attr(Self::SUCCESS),
                 "No success values",
                 "Name the status values that mean the operation succeeded, as in [\"succeeded\"].",
             );
         }
         if let Some(both) = self.pending.iter().find(|x| self.success.contains(x)) {
             d.attribute_error(
-                at.attr("pending"),
+                at.attr(Self::PENDING),
                 "Status both pending and success",
                 format!("{both:?} is in both lists; a status is one or the other."),
             );
@@ -375,7 +382,7 @@ impl WaitForBlock {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
         if self.values.is_empty() {
             d.attribute_error(
-                at.attr("values"),
+                at.attr(Self::VALUES),
                 "No values to wait for",
                 "Name the values that mean the object is ready, as in [\"ready\"].",
             );

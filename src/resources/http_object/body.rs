@@ -1,6 +1,7 @@
 //! The body as it is sent: `body_wo` merged in, nulls left out of full
 //! bodies, merge patches for PATCH updates.
 
+use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
 use super::leaf_pointers;
@@ -14,7 +15,7 @@ use drivers::http::Body;
 /// The body with `body_wo` merged in (objects deeply, `body_wo` winning).
 /// Its string values join the redactor first, so no message shows them.
 pub(super) fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Value {
-    let Some(wo) = config.get("body_wo").filter(|v| !v.is_null()) else {
+    let Some(wo) = config.get(HttpObjectArgs::BODY_WO).filter(|v| !v.is_null()) else {
         return body.clone();
     };
     fn secrets(v: &Value, rt: &Runtime) {
@@ -61,7 +62,7 @@ pub(super) fn payload(
 ) -> Result<Body, Diagnostics> {
     let fail = |summary: &str, detail: String| {
         let mut d = Diagnostics::new();
-        d.attribute_error(AttributePath::root("body"), summary, detail);
+        d.attribute_error(AttributePath::root(HttpObjectArgs::BODY), summary, detail);
         d
     };
     let mut j = to_json(&with_write_only(rt, body, config))
@@ -81,7 +82,7 @@ pub(super) fn payload(
 /// The pointers `body_wo` sets, from the configuration.
 pub(super) fn write_only_pointers(config: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(wo) = config.get("body_wo") {
+    if let Some(wo) = config.get(HttpObjectArgs::BODY_WO) {
         leaf_pointers(wo, "", &mut out);
     }
     out

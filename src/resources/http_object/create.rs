@@ -9,6 +9,7 @@
 //! an object that already has the natural key is adopted instead of
 //! created again.
 
+use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
 use super::body::{id_text, payload, write_only_pointers};
@@ -46,7 +47,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     };
     let planned_body = req
         .planned_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
@@ -69,7 +70,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
             Ok(Found::Absent) => {}
             Ok(Found::Many(n)) => {
                 diags.attribute_error(
-                    crate::AttributePath::root("natural_key"),
+                    crate::AttributePath::root(HttpObjectArgs::NATURAL_KEY),
                     "Natural key is not unique",
                     format!(
                         "{n} objects in the collection have {}; adopt_existing will not guess \
@@ -252,10 +253,12 @@ async fn finish(
         last_write_ms: Some(now_ms()),
         ..Default::default()
     };
-    let state = req.planned_state.with_attr("id", Value::string(&id));
+    let state = req
+        .planned_state
+        .with_attr(HttpObjectArgs::ID, Value::string(&id));
     let planned_body = req
         .planned_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
@@ -268,7 +271,9 @@ async fn finish(
         Ok(r) => r,
         Err(d) => {
             return CreateResponse {
-                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                new_state: Some(
+                    state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
+                ),
                 private: private.encode(),
                 diagnostics: d,
             };
@@ -305,7 +310,9 @@ async fn finish(
             // The object exists: keep it tracked, with what we know.
             diags.extend(d);
             return CreateResponse {
-                new_state: Some(state.with_attr("response", Value::Null(Type::Dynamic))),
+                new_state: Some(
+                    state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
+                ),
                 private: private.encode(),
                 diagnostics: diags,
             };
@@ -326,7 +333,7 @@ async fn finish(
         )
     };
     CreateResponse {
-        new_state: Some(state.with_attr("response", stored)),
+        new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, stored)),
         private: private.encode(),
         diagnostics: diags,
     }
@@ -390,8 +397,8 @@ async fn unknown_outcome(
     CreateResponse {
         new_state: Some(
             req.planned_state
-                .with_attr("id", Value::string(""))
-                .with_attr("response", Value::Null(Type::Dynamic)),
+                .with_attr(HttpObjectArgs::ID, Value::string(""))
+                .with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
         ),
         private: private.encode(),
         diagnostics: diags,
@@ -410,7 +417,7 @@ async fn adopt(
 ) -> CreateResponse {
     let planned_body = req
         .planned_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let private = Private {
@@ -419,41 +426,48 @@ async fn adopt(
         ..Default::default()
     };
     let found = reconcile(&planned_body, &object, &s.drift_rules);
-    let state = req.planned_state.with_attr("id", Value::string(&id));
-    let mut resp =
-        if found.drifted.is_empty() && req.config.get("body_wo").is_none_or(Value::is_null) {
-            let stored = response::stored(
-                from_json(&object),
-                &private.write_only_pointers,
-                s.response_fields.as_deref(),
-            );
-            CreateResponse {
-                new_state: Some(state.with_attr("response", stored)),
-                private: private.encode(),
-                diagnostics: Diagnostics::new(),
-            }
-        } else {
-            // Bring it to the configuration: an update from what it is now.
-            let prior = state
-                .with_attr("body", found.body)
-                .with_attr("response", from_json(&object));
-            let updated = update::update(
-                rt,
-                UpdateRequest {
-                    prior_state: prior.clone(),
-                    planned_state: state.with_attr("response", Value::Unknown(Type::Dynamic)),
-                    config: req.config,
-                    planned_private: private.encode(),
-                },
-            )
-            .await;
-            CreateResponse {
-                // A failed update still leaves the adopted object tracked.
-                new_state: Some(updated.new_state.unwrap_or(prior)),
-                private: updated.private.unwrap_or_else(|| private.encode()),
-                diagnostics: updated.diagnostics,
-            }
-        };
+    let state = req
+        .planned_state
+        .with_attr(HttpObjectArgs::ID, Value::string(&id));
+    let mut resp = if found.drifted.is_empty()
+        && req
+            .config
+            .get(HttpObjectArgs::BODY_WO)
+            .is_none_or(Value::is_null)
+    {
+        let stored = response::stored(
+            from_json(&object),
+            &private.write_only_pointers,
+            s.response_fields.as_deref(),
+        );
+        CreateResponse {
+            new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, stored)),
+            private: private.encode(),
+            diagnostics: Diagnostics::new(),
+        }
+    } else {
+        // Bring it to the configuration: an update from what it is now.
+        let prior = state
+            .with_attr(HttpObjectArgs::BODY, found.body)
+            .with_attr(HttpObjectArgs::RESPONSE, from_json(&object));
+        let updated = update::update(
+            rt,
+            UpdateRequest {
+                prior_state: prior.clone(),
+                planned_state: state
+                    .with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic)),
+                config: req.config,
+                planned_private: private.encode(),
+            },
+        )
+        .await;
+        CreateResponse {
+            // A failed update still leaves the adopted object tracked.
+            new_state: Some(updated.new_state.unwrap_or(prior)),
+            private: updated.private.unwrap_or_else(|| private.encode()),
+            diagnostics: updated.diagnostics,
+        }
+    };
     resp.diagnostics.warning("Existing object adopted", why);
     resp
 }

@@ -1,5 +1,6 @@
 //! Deleting the object, and following a long-running delete.
 
+use super::args::HttpObjectArgs;
 use super::{TYPE, settings, wait};
 use crate::failure;
 use crate::resource::{DeleteRequest, DeleteResponse};
@@ -21,7 +22,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
     };
     let mut id = req
         .prior_state
-        .get("id")
+        .get(HttpObjectArgs::ID)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
@@ -49,7 +50,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
             Ok(b) => b,
             Err(e) => {
                 diags.attribute_error(
-                    crate::AttributePath::root("delete").attr("body"),
+                    crate::AttributePath::root(HttpObjectArgs::DELETE).attr(HttpObjectArgs::BODY),
                     "Delete body cannot be sent",
                     e,
                 );
@@ -58,7 +59,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         },
         Err(e) => {
             diags.attribute_error(
-                crate::AttributePath::root("delete").attr("body"),
+                crate::AttributePath::root(HttpObjectArgs::DELETE).attr(HttpObjectArgs::BODY),
                 "Delete body cannot be sent",
                 rt.scrub(&e),
             );
@@ -98,7 +99,7 @@ async fn find_pending(
     diags: &mut Diagnostics,
 ) -> Option<String> {
     let body = prior
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .and_then(|b| crate::json::to_json(b).ok())
         .unwrap_or(serde_json::Value::Null);
     if s.natural_key.is_empty() {

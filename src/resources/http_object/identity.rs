@@ -3,6 +3,7 @@
 //! whatever its shape. `import { identity = { path = "/flags", id = "42" } }`
 //! imports it; everything else comes from the configuration.
 
+use super::args::HttpObjectArgs;
 use serde_json::json;
 
 use crate::resource::{IdentityAttribute, IdentitySchema};
@@ -30,8 +31,11 @@ pub(super) fn schema() -> IdentitySchema {
 
 /// `{path, id}` once both are known and the id is not empty.
 pub(super) fn of(state: &Value) -> Option<Value> {
-    let path = state.get("path")?.as_str()?;
-    let id = state.get("id")?.as_str().filter(|i| !i.is_empty())?;
+    let path = state.get(HttpObjectArgs::PATH)?.as_str()?;
+    let id = state
+        .get(HttpObjectArgs::ID)?
+        .as_str()
+        .filter(|i| !i.is_empty())?;
     Some(Value::object([
         ("path", Value::string(path)),
         ("id", Value::string(id)),

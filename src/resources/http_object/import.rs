@@ -66,8 +66,8 @@ pub(super) fn import(req: ImportRequest) -> ImportResponse {
     } else {
         match split(&req.id) {
             Some((collection, id)) => {
-                state.insert("path".into(), Value::string(collection));
-                state.insert("id".into(), Value::string(id));
+                state.insert(HttpObjectArgs::PATH.into(), Value::string(collection));
+                state.insert(HttpObjectArgs::ID.into(), Value::string(id));
                 ImportMarker::default()
             }
             None => return invalid(format!("{:?} is not an object path.", req.id)),
@@ -102,30 +102,31 @@ fn from_json_id(
 ) -> Result<ImportMarker, String> {
     let j: serde_json::Map<String, Json> = serde_json::from_str(text)
         .map_err(|e| format!("The JSON import id could not be read ({e})."))?;
-    let Some(Json::String(path)) = j.get("path") else {
+    let Some(Json::String(path)) = j.get(HttpObjectArgs::PATH) else {
         return Err("The JSON import id needs \"path\" (a string).".into());
     };
-    let (collection, id) = match j.get("id") {
+    let (collection, id) = match j.get(HttpObjectArgs::ID) {
         Some(Json::String(id)) if !id.is_empty() => (path.clone(), id.clone()),
         Some(_) => return Err("\"id\" must be a non-empty string.".into()),
         None => split(path).ok_or_else(|| format!("{path:?} is not an object path."))?,
     };
-    state.insert("path".into(), Value::string(collection));
-    state.insert("id".into(), Value::string(id));
+    state.insert(HttpObjectArgs::PATH.into(), Value::string(collection));
+    state.insert(HttpObjectArgs::ID.into(), Value::string(id));
     for (k, v) in &j {
-        if matches!(k.as_str(), "path" | "id" | "body") {
+        type A = HttpObjectArgs;
+        if [A::PATH, A::ID, A::BODY].contains(&k.as_str()) {
             continue;
         }
         let settable = attrs
             .get(k)
-            .filter(|_| !matches!(k.as_str(), "response" | "body_wo"));
+            .filter(|_| ![A::RESPONSE, A::BODY_WO].contains(&k.as_str()));
         let Some(ty) = settable else {
             return Err(format!("{k:?} is not an argument of driver_http_object."));
         };
         let value = typed(v, ty).map_err(|e| format!("\"{k}\": {e}."))?;
         state.insert(k.clone(), value);
     }
-    body_marker(j.get("body"))
+    body_marker(j.get(HttpObjectArgs::BODY))
 }
 
 /// Which body fields to manage: a list of names or JSON Pointers, or an
@@ -156,6 +157,25 @@ fn body_marker(body: Option<&Json>) -> Result<ImportMarker, String> {
         Some(_) => return Err("\"body\" must be a list of fields or an object.".into()),
     }
     Ok(marker)
+}
+
+/// The state an import of a listed item would hold: the whole item as
+/// `body` (so configuration generated from it manages every field and
+/// plans clean), and as `response`.
+pub(crate) fn listed_state(path: &str, id: &str, item: &Json) -> Value {
+    type A = HttpObjectArgs;
+    let Type::Object(attrs) = super::schema().block.value_type() else {
+        return Value::Null(Type::Dynamic);
+    };
+    let mut state: BTreeMap<String, Value> = attrs
+        .into_iter()
+        .map(|(k, t)| (k.clone(), Value::Null(t)))
+        .collect();
+    state.insert(A::PATH.into(), Value::string(path));
+    state.insert(A::ID.into(), Value::string(id));
+    state.insert(A::BODY.into(), crate::json::from_json(item));
+    state.insert(A::RESPONSE.into(), crate::json::from_json(item));
+    Value::Object(state)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! How a create whose outcome is unknown is found again instead of being
 //! lost or repeated.
 
+use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
 use super::TYPE;
@@ -61,7 +62,7 @@ pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Foun
     let req = s.list_request().map_err(|e| {
         let mut d = Diagnostics::new();
         d.attribute_error(
-            crate::AttributePath::root("list"),
+            crate::AttributePath::root(HttpObjectArgs::LIST),
             "Cannot build the listing request",
             e,
         );

@@ -7,6 +7,8 @@ mod create;
 mod delete;
 mod identity;
 mod import;
+
+pub(crate) use import::listed_state;
 mod lookup;
 mod operations;
 mod plan;
@@ -23,6 +25,7 @@ use super::super::resource::{
 };
 use crate::runtime::Runtime;
 use crate::{Diagnostics, Schema, Value};
+use args::HttpObjectArgs;
 use framework::settings::Settings as _;
 
 /// The resource type.
@@ -189,7 +192,7 @@ struct Private {
 /// The managed body of a state (or plan) as JSON.
 fn body_json(state: &Value) -> serde_json::Value {
     state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .and_then(|b| crate::json::to_json(b).ok())
         .unwrap_or(serde_json::Value::Null)
 }
@@ -224,7 +227,7 @@ fn request_for<'a>(
 /// for `{response/…}` placeholders.
 fn last_response(state: &Value) -> Option<serde_json::Value> {
     state
-        .get("response")
+        .get(HttpObjectArgs::RESPONSE)
         .filter(|r| !r.is_null())
         .and_then(|r| crate::json::to_json(r).ok())
 }
@@ -290,7 +293,7 @@ impl Private {
 /// Whether `body_wo_version` changed, which asks for `body_wo` to be sent
 /// again (`next`: the configuration when planning, the plan when applying).
 fn wo_version_changed(prior_state: &Value, next: &Value) -> bool {
-    prior_state.get("body_wo_version") != next.get("body_wo_version")
+    prior_state.get(HttpObjectArgs::BODY_WO_VERSION) != next.get(HttpObjectArgs::BODY_WO_VERSION)
 }
 
 /// The pointers of the fields a write-only value sets (leaves; a list is

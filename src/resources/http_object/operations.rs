@@ -4,6 +4,7 @@
 //! the defaults are the shape of most REST APIs (POST to `path`, the object
 //! at `object_path`, by default `{path}/{id}`).
 
+use super::args::HttpObjectArgs;
 use bytes::Bytes;
 use serde_json::Value as Json;
 
@@ -232,7 +233,7 @@ fn create_templates_known(op: &Op, at: &AttributePath, diags: &mut Diagnostics) 
     for t in templates {
         if t.uses_id() || t.uses_response() {
             diags.attribute_error(
-                at.attr("path"),
+                at.attr(HttpObjectArgs::PATH),
                 "{id} or {response/…} in a create template",
                 "The id and the server's answer are not known before the object is created. To \
                  create at a name you choose, put the name in the path (or take it from the \

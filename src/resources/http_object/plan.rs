@@ -1,5 +1,6 @@
 //! Planning creates and updates.
 
+use super::args::HttpObjectArgs;
 use super::{Private, new_idempotency_key, settings, wo_version_changed};
 use crate::json::semantically_equal;
 use crate::resource::{PlanRequest, PlanResponse};
@@ -22,49 +23,49 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
 
     if req.prior_state.is_null() {
         // Create: the server decides these.
-        planned = planned.with_attr("id", Value::Unknown(Type::String));
-        planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
+        planned = planned.with_attr(HttpObjectArgs::ID, Value::Unknown(Type::String));
+        planned = planned.with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic));
         let mut private = Private::decode(&req.prior_private);
         private.idempotency_key = Some(new_idempotency_key());
         planned_private = private.encode();
     } else {
         let prior_body = req
             .prior_state
-            .get("body")
+            .get(HttpObjectArgs::BODY)
             .cloned()
             .unwrap_or(Value::Null(Type::Dynamic));
         let config_body = req
             .config
-            .get("body")
+            .get(HttpObjectArgs::BODY)
             .cloned()
             .unwrap_or(Value::Null(Type::Dynamic));
         let same_body = semantically_equal(&prior_body, &config_body);
         if same_body {
             // Same JSON, other spelling (1 vs 1.0, list vs tuple): keep the
             // prior value so no diff appears.
-            planned = planned.with_attr("body", prior_body.clone());
+            planned = planned.with_attr(HttpObjectArgs::BODY, prior_body.clone());
         }
-        let response_fields_changed =
-            req.prior_state.get("response_fields") != req.config.get("response_fields");
+        let response_fields_changed = req.prior_state.get(HttpObjectArgs::RESPONSE_FIELDS)
+            != req.config.get(HttpObjectArgs::RESPONSE_FIELDS);
         if !same_body
             || wo_version_changed(&req.prior_state, &req.config)
             || response_fields_changed
         {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
-            planned = planned.with_attr("response", Value::Unknown(Type::Dynamic));
+            planned = planned.with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic));
         }
         if !same_body
             && parsed
                 .as_ref()
                 .is_some_and(|s| changed_at_any(&s.force_new, &prior_body, &config_body))
         {
-            requires_replace.push(AttributePath::root("body"));
+            requires_replace.push(AttributePath::root(HttpObjectArgs::BODY));
         }
-        if req.prior_state.get("path") != req.config.get("path")
+        if req.prior_state.get(HttpObjectArgs::PATH) != req.config.get(HttpObjectArgs::PATH)
             && !same_object(&req.prior_state, parsed.as_ref(), &config_body)
         {
-            requires_replace.push(AttributePath::root("path"));
+            requires_replace.push(AttributePath::root(HttpObjectArgs::PATH));
         }
     }
     PlanResponse {
@@ -85,9 +86,12 @@ fn same_object(prior: &Value, config: Option<&settings::Settings>, config_body: 
     let Some(before) = settings::parse(prior, &mut ignored) else {
         return false;
     };
-    let id = prior.get("id").and_then(Value::as_str);
+    let id = prior.get(HttpObjectArgs::ID).and_then(Value::as_str);
     let json = |v: &Value| crate::json::to_json(v).unwrap_or(serde_json::Value::Null);
-    let prior_body = prior.get("body").map(json).unwrap_or_default();
+    let prior_body = prior
+        .get(HttpObjectArgs::BODY)
+        .map(json)
+        .unwrap_or_default();
     match (
         before.identity(id, &prior_body),
         config.identity(id, &json(config_body)),

@@ -1,5 +1,6 @@
 //! Refresh: read the object and report drift in the managed fields.
 
+use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
 use super::super::common::settle_drift;
@@ -39,7 +40,7 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     }
     let id = req
         .current_state
-        .get("id")
+        .get(HttpObjectArgs::ID)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
@@ -179,7 +180,7 @@ fn compare(
     }
     let prior_body = req
         .current_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     let body = match private.import.take() {
@@ -199,8 +200,8 @@ fn compare(
     );
     let state = req
         .current_state
-        .with_attr("body", body)
-        .with_attr("response", stored);
+        .with_attr(HttpObjectArgs::BODY, body)
+        .with_attr(HttpObjectArgs::RESPONSE, stored);
     ReadResponse {
         new_state: Some(state),
         private: Some(private.encode()),
@@ -276,7 +277,7 @@ async fn resolve_pending(
     };
     let prior_body = req
         .current_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
     if s.natural_key.is_empty() {
@@ -309,9 +310,9 @@ async fn resolve_pending(
             );
             let state = req
                 .current_state
-                .with_attr("id", Value::string(id))
-                .with_attr("body", body)
-                .with_attr("response", stored);
+                .with_attr(HttpObjectArgs::ID, Value::string(id))
+                .with_attr(HttpObjectArgs::BODY, body)
+                .with_attr(HttpObjectArgs::RESPONSE, stored);
             ReadResponse {
                 new_state: Some(state),
                 private: Some(private.encode()),

@@ -235,7 +235,7 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         update_method: a.update_method.map_or(Method::PUT, |m| m.0),
     };
     let root = AttributePath::default();
-    let create = Op::create(&base, a.create, &root.attr("create"), diags)?;
+    let create = Op::create(&base, a.create, &root.attr(HttpObjectArgs::CREATE), diags)?;
     let read = Op::read(&base, a.read);
     let update = Op::update(&base, a.update);
     let delete = Op::delete(&base, a.delete);

@@ -1,6 +1,7 @@
 //! Updating the object in place: PUT of the whole body or PATCH of what
 //! changed, then following the operation and reading it back.
 
+use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
 use super::body::{merge_patch, payload, write_only_pointers};
@@ -33,17 +34,17 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     let s = &s;
     let prior_body = req
         .prior_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(crate::Type::Dynamic));
     let new_body = req
         .planned_state
-        .get("body")
+        .get(HttpObjectArgs::BODY)
         .cloned()
         .unwrap_or(Value::Null(crate::Type::Dynamic));
     let response_planned = req
         .planned_state
-        .get("response")
+        .get(HttpObjectArgs::RESPONSE)
         .is_some_and(Value::is_unknown);
     if !response_planned {
         // Only arguments that live in Terraform changed: nothing to send.
@@ -55,7 +56,7 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     }
     let id = req
         .prior_state
-        .get("id")
+        .get(HttpObjectArgs::ID)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
@@ -73,7 +74,10 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
                     s.response_fields.as_deref(),
                 );
                 UpdateResponse {
-                    new_state: Some(req.planned_state.with_attr("response", stored)),
+                    new_state: Some(
+                        req.planned_state
+                            .with_attr(HttpObjectArgs::RESPONSE, stored),
+                    ),
                     private: None,
                     diagnostics: diags,
                 }
@@ -93,7 +97,7 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     let sent = if patch {
         let (Ok(old), Ok(new)) = (to_json(&prior_body), to_json(&new_body)) else {
             diags.attribute_error(
-                crate::AttributePath::root("body"),
+                crate::AttributePath::root(HttpObjectArgs::BODY),
                 "Body cannot be sent",
                 "The body holds values that are not known.",
             );
@@ -179,7 +183,9 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
         }
         None => Value::Null(crate::Type::Dynamic),
     };
-    let state = req.planned_state.with_attr("response", stored);
+    let state = req
+        .planned_state
+        .with_attr(HttpObjectArgs::RESPONSE, stored);
     UpdateResponse {
         new_state: Some(state),
         private: Some(private.encode()),
