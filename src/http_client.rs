@@ -233,9 +233,9 @@ fn shared_budget(
         Err(why) => {
             let mut d = Diagnostics::new();
             d.attribute_error(
-                super::AttributePath::root("rate_limit")
-                    .attr("shared")
-                    .attr("redis_url"),
+                super::AttributePath::root(crate::config::ProviderBlock::RATE_LIMIT)
+                    .attr(crate::config::RateLimitBlock::SHARED)
+                    .attr(crate::config::SharedBlock::REDIS_URL),
                 "Invalid redis_url",
                 why,
             );
@@ -264,82 +264,93 @@ fn user_agent(cli_version: Option<&str>) -> String {
     }
 }
 
+/// The driver's authentication from the provider's. OAuth tokens are added
+/// per request by the [`HttpClient`].
+fn http_auth(auth: Option<&Auth>) -> HttpAuth {
+    match auth {
+        None | Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
+        Some(Auth::Bearer(t)) => HttpAuth::Bearer(Sensitive(t.expose().to_owned())),
+        Some(Auth::Basic { username, password }) => HttpAuth::Basic {
+            username: username.clone(),
+            password: Sensitive(password.expose().to_owned()),
+        },
+        Some(Auth::ApiKey {
+            name,
+            value,
+            location,
+        }) => {
+            let value = Sensitive(value.expose().to_owned());
+            match location {
+                ApiKeyLocation::Header => HttpAuth::HeaderKey {
+                    name: name.clone(),
+                    value,
+                },
+                ApiKeyLocation::Query => HttpAuth::QueryKey {
+                    name: name.clone(),
+                    value,
+                },
+            }
+        }
+    }
+}
+
+/// The OAuth 2.0 client credentials grant, when configured.
+fn oauth(auth: Option<&Auth>) -> Option<OAuth2> {
+    match auth {
+        Some(Auth::OAuth2ClientCredentials {
+            token_url,
+            client_id,
+            client_secret,
+            scopes,
+        }) => Some(OAuth2::new(
+            token_url.clone(),
+            client_id.clone(),
+            Sensitive(client_secret.expose().to_owned()),
+            scopes.clone(),
+        )),
+        _ => None,
+    }
+}
+
+/// The HTTP driver's settings for the endpoint `base_url`.
+fn http_config(config: &ProviderConfig, base_url: &url::Url) -> HttpConfig {
+    let tls = HttpTls {
+        ca_cert_pem: config.tls.ca_cert_pem.clone(),
+        client_identity_pem: match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
+            (Some(c), Some(k)) => Some(Sensitive(format!("{c}\n{}", k.expose()))),
+            _ => None,
+        },
+        insecure_skip_verify: config.tls.insecure_skip_verify,
+    };
+    HttpConfig {
+        headers: config.headers.clone().into_iter().collect(),
+        auth: http_auth(config.auth.as_ref()),
+        tls,
+        retry_on_status: config.retry_on_status.clone(),
+        max_response_bytes: config.max_response_bytes,
+        user_agent: user_agent(config.cli_version.as_deref()),
+        ..HttpConfig::new(base_url.clone())
+    }
+}
+
 impl Client for HttpClient {
     fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics> {
         let Some(base_url) = &config.endpoint else {
             return Ok(None);
         };
-        let auth = match &config.auth {
-            None => HttpAuth::None,
-            Some(Auth::Bearer(t)) => HttpAuth::Bearer(Sensitive(t.expose().to_owned())),
-            Some(Auth::Basic { username, password }) => HttpAuth::Basic {
-                username: username.clone(),
-                password: Sensitive(password.expose().to_owned()),
-            },
-            Some(Auth::ApiKey {
-                name,
-                value,
-                location,
-            }) => {
-                let value = Sensitive(value.expose().to_owned());
-                match location {
-                    ApiKeyLocation::Header => HttpAuth::HeaderKey {
-                        name: name.clone(),
-                        value,
-                    },
-                    ApiKeyLocation::Query => HttpAuth::QueryKey {
-                        name: name.clone(),
-                        value,
-                    },
-                }
-            }
-            // Tokens are added per request by the HttpClient.
-            Some(Auth::OAuth2ClientCredentials { .. }) => HttpAuth::None,
-        };
-        let oauth = match &config.auth {
-            Some(Auth::OAuth2ClientCredentials {
-                token_url,
-                client_id,
-                client_secret,
-                scopes,
-            }) => Some(OAuth2::new(
-                token_url.clone(),
-                client_id.clone(),
-                Sensitive(client_secret.expose().to_owned()),
-                scopes.clone(),
-            )),
-            _ => None,
-        };
-        let tls = HttpTls {
-            ca_cert_pem: config.tls.ca_cert_pem.clone(),
-            client_identity_pem: match (&config.tls.client_cert_pem, &config.tls.client_key_pem) {
-                (Some(c), Some(k)) => Some(Sensitive(format!("{c}\n{}", k.expose()))),
-                _ => None,
-            },
-            insecure_skip_verify: config.tls.insecure_skip_verify,
-        };
-        let http = HttpConfig {
-            headers: config.headers.clone().into_iter().collect(),
-            auth,
-            tls,
-            retry_on_status: config.retry_on_status.clone(),
-            max_response_bytes: config.max_response_bytes,
-            user_agent: user_agent(config.cli_version.as_deref()),
-            ..HttpConfig::new(base_url.clone())
-        };
         let mut engine = engine_config(config);
         if let Some(shared) = &config.shared_budget {
             engine.shared_budget = Some(shared_budget(config, shared)?);
         }
-        match HttpDriver::new(http) {
+        match HttpDriver::new(http_config(config, base_url)) {
             Ok(d) => Ok(Some(HttpClient::new(
                 Engine::new(d, engine, observers.clone()),
-                oauth,
+                oauth(config.auth.as_ref()),
             ))),
             Err(e) => {
                 let mut diags = Diagnostics::new();
                 diags.attribute_error(
-                    super::AttributePath::root("tls"),
+                    super::AttributePath::root(crate::config::ProviderBlock::TLS),
                     "Unusable TLS settings",
                     e.to_string(),
                 );

@@ -43,7 +43,7 @@ impl Runtime {
                 Err(e) => {
                     let mut diags = Diagnostics::new();
                     diags.attribute_error(
-                        AttributePath::root("audit_log"),
+                        AttributePath::root(crate::config::ProviderBlock::AUDIT_LOG),
                         "Cannot open the audit log",
                         format!(
                             "{}: {e}. Check that the directory exists and is writable.",

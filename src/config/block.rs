@@ -18,7 +18,7 @@ use crate::{AttributePath, Diagnostics, Schema};
 /// retries that honour `Retry-After`, timeouts, a circuit breaker and audit
 /// records.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct ProviderBlock {
+pub(crate) struct ProviderBlock {
     /// Base URL of the API, such as `https://api.example.com/v1`. Resource
     /// paths are appended to it. Defaults to the `DRIVER_ENDPOINT`
     /// environment variable.
@@ -71,7 +71,7 @@ pub fn provider_schema() -> Schema {
 /// `api_key` or `oauth2_client_credentials`.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = AuthBlock::check)]
-pub(super) struct AuthBlock {
+pub(crate) struct AuthBlock {
     /// Sent as `Authorization: Bearer <token>`.
     #[setting(sensitive)]
     pub(super) bearer_token: Option<Maybe<String>>,
@@ -115,7 +115,7 @@ impl AuthBlock {
             && t.is_empty()
         {
             d.attribute_error(
-                at.attr("bearer_token"),
+                at.attr(Self::BEARER_TOKEN),
                 "Empty bearer token",
                 "The token is an empty string. Check the variable or secret it comes from.",
             );
@@ -125,7 +125,7 @@ impl AuthBlock {
 
 /// HTTP basic authentication.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct BasicBlock {
+pub(crate) struct BasicBlock {
     /// User name.
     pub(super) username: String,
     /// Password.
@@ -136,7 +136,7 @@ pub(super) struct BasicBlock {
 /// An API key sent in a header or a query parameter.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = ApiKeyBlock::check)]
-pub(super) struct ApiKeyBlock {
+pub(crate) struct ApiKeyBlock {
     /// Header or query parameter name, such as `X-API-Key`.
     pub(super) name: String,
     /// The key.
@@ -152,11 +152,11 @@ impl ApiKeyBlock {
         match self.location {
             ApiKeyLocation::Header => {
                 if let Err(e) = crate::template::check_header_name(&self.name) {
-                    d.attribute_error(at.attr("name"), "Invalid header name", e);
+                    d.attribute_error(at.attr(Self::NAME), "Invalid header name", e);
                 }
             }
             ApiKeyLocation::Query if self.name.is_empty() => d.attribute_error(
-                at.attr("name"),
+                at.attr(Self::NAME),
                 "Empty query parameter name",
                 "Give the name of the query parameter that carries the key.",
             ),
@@ -168,7 +168,7 @@ impl ApiKeyBlock {
 /// OAuth 2.0 client credentials grant. The token is fetched once, cached
 /// until it expires, and refreshed after a 401.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct OAuth2Block {
+pub(crate) struct OAuth2Block {
     /// The token endpoint.
     pub(super) token_url: HttpUrl,
     /// Client ID.
@@ -183,7 +183,7 @@ pub(super) struct OAuth2Block {
 /// TLS settings for HTTPS endpoints.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = TlsBlock::check)]
-pub(super) struct TlsBlock {
+pub(crate) struct TlsBlock {
     /// PEM certificates to trust in addition to the system roots.
     pub(super) ca_cert_pem: Option<PemCertificates>,
     /// PEM client certificate (chain) for mutual TLS. Needs
@@ -225,7 +225,7 @@ impl TlsBlock {
 /// creates, reads, retries, polls and token fetches alike.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = RateLimitBlock::check)]
-pub(super) struct RateLimitBlock {
+pub(crate) struct RateLimitBlock {
     /// Sustained request rate (token bucket). Unlimited when unset.
     pub(super) requests_per_second: Option<Maybe<Positive>>,
     // Not a declared default: setting it without `requests_per_second` is a
@@ -252,7 +252,7 @@ impl RateLimitBlock {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
         if self.burst.is_some() && self.requests_per_second.is_none() {
             d.attribute_error(
-                at.attr("burst"),
+                at.attr(Self::BURST),
                 "burst without requests_per_second",
                 "burst sizes the token bucket of requests_per_second; set requests_per_second \
                  too, or remove burst.",
@@ -268,7 +268,7 @@ impl RateLimitBlock {
 /// answer is honoured.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = RetryBlock::check)]
-pub(super) struct RetryBlock {
+pub(crate) struct RetryBlock {
     /// Attempts per request, the first included. `1` disables retries.
     #[setting(default = 5)]
     pub(super) max_attempts: AtLeastOne,
@@ -300,7 +300,7 @@ impl RetryBlock {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
         if self.min_backoff > self.max_backoff {
             d.attribute_error(
-                at.attr("min_backoff"),
+                at.attr(Self::MIN_BACKOFF),
                 "min_backoff is longer than max_backoff",
                 format!(
                     "min_backoff ({:?}) must not exceed max_backoff ({:?}). Lower min_backoff or \
@@ -316,7 +316,7 @@ impl RetryBlock {
 /// fast with one clear error instead of every resource retrying on its
 /// own.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct BreakerBlock {
+pub(crate) struct BreakerBlock {
     /// Consecutive failed requests that open the breaker.
     #[setting(default = 10)]
     pub(super) failure_threshold: AtLeastOne,

@@ -56,7 +56,7 @@ pub struct MetricsPush {
 /// receives pauses and slows all of them. The local limits still apply on
 /// top.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct SharedBlock {
+pub(crate) struct SharedBlock {
     /// Where the budget lives: `redis://[user:password@]host:port/db`, or
     /// `rediss://` for TLS. The password is a secret: masked everywhere.
     #[setting(sensitive)]
@@ -91,7 +91,7 @@ impl SharedBlock {
     ) {
         match rate {
             None => d.attribute_error(
-                rate_limit.attr("requests_per_second"),
+                rate_limit.attr(super::RateLimitBlock::REQUESTS_PER_SECOND),
                 "A shared budget needs requests_per_second",
                 "Set rate_limit.requests_per_second to the API's limit: that is the budget the \
                  processes share.",
@@ -100,7 +100,7 @@ impl SharedBlock {
                 if !(MIN_SHARED_RATE..=MAX_SHARED_RATE).contains(rate) =>
             {
                 d.attribute_error(
-                    rate_limit.attr("requests_per_second"),
+                    rate_limit.attr(super::RateLimitBlock::REQUESTS_PER_SECOND),
                     "Rate out of range for a shared budget",
                     format!(
                         "A shared budget's requests_per_second must be between {MIN_SHARED_RATE} \
@@ -180,7 +180,7 @@ impl Setting for BudgetKey {
 /// replaces the series of its group (`job` and `grouping`), so give each
 /// pipeline or workspace its own group.
 #[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct MetricsPushBlock {
+pub(crate) struct MetricsPushBlock {
     /// The Pushgateway, such as `"http://pushgateway:9091"`; credentials in
     /// it (`https://user:password@...`) are sent as basic authentication and
     /// masked.

@@ -17,10 +17,13 @@ pub use block::provider_schema;
 pub use fleet::{MetricsPush, SharedBudgetSettings};
 
 use super::{AttributePath, Diagnostics, Value};
-use block::{AuthBlock, BreakerBlock, ProviderBlock, RateLimitBlock, RetryBlock, TlsBlock};
+pub(crate) use block::{
+    AuthBlock, BreakerBlock, OAuth2Block, ProviderBlock, RateLimitBlock, RetryBlock, TlsBlock,
+};
 use engine::circuit_breaker::BreakerConfig;
 use engine::rate_limit::RateLimitConfig;
 use engine::retry::RetryConfig;
+pub(crate) use fleet::SharedBlock;
 use framework::settings::{Choice, Maybe, Settings};
 
 /// A secret string: compared and used normally, never printed.
@@ -224,7 +227,7 @@ impl ProviderConfig {
                 Ok(u) => Some(u),
                 Err(why) => {
                     d.attribute_error(
-                        AttributePath::root("endpoint"),
+                        AttributePath::root(ProviderBlock::ENDPOINT),
                         "Invalid URL",
                         format!("From the DRIVER_ENDPOINT environment variable: {why}"),
                     );
@@ -276,7 +279,7 @@ impl ProviderConfig {
     pub fn warn_about_exposure(&self, diags: &mut Diagnostics) {
         if self.tls.insecure_skip_verify {
             diags.attribute_warning(
-                AttributePath::root("tls").attr("insecure_skip_verify"),
+                AttributePath::root(ProviderBlock::TLS).attr(TlsBlock::INSECURE_SKIP_VERIFY),
                 "TLS certificates are not verified",
                 "Anyone between Terraform and the API can read and change every request, \
                  credentials included. Use this for throwaway test systems only; for a private \
@@ -288,7 +291,7 @@ impl ProviderConfig {
         let clear = |u: &Url| u.scheme() == "http" && !is_loopback(u);
         if credentials && self.endpoint.as_ref().is_some_and(clear) {
             diags.attribute_warning(
-                AttributePath::root("endpoint"),
+                AttributePath::root(ProviderBlock::ENDPOINT),
                 "Credentials sent without TLS",
                 "The endpoint is http://, so the credentials in auth (or in headers) cross the \
                  network in clear text. Use https:// unless the API is on this machine.",
@@ -298,9 +301,9 @@ impl ProviderConfig {
             && clear(token_url)
         {
             diags.attribute_warning(
-                AttributePath::root("auth")
-                    .attr("oauth2_client_credentials")
-                    .attr("token_url"),
+                AttributePath::root(ProviderBlock::AUTH)
+                    .attr(AuthBlock::OAUTH2_CLIENT_CREDENTIALS)
+                    .attr(OAuth2Block::TOKEN_URL),
                 "Client secret sent without TLS",
                 "The token URL is http://, so the client secret crosses the network in clear text. \
                  Use https:// unless the token endpoint is on this machine.",

@@ -73,7 +73,7 @@ impl ListResource<Runtime> for HttpObjectList {
         };
         if let Some(why) = &listing.incomplete {
             d.attribute_warning(
-                AttributePath::root("pagination"),
+                AttributePath::root(crate::data_sources::http_objects::ListingArgs::PAGINATION),
                 "Incomplete listing",
                 format!(
                     "Listing {}: {why}. The {} objects read are shown; there may be more.",

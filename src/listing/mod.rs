@@ -155,41 +155,9 @@ pub async fn fetch(
     let mut items = Vec::new();
     let mut bytes = 0usize;
     loop {
-        let target = match &page.absolute_url {
-            Some(u) => format!("GET {u}"),
-            None => format!("GET {}", client.url(&page.path)),
-        };
-        let resp = match client.execute(&page, ctx).await {
-            Ok(Outcome::Done(r)) => r,
-            Ok(Outcome::Gone) => {
-                d.error(
-                    "Collection not found",
-                    format!(
-                        "{target} answered 404; set the listing's path to where the collection \
-                         can be listed."
-                    ),
-                );
-                return Err(d);
-            }
-            Err(e) => {
-                failure::report(rt, &mut d, "Listing failed", &target, &e);
-                return Err(d);
-            }
-        };
-        bytes = bytes.saturating_add(resp.body.len());
-        let answer: Json = match serde_json::from_slice(&resp.body) {
-            Ok(j) => j,
-            Err(_) => {
-                d.error(
-                    "Listing is not JSON",
-                    rt.scrub(&format!(
-                        "{target} answered with {} bytes that are not JSON.",
-                        resp.body.len()
-                    )),
-                );
-                return Err(d);
-            }
-        };
+        let (answer, size, next_link) = fetch_page(rt, client, &page, ctx).await?;
+        bytes = bytes.saturating_add(size);
+        let target = page_target(client, &page);
         let Some(found) = self::items(&answer, req.items_pointer.as_ref()) else {
             d.error(
                 "No items in the listing",
@@ -213,7 +181,7 @@ pub async fn fetch(
                 _ => None,
             });
         let said = PageAnswer {
-            next_link: resp.next_link.as_deref(),
+            next_link: next_link.as_deref(),
             next_in_body: next_in_body.as_deref(),
             items: count,
         };
@@ -225,6 +193,56 @@ pub async fn fetch(
                 return Ok(Listing::new(items, Some(why), pager.pages()));
             }
             Next::Page(next) => page = *next,
+        }
+    }
+}
+
+/// A page's request, for messages.
+fn page_target(client: &HttpClient, page: &HttpRequest) -> String {
+    match &page.absolute_url {
+        Some(u) => format!("GET {u}"),
+        None => format!("GET {}", client.url(&page.path)),
+    }
+}
+
+/// Reads one page: its answer as JSON, its size, and its `Link` to the
+/// next page.
+async fn fetch_page(
+    rt: &Runtime,
+    client: &HttpClient,
+    page: &HttpRequest,
+    ctx: &OperationContext,
+) -> Result<(Json, usize, Option<String>), Diagnostics> {
+    let mut d = Diagnostics::new();
+    let target = page_target(client, page);
+    let resp = match client.execute(page, ctx).await {
+        Ok(Outcome::Done(r)) => r,
+        Ok(Outcome::Gone) => {
+            d.error(
+                "Collection not found",
+                format!(
+                    "{target} answered 404; set the listing's path to where the collection can \
+                     be listed."
+                ),
+            );
+            return Err(d);
+        }
+        Err(e) => {
+            failure::report(rt, &mut d, "Listing failed", &target, &e);
+            return Err(d);
+        }
+    };
+    match serde_json::from_slice(&resp.body) {
+        Ok(j) => Ok((j, resp.body.len(), resp.next_link)),
+        Err(_) => {
+            d.error(
+                "Listing is not JSON",
+                rt.scrub(&format!(
+                    "{target} answered with {} bytes that are not JSON.",
+                    resp.body.len()
+                )),
+            );
+            Err(d)
         }
     }
 }

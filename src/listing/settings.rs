@@ -81,7 +81,7 @@ impl PaginationBlock {
         }
         if self.cursor_param.is_some() && self.next_pointer.is_none() {
             d.attribute_error(
-                at.attr("cursor_param"),
+                at.attr(Self::CURSOR_PARAM),
                 "cursor_param needs next_pointer",
                 "cursor_param names where a cursor goes; set next_pointer to where the API puts \
                  it in its answers.",
@@ -89,12 +89,12 @@ impl PaginationBlock {
         }
         match (&self.size_param, &self.size) {
             (Some(_), None) => d.attribute_error(
-                at.attr("size"),
+                at.attr(Self::SIZE),
                 "size_param needs size",
                 "Set size to the page size to ask for, such as 100.",
             ),
             (None, Some(_)) => d.attribute_error(
-                at.attr("size_param"),
+                at.attr(Self::SIZE_PARAM),
                 "size needs size_param",
                 "Set size_param to the query parameter the API reads the page size from, such \
                  as \"per_page\" or \"limit\".",

@@ -139,34 +139,10 @@ impl Driver for ExecDriver {
     }
 
     async fn call(&self, req: &ExecRequest) -> Result<Outcome<ExecResponse>, DriverError> {
-        let Some((program, args)) = req.argv.split_first() else {
+        let Some((program, _)) = req.argv.split_first() else {
             return Err(DriverError::invalid("the command is empty"));
         };
-        let mut cmd = tokio::process::Command::new(program);
-        cmd.args(args)
-            .envs(req.env.iter().map(|(k, v)| (k, v)))
-            .envs(req.sensitive_env.iter().map(|(k, v)| (k, &v.0)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
-        if let Some(dir) = &req.working_dir {
-            cmd.current_dir(dir);
-        }
-        let mut child = cmd.spawn().map_err(|e| {
-            DriverError::invalid(match e.kind() {
-                std::io::ErrorKind::NotFound => format!(
-                    "command not found: {program:?} (is it installed and on the PATH{}?)",
-                    req.working_dir
-                        .as_ref()
-                        .map(|d| format!(", or relative to {}", d.display()))
-                        .unwrap_or_default()
-                ),
-                std::io::ErrorKind::PermissionDenied => format!("{program:?} is not executable"),
-                _ => format!("cannot start {program:?}: {e}"),
-            })
-        })?;
+        let mut child = spawn(req)?;
         let _killer = GroupKiller(
             child
                 .id()
@@ -174,49 +150,10 @@ impl Driver for ExecDriver {
                 .and_then(rustix::process::Pid::from_raw),
         );
         tracing::debug!(program = %program, operation = %req.operation, "running command");
-
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(DriverError::invalid(format!("{program:?}: no pipes")));
-        };
-        let input = req.stdin.clone();
-        // Write stdin while reading the outputs: a command that prints a lot
-        // before reading its input must not deadlock.
-        let writer = async move {
-            // A command that does not read its input closes the pipe early.
-            let _ = stdin.write_all(&input).await;
-            drop(stdin);
-            Ok::<(), std::io::Error>(())
-        };
-        // Read one byte more than allowed, to know it was more; stop reading
-        // (and so end the command) as soon as it is.
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut too_large = false;
-        let mut stdout = stdout.take(MAX_OUTPUT + 1);
-        let mut stderr = stderr.take(MAX_OUTPUT);
-        let reader_out = async {
-            stdout.read_to_end(&mut out).await?;
-            if out.len() as u64 > MAX_OUTPUT {
-                too_large = true;
-                return Err(std::io::Error::other("too large"));
-            }
-            Ok(())
-        };
-        let reader_err = async { stderr.read_to_end(&mut err).await.map(drop) };
-        let read = tokio::try_join!(writer, reader_out, reader_err);
-        if too_large {
-            // The group killer ends it when this returns.
-            return Err(DriverError::new(
-                ErrorKind::TooLarge,
-                format!("{program:?} printed more than {MAX_OUTPUT} bytes"),
-            ));
-        }
+        let (out, err) = exchange(&mut child, req, program).await?;
         let interrupted = |e: std::io::Error| {
             DriverError::new(ErrorKind::Interrupted, format!("{program:?}: {e}"))
         };
-        read.map_err(interrupted)?;
         let status = child.wait().await.map_err(interrupted)?;
         let code = status.code().unwrap_or_else(|| {
             use std::os::unix::process::ExitStatusExt;
@@ -229,23 +166,109 @@ impl Driver for ExecDriver {
         if req.gone_exit_codes.contains(&code) {
             return Ok(Outcome::Gone);
         }
-        let detail = tail(&err, &req.sensitive_env);
-        let retryable = req.retry_exit_codes.contains(&code);
-        let message = match (retryable, detail.is_empty()) {
-            (true, _) => format!("{program:?} exited with retryable code {code}: {detail}"),
-            (false, true) => format!("exited with code {code}"),
-            (false, false) => format!("exited with code {code}: {detail}"),
-        };
-        // A failing command counts against the breaker; one whose code the
-        // configuration lists as "try again" is retried, and (being declared
-        // safe to repeat) whatever the request's idempotency.
-        let class = Class {
-            transient: retryable,
-            health: Health::Unhealthy,
-            ..Class::default()
-        };
-        Err(DriverError::answered(i64::from(code), detail, message).classified(class))
+        Err(exit_error(req, program, code, &err))
     }
+}
+
+/// Starts the command in a process group of its own (killed whole when
+/// dropped), with pipes for its input and outputs.
+fn spawn(req: &ExecRequest) -> Result<tokio::process::Child, DriverError> {
+    let Some((program, args)) = req.argv.split_first() else {
+        return Err(DriverError::invalid("the command is empty"));
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .envs(req.env.iter().map(|(k, v)| (k, v)))
+        .envs(req.sensitive_env.iter().map(|(k, v)| (k, &v.0)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = &req.working_dir {
+        cmd.current_dir(dir);
+    }
+    cmd.spawn().map_err(|e| {
+        DriverError::invalid(match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "command not found: {program:?} (is it installed and on the PATH{}?)",
+                req.working_dir
+                    .as_ref()
+                    .map(|d| format!(", or relative to {}", d.display()))
+                    .unwrap_or_default()
+            ),
+            std::io::ErrorKind::PermissionDenied => format!("{program:?} is not executable"),
+            _ => format!("cannot start {program:?}: {e}"),
+        })
+    })
+}
+
+/// Writes the input while reading both outputs (a command that prints a
+/// lot before reading its input must not deadlock), at most
+/// [`MAX_OUTPUT`] bytes of each: its stdout and stderr.
+async fn exchange(
+    child: &mut tokio::process::Child,
+    req: &ExecRequest,
+    program: &str,
+) -> Result<(Vec<u8>, Vec<u8>), DriverError> {
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(DriverError::invalid(format!("{program:?}: no pipes")));
+    };
+    let input = req.stdin.clone();
+    let writer = async move {
+        // A command that does not read its input closes the pipe early.
+        let _ = stdin.write_all(&input).await;
+        drop(stdin);
+        Ok::<(), std::io::Error>(())
+    };
+    // Read one byte more than allowed, to know it was more; stop reading
+    // (and so end the command) as soon as it is.
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut too_large = false;
+    let mut stdout = stdout.take(MAX_OUTPUT + 1);
+    let mut stderr = stderr.take(MAX_OUTPUT);
+    let reader_out = async {
+        stdout.read_to_end(&mut out).await?;
+        if out.len() as u64 > MAX_OUTPUT {
+            too_large = true;
+            return Err(std::io::Error::other("too large"));
+        }
+        Ok(())
+    };
+    let reader_err = async { stderr.read_to_end(&mut err).await.map(drop) };
+    let read = tokio::try_join!(writer, reader_out, reader_err);
+    if too_large {
+        // The group killer ends it when the call returns.
+        return Err(DriverError::new(
+            ErrorKind::TooLarge,
+            format!("{program:?} printed more than {MAX_OUTPUT} bytes"),
+        ));
+    }
+    read.map_err(|e| DriverError::new(ErrorKind::Interrupted, format!("{program:?}: {e}")))?;
+    Ok((out, err))
+}
+
+/// The failure of a command that exited with `code`. A failing command
+/// counts against the breaker; one whose code the configuration lists as
+/// "try again" is retried, and (being declared safe to repeat) whatever the
+/// request's idempotency.
+fn exit_error(req: &ExecRequest, program: &str, code: i32, stderr: &[u8]) -> DriverError {
+    let detail = tail(stderr, &req.sensitive_env);
+    let retryable = req.retry_exit_codes.contains(&code);
+    let message = match (retryable, detail.is_empty()) {
+        (true, _) => format!("{program:?} exited with retryable code {code}: {detail}"),
+        (false, true) => format!("exited with code {code}"),
+        (false, false) => format!("exited with code {code}: {detail}"),
+    };
+    let class = Class {
+        transient: retryable,
+        health: Health::Unhealthy,
+        ..Class::default()
+    };
+    DriverError::answered(i64::from(code), detail, message).classified(class)
 }
 
 #[cfg(test)]

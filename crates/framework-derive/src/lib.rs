@@ -197,8 +197,44 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
             build: quote!(#ident: #ident?),
         });
     }
+    let (constructor, value_ty, decode, build) = presence(ident, &name, ty, &o, &mut description)?;
+    // Text shared by several attributes, written once in a constant.
+    let described = match &o.also {
+        Some(also) => quote!(&format!("{} {}", #description, #also)),
+        None => quote!(#description),
+    };
+    let sensitive = o.sensitive.then(|| quote!(.sensitive()));
+    let write_only = o.write_only.then(|| quote!(.write_only()));
+    let constant = syn::Ident::new(&name.to_uppercase(), ident.span());
+    Ok(Generated {
+        name: Some(quote!(pub(crate) const #constant: &'static str = #name;)),
+        schema: quote! {
+            attributes.push(
+                ::framework::Attribute::#constructor(
+                    #name,
+                    <#value_ty as ::framework::settings::Setting>::ty(),
+                )
+                .describe(#described)
+                #sensitive
+                #write_only
+            );
+        },
+        decode: quote!(let #ident = #decode;),
+        build: quote!(#ident: #build),
+    })
+}
+
+/// How an attribute is present (its schema constructor), the type its
+/// value decodes to, how it is decoded, and how the struct gets it.
+fn presence<'t>(
+    ident: &syn::Ident,
+    name: &str,
+    ty: &'t Type,
+    o: &FieldOptions,
+    description: &mut String,
+) -> syn::Result<(Tokens, &'t Type, Tokens, Tokens)> {
     let optional = inner_of(ty, "Option");
-    let (constructor, value_ty, decode, build) = if o.computed {
+    Ok(if o.computed {
         let t = optional
             .ok_or_else(|| syn::Error::new_spanned(ty, "a computed field is an Option<T>"))?;
         (
@@ -233,30 +269,6 @@ fn field(f: &syn::Field) -> syn::Result<Generated> {
             quote!(dec.attribute::<#ty>(#name, true)),
             quote!(#ident?),
         )
-    };
-    // Text shared by several attributes, written once in a constant.
-    let described = match &o.also {
-        Some(also) => quote!(&format!("{} {}", #description, #also)),
-        None => quote!(#description),
-    };
-    let sensitive = o.sensitive.then(|| quote!(.sensitive()));
-    let write_only = o.write_only.then(|| quote!(.write_only()));
-    let constant = syn::Ident::new(&name.to_uppercase(), ident.span());
-    Ok(Generated {
-        name: Some(quote!(pub(crate) const #constant: &'static str = #name;)),
-        schema: quote! {
-            attributes.push(
-                ::framework::Attribute::#constructor(
-                    #name,
-                    <#value_ty as ::framework::settings::Setting>::ty(),
-                )
-                .describe(#described)
-                #sensitive
-                #write_only
-            );
-        },
-        decode: quote!(let #ident = #decode;),
-        build: quote!(#ident: #build),
     })
 }
 

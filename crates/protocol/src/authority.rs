@@ -97,27 +97,7 @@ where
         from.read_exact(&mut payload).await?;
         match kind {
             HEADERS => {
-                let mut p = payload.as_slice();
-                let pad = if flags & PADDED != 0 {
-                    let (&n, rest) = p.split_first().ok_or_else(|| invalid("padding"))?;
-                    p = rest;
-                    usize::from(n)
-                } else {
-                    0
-                };
-                let priority = if flags & PRIORITY != 0 {
-                    let (fields, rest) =
-                        p.split_at_checked(5).ok_or_else(|| invalid("priority"))?;
-                    p = rest;
-                    let mut pr = [0u8; 5];
-                    pr.copy_from_slice(fields);
-                    Some(pr)
-                } else {
-                    None
-                };
-                let fragment = p
-                    .get(..p.len().checked_sub(pad).ok_or_else(|| invalid("padding"))?)
-                    .ok_or_else(|| invalid("padding"))?;
+                let (priority, fragment) = headers_payload(&payload, flags)?;
                 let b = Block {
                     stream,
                     flags,
@@ -148,6 +128,32 @@ where
             }
         }
     }
+}
+
+/// A HEADERS frame's priority fields (if flagged) and its header block
+/// fragment, padding removed.
+fn headers_payload(payload: &[u8], flags: u8) -> io::Result<(Option<[u8; 5]>, &[u8])> {
+    let mut p = payload;
+    let pad = if flags & PADDED != 0 {
+        let (&n, rest) = p.split_first().ok_or_else(|| invalid("padding"))?;
+        p = rest;
+        usize::from(n)
+    } else {
+        0
+    };
+    let priority = if flags & PRIORITY != 0 {
+        let (fields, rest) = p.split_at_checked(5).ok_or_else(|| invalid("priority"))?;
+        p = rest;
+        let mut pr = [0u8; 5];
+        pr.copy_from_slice(fields);
+        Some(pr)
+    } else {
+        None
+    };
+    let fragment = p
+        .get(..p.len().checked_sub(pad).ok_or_else(|| invalid("padding"))?)
+        .ok_or_else(|| invalid("padding"))?;
+    Ok((priority, fragment))
 }
 
 /// Whether a value is a URI authority the server accepts.

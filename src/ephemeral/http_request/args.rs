@@ -40,7 +40,7 @@ impl RequestArgs {
             Some(v) => match crate::json::to_json(&v) {
                 Ok(j) => Some(j),
                 Err(e) => {
-                    d.attribute_error(at.attr("body"), "Invalid body", e.to_string());
+                    d.attribute_error(at.attr(Self::BODY), "Invalid body", e.to_string());
                     return None;
                 }
             },
@@ -150,11 +150,11 @@ impl EphemeralArgs {
         let root = AttributePath::default();
         let open = a.request.spec(a.method, &root, d, false);
         let renew = match a.renew {
-            Some(r) => Some(r.request.spec(r.method, &root.attr("renew"), d, true)?),
+            Some(r) => Some(r.request.spec(r.method, &root.attr(Self::RENEW), d, true)?),
             None => None,
         };
         let close = match a.close {
-            Some(c) => Some(c.request.spec(c.method, &root.attr("close"), d, true)?),
+            Some(c) => Some(c.request.spec(c.method, &root.attr(Self::CLOSE), d, true)?),
             None => None,
         };
         let follow_ups = FollowUps {

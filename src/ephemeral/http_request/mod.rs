@@ -183,7 +183,7 @@ pub(super) fn check_templates(
     let mut found: Vec<(Template, AttributePath)> = Vec::new();
     // The path was checked as it was decoded (`args::RequestPath`).
     if let Ok(t) = Template::parse(&s.path) {
-        found.push((t, at.attr("path")));
+        found.push((t, at.attr(args::RequestArgs::PATH)));
     }
     for (name, pairs, place) in [
         ("query", &s.query, Place::Query),
@@ -204,9 +204,9 @@ pub(super) fn check_templates(
     if let Some(b) = &s.body {
         for (pointer, t) in template::body_templates(b) {
             match t {
-                Ok(t) => found.push((t, at.attr("body"))),
+                Ok(t) => found.push((t, at.attr(args::RequestArgs::BODY))),
                 Err(e) => d.attribute_error(
-                    at.attr("body"),
+                    at.attr(args::RequestArgs::BODY),
                     "Invalid template",
                     format!("at {pointer}: {e}"),
                 ),

@@ -12,7 +12,7 @@ use crate::runtime::Runtime;
 use crate::{Diagnostics, Type, Value};
 use drivers::exec::{ExecRequest, ExecResponse};
 use drivers::{Operation, Outcome, Sensitive};
-use engine::{OperationContext, Stop};
+use engine::{EngineError, OperationContext, Stop};
 
 /// Nothing was created.
 fn nothing(diagnostics: Diagnostics) -> CreateResponse {
@@ -171,22 +171,48 @@ pub(super) async fn run(
     state: &Value,
     prior: &Value,
 ) -> Result<Option<Json>, Diagnostics> {
-    let mut d = Diagnostics::new();
+    let program = argv.first().cloned().unwrap_or_default();
+    let req = command(s, op, argv, state, prior)?;
+    let limit = match op {
+        Operation::Create => s.timeouts.create,
+        Operation::Read => s.timeouts.read,
+        Operation::Update => s.timeouts.update,
+        Operation::Delete => s.timeouts.delete,
+    };
+    let ctx = OperationContext::new(limit, rt.stop.clone()).about(
+        "driver_exec_object",
+        prior.get(ExecObjectArgs::ID).and_then(Value::as_str),
+    );
+    let what = format!("{op} command {program:?}");
+    match rt.exec()?.engine().execute(&req, &ctx).await {
+        Ok(Outcome::Gone) => Ok(None),
+        Ok(Outcome::Done(ExecResponse { stdout })) => printed(s, &stdout, &what),
+        Err(e) => Err(command_failed(rt, op, &what, &e)),
+    }
+}
+
+/// The command to run: `state`'s input on stdin, what is known of the
+/// object before it in the environment.
+fn command(
+    s: &Settings,
+    op: Operation,
+    argv: Vec<String>,
+    state: &Value,
+    prior: &Value,
+) -> Result<ExecRequest, Diagnostics> {
     let input = state
         .get(ExecObjectArgs::INPUT)
         .cloned()
         .unwrap_or(Value::Null(Type::Dynamic));
-    let stdin = match to_json(&input) {
-        Ok(j) => j.to_string().into_bytes(),
-        Err(e) => {
-            d.attribute_error(
-                crate::AttributePath::root(ExecObjectArgs::INPUT),
-                "Input cannot be sent",
-                e.to_string(),
-            );
-            return Err(d);
-        }
-    };
+    let stdin = to_json(&input).map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(
+            crate::AttributePath::root(ExecObjectArgs::INPUT),
+            "Input cannot be sent",
+            e.to_string(),
+        );
+        d
+    })?;
     let mut env = s.env.clone();
     env.push(("DRIVER_OPERATION".into(), op.to_string()));
     let json_env = |v: Option<&Value>| {
@@ -203,11 +229,10 @@ pub(super) async fn run(
     if let Some(inp) = json_env(prior.get(ExecObjectArgs::INPUT)) {
         env.push(("DRIVER_PRIOR_INPUT".into(), inp));
     }
-    let program = argv.first().cloned().unwrap_or_default();
-    let req = ExecRequest {
+    Ok(ExecRequest {
         operation: op,
         argv,
-        stdin,
+        stdin: stdin.to_string().into_bytes(),
         env,
         sensitive_env: s
             .sensitive_env
@@ -217,70 +242,65 @@ pub(super) async fn run(
         working_dir: s.working_dir.clone(),
         retry_exit_codes: s.retry_on_exit_codes.clone(),
         gone_exit_codes: s.gone_exit_codes.clone(),
-    };
-    let limit = match op {
-        Operation::Create => s.timeouts.create,
-        Operation::Read => s.timeouts.read,
-        Operation::Update => s.timeouts.update,
-        Operation::Delete => s.timeouts.delete,
-    };
-    let ctx = OperationContext::new(limit, rt.stop.clone()).about(
-        "driver_exec_object",
-        prior.get(ExecObjectArgs::ID).and_then(Value::as_str),
-    );
-    let what = format!("{op} command {program:?}");
-    match rt.exec()?.engine().execute(&req, &ctx).await {
-        Ok(Outcome::Gone) => Ok(None),
-        Ok(Outcome::Done(ExecResponse { stdout })) => {
-            let text = String::from_utf8_lossy(&stdout);
-            if text.trim().is_empty() {
-                return Ok(None);
-            }
-            match serde_json::from_str::<Json>(&text) {
-                Ok(mut j @ Json::Object(_)) => {
-                    // A command that echoes a secret must not put it in state.
-                    engine::redact::Redactor::new(s.sensitive_env.iter().map(|(_, v)| v.clone()))
-                        .scrub_json(&mut j);
-                    Ok(Some(j))
-                }
-                _ => {
-                    let snippet: String = text.chars().take(200).collect();
-                    d.error(
-                        "Command output is not a JSON object",
-                        format!("The {what} must print one JSON object on stdout (logs belong on stderr). It printed: {snippet}"),
-                    );
-                    Err(d)
-                }
-            }
+    })
+}
+
+/// What a command printed: one JSON object (with any secret it echoes
+/// masked, so it never reaches state), or nothing.
+fn printed(s: &Settings, stdout: &[u8], what: &str) -> Result<Option<Json>, Diagnostics> {
+    let text = String::from_utf8_lossy(stdout);
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Json>(&text) {
+        Ok(mut j @ Json::Object(_)) => {
+            engine::redact::Redactor::new(s.sensitive_env.iter().map(|(_, v)| v.clone()))
+                .scrub_json(&mut j);
+            Ok(Some(j))
         }
-        Err(e) => {
-            let summary = match op {
-                Operation::Create => "Create command failed",
-                Operation::Read => "Read command failed",
-                Operation::Update => "Update command failed",
-                Operation::Delete => "Delete command failed",
-            };
-            let mut advice = String::new();
-            if let Stop::Deadline { .. } = e.stop {
-                advice.push_str(
-                    "It was killed, with every process it started; raise timeouts if it needs longer.",
-                );
-            }
-            if op == Operation::Create && e.outcome_unknown() {
-                advice.push_str(
-                    " The command may have created the object before it was stopped; check before \
-                     applying again.",
-                );
-            }
-            crate::failure::report_with(
-                rt,
-                &mut d,
-                summary,
-                &format!("The {what}"),
-                &e,
-                advice.trim(),
+        _ => {
+            let snippet: String = text.chars().take(200).collect();
+            let mut d = Diagnostics::new();
+            d.error(
+                "Command output is not a JSON object",
+                format!(
+                    "The {what} must print one JSON object on stdout (logs belong on stderr). It \
+                     printed: {snippet}"
+                ),
             );
             Err(d)
         }
     }
+}
+
+/// The diagnostic for a command that failed, with what to do about it.
+fn command_failed(rt: &Runtime, op: Operation, what: &str, e: &EngineError) -> Diagnostics {
+    let summary = match op {
+        Operation::Create => "Create command failed",
+        Operation::Read => "Read command failed",
+        Operation::Update => "Update command failed",
+        Operation::Delete => "Delete command failed",
+    };
+    let mut advice = String::new();
+    if let Stop::Deadline { .. } = e.stop {
+        advice.push_str(
+            "It was killed, with every process it started; raise timeouts if it needs longer.",
+        );
+    }
+    if op == Operation::Create && e.outcome_unknown() {
+        advice.push_str(
+            " The command may have created the object before it was stopped; check before \
+             applying again.",
+        );
+    }
+    let mut d = Diagnostics::new();
+    crate::failure::report_with(
+        rt,
+        &mut d,
+        summary,
+        &format!("The {what}"),
+        e,
+        advice.trim(),
+    );
+    d
 }

@@ -23,7 +23,7 @@ use crate::json::{from_json, to_json};
 use crate::resource::{CreateRequest, CreateResponse, UpdateRequest};
 use crate::runtime::Runtime;
 use crate::{Diagnostics, Type, Value};
-use drivers::http::{Body, HttpResponse, IDEMPOTENCY_KEY};
+use drivers::http::{Body, HttpRequest, HttpResponse, IDEMPOTENCY_KEY};
 use drivers::{Operation, Outcome};
 use engine::OperationContext;
 
@@ -41,61 +41,91 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         return nothing(diags);
     };
     let s = &s;
-    let client = match rt.http() {
-        Ok(e) => e,
-        Err(d) => return nothing(d),
-    };
-    let planned_body = req
-        .planned_state
-        .get(HttpObjectArgs::BODY)
-        .cloned()
-        .unwrap_or(Value::Null(Type::Dynamic));
+    let planned_body = planned_body(&req.planned_state);
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
-    let values = s.values(None, &body_json, None);
-    let payload = match payload(rt, s, &s.create, &planned_body, &req.config, &values, true) {
-        Ok(p) => p,
-        Err(d) => return nothing(d),
-    };
     if s.adopt_existing {
-        match lookup::find(rt, s, &body_json).await {
-            Ok(Found::One { id, object }) => {
-                let why = format!(
-                    "An object with the same natural key ({}) already exists as {}; it was \
-                     adopted instead of creating a duplicate (adopt_existing).",
-                    lookup::describe(&body_json, &s.natural_key),
-                    id
-                );
-                return adopt(rt, s, req, id, object, &why).await;
-            }
-            Ok(Found::Absent) => {}
-            Ok(Found::Many(n)) => {
-                diags.attribute_error(
-                    crate::AttributePath::root(HttpObjectArgs::NATURAL_KEY),
-                    "Natural key is not unique",
-                    format!(
-                        "{n} objects in the collection have {}; adopt_existing will not guess \
-                         which one is meant. Nothing was created.",
-                        lookup::describe(&body_json, &s.natural_key)
-                    ),
-                );
-                return nothing(diags);
-            }
-            Err(d) => {
-                diags.extend(d);
-                diags.error(
-                    "Not created",
-                    "adopt_existing could not check whether the object already exists, so \
-                     nothing was created (creating could duplicate it). Run apply again.",
-                );
-                return nothing(diags);
-            }
+        match existing(rt, s, &body_json).await {
+            Ok(None) => {}
+            Ok(Some((id, object, why))) => return adopt(rt, s, req, id, object, &why).await,
+            Err(d) => return nothing(d),
         }
     }
-    let mut http = match super::request_for(rt, &s.create, values, payload) {
-        Ok(r) => r,
+    let http = match create_request(rt, s, &req, &planned_body, &body_json) {
+        Ok(h) => h,
         Err(d) => return nothing(d),
     };
-    // The plan's key: the same on every retry of this create.
+    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
+    match send(rt, s, &http, &ctx, &body_json).await {
+        Sent::Answered(resp) => identified(rt, s, req, &http, &resp, &body_json, &ctx).await,
+        Sent::Failed(d) => nothing(d),
+        Sent::Found { id, object, note } => adopt(rt, s, req, id, object, &note).await,
+        Sent::Unknown { why, found } => unknown_outcome(rt, s, req, &why, found).await,
+    }
+}
+
+/// The planned body of a state.
+fn planned_body(planned: &Value) -> Value {
+    planned
+        .get(HttpObjectArgs::BODY)
+        .cloned()
+        .unwrap_or(Value::Null(Type::Dynamic))
+}
+
+/// With `adopt_existing`: the object that already has the natural key,
+/// with why it is adopted; `Err` when nothing may be created.
+async fn existing(
+    rt: &Runtime,
+    s: &Settings,
+    body_json: &Json,
+) -> Result<Option<(String, Json, String)>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    match lookup::find(rt, s, body_json).await {
+        Ok(Found::One { id, object }) => {
+            let why = format!(
+                "An object with the same natural key ({}) already exists as {}; it was \
+                 adopted instead of creating a duplicate (adopt_existing).",
+                lookup::describe(body_json, &s.natural_key),
+                id
+            );
+            Ok(Some((id, object, why)))
+        }
+        Ok(Found::Absent) => Ok(None),
+        Ok(Found::Many(n)) => {
+            diags.attribute_error(
+                crate::AttributePath::root(HttpObjectArgs::NATURAL_KEY),
+                "Natural key is not unique",
+                format!(
+                    "{n} objects in the collection have {}; adopt_existing will not guess \
+                     which one is meant. Nothing was created.",
+                    lookup::describe(body_json, &s.natural_key)
+                ),
+            );
+            Err(diags)
+        }
+        Err(d) => {
+            diags.extend(d);
+            diags.error(
+                "Not created",
+                "adopt_existing could not check whether the object already exists, so \
+                 nothing was created (creating could duplicate it). Run apply again.",
+            );
+            Err(diags)
+        }
+    }
+}
+
+/// The create request, with the plan's idempotency key: the same on every
+/// retry of this create.
+fn create_request(
+    rt: &Runtime,
+    s: &Settings,
+    req: &CreateRequest,
+    planned_body: &Value,
+    body_json: &Json,
+) -> Result<HttpRequest, Diagnostics> {
+    let values = s.values(None, body_json, None);
+    let payload = payload(rt, s, &s.create, planned_body, &req.config, &values, true)?;
+    let mut http = super::request_for(rt, &s.create, values, payload)?;
     if let Some(key) = Private::decode(&req.planned_private).idempotency_key
         && !http
             .headers
@@ -108,13 +138,50 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     // before it is sent again, rather than trusting the API to honour the
     // idempotency key.
     http.check_before_repeat = !s.natural_key.is_empty();
-    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
+    Ok(http)
+}
+
+/// How sending the create went.
+enum Sent {
+    /// The API answered success.
+    Answered(HttpResponse),
+    /// Nothing was created.
+    Failed(Diagnostics),
+    /// The answer was lost, and the object was found by its natural key.
+    Found {
+        id: String,
+        object: Json,
+        note: String,
+    },
+    /// The answer was lost, and the object could not be found (`found`:
+    /// what the lookup said, if there was one).
+    Unknown {
+        why: String,
+        found: Option<Result<Found, Diagnostics>>,
+    },
+}
+
+/// Sends the create. When its answer is lost, the object is looked up by
+/// its natural key (if any): found, it is adopted; known absent, the
+/// create is sent again, a few times.
+async fn send(
+    rt: &Runtime,
+    s: &Settings,
+    http: &HttpRequest,
+    ctx: &OperationContext,
+    body_json: &Json,
+) -> Sent {
+    let client = match rt.http() {
+        Ok(c) => c,
+        Err(d) => return Sent::Failed(d),
+    };
     let target = format!("{} {}", http.method, client.url(&http.path));
+    let mut diags = Diagnostics::new();
     let mut sends = 0;
-    let resp = loop {
+    loop {
         sends += 1;
-        match client.execute(&http, &ctx).await {
-            Ok(Outcome::Done(r)) => break r,
+        match client.execute(http, ctx).await {
+            Ok(Outcome::Done(r)) => return Sent::Answered(r),
             Ok(Outcome::Gone) => {
                 diags.error(
                     "Create failed",
@@ -123,13 +190,13 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
                          Check path and the provider's endpoint."
                     ),
                 );
-                return nothing(diags);
+                return Sent::Failed(diags);
             }
             Err(e) if e.outcome_unknown() => {
                 let why = failure::explain(rt, &target, &e);
                 let found = match s.natural_key.is_empty() || rt.stop.is_cancelled() {
                     true => None,
-                    false => Some(lookup::find(rt, s, &body_json).await),
+                    false => Some(lookup::find(rt, s, body_json).await),
                 };
                 match found {
                     Some(Ok(Found::One { id, object })) => {
@@ -137,49 +204,66 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
                             "The create's answer was lost ({}), so the object was looked up by \
                              its natural key ({}) and adopted.",
                             rt.scrub(&why),
-                            lookup::describe(&body_json, &s.natural_key)
+                            lookup::describe(body_json, &s.natural_key)
                         );
-                        return adopt(rt, s, req, id, object, &note).await;
+                        return Sent::Found { id, object, note };
                     }
                     // Not created: safe to send again, a few times.
                     Some(Ok(Found::Absent)) if sends < MAX_SENDS => continue,
-                    found => return unknown_outcome(rt, s, req, &why, found).await,
+                    found => return Sent::Unknown { why, found },
                 }
             }
             Err(e) => {
                 failure::report(rt, &mut diags, "Create failed", &target, &e);
-                return nothing(diags);
+                return Sent::Failed(diags);
             }
         }
+    }
+}
+
+/// The create answered success: which object is it? By its id in the
+/// answer, else by its natural key; otherwise its outcome is unknown.
+async fn identified(
+    rt: &Runtime,
+    s: &Settings,
+    req: CreateRequest,
+    http: &HttpRequest,
+    resp: &HttpResponse,
+    body_json: &Json,
+    ctx: &OperationContext,
+) -> CreateResponse {
+    let parsed = answer::written(resp, s.create.pointer.as_ref(), body_json);
+    if let Some(id) = created_id(s, resp, parsed.as_ref(), body_json) {
+        return finish(rt, s, req, id, resp, parsed, ctx).await;
+    }
+    // It answered success, so the object exists, but which one is it?
+    let target = match rt.http() {
+        Ok(c) => format!("{} {}", http.method, c.url(&http.path)),
+        Err(_) => http.path.clone(),
     };
-    let parsed = answer::written(&resp, s.create.pointer.as_ref(), &body_json);
-    let Some(id) = created_id(s, &resp, parsed.as_ref(), &body_json) else {
-        // It answered success, so the object exists, but which one is it?
-        let why = format!(
-            "{target} answered {} with {}, which has no id at {} (id_pointer), and no \
-             Location header names the object",
-            resp.status,
-            if parsed.is_some() {
-                "a JSON object".to_owned()
-            } else {
-                answer::not_an_object(&resp)
-            },
-            s.id_pointer
+    let why = format!(
+        "{target} answered {} with {}, which has no id at {} (id_pointer), and no \
+         Location header names the object",
+        resp.status,
+        if parsed.is_some() {
+            "a JSON object".to_owned()
+        } else {
+            answer::not_an_object(resp)
+        },
+        s.id_pointer
+    );
+    let found = match s.natural_key.is_empty() {
+        true => None,
+        false => Some(lookup::find(rt, s, body_json).await),
+    };
+    if let Some(Ok(Found::One { id, object })) = found {
+        let note = format!(
+            "{why}; the object was found by its natural key ({}) and adopted.",
+            lookup::describe(body_json, &s.natural_key)
         );
-        let found = match s.natural_key.is_empty() {
-            true => None,
-            false => Some(lookup::find(rt, s, &body_json).await),
-        };
-        if let Some(Ok(Found::One { id, object })) = found {
-            let note = format!(
-                "{why}; the object was found by its natural key ({}) and adopted.",
-                lookup::describe(&body_json, &s.natural_key)
-            );
-            return adopt(rt, s, req, id, object, &rt.scrub(&note)).await;
-        }
-        return unknown_outcome(rt, s, req, &why, found).await;
-    };
-    finish(rt, s, req, id, &resp, parsed, &ctx).await
+        return adopt(rt, s, req, id, object, &rt.scrub(&note)).await;
+    }
+    unknown_outcome(rt, s, req, &why, found).await
 }
 
 /// The new object's id: at `id_pointer` in the answer, else the last
@@ -248,7 +332,7 @@ async fn finish(
     ctx: &OperationContext,
 ) -> CreateResponse {
     let mut diags = Diagnostics::new();
-    let private = Private {
+    let mut private = Private {
         write_only_pointers: write_only_pointers(&req.config),
         last_write_ms: Some(now_ms()),
         ..Default::default()
@@ -256,42 +340,27 @@ async fn finish(
     let state = req
         .planned_state
         .with_attr(HttpObjectArgs::ID, Value::string(&id));
-    let planned_body = req
-        .planned_state
-        .get(HttpObjectArgs::BODY)
-        .cloned()
-        .unwrap_or(Value::Null(Type::Dynamic));
+    let planned_body = planned_body(&req.planned_state);
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
-    let object = match super::request_for(
-        rt,
-        &s.read,
-        s.values(Some(&id), &body_json, None),
-        Body::Empty,
-    ) {
-        Ok(r) => r,
-        Err(d) => {
-            return CreateResponse {
-                new_state: Some(
-                    state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
-                ),
-                private: private.encode(),
-                diagnostics: d,
-            };
-        }
+    let tracked = |private: &Private, diagnostics| CreateResponse {
+        new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic))),
+        private: private.encode(),
+        diagnostics,
     };
-    let object_path = object.path.clone();
-    let settled = async {
-        let polled = wait::settle(rt, s, resp, &object, ctx, Operation::Create).await?;
-        let ready = wait::ready(rt, s, &object, ctx).await?;
+    let values = s.values(Some(&id), &body_json, None);
+    let object = match super::request_for(rt, &s.read, values, Body::Empty) {
+        Ok(r) => r,
+        Err(d) => return tracked(&private, d),
+    };
+    let outcome = match settled(rt, s, resp, &object, ctx).await {
         // The object is the ready one, or the create answer when it is the
         // object; otherwise it is read back.
-        match (ready, &parsed) {
-            (Some(j), _) => Ok(j),
-            (None, Some(j)) if !polled => Ok(j.clone()),
-            _ => read_back(rt, s, &id, &body_json).await,
-        }
+        Ok((_, Some(ready))) => Ok(ready),
+        Ok((false, None)) if parsed.is_some() => Ok(parsed.clone().unwrap_or(Json::Null)),
+        Ok(_) => read_back(rt, s, &id, &body_json).await,
+        Err(d) => Err(d),
     };
-    let response = match settled.await {
+    let response = match outcome {
         Ok(v) => v,
         Err(d) if rt.stop.is_cancelled() && s.wait_for.is_none() => {
             diags.warning(
@@ -300,26 +369,15 @@ async fn finish(
                     "{} exists and is in state; Terraform asked the provider to stop before it \
                      was read back, which the next plan does.",
                     rt.http()
-                        .map_or_else(|_| object_path.clone(), |c| c.url(&object_path))
+                        .map_or_else(|_| object.path.clone(), |c| c.url(&object.path))
                 ),
             );
             drop(d);
             parsed.clone().unwrap_or(Json::Null)
         }
-        Err(d) => {
-            // The object exists: keep it tracked, with what we know.
-            diags.extend(d);
-            return CreateResponse {
-                new_state: Some(
-                    state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
-                ),
-                private: private.encode(),
-                diagnostics: diags,
-            };
-        }
+        // The object exists: keep it tracked, with what we know.
+        Err(d) => return tracked(&private, d),
     };
-    let mut private = private;
-    let response: Json = response;
     if response.is_object() {
         private.spelling = server_spelling(&planned_body, &response, &s.drift_rules);
     }
@@ -337,6 +395,20 @@ async fn finish(
         private: private.encode(),
         diagnostics: diags,
     }
+}
+
+/// Follows the create's operation and waits for readiness: whether it
+/// was polled, and the ready object if `wait_for` read it.
+async fn settled(
+    rt: &Runtime,
+    s: &Settings,
+    resp: &HttpResponse,
+    object: &HttpRequest,
+    ctx: &OperationContext,
+) -> Result<(bool, Option<Json>), Diagnostics> {
+    let polled = wait::settle(rt, s, resp, object, ctx, Operation::Create).await?;
+    let ready = wait::ready(rt, s, object, ctx).await?;
+    Ok((polled, ready))
 }
 
 /// Most times one create is sent when lookups show it did not happen.

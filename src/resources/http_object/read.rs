@@ -27,6 +27,12 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         private: None,
         diagnostics,
     };
+    // Deleted outside Terraform: dropping it from state plans a create.
+    let gone = |diagnostics: Diagnostics| ReadResponse {
+        new_state: None,
+        private: None,
+        diagnostics,
+    };
     let Some(s) = settings::parse(&req.current_state, &mut diags) else {
         return keep(diags);
     };
@@ -44,68 +50,72 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let stored_body = super::body_json(&req.current_state);
     // Bulk refresh: what the collection's shared listing says, when it can.
     let listed = match s.list.refresh {
         ListRefresh::None => None,
         _ => from_listing(rt, client, &s, &id).await,
     };
-    match (s.list.refresh, listed) {
+    let (actual, target) = match (s.list.refresh, listed) {
         // Missing from a complete listing: deleted outside Terraform.
-        (_, Some(None)) => {
-            return ReadResponse {
-                new_state: None,
-                private: None,
-                diagnostics: diags,
-            };
-        }
+        (_, Some(None)) => return gone(diags),
         (ListRefresh::Full, Some(Some(item))) => {
-            let target = format!(
-                "the listing of {}",
-                client.url(&s.list.path.clone().unwrap_or_else(|| s.path.clone()))
-            );
-            return compare(rt, &s, &req, private, item, &target, &id, diags);
+            let listing = s.list.path.clone().unwrap_or_else(|| s.path.clone());
+            (item, format!("the listing of {}", client.url(&listing)))
         }
-        _ => {}
-    }
+        _ => match read_remote(rt, &s, &req, &id, private.last_write_ms).await {
+            Remote::Object(actual, target) => (actual, target),
+            Remote::Gone => return gone(diags),
+            Remote::Unknown(d) => return keep(d),
+        },
+    };
+    compare(rt, &s, &req, private, actual, &target, &id, diags)
+}
+
+/// What a read of the object found.
+enum Remote {
+    /// The object, and the request's target for messages.
+    Object(Json, String),
+    /// It no longer exists (404, an empty listing, soft-deleted).
+    Gone,
+    /// It could not tell (diagnosed).
+    Unknown(Diagnostics),
+}
+
+/// Reads the object `id` itself.
+async fn read_remote(
+    rt: &Runtime,
+    s: &Settings,
+    req: &ReadRequest,
+    id: &str,
+    last_write: Option<u64>,
+) -> Remote {
+    let mut diags = Diagnostics::new();
+    let client = match rt.http() {
+        Ok(c) => c,
+        Err(d) => return Remote::Unknown(d),
+    };
+    let stored_body = super::body_json(&req.current_state);
     let response = super::last_response(&req.current_state);
-    let values = s.values(Some(&id), &stored_body, response.as_ref());
+    let values = s.values(Some(id), &stored_body, response.as_ref());
     let request = match super::request_for(rt, &s.read, values, Body::Empty) {
         Ok(r) => r,
-        Err(d) => return keep(d),
+        Err(d) => return Remote::Unknown(d),
     };
     let target = format!("{} {}", request.method, client.url(&request.path));
-    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(&id));
-    let last_write = private.last_write_ms;
-    let resp = match super::wait::read_object(rt, &s, &request, &ctx, last_write).await {
-        Ok(r) => r,
-        Err(d) => return keep(d),
-    };
-    let resp = match resp {
-        Ok(Outcome::Done(r)) => r,
-        // Deleted outside Terraform: dropping it from state plans a create.
-        Ok(Outcome::Gone) => {
-            return ReadResponse {
-                new_state: None,
-                private: None,
-                diagnostics: diags,
-            };
-        }
-        Err(e) => {
+    let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
+    let resp = match super::wait::read_object(rt, s, &request, &ctx, last_write).await {
+        Ok(Ok(Outcome::Done(r))) => r,
+        Ok(Ok(Outcome::Gone)) => return Remote::Gone,
+        Ok(Err(e)) => {
             failure::report(rt, &mut diags, "Read failed", &target, &e);
-            return keep(diags);
+            return Remote::Unknown(diags);
         }
+        Err(d) => return Remote::Unknown(d),
     };
-    let actual = match answer::read(&resp, s.read.pointer.as_ref()) {
-        Ok(answer::Found::Object(j)) if !super::soft_deleted(&s, &j) => j,
+    match answer::read(&resp, s.read.pointer.as_ref()) {
+        Ok(answer::Found::Object(j)) if !super::soft_deleted(s, &j) => Remote::Object(j, target),
         // An empty listing, or a soft-deleted object: gone.
-        Ok(_) => {
-            return ReadResponse {
-                new_state: None,
-                private: None,
-                diagnostics: diags,
-            };
-        }
+        Ok(_) => Remote::Gone,
         Err(why) => {
             diags.error(
                 "The API did not answer with an object",
@@ -114,10 +124,9 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
                      configuration. Nothing was changed in state."
                 )),
             );
-            return keep(diags);
+            Remote::Unknown(diags)
         }
-    };
-    compare(rt, &s, &req, private, actual, &target, &id, diags)
+    }
 }
 
 /// What the collection's listing (fetched once per process, shared) says

@@ -80,66 +80,111 @@ pub(super) async fn settle(
     if !running {
         return Ok(false);
     }
-    let client = rt.http()?;
-    let link = poll
-        .url_pointer
+    let link = status_link(poll, resp, body.as_ref());
+    let (request, shown) = poll_request(rt, link.as_deref(), object)?;
+    let mut polling = Polling {
+        request,
+        shown,
+        polling_object: link.is_none(),
+        wait: resp.retry_after.unwrap_or(poll.interval),
+        last: status.unwrap_or_else(|| "202 Accepted".into()),
+        polls: 0,
+    };
+    loop {
+        if let Some(done) = polling.poll_once(rt, poll, ctx, op).await? {
+            return Ok(done);
+        }
+    }
+}
+
+/// Where the operation's status is: the URL at `url_pointer` in the
+/// answer, else `Operation-Location`, else the `Location` of a 202.
+fn status_link(poll: &Poll, resp: &HttpResponse, body: Option<&Json>) -> Option<String> {
+    poll.url_pointer
         .as_ref()
         .and_then(|p| {
-            body.as_ref()
-                .and_then(|b| p.get(b))
+            body.and_then(|b| p.get(b))
                 .and_then(Json::as_str)
                 .map(str::to_owned)
         })
         .or_else(|| resp.operation_location.clone())
         .or_else(|| {
-            if resp.status == 202 {
-                resp.location.clone()
-            } else {
-                None
-            }
-        });
-    let (request, shown) = match &link {
-        // A status link is polled only below the endpoint: the provider's
-        // requests never go anywhere else.
-        Some(l) => match crate::template::resolve_link(l, client.base_url()) {
-            Ok((path, query)) => {
-                let r = get(object, path, query);
-                let shown = client.url(&r.path);
-                (r, shown)
-            }
-            Err(e) => {
-                let mut d = Diagnostics::new();
-                d.error(
-                    "Status URL refused",
-                    rt.scrub(&format!(
-                        "The API answered that the operation goes on at a URL the provider does \
-                         not send requests to: {e}. The operation may still be running: check \
-                         it, then run terraform apply again."
-                    )),
-                );
-                return Err(d);
-            }
-        },
-        None => (object.clone(), client.url(&object.path)),
+            (resp.status == 202)
+                .then(|| resp.location.clone())
+                .flatten()
+        })
+}
+
+/// The request that polls `link` (or the object itself), and its URL for
+/// messages. A status link is polled only below the endpoint: the
+/// provider's requests never go anywhere else.
+fn poll_request(
+    rt: &Runtime,
+    link: Option<&str>,
+    object: &HttpRequest,
+) -> Result<(HttpRequest, String), Diagnostics> {
+    let client = rt.http()?;
+    let Some(l) = link else {
+        return Ok((object.clone(), client.url(&object.path)));
     };
-    let polling_object = link.is_none();
-    let mut wait = resp.retry_after.unwrap_or(poll.interval);
-    let mut last = status.unwrap_or_else(|| "202 Accepted".into());
-    let mut polls = 0u32;
-    loop {
-        pause(
-            wait,
-            ctx,
-            &format!("The operation at {shown} (last status {last:?}, {polls} polls)"),
-        )
-        .await?;
-        polls += 1;
-        let r = match client.execute(&request, ctx).await {
+    match crate::template::resolve_link(l, client.base_url()) {
+        Ok((path, query)) => {
+            let r = get(object, path, query);
+            let shown = client.url(&r.path);
+            Ok((r, shown))
+        }
+        Err(e) => {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Status URL refused",
+                rt.scrub(&format!(
+                    "The API answered that the operation goes on at a URL the provider does not \
+                     send requests to: {e}. The operation may still be running: check it, then \
+                     run terraform apply again."
+                )),
+            );
+            Err(d)
+        }
+    }
+}
+
+/// A long-running operation being followed.
+struct Polling {
+    request: HttpRequest,
+    shown: String,
+    /// The object itself is polled (no status URL).
+    polling_object: bool,
+    wait: Duration,
+    last: String,
+    polls: u32,
+}
+
+impl Polling {
+    /// Waits, polls once: `Some(true)` when the operation is over, `None`
+    /// while it runs, an error when it failed.
+    async fn poll_once(
+        &mut self,
+        rt: &Runtime,
+        poll: &Poll,
+        ctx: &OperationContext,
+        op: Operation,
+    ) -> Result<Option<bool>, Diagnostics> {
+        let client = rt.http()?;
+        let shown = &self.shown;
+        let what = format!(
+            "The operation at {shown} (last status {:?}, {} polls)",
+            self.last, self.polls
+        );
+        pause(self.wait, ctx, &what).await?;
+        self.polls += 1;
+        let mut d = Diagnostics::new();
+        let r = match client.execute(&self.request, ctx).await {
             Ok(Outcome::Done(r)) => r,
             // The object itself is gone: a delete is done.
-            Ok(Outcome::Gone) if polling_object && op == Operation::Delete => return Ok(true),
+            Ok(Outcome::Gone) if self.polling_object && op == Operation::Delete => {
+                return Ok(Some(true));
+            }
             Ok(Outcome::Gone) => {
-                let mut d = Diagnostics::new();
                 d.error(
                     "Operation not found",
                     format!("GET {shown} answered 404 while following the operation."),
@@ -147,24 +192,22 @@ pub(super) async fn settle(
                 return Err(d);
             }
             Err(e) => {
-                let mut d = Diagnostics::new();
                 report(rt, &mut d, "Polling failed", &format!("GET {shown}"), &e);
                 return Err(d);
             }
         };
         let answer: Json = serde_json::from_slice(&r.body).unwrap_or(Json::Null);
-        let status = poll.status_pointer.get(&answer).and_then(text);
-        match status {
+        match poll.status_pointer.get(&answer).and_then(text) {
             Some(st) if poll.success.contains(&st) => {
-                tracing::debug!(polls, url = %shown, "operation finished");
-                return Ok(true);
+                tracing::debug!(polls = self.polls, url = %shown, "operation finished");
+                Ok(Some(true))
             }
             Some(st) if poll.pending.contains(&st) => {
-                last = st;
-                wait = r.retry_after.unwrap_or(poll.interval);
+                self.last = st;
+                self.wait = r.retry_after.unwrap_or(poll.interval);
+                Ok(None)
             }
             other => {
-                let mut d = Diagnostics::new();
                 let message = failure_message(poll, &answer);
                 d.error(
                     "Operation failed",
@@ -176,7 +219,7 @@ pub(super) async fn settle(
                             .unwrap_or_default()
                     )),
                 );
-                return Err(d);
+                Err(d)
             }
         }
     }

@@ -363,10 +363,55 @@ impl Driver for HttpDriver {
     }
 
     async fn call(&self, req: &HttpRequest) -> Result<Outcome<HttpResponse>, DriverError> {
+        let (mut resp, url) = self.send(req).await?;
+        let status = resp.status().as_u16();
+        let head = Head::of(resp.headers());
+        let body = self
+            .read_body(&mut resp, req, url.scheme() == "https")
+            .await?;
+        tracing::debug!(target_object = %req.target(), status, "received response");
+        match status {
+            // A 303 that ends a write: done, the result is at `Location`.
+            200..=299 | 303 => Ok(Outcome::Done(HttpResponse {
+                status,
+                location: head.location,
+                operation_location: head.operation_location,
+                content_type: head.content_type,
+                retry_after: head.retry_after,
+                body,
+                pause: head.pause,
+                pace: head.pace,
+                next_link: head.next_link,
+                headers: head.kept,
+            })),
+            404 | 410 => Ok(Outcome::Gone),
+            _ => {
+                let detail = headers::error_message(&body);
+                let message = if detail.is_empty() {
+                    status.to_string()
+                } else {
+                    format!("{status}: {detail}")
+                };
+                let class = classify::status_class(
+                    status,
+                    &self.config.retry_on_status,
+                    head.retry_after,
+                    head.pace,
+                );
+                Err(DriverError::answered(i64::from(status), detail, message).classified(class))
+            }
+        }
+    }
+}
+
+impl HttpDriver {
+    /// Sends the request, following redirects within the endpoint's origin:
+    /// the last answer, and the URL that gave it.
+    async fn send(&self, req: &HttpRequest) -> Result<(reqwest::Response, Url), DriverError> {
         let first = self.first_url(req)?;
         let mut url = first.clone();
         let mut hops = 0;
-        let mut resp = loop {
+        loop {
             let request = self.build(req, url.clone())?;
             tracing::debug!(target_object = %req.target(), "sending request");
             let https = url.scheme() == "https";
@@ -380,17 +425,28 @@ impl Driver for HttpDriver {
                     hops += 1;
                     url = next;
                 }
-                redirect::Next::Stop => break resp,
+                redirect::Next::Stop => return Ok((resp, url)),
             }
-        };
-        let https = url.scheme() == "https";
-        let status = resp.status().as_u16();
-        let h = resp.headers();
+        }
+    }
+}
+
+/// What the provider takes from an answer's headers, bounded.
+struct Head {
+    location: Option<String>,
+    operation_location: Option<String>,
+    content_type: Option<String>,
+    retry_after: Option<Duration>,
+    pace: Option<Duration>,
+    pause: Option<Duration>,
+    next_link: Option<String>,
+    kept: Vec<(String, String)>,
+}
+
+impl Head {
+    fn of(h: &reqwest::header::HeaderMap) -> Head {
         let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let now = SystemTime::now();
-        let location = text("location");
-        let operation_location = text("operation-location");
-        let content_type = text("content-type");
         let retry_after = h
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
@@ -405,48 +461,20 @@ impl Driver for HttpDriver {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
-        let next_link = links::next_link(&link_values);
-        let kept_headers = h
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .filter(|(_, v)| v.len() <= MAX_KEPT_HEADER_BYTES)
-            .take(MAX_KEPT_HEADERS)
-            .collect();
-        let body = self.read_body(&mut resp, req, https).await?;
-        tracing::debug!(target_object = %req.target(), status, "received response");
-        match status {
-            // A 303 that ends a write: done, the result is at `Location`.
-            200..=299 | 303 => Ok(Outcome::Done(HttpResponse {
-                status,
-                location,
-                operation_location,
-                content_type,
-                retry_after,
-                body,
-                pause,
-                pace,
-                next_link,
-                headers: kept_headers,
-            })),
-            404 | 410 => Ok(Outcome::Gone),
-            _ => {
-                let detail = headers::error_message(&body);
-                let message = if detail.is_empty() {
-                    status.to_string()
-                } else {
-                    format!("{status}: {detail}")
-                };
-                Err(
-                    DriverError::answered(i64::from(status), detail, message).classified(
-                        classify::status_class(
-                            status,
-                            &self.config.retry_on_status,
-                            retry_after,
-                            pace,
-                        ),
-                    ),
-                )
-            }
+        Head {
+            location: text("location"),
+            operation_location: text("operation-location"),
+            content_type: text("content-type"),
+            retry_after,
+            pace,
+            pause,
+            next_link: links::next_link(&link_values),
+            kept: h
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .filter(|(_, v)| v.len() <= MAX_KEPT_HEADER_BYTES)
+                .take(MAX_KEPT_HEADERS)
+                .collect(),
         }
     }
 }

@@ -106,80 +106,21 @@ impl<P: ProviderDefinition> Server<P> {
     /// prior state; a failed create keeps whatever the resource says may
     /// exist; a successful delete removes the state.
     pub(super) async fn apply(&self, type_name: &str, req: ApplyRequest) -> ApplyResponse {
-        let prior = (!req.prior_state.is_null()).then(|| req.prior_state.clone());
         let (r, rt) = match self.resource_and_runtime(type_name) {
             Ok(found) => found,
             Err(diagnostics) => {
                 return ApplyResponse {
-                    new_state: prior,
+                    new_state: (!req.prior_state.is_null()).then_some(req.prior_state),
                     private: req.planned_private,
                     diagnostics,
                 };
             }
         };
-        let ApplyRequest {
-            prior_state,
-            planned_state,
-            config,
-            planned_private,
-        } = req;
-        let mut resp = match (prior_state.is_null(), planned_state.is_null()) {
+        let mut resp = match (req.prior_state.is_null(), req.planned_state.is_null()) {
             (true, true) => ApplyResponse::default(),
-            (true, false) => {
-                tracing::debug!(type_name, "calling resource create");
-                let c = r
-                    .create(
-                        &rt,
-                        CreateRequest {
-                            planned_state,
-                            config,
-                            planned_private,
-                        },
-                    )
-                    .await;
-                ApplyResponse {
-                    new_state: c.new_state,
-                    private: c.private,
-                    diagnostics: c.diagnostics,
-                }
-            }
-            (false, false) => {
-                tracing::debug!(type_name, "calling resource update");
-                let u = r
-                    .update(
-                        &rt,
-                        UpdateRequest {
-                            prior_state,
-                            planned_state,
-                            config,
-                            planned_private: planned_private.clone(),
-                        },
-                    )
-                    .await;
-                ApplyResponse {
-                    new_state: u.new_state.or(prior),
-                    private: u.private.unwrap_or(planned_private),
-                    diagnostics: u.diagnostics,
-                }
-            }
-            (false, true) => {
-                tracing::debug!(type_name, "calling resource delete");
-                let d = r
-                    .delete(
-                        &rt,
-                        DeleteRequest {
-                            prior_state,
-                            private: planned_private.clone(),
-                        },
-                    )
-                    .await;
-                let failed = d.diagnostics.has_error();
-                ApplyResponse {
-                    new_state: if failed { prior } else { None },
-                    private: if failed { planned_private } else { Vec::new() },
-                    diagnostics: d.diagnostics,
-                }
-            }
+            (true, false) => create(r.as_ref(), &rt, req, type_name).await,
+            (false, false) => update(r.as_ref(), &rt, req, type_name).await,
+            (false, true) => delete(r.as_ref(), &rt, req, type_name).await,
         };
         resp.new_state = self.without_write_only(type_name, resp.new_state);
         self.definition.after_apply(&rt, &mut resp.diagnostics);
@@ -322,5 +263,88 @@ impl<P: ProviderDefinition> Server<P> {
             d.error("Invalid import identity", e);
             d
         })
+    }
+}
+
+/// A create: whatever the resource says may exist is kept.
+async fn create<R>(
+    r: &dyn Resource<R>,
+    rt: &R,
+    req: ApplyRequest,
+    type_name: &str,
+) -> ApplyResponse {
+    tracing::debug!(type_name, "calling resource create");
+    let c = r
+        .create(
+            rt,
+            CreateRequest {
+                planned_state: req.planned_state,
+                config: req.config,
+                planned_private: req.planned_private,
+            },
+        )
+        .await;
+    ApplyResponse {
+        new_state: c.new_state,
+        private: c.private,
+        diagnostics: c.diagnostics,
+    }
+}
+
+/// An update: a failed one keeps the prior state.
+async fn update<R>(
+    r: &dyn Resource<R>,
+    rt: &R,
+    req: ApplyRequest,
+    type_name: &str,
+) -> ApplyResponse {
+    tracing::debug!(type_name, "calling resource update");
+    let prior = req.prior_state.clone();
+    let planned_private = req.planned_private.clone();
+    let u = r
+        .update(
+            rt,
+            UpdateRequest {
+                prior_state: req.prior_state,
+                planned_state: req.planned_state,
+                config: req.config,
+                planned_private: req.planned_private,
+            },
+        )
+        .await;
+    ApplyResponse {
+        new_state: u.new_state.or(Some(prior)),
+        private: u.private.unwrap_or(planned_private),
+        diagnostics: u.diagnostics,
+    }
+}
+
+/// A delete: a successful one removes the state, a failed one keeps it.
+async fn delete<R>(
+    r: &dyn Resource<R>,
+    rt: &R,
+    req: ApplyRequest,
+    type_name: &str,
+) -> ApplyResponse {
+    tracing::debug!(type_name, "calling resource delete");
+    let prior = req.prior_state.clone();
+    let d = r
+        .delete(
+            rt,
+            DeleteRequest {
+                prior_state: req.prior_state,
+                private: req.planned_private.clone(),
+            },
+        )
+        .await;
+    let failed = d.diagnostics.has_error();
+    ApplyResponse {
+        new_state: failed.then_some(prior),
+        private: if failed {
+            req.planned_private
+        } else {
+            Vec::new()
+        },
+        diagnostics: d.diagnostics,
     }
 }

@@ -65,54 +65,23 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
     if let Mp::Nil = mp {
         return Ok(Value::Null(ty.clone()));
     }
-    let mismatch = |got: &str| CodecError::new(&path.path(), format!("expected {ty}, got {got}"));
     match ty {
-        Type::Dynamic => {
-            let Mp::Array(pair) = mp else {
-                return Err(mismatch("a bare value"));
-            };
-            let Ok([type_value, inner]) = <[Mp; 2]>::try_from(pair) else {
-                return Err(mismatch("a malformed dynamic value"));
-            };
-            let type_bytes = match type_value {
-                Mp::Binary(b) => b,
-                Mp::String(s) => s.into_bytes(),
-                _ => return Err(mismatch("a dynamic value without a type")),
-            };
-            let actual = Type::from_json_bytes(&type_bytes)
-                .map_err(|e| CodecError::new(&path.path(), e.to_string()))?;
-            from_mp(inner, &actual, path)
-        }
+        Type::Dynamic => dynamic_from_mp(mp, ty, path),
         Type::String => match mp {
             Mp::String(s) => s
                 .into_str()
                 .map(Value::String)
-                .ok_or_else(|| mismatch("invalid UTF-8")),
-            other => Err(mismatch(kind(&other))),
+                .ok_or_else(|| mismatch(ty, path, "invalid UTF-8")),
+            other => Err(mismatch(ty, path, kind(&other))),
         },
         Type::Bool => match mp {
             Mp::Boolean(b) => Ok(Value::Bool(b)),
-            other => Err(mismatch(kind(&other))),
+            other => Err(mismatch(ty, path, kind(&other))),
         },
-        Type::Number => {
-            let n = match mp {
-                Mp::Integer(i) => match (i.as_i64(), i.as_u64()) {
-                    (Some(i), _) => Some(Number::from(i)),
-                    (None, Some(u)) => Some(Number::from(u)),
-                    _ => None,
-                },
-                Mp::F64(f) => Number::from_f64(f),
-                Mp::F32(f) => Number::from_f64(f as f64),
-                // Numbers beyond float precision travel as decimal text.
-                Mp::String(s) => s.as_str().and_then(|s| s.parse().ok()),
-                ref other => return Err(mismatch(kind(other))),
-            };
-            n.map(Value::Number)
-                .ok_or_else(|| mismatch("an unreadable number"))
-        }
+        Type::Number => number_from_mp(mp, ty, path),
         Type::List(elem) | Type::Set(elem) => {
             let Mp::Array(items) = mp else {
-                return Err(mismatch(kind(&mp)));
+                return Err(mismatch(ty, path, kind(&mp)));
             };
             let items = items
                 .into_iter()
@@ -126,24 +95,10 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
                 Value::Set(elem, items)
             })
         }
-        Type::Tuple(elems) => {
-            let Mp::Array(items) = mp else {
-                return Err(mismatch(kind(&mp)));
-            };
-            if items.len() != elems.len() {
-                return Err(mismatch(&format!("{} elements", items.len())));
-            }
-            let items = items
-                .into_iter()
-                .zip(elems)
-                .enumerate()
-                .map(|(i, (it, t))| from_mp(it, t, &Trail::Index(path, i)))
-                .collect::<Result<_, _>>()?;
-            Ok(Value::Tuple(items))
-        }
+        Type::Tuple(elems) => tuple_from_mp(mp, ty, elems, path),
         Type::Map(elem) => {
             let Mp::Map(entries) = mp else {
-                return Err(mismatch(kind(&mp)));
+                return Err(mismatch(ty, path, kind(&mp)));
             };
             let mut out = BTreeMap::new();
             for (k, v) in entries {
@@ -153,30 +108,93 @@ fn from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
             }
             Ok(Value::Map((**elem).clone(), out))
         }
-        Type::Object(attrs) => {
-            let Mp::Map(entries) = mp else {
-                return Err(mismatch(kind(&mp)));
-            };
-            let mut out = BTreeMap::new();
-            for (k, v) in entries {
-                let k = key(k, path)?;
-                let Some(t) = attrs.get(&k) else {
-                    return Err(CodecError::new(
-                        &path.path(),
-                        format!("unexpected attribute {k:?}"),
-                    ));
-                };
-                let v = from_mp(v, t, &Trail::Attr(path, &k))?;
-                out.insert(k, v);
-            }
-            // Absent attributes are null, as an empty DynamicValue is.
-            for (k, t) in attrs {
-                out.entry(k.clone())
-                    .or_insert_with(|| Value::Null(t.clone()));
-            }
-            Ok(Value::Object(out))
-        }
+        Type::Object(attrs) => object_from_mp(mp, ty, attrs, path),
     }
+}
+
+/// The error for a value that is not of the type expected at `path`.
+fn mismatch(ty: &Type, path: &Trail, got: &str) -> CodecError {
+    CodecError::new(&path.path(), format!("expected {ty}, got {got}"))
+}
+
+/// A dynamic value: `[type as JSON, value]`.
+fn dynamic_from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
+    let Mp::Array(pair) = mp else {
+        return Err(mismatch(ty, path, "a bare value"));
+    };
+    let Ok([type_value, inner]) = <[Mp; 2]>::try_from(pair) else {
+        return Err(mismatch(ty, path, "a malformed dynamic value"));
+    };
+    let type_bytes = match type_value {
+        Mp::Binary(b) => b,
+        Mp::String(s) => s.into_bytes(),
+        _ => return Err(mismatch(ty, path, "a dynamic value without a type")),
+    };
+    let actual = Type::from_json_bytes(&type_bytes)
+        .map_err(|e| CodecError::new(&path.path(), e.to_string()))?;
+    from_mp(inner, &actual, path)
+}
+
+fn number_from_mp(mp: Mp, ty: &Type, path: &Trail) -> Result<Value, CodecError> {
+    let n = match mp {
+        Mp::Integer(i) => match (i.as_i64(), i.as_u64()) {
+            (Some(i), _) => Some(Number::from(i)),
+            (None, Some(u)) => Some(Number::from(u)),
+            _ => None,
+        },
+        Mp::F64(f) => Number::from_f64(f),
+        Mp::F32(f) => Number::from_f64(f as f64),
+        // Numbers beyond float precision travel as decimal text.
+        Mp::String(s) => s.as_str().and_then(|s| s.parse().ok()),
+        ref other => return Err(mismatch(ty, path, kind(other))),
+    };
+    n.map(Value::Number)
+        .ok_or_else(|| mismatch(ty, path, "an unreadable number"))
+}
+
+fn tuple_from_mp(mp: Mp, ty: &Type, elems: &[Type], path: &Trail) -> Result<Value, CodecError> {
+    let Mp::Array(items) = mp else {
+        return Err(mismatch(ty, path, kind(&mp)));
+    };
+    if items.len() != elems.len() {
+        return Err(mismatch(ty, path, &format!("{} elements", items.len())));
+    }
+    let items = items
+        .into_iter()
+        .zip(elems)
+        .enumerate()
+        .map(|(i, (it, t))| from_mp(it, t, &Trail::Index(path, i)))
+        .collect::<Result<_, _>>()?;
+    Ok(Value::Tuple(items))
+}
+
+fn object_from_mp(
+    mp: Mp,
+    ty: &Type,
+    attrs: &BTreeMap<String, Type>,
+    path: &Trail,
+) -> Result<Value, CodecError> {
+    let Mp::Map(entries) = mp else {
+        return Err(mismatch(ty, path, kind(&mp)));
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in entries {
+        let k = key(k, path)?;
+        let Some(t) = attrs.get(&k) else {
+            return Err(CodecError::new(
+                &path.path(),
+                format!("unexpected attribute {k:?}"),
+            ));
+        };
+        let v = from_mp(v, t, &Trail::Attr(path, &k))?;
+        out.insert(k, v);
+    }
+    // Absent attributes are null, as an empty DynamicValue is.
+    for (k, t) in attrs {
+        out.entry(k.clone())
+            .or_insert_with(|| Value::Null(t.clone()));
+    }
+    Ok(Value::Object(out))
 }
 
 fn key(k: Mp, path: &Trail) -> Result<String, CodecError> {
