@@ -464,3 +464,39 @@ ephemeral "driver_http_request" "lease" {{
     }
     assert_eq!(elsewhere.counters().total(), 0);
 }
+
+#[test]
+fn listings_follow_next_pages_only_below_the_endpoint() {
+    let elsewhere = Running::start();
+    for link in [
+        format!("<{}/v1/things?page=2>; rel=\"next\"", elsewhere.url()),
+        "</v1/../admin?page=2>; rel=\"next\"".to_owned(),
+        "</admin?page=2>; rel=\"next\"".to_owned(),
+    ] {
+        let api = Running::start();
+        api.set_faults(Faults {
+            scripted: vec![script(
+                "GET",
+                200,
+                &[("Link", &link)],
+                r#"[{"id": "1"}]"#.into(),
+            )],
+            ..Default::default()
+        });
+        let wd = Workdir::new(&format!(
+            "{}data \"driver_http_objects\" \"x\" {{\n  path = \"/things\"\n}}\n",
+            provider(&api)
+        ));
+        let r = run(&wd, &["plan"]);
+        assert_eq!(r.code(), 1, "{link}: {}", r.stdout);
+        assert!(
+            r.stderr_flat().contains("Incomplete listing"),
+            "{link}: {}",
+            r.stderr
+        );
+        let log = api.counters().log;
+        assert_eq!(log.len(), 1, "{link}: only the first page: {log:?}");
+        check_log(&log, "", &link);
+    }
+    assert_eq!(elsewhere.counters().total(), 0);
+}

@@ -150,8 +150,9 @@ pub async fn fetch(
             return Err(d);
         }
     };
-    let (mut pager, mut page) =
+    let (pager, mut page) =
         Pager::start(req.paging.pagination.clone(), req.first.clone(), first_url);
+    let mut pager = pager.within(client.base_url());
     let mut items = Vec::new();
     let mut bytes = 0usize;
     loop {

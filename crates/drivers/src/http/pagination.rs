@@ -99,6 +99,8 @@ pub struct Pager {
     /// The first page's URL: relative links resolve against the current
     /// page, and no page may leave this origin.
     base: Url,
+    /// The path no page may leave (the endpoint's base path), if set.
+    within: Option<String>,
     current: HttpRequest,
     current_url: Url,
     pages: u32,
@@ -118,6 +120,7 @@ impl Pager {
         };
         let mut pager = Pager {
             base: first_url.clone(),
+            within: None,
             current_url: first_url,
             current: first,
             pages: 1,
@@ -131,6 +134,13 @@ impl Pager {
         pager.seen.insert(key(&req, &pager.current_url));
         pager.current = req.clone();
         (pager, req)
+    }
+
+    /// Keeps every page below `endpoint`'s path: a next link elsewhere on
+    /// the origin, or with a `.` or `..` segment, ends the walk.
+    pub fn within(mut self, endpoint: &Url) -> Pager {
+        self.within = Some(endpoint.path().trim_end_matches('/').to_owned());
+        self
     }
 
     /// Pages asked for so far.
@@ -215,6 +225,20 @@ impl Pager {
             return Err(format!(
                 "the next page is on another origin ({short}), which the provider does not follow"
             ));
+        }
+        if let Some(within) = &self.within {
+            let raw = target.split(['?', '#']).next().unwrap_or_default();
+            let dot = raw.split(['/', '\\']).any(|s| {
+                let d = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+                d == "." || d == ".."
+            });
+            let path = url.path();
+            if dot || !(path == within || path.starts_with(&format!("{within}/"))) {
+                return Err(format!(
+                    "the next page ({short}) is outside the endpoint's path {within:?}, which \
+                     the provider does not follow"
+                ));
+            }
         }
         Ok(url)
     }
@@ -377,6 +401,35 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(p.next(&end), Next::Done));
+    }
+
+    #[test]
+    fn next_pages_outside_the_endpoint_path_are_not_followed() {
+        let url = Url::parse("http://127.0.0.1:9/api/v1/items").unwrap();
+        let endpoint = Url::parse("http://127.0.0.1:9/api/v1").unwrap();
+        let req = HttpRequest::new(Operation::Read, Method::GET, "/items".into());
+        for link in [
+            "/admin?page=2",
+            "/api/v1/../admin",
+            "/api/v1/items/%2e%2e/x",
+        ] {
+            let (p, _) = Pager::start(Pagination::default(), req.clone(), url.clone());
+            let mut p = p.within(&endpoint);
+            let said = PageAnswer {
+                next_link: Some(link),
+                next_in_body: None,
+                items: 1,
+            };
+            assert!(matches!(p.next(&said), Next::Incomplete(_)), "{link}");
+        }
+        let (p, _) = Pager::start(Pagination::default(), req, url);
+        let mut p = p.within(&endpoint);
+        let said = PageAnswer {
+            next_link: Some("/api/v1/items?page=2"),
+            next_in_body: None,
+            items: 1,
+        };
+        assert!(matches!(p.next(&said), Next::Page(_)));
     }
 
     #[test]
