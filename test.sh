@@ -22,6 +22,7 @@ COMPAT_FILTERS=(handshake:: debug_mode:: schema:: http_object:: exec_object:: up
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --test acceptance -- -D warnings
+python3 scripts/shape.py
 cargo test --workspace --locked
 
 # Whether CLI $1 can be had: tools.py finds or builds it; exit 3 means it

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use super::Diagnostics;
 use super::config::ProviderConfig;
-use super::driver_module::{Client, Clients, DriverModule};
-use super::runtime::{Runtime, engine_config};
+use super::runtime::Client;
 use drivers::exec::ExecDriver;
 use engine::{Engine, EngineConfig, Observers};
 
@@ -31,7 +30,7 @@ impl Client for ExecClient {
     fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics> {
         let config = EngineConfig {
             request_timeout: EXEC_ATTEMPT_LIMIT,
-            ..engine_config(config)
+            ..config.engine_config()
         };
         Ok(Some(ExecClient {
             engine: Engine::new(ExecDriver, config, observers.clone()),
@@ -45,27 +44,5 @@ impl Client for ExecClient {
             "The exec driver was not set up. This is a bug in the provider; please report it.",
         );
         d
-    }
-}
-
-/// The exec driver: commands, and `driver_exec_object`.
-#[derive(Debug)]
-pub struct ExecModule;
-
-impl DriverModule for ExecModule {
-    fn build_client(
-        &self,
-        config: &ProviderConfig,
-        observers: &Observers,
-        clients: &mut Clients,
-    ) -> Result<(), Diagnostics> {
-        clients.build::<ExecClient>(config, observers)
-    }
-
-    fn types(&self) -> framework::Types<Runtime> {
-        framework::Types {
-            resources: vec![std::sync::Arc::new(crate::resources::ExecObject)],
-            ..Default::default()
-        }
     }
 }

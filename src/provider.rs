@@ -10,8 +10,9 @@ use framework::{
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ProviderConfig;
-use crate::driver_module::{self, DriverModule};
 use crate::functions;
+use crate::registry;
+use crate::runtime::DriverModule;
 use crate::runtime::Runtime;
 
 /// The provider's address in the registry; examples and reattach use it.
@@ -40,14 +41,14 @@ impl Environment {
 #[derive(Debug)]
 pub struct DriverProvider {
     env: Environment,
-    /// The drivers it serves ([`driver_module::all`]).
+    /// The drivers it serves ([`registry::all`]).
     modules: Vec<Arc<dyn DriverModule>>,
 }
 
 impl DriverProvider {
     /// The provider, reading `env` for what the provider block leaves out.
     pub fn new(env: Environment) -> Self {
-        Self::with_drivers(env, driver_module::all())
+        Self::with_drivers(env, registry::all())
     }
 
     /// The provider serving the drivers `modules`.

@@ -1,4 +1,5 @@
 //! What ConfigureProvider builds for the types: one client per driver
+//! ([`DriverModule`] says which, [`Client`] builds one)
 //! (the engine around it, plus what the driver needs from the provider,
 //! such as OAuth for HTTP), the shared observers, and Terraform's stop.
 
@@ -6,14 +7,72 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use std::any::Any;
+use std::fmt;
+
+use framework::Types;
+
 use super::config::ProviderConfig;
-use super::driver_module::{Client, Clients, DriverModule};
-use super::exec_client::ExecClient;
-use super::http_client::HttpClient;
 use super::{AttributePath, Diagnostics};
 use engine::audit::AuditLog;
 use engine::redact::Redactor;
-use engine::{EngineConfig, Observers, Totals};
+use engine::{Observers, Totals};
+
+/// A driver's client, built from the provider configuration.
+pub trait Client: Any + Send + Sync + fmt::Debug + Sized {
+    /// Builds the client; `Ok(None)` when the configuration does not set
+    /// this driver up (an HTTP client without an endpoint).
+    fn build(config: &ProviderConfig, observers: &Observers) -> Result<Option<Self>, Diagnostics>;
+
+    /// What a resource that needs this client says when it is missing.
+    fn missing() -> Diagnostics;
+}
+
+/// One driver, for the provider: its client and its types.
+pub trait DriverModule: fmt::Debug + Send + Sync + 'static {
+    /// Builds the driver's client (if the configuration sets it up) into
+    /// `clients`; [`Clients::build`] does it for a [`Client`].
+    fn build_client(
+        &self,
+        config: &ProviderConfig,
+        observers: &Observers,
+        clients: &mut Clients,
+    ) -> Result<(), Diagnostics>;
+
+    /// The resources, data sources, ephemeral resources, list resources and
+    /// actions that act through the client.
+    fn types(&self) -> Types<Runtime>;
+}
+
+/// The clients that were built, found by type.
+#[derive(Default)]
+pub struct Clients(Vec<Box<dyn Any + Send + Sync>>);
+
+impl Clients {
+    /// Builds client `C` from the configuration and keeps it, if the
+    /// configuration sets it up.
+    pub fn build<C: Client>(
+        &mut self,
+        config: &ProviderConfig,
+        observers: &Observers,
+    ) -> Result<(), Diagnostics> {
+        if let Some(c) = C::build(config, observers)? {
+            self.0.push(Box::new(c));
+        }
+        Ok(())
+    }
+
+    /// The client of type `C`, if it was built.
+    pub fn get<C: Client>(&self) -> Option<&C> {
+        self.0.iter().find_map(|c| c.downcast_ref::<C>())
+    }
+}
+
+impl fmt::Debug for Clients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clients({})", self.0.len())
+    }
+}
 
 /// The configured provider's working parts.
 #[derive(Debug)]
@@ -25,6 +84,7 @@ pub struct Runtime {
     metrics_file: Option<std::path::PathBuf>,
     metrics_push: Option<super::config::MetricsPush>,
     summary: crate::run_summary::RunSummary,
+    tls_ca_configured: bool,
 }
 
 impl Runtime {
@@ -70,6 +130,7 @@ impl Runtime {
             metrics_file: config.metrics_file.clone(),
             metrics_push: config.metrics_push.clone(),
             summary: Default::default(),
+            tls_ca_configured: config.tls.ca_cert_pem.is_some(),
         })
     }
 
@@ -78,19 +139,9 @@ impl Runtime {
         self.clients.get::<C>().ok_or_else(C::missing)
     }
 
-    /// The HTTP client.
-    pub fn http(&self) -> Result<&HttpClient, Diagnostics> {
-        self.client()
-    }
-
-    /// The exec client.
-    pub fn exec(&self) -> Result<&ExecClient, Diagnostics> {
-        self.client()
-    }
-
     /// Whether the provider trusts a CA of its own (`tls.ca_cert_pem`).
     pub fn tls_ca_configured(&self) -> bool {
-        self.http().is_ok_and(HttpClient::tls_ca_configured)
+        self.tls_ca_configured
     }
 
     /// Where engines report (audit, metrics, redaction).
@@ -149,16 +200,5 @@ impl Runtime {
         if let Some(push) = &self.metrics_push {
             super::metrics_push::push(push, self.observers.metrics.encode_classic()).await;
         }
-    }
-}
-
-/// The engine's settings from the provider block.
-pub(crate) fn engine_config(c: &ProviderConfig) -> EngineConfig {
-    EngineConfig {
-        request_timeout: c.request_timeout,
-        rate_limit: c.rate_limit.clone(),
-        retry: c.retry.clone(),
-        breaker: c.circuit_breaker.clone(),
-        shared_budget: None,
     }
 }

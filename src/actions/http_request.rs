@@ -2,6 +2,7 @@
 //! as a webhook or a cache purge after a resource changes. A `POST` that may
 //! have reached the API is not repeated; an error answer fails the action.
 
+use crate::http_client::HttpClient;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Action;
@@ -46,7 +47,7 @@ impl Action<Runtime> for HttpRequestAction {
         let Some(spec) = ActionArgs::parse(&config, &mut d) else {
             return d;
         };
-        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let base = rt.client::<HttpClient>().ok().map(|c| c.base_url().clone());
         let spec = match spec.render(None, base.as_ref()) {
             Ok((ready, _)) => ready,
             Err(e) => {

@@ -141,6 +141,17 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
+    /// The engine's settings from the provider block.
+    pub fn engine_config(&self) -> engine::EngineConfig {
+        engine::EngineConfig {
+            request_timeout: self.request_timeout,
+            rate_limit: self.rate_limit.clone(),
+            retry: self.retry.clone(),
+            breaker: self.circuit_breaker.clone(),
+            shared_budget: None,
+        }
+    }
+
     /// Every secret value in the configuration, to mask wherever text leaves
     /// the provider.
     pub fn secrets(&self) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! `driver_http_object` data source: reads one object.
 
+use crate::http_client::HttpClient;
 use drivers::http::Method;
 use serde_json::Value as Json;
 
@@ -43,7 +44,7 @@ impl DataSource<Runtime> for HttpObjectData {
 
     async fn read(&self, rt: &Runtime, config: Value) -> (Option<Value>, Diagnostics) {
         let mut d = Diagnostics::new();
-        let client = match rt.http() {
+        let client = match rt.client::<HttpClient>() {
             Ok(e) => e,
             Err(e) => return (None, e),
         };

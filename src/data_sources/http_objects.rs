@@ -1,6 +1,7 @@
 //! `driver_http_objects` data source: every object of a collection, all
 //! pages, as a list and as a map by id (for `for_each`).
 
+use crate::http_client::HttpClient;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -9,7 +10,7 @@ use framework::settings::Settings;
 
 use crate::config::values::Headers;
 use crate::json::from_json;
-use crate::listing::{self, ListRequest, PaginationBlock, id_text};
+use crate::listing::{ListRequest, PaginationBlock, id_text};
 use crate::pointer::Pointer;
 use crate::resource::DataSource;
 use crate::resources::common::CollectionPath;
@@ -139,12 +140,13 @@ impl DataSource<Runtime> for HttpObjectsData {
         let Some(args) = parse(&config, &mut d) else {
             return (None, d);
         };
-        let client = match rt.http() {
+        let client = match rt.client::<HttpClient>() {
             Ok(c) => c,
             Err(e) => return (None, e),
         };
         let ctx = OperationContext::new(None, rt.stop.clone()).about(TYPE, None);
-        let listing = match listing::fetch(rt, client, &args.request, &ctx).await {
+        let listing = match crate::http_client::fetch_listing(rt, client, &args.request, &ctx).await
+        {
             Ok(l) => l,
             Err(e) => return (None, e),
         };

@@ -3,11 +3,12 @@
 //! the identity `{ path, id }` an `import` block takes, and on request the
 //! state `driver_http_object` would hold after importing it.
 
+use crate::http_client::HttpClient;
 use serde_json::Value as Json;
 
 use super::{Found, ListResource};
 use crate::data_sources::http_objects::{ListingArgs, parse};
-use crate::listing::{self, id_text};
+use crate::listing::id_text;
 use crate::runtime::Runtime;
 use crate::{AttributePath, Diagnostics, Schema, Value};
 use engine::OperationContext;
@@ -62,12 +63,13 @@ impl ListResource<Runtime> for HttpObjectList {
         let Some(args) = parse(&config, &mut d) else {
             return (Vec::new(), d);
         };
-        let client = match rt.http() {
+        let client = match rt.client::<HttpClient>() {
             Ok(c) => c,
             Err(e) => return (Vec::new(), e),
         };
         let ctx = OperationContext::new(None, rt.stop.clone()).about(TYPE, None);
-        let listing = match listing::fetch(rt, client, &args.request, &ctx).await {
+        let listing = match crate::http_client::fetch_listing(rt, client, &args.request, &ctx).await
+        {
             Ok(l) => l,
             Err(e) => return (Vec::new(), e),
         };

@@ -4,6 +4,7 @@
 //! paths, query, headers and body may name parts of the opening answer as
 //! `{response/<JSON Pointer>}`, resolved when it is opened.
 
+use crate::http_client::HttpClient;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -275,7 +276,7 @@ pub(crate) async fn send(
         d.error(format!("The {what} request failed"), rt.scrub(&detail));
         d
     };
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let req = request(s).map_err(|e| fail(format!("{} {}: {e}", s.method, s.path)))?;
     match client.execute(&req, ctx).await {
         Ok(Outcome::Done(r)) => Ok(r),
@@ -369,7 +370,7 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
         let Some((open, follow_ups)) = EphemeralArgs::parse(&config, &mut d) else {
             return failed(d);
         };
-        let base = rt.http().ok().map(|c| c.base_url().clone());
+        let base = rt.client::<HttpClient>().ok().map(|c| c.base_url().clone());
         let ready = match open.render(None, base.as_ref()) {
             Ok((ready, _)) => ready,
             Err(e) => {

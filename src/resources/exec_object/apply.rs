@@ -1,6 +1,7 @@
 //! Running create, update and delete.
 
 use super::settings::ExecObjectArgs;
+use crate::exec_client::ExecClient;
 use serde_json::Value as Json;
 
 use super::settings::{self, Settings};
@@ -184,7 +185,12 @@ pub(super) async fn run(
         prior.get(ExecObjectArgs::ID).and_then(Value::as_str),
     );
     let what = format!("{op} command {program:?}");
-    match rt.exec()?.engine().execute(&req, &ctx).await {
+    match rt
+        .client::<ExecClient>()?
+        .engine()
+        .execute(&req, &ctx)
+        .await
+    {
         Ok(Outcome::Gone) => Ok(None),
         Ok(Outcome::Done(ExecResponse { stdout })) => printed(s, &stdout, &what),
         Err(e) => Err(command_failed(rt, op, &what, &e)),

@@ -427,7 +427,23 @@ pub(super) struct ListBlock {
     /// listing is gone; when the listing fails or is incomplete, each object
     /// is read on its own.
     #[setting(default = "none")]
-    pub(super) refresh_from_listing: super::settings::ListRefresh,
+    pub(super) refresh_from_listing: ListRefresh,
     #[setting(block)]
     pub(super) pagination: Option<PaginationBlock>,
+}
+
+/// What refresh takes from the collection's listing
+/// (`list.refresh_from_listing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Choice)]
+#[choice(what = "refresh_from_listing")]
+pub(super) enum ListRefresh {
+    /// Nothing: each object is read on its own.
+    #[default]
+    None,
+    /// Which objects still exist: one missing from a complete listing is
+    /// gone; the others are still read one by one for drift.
+    Deletions,
+    /// Everything: listed items are whole objects, compared for drift as
+    /// they are listed.
+    Full,
 }

@@ -10,6 +10,7 @@
 //! created again.
 
 use super::args::HttpObjectArgs;
+use crate::http_client::HttpClient;
 use serde_json::Value as Json;
 
 use super::body::{id_text, payload, write_only_pointers};
@@ -171,7 +172,7 @@ async fn send(
     ctx: &OperationContext,
     body_json: &Json,
 ) -> Sent {
-    let client = match rt.http() {
+    let client = match rt.client::<HttpClient>() {
         Ok(c) => c,
         Err(d) => return Sent::Failed(d),
     };
@@ -237,7 +238,7 @@ async fn identified(
         return finish(rt, s, req, id, resp, parsed, ctx).await;
     }
     // It answered success, so the object exists, but which one is it?
-    let target = match rt.http() {
+    let target = match rt.client::<HttpClient>() {
         Ok(c) => format!("{} {}", http.method, c.url(&http.path)),
         Err(_) => http.path.clone(),
     };
@@ -368,7 +369,7 @@ async fn finish(
                 format!(
                     "{} exists and is in state; Terraform asked the provider to stop before it \
                      was read back, which the next plan does.",
-                    rt.http()
+                    rt.client::<HttpClient>()
                         .map_or_else(|_| object.path.clone(), |c| c.url(&object.path))
                 ),
             );

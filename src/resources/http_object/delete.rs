@@ -3,6 +3,7 @@
 use super::args::HttpObjectArgs;
 use super::{TYPE, settings, wait};
 use crate::failure;
+use crate::http_client::HttpClient;
 use crate::resource::{DeleteRequest, DeleteResponse};
 use crate::runtime::Runtime;
 use crate::{Diagnostics, Value};
@@ -16,7 +17,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
     let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
         return DeleteResponse { diagnostics: diags };
     };
-    let client = match rt.http() {
+    let client = match rt.client::<HttpClient>() {
         Ok(e) => e,
         Err(d) => return DeleteResponse { diagnostics: d },
     };

@@ -5,6 +5,7 @@
 //! lost or repeated.
 
 use super::args::HttpObjectArgs;
+use crate::http_client::HttpClient;
 use serde_json::Value as Json;
 
 use super::TYPE;
@@ -12,7 +13,6 @@ use super::body::id_text;
 use super::settings::Settings;
 use crate::Diagnostics;
 use crate::json::{from_json, semantically_equal};
-use crate::listing;
 use crate::pointer::Pointer;
 use crate::runtime::Runtime;
 use engine::OperationContext;
@@ -58,7 +58,7 @@ pub(super) fn describe(body: &Json, key: &[Pointer]) -> String {
 /// (paginated) listing. An incomplete listing that does not hold it says
 /// nothing: that is an error, never "absent".
 pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Found, Diagnostics> {
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let req = s.list_request().map_err(|e| {
         let mut d = Diagnostics::new();
         d.attribute_error(
@@ -70,7 +70,7 @@ pub(super) async fn find(rt: &Runtime, s: &Settings, body: &Json) -> Result<Foun
     })?;
     let target = format!("GET {}", client.url(&req.first.path));
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
-    let listing = listing::fetch(rt, client, &req, &ctx).await?;
+    let listing = crate::http_client::fetch_listing(rt, client, &req, &ctx).await?;
     let mut d = Diagnostics::new();
     let found: Vec<&Json> = listing
         .items

@@ -23,6 +23,7 @@ use super::super::resource::{
     ImportRequest, ImportResponse, ImportState, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource, UpdateRequest, UpdateResponse, UpgradeState,
 };
+use crate::http_client::HttpClient;
 use crate::runtime::Runtime;
 use crate::{Diagnostics, Schema, Value};
 use args::HttpObjectArgs;
@@ -206,7 +207,7 @@ fn request_for<'a>(
     mut values: crate::template::Values<'a>,
     payload: drivers::http::Body,
 ) -> Result<drivers::http::HttpRequest, Diagnostics> {
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     values.base = Some(client.base_url());
     op.request(&values, payload).map_err(|e| {
         let mut d = Diagnostics::new();

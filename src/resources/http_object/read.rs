@@ -10,7 +10,6 @@ use crate::drift::{DriftRules, reconcile, with_spelling};
 use crate::failure;
 use crate::http_client::HttpClient;
 use crate::json::from_json;
-use crate::listing;
 use crate::pointer::Pointer;
 use crate::resource::{ReadRequest, ReadResponse};
 use crate::runtime::Runtime;
@@ -36,7 +35,7 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
     let Some(s) = settings::parse(&req.current_state, &mut diags) else {
         return keep(diags);
     };
-    let client = match rt.http() {
+    let client = match rt.client::<HttpClient>() {
         Ok(e) => e,
         Err(d) => return keep(d),
     };
@@ -90,7 +89,7 @@ async fn read_remote(
     last_write: Option<u64>,
 ) -> Remote {
     let mut diags = Diagnostics::new();
-    let client = match rt.http() {
+    let client = match rt.client::<HttpClient>() {
         Ok(c) => c,
         Err(d) => return Remote::Unknown(d),
     };
@@ -140,12 +139,12 @@ async fn from_listing(
     id: &str,
 ) -> Option<Option<Json>> {
     let req = s.list_request().ok()?;
-    let key = req.key(client);
+    let key = req.key();
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, None);
     let fetched = client
         .listings()
         .get_or_fetch(key, || async {
-            listing::fetch(rt, client, &req, &ctx)
+            crate::http_client::fetch_listing(rt, client, &req, &ctx)
                 .await
                 .map_err(|d| d.summary())
         })
@@ -226,7 +225,7 @@ pub(super) async fn read_back(
     body: &Json,
 ) -> Result<Json, Diagnostics> {
     let mut d = Diagnostics::new();
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let request = super::request_for(rt, &s.read, s.values(Some(id), body, None), Body::Empty)?;
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("{} {}", request.method, client.url(&request.path));

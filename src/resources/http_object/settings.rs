@@ -7,9 +7,10 @@ use std::time::Duration;
 use drivers::Operation;
 use drivers::Sensitive;
 use drivers::http::{Body, HttpRequest, Method};
-use framework::settings::{Choice, FieldPointer, Settings as _};
+use framework::settings::{FieldPointer, Settings as _};
 use serde_json::Value as Json;
 
+pub(super) use super::args::ListRefresh;
 use super::args::{ContentType, HttpObjectArgs, ListBlock};
 use super::operations::{Base, Op, json_body};
 use crate::drift::DriftRules;
@@ -69,22 +70,6 @@ pub(super) struct List {
     pub(super) paging: PaginationSettings,
     /// What refresh takes from the listing.
     pub(super) refresh: ListRefresh,
-}
-
-/// What refresh takes from the collection's listing
-/// (`list.refresh_from_listing`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Choice)]
-#[choice(what = "refresh_from_listing")]
-pub(super) enum ListRefresh {
-    /// Nothing: each object is read on its own.
-    #[default]
-    None,
-    /// Which objects still exist: one missing from a complete listing is
-    /// gone; the others are still read one by one for drift.
-    Deletions,
-    /// Everything: listed items are whole objects, compared for drift as
-    /// they are listed.
-    Full,
 }
 
 /// How to follow a long-running operation.

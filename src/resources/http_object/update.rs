@@ -2,6 +2,7 @@
 //! changed, then following the operation and reading it back.
 
 use super::args::HttpObjectArgs;
+use crate::http_client::HttpClient;
 use serde_json::Value as Json;
 
 use super::body::{merge_patch, payload, write_only_pointers};
@@ -161,7 +162,7 @@ async fn write(
     c: &Change,
     diags: &mut Diagnostics,
 ) -> Result<Option<Json>, Diagnostics> {
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let (http, object) = requests(rt, s, req, c)?;
     let target = format!("{} {}", http.method, client.url(&http.path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&c.id));

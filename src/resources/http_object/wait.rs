@@ -3,6 +3,7 @@
 //! (`consistency_window`). Every request goes through the engine; every
 //! wait stops at the operation's deadline or Terraform's stop.
 
+use crate::http_client::HttpClient;
 use std::time::Duration;
 
 use drivers::http::Method;
@@ -123,7 +124,7 @@ fn poll_request(
     link: Option<&str>,
     object: &HttpRequest,
 ) -> Result<(HttpRequest, String), Diagnostics> {
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let Some(l) = link else {
         return Ok((object.clone(), client.url(&object.path)));
     };
@@ -169,7 +170,7 @@ impl Polling {
         ctx: &OperationContext,
         op: Operation,
     ) -> Result<Option<bool>, Diagnostics> {
-        let client = rt.http()?;
+        let client = rt.client::<HttpClient>()?;
         let shown = &self.shown;
         let what = format!(
             "The operation at {shown} (last status {:?}, {} polls)",
@@ -249,7 +250,7 @@ pub(super) async fn ready(
     let Some(w) = &s.wait_for else {
         return Ok(None);
     };
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let interval = s
         .poll
         .as_ref()
@@ -305,7 +306,7 @@ pub(super) async fn read_object(
     ctx: &OperationContext,
     last_write_ms: Option<u64>,
 ) -> Result<Result<Outcome<HttpResponse>, EngineError>, Diagnostics> {
-    let client = rt.http()?;
+    let client = rt.client::<HttpClient>()?;
     let request = object;
     let object_path = &object.path;
     let mut delay = Duration::from_millis(250);

@@ -15,9 +15,9 @@ use framework::settings::Settings;
 use framework::{ConfigureProviderRequest, ProviderServer, Server};
 use parking_lot::Mutex;
 
-use super::{Client, Clients, DriverModule};
 use crate::config::ProviderConfig;
 use crate::runtime::Runtime;
+use crate::runtime::{Client, Clients, DriverModule};
 use crate::{Diagnostics, DriverProvider, Environment, Schema, Type, Value};
 use drivers::{Driver, DriverError, Operation, Outcome, Request};
 use engine::{Engine, EngineConfig, Observers, OperationContext};

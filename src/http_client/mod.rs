@@ -11,11 +11,14 @@ use serde_json::Value as Json;
 use tokio::time::Instant;
 use url::Url;
 
+mod listing;
+
+pub use listing::fetch as fetch_listing;
+
 use super::Diagnostics;
 use super::config::{ApiKeyLocation, Auth, ProviderConfig, SharedBudgetSettings};
-use super::driver_module::{Client, Clients, DriverModule};
 use super::listing::Listings;
-use super::runtime::engine_config;
+use super::runtime::Client;
 use drivers::http::{
     Body, HttpAuth, HttpConfig, HttpDriver, HttpRequest, HttpResponse, HttpTls, Method,
 };
@@ -338,7 +341,7 @@ impl Client for HttpClient {
         let Some(base_url) = &config.endpoint else {
             return Ok(None);
         };
-        let mut engine = engine_config(config);
+        let mut engine = config.engine_config();
         if let Some(shared) = &config.shared_budget {
             engine.shared_budget = Some(shared_budget(config, shared)?);
         }
@@ -367,36 +370,5 @@ impl Client for HttpClient {
              block, or the DRIVER_ENDPOINT environment variable.",
         );
         d
-    }
-}
-
-/// The HTTP driver: REST APIs, with `driver_http_object` (resource, data
-/// source, list resource), `driver_http_objects` and `driver_http_request`
-/// (ephemeral resource, action).
-#[derive(Debug)]
-pub struct HttpModule;
-
-impl DriverModule for HttpModule {
-    fn build_client(
-        &self,
-        config: &ProviderConfig,
-        observers: &Observers,
-        clients: &mut Clients,
-    ) -> Result<(), Diagnostics> {
-        clients.build::<HttpClient>(config, observers)
-    }
-
-    fn types(&self) -> framework::Types<crate::runtime::Runtime> {
-        use std::sync::Arc;
-        framework::Types {
-            resources: vec![Arc::new(crate::resources::HttpObject)],
-            data_sources: vec![
-                Arc::new(crate::data_sources::HttpObjectData),
-                Arc::new(crate::data_sources::HttpObjectsData),
-            ],
-            ephemeral_resources: vec![Arc::new(crate::ephemeral::HttpRequestEphemeral)],
-            list_resources: vec![Arc::new(crate::list_resources::HttpObjectList)],
-            actions: vec![Arc::new(crate::actions::HttpRequestAction)],
-        }
     }
 }
