@@ -500,3 +500,65 @@ fn listings_follow_next_pages_only_below_the_endpoint() {
     }
     assert_eq!(elsewhere.counters().total(), 0);
 }
+
+#[test]
+fn redirects_are_followed_only_below_the_endpoint() {
+    let api = Running::start();
+    let wd = Workdir::new(&format!(
+        "{}resource \"driver_http_object\" \"x\" {{\n  path = \"/things\"\n  body = {{ name = \"n\" }}\n}}\n",
+        provider(&api)
+    ));
+    assert_eq!(run(&wd, &["apply", "-auto-approve"]).code(), 0);
+    let id = wd.resources()[0]["values"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let object = format!("/v1/things/{id}");
+    // Above the base path, the object would read as gone (and be dropped
+    // from state): the redirect is refused and nothing else is asked.
+    for location in [
+        format!("/things/{id}"),
+        "/v1/things/../../admin".to_owned(),
+        "/v1/%2e%2e/admin".to_owned(),
+    ] {
+        api.set_faults(Faults {
+            scripted: vec![Scripted {
+                path: object.clone(),
+                ..script("GET", 307, &[("Location", &location)], String::new())
+            }],
+            ..Default::default()
+        });
+        let before = api.counters().log.len();
+        let r = run(&wd, &["plan"]);
+        assert_eq!(r.code(), 1, "{location}: {}", r.stdout);
+        assert!(
+            r.stderr_flat().contains("outside the endpoint's path"),
+            "{location}: {}",
+            r.stderr
+        );
+        let log = api.counters().log;
+        let sent: Vec<_> = log.iter().skip(before).map(|s| s.path.clone()).collect();
+        assert_eq!(
+            sent,
+            [object.as_str()],
+            "{location}: only the read was sent"
+        );
+        assert_eq!(wd.resources().len(), 1, "{location}: still tracked");
+    }
+    // Below it, the redirect is followed.
+    api.set_faults(Faults {
+        scripted: vec![Scripted {
+            path: object.clone(),
+            times: 1,
+            ..script(
+                "GET",
+                307,
+                &[("Location", &format!("{object}?moved=1"))],
+                String::new(),
+            )
+        }],
+        ..Default::default()
+    });
+    assert_eq!(run(&wd, &["plan", "-detailed-exitcode"]).code(), 0);
+    check_log(&api.counters().log, "/things", "redirects");
+}

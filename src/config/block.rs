@@ -8,8 +8,8 @@ use framework::settings::{Maybe, Settings};
 use super::ApiKeyLocation;
 use super::fleet::{MetricsPushBlock, SharedBlock};
 use super::values::{
-    AtLeastOne, FilePath, Headers, HttpUrl, NonZeroDuration, PemCertificates, PemKey, Positive,
-    ResponseBytes, StatusCode,
+    AtLeastOne, Endpoint, FilePath, Headers, HttpUrl, NonZeroDuration, PemCertificates, PemKey,
+    Positive, ResponseBytes, StatusCode,
 };
 use crate::{AttributePath, Diagnostics, Schema};
 
@@ -22,7 +22,7 @@ pub(crate) struct ProviderBlock {
     /// Base URL of the API, such as `https://api.example.com/v1`. Resource
     /// paths are appended to it. Defaults to the `DRIVER_ENDPOINT`
     /// environment variable.
-    pub(super) endpoint: Option<Maybe<HttpUrl>>,
+    pub(super) endpoint: Option<Maybe<Endpoint>>,
     /// Headers sent on every request. Per-resource `headers` override these
     /// by name.
     pub(super) headers: Option<Headers>,

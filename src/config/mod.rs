@@ -234,7 +234,7 @@ impl ProviderConfig {
         let endpoint = match &block.endpoint {
             Some(Maybe::Known(u)) => Some(u.0.clone()),
             Some(Maybe::Unknown) => None,
-            None => env_endpoint.and_then(|s| match values::check_url(s) {
+            None => env_endpoint.and_then(|s| match values::check_endpoint(s) {
                 Ok(u) => Some(u),
                 Err(why) => {
                     d.attribute_error(

@@ -85,6 +85,9 @@ fn endpoint_falls_back_to_environment() {
     let (_, d) = ProviderConfig::parse(&block("{}"), Some("localhost:8080"));
     let d: Vec<_> = d.into_iter().collect();
     assert!(d[0].detail.contains("DRIVER_ENDPOINT"), "{d:?}");
+    let (_, d) = ProviderConfig::parse(&block("{}"), Some("http://127.0.0.1/v1?k=1"));
+    let d: Vec<_> = d.into_iter().collect();
+    assert!(d[0].detail.contains("auth.api_key"), "{d:?}");
 }
 
 #[test]
@@ -96,6 +99,16 @@ fn every_bad_value_names_its_attribute() {
             "Invalid URL",
         ),
         (r#"{"endpoint":"ftp://x"}"#, "endpoint", "Invalid URL"),
+        (
+            r#"{"endpoint":"https://x/v1?key=1"}"#,
+            "endpoint",
+            "Invalid URL",
+        ),
+        (
+            r#"{"endpoint":"https://x/v1#top"}"#,
+            "endpoint",
+            "Invalid URL",
+        ),
         (
             r#"{"request_timeout":"soon"}"#,
             "request_timeout",

@@ -35,6 +35,41 @@ impl Setting for HttpUrl {
     }
 }
 
+/// The API's base URL: an HTTP URL with no query or fragment, since
+/// resource paths are appended to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint(pub Url);
+
+impl Setting for Endpoint {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        match check_endpoint(&text) {
+            Ok(u) => Some(Endpoint(u)),
+            Err(why) => {
+                d.attribute_error(at.clone(), "Invalid URL", why);
+                None
+            }
+        }
+    }
+}
+
+/// Checks the API's base URL: [`check_url`], and no query or fragment (a
+/// path appended after one would not be a path).
+pub fn check_endpoint(s: &str) -> Result<Url, String> {
+    let u = check_url(s)?;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!(
+            "{s:?} has a query or a fragment; paths are appended to the endpoint, so it must \
+             end with its path. For an API key in the query, use auth.api_key with \
+             in = \"query\"; for other parameters, put them in each path."
+        ));
+    }
+    Ok(u)
+}
+
 /// Checks a URL the provider sends requests to.
 pub fn check_url(s: &str) -> Result<Url, String> {
     let u = Url::parse(s).map_err(|e| {

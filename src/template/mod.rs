@@ -170,6 +170,13 @@ impl Template {
                 if encoded != v {
                     out.push(encoded);
                 }
+                if s.whole_path {
+                    // A `{+…}` value is sent segment by segment.
+                    let segments = path::encoded_segments(&v);
+                    if segments != v {
+                        out.push(segments);
+                    }
+                }
                 out.push(v);
             }
         }

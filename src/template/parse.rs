@@ -51,10 +51,12 @@ impl Template {
             literal.push_str(rest.get(..open).unwrap_or_default());
             let from = rest.get(open..).unwrap_or_default();
             // `{{name}}`: the literal `{name}`, when `{name}` is a placeholder.
+            // The search stops at the next brace, so a run of braces is
+            // read in linear time.
             if let Some(escaped) = from.strip_prefix("{{")
-                && let Some(end) = escaped.find("}}")
+                && let Some(end) = escaped.find(['{', '}'])
+                && escaped.get(end..end + 2) == Some("}}")
                 && let Some(name) = escaped.get(..end)
-                && !name.contains(['{', '}'])
                 && matches!(inner(name), Ok(Inner::Slot(_)))
             {
                 literal.push('{');

@@ -2,7 +2,8 @@
 //! segment, `{+…}` values as paths that stay on the endpoint, and a final
 //! check that no segment is `.` or `..` however it is spelled.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use drivers::http::paths::{has_dot_segment, is_under};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
 
 use super::{MAX_TARGET_BYTES, Part, Slot, Source, Template, Values};
@@ -44,6 +45,10 @@ impl Template {
                 },
                 Part::Slot(slot) => render_slot(slot, values, &mut path, &mut query)?,
             }
+        }
+        if path.is_empty() {
+            // `{path}` with the collection at the endpoint itself (`"/"`).
+            path.push('/');
         }
         check_rendered(&path)?;
         let mut pairs = match split {
@@ -113,6 +118,11 @@ fn render_slot(
         return Ok(());
     }
     let name = slot.source.spelled(slot.whole_path);
+    if path.is_empty() && !(slot.whole_path && is_reference(&value)) {
+        // A template that begins with a value (`{id}`, a relative
+        // `{+…}`) means a path from the endpoint.
+        path.push('/');
+    }
     if !slot.whole_path {
         path.push_str(&segment(&value).map_err(|e| format!("{name}: {e}"))?);
         return Ok(());
@@ -144,6 +154,15 @@ fn render_slot(
 /// A value percent-encoded as one path segment.
 pub(super) fn encoded_segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// A relative path value as it is sent: each segment encoded, `/` kept.
+pub(super) fn encoded_segments(value: &str) -> String {
+    value
+        .split('/')
+        .map(encoded_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A value as one encoded segment; empty, `.` and `..` are refused.
@@ -183,16 +202,6 @@ fn has_scheme(value: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// Whether any segment of `path` is `.` or `..` once percent-decoded
-/// (`%2e%2E` is `..` to a URL parser).
-fn has_dot_segment(path: &str) -> bool {
-    // `\` is a `/` to a URL parser (WHATWG).
-    path.split(['/', '\\']).any(|s| {
-        let decoded = percent_decode_str(s).decode_utf8_lossy();
-        decoded == "." || decoded == ".."
-    })
-}
-
 /// A URL or absolute path from a value (an Azure-style id, a `self`
 /// link) as a path below the endpoint, with its query. It must be on the
 /// endpoint's origin; an absolute path that starts with the endpoint's
@@ -223,7 +232,7 @@ pub fn resolve_reference(
     let raw_path = without_fragment.split('?').next().unwrap_or_default();
     let joined = if has_scheme(without_fragment)
         || without_fragment.starts_with("//")
-        || under(raw_path, base_path)
+        || is_under(raw_path, base_path)
     {
         base.join(without_fragment)
     } else {
@@ -250,8 +259,8 @@ pub fn resolve_link(value: &str, base: &Url) -> Result<(String, Vec<(String, Str
     below_base(value, &joined, base)
 }
 
-/// A reference without its fragment; one with a `.` or `..` segment, or
-/// a control character, is refused before any URL parser normalises it.
+/// A reference without its fragment; one with a `.` or `..` segment, a
+/// control character or whitespace at either end is refused before any URL parser normalises it.
 fn clean_reference(value: &str) -> Result<&str, String> {
     let without_fragment = value.split('#').next().unwrap_or_default();
     let raw_path = without_fragment.split('?').next().unwrap_or_default();
@@ -265,11 +274,14 @@ fn clean_reference(value: &str) -> Result<&str, String> {
     if value.chars().any(char::is_control) {
         return Err(format!("{} holds a control character", shown(value)));
     }
+    if value.trim() != value {
+        // A URL parser would trim it, and a path then read differently.
+        return Err(format!(
+            "{} begins or ends with whitespace; a reference is used as it is",
+            shown(value)
+        ));
+    }
     Ok(without_fragment)
-}
-
-fn under(path: &str, base_path: &str) -> bool {
-    path == base_path || path.starts_with(&format!("{base_path}/"))
 }
 
 /// `joined` as a path below `base` and its query, if it is on the same
@@ -288,7 +300,7 @@ fn below_base(
             base.origin().ascii_serialization()
         ));
     }
-    if !under(joined.path(), base_path) {
+    if !is_under(joined.path(), base_path) {
         return Err(format!(
             "{} is outside the endpoint's base path {base_path:?}; requests stay below it (set \
              the provider's endpoint to a shorter URL to reach it)",

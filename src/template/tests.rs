@@ -278,3 +278,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_template_that_begins_with_a_value_is_a_path_from_the_endpoint() {
+    let (b, body, response) = (base(), json!({"self": "things/4"}), json!({}));
+    let v = values("7", &body, &response, &b);
+    let render = |t: &str| Template::parse(t).unwrap().render_path(&v).map(|r| r.path);
+    assert_eq!(render("{id}").unwrap(), "/7");
+    assert_eq!(render("{+body/self}").unwrap(), "/things/4");
+    // The collection at the endpoint itself.
+    let root = Values {
+        path: Some("/"),
+        ..values("7", &body, &response, &b)
+    };
+    let t = Template::parse("{path}").unwrap();
+    assert_eq!(t.render_path(&root).unwrap().path, "/");
+    let t = Template::parse("{path}/{id}").unwrap();
+    assert_eq!(t.render_path(&root).unwrap().path, "/7");
+}
+
+#[test]
+fn references_with_whitespace_at_either_end_are_refused() {
+    let b = base();
+    for hostile in [" /api/v1/x", "/api/v1/x ", "\t/api/v1/x", "/api/v1/.\t./x"] {
+        assert!(resolve_link(hostile, &b).is_err(), "{hostile:?}");
+        assert!(resolve_reference(hostile, Some(&b)).is_err(), "{hostile:?}");
+    }
+}
+
+#[test]
+fn path_valued_secrets_are_masked_as_sent() {
+    let (b, body, response) = (base(), json!({"p": "a b/c d"}), json!({}));
+    let v = values("7", &body, &response, &b);
+    let used = Template::parse("/x/{+body/p}").unwrap().used_values(&v);
+    for form in ["a b/c d", "a%20b%2Fc%20d", "a%20b/c%20d"] {
+        assert!(used.contains(&form.to_owned()), "{form}: {used:?}");
+    }
+}
+
+#[test]
+fn escapes_end_at_the_next_brace() {
+    let (b, body, response) = (base(), json!({}), json!({}));
+    let v = values("7", &body, &response, &b);
+    let text = |t: &str| Template::parse(t).unwrap().render_text(&v).unwrap();
+    assert_eq!(text("{{id}}"), "{id}");
+    assert_eq!(text("{{{id}}}"), "{{id}}");
+    assert_eq!(text("{{id} }}"), "{7 }}");
+    assert_eq!(text("{{i{d}}"), "{{i{d}}");
+    let many = "{{".repeat(50_000);
+    let t = Template::parse(&many).unwrap();
+    assert!(matches!(t.parts.as_slice(), [Part::Text(s)] if *s == many));
+}

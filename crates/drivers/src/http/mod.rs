@@ -13,6 +13,7 @@ pub mod classify;
 pub mod headers;
 mod links;
 pub mod pagination;
+pub mod paths;
 pub mod push;
 mod redirect;
 mod request;
@@ -201,6 +202,12 @@ impl HttpDriver {
         &self.config
     }
 
+    /// The endpoint's path, without a trailing `/`: every request built
+    /// from a path stays under it.
+    fn base_path(&self) -> &str {
+        self.config.base_url.path().trim_end_matches('/')
+    }
+
     /// Whether `url` is on the configured endpoint's origin.
     fn own_origin(&self, url: &Url) -> bool {
         url.origin() == self.config.base_url.origin()
@@ -228,17 +235,13 @@ impl HttpDriver {
         text: &str,
         url: &Url,
     ) -> Result<(), DriverError> {
-        let base = self.config.base_url.path().trim_end_matches('/');
+        let base = self.base_path();
         let sent = text
             .get(self.config.base_url.origin().ascii_serialization().len()..)
             .unwrap_or_default();
         let sent_path = sent.split(['?', '#']).next().unwrap_or_default();
-        // `\` is a `/` to a URL parser (WHATWG), and `%2e` a `.`.
-        let dot_segment = sent_path.split(['/', '\\']).any(|s| {
-            let decoded = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
-            decoded == "." || decoded == ".."
-        });
-        let under = url.path() == base || url.path().starts_with(&format!("{base}/"));
+        let dot_segment = paths::has_dot_segment(sent_path);
+        let under = paths::is_under(url.path(), base);
         if !req.path.starts_with('/') || !under || dot_segment {
             return Err(DriverError::invalid(format!(
                 "{}: the path would leave the endpoint's base path {base:?}; it was not sent",
@@ -409,6 +412,9 @@ impl HttpDriver {
     /// the last answer, and the URL that gave it.
     async fn send(&self, req: &HttpRequest) -> Result<(reqwest::Response, Url), DriverError> {
         let first = self.first_url(req)?;
+        // A request under the endpoint's path is redirected only under it.
+        let keep_under =
+            paths::is_under(first.path(), self.base_path()).then(|| self.base_path().to_owned());
         let mut url = first.clone();
         let mut hops = 0;
         loop {
@@ -420,7 +426,7 @@ impl HttpDriver {
                 .execute(request)
                 .await
                 .map_err(|e| classify::transport_error(e, https))?;
-            match redirect::next(req, &first, &url, &resp, hops)? {
+            match redirect::next(req, &first, keep_under.as_deref(), &url, &resp, hops)? {
                 redirect::Next::Follow(next) => {
                     hops += 1;
                     url = next;

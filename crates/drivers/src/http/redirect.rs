@@ -3,6 +3,8 @@
 //!
 //! - to another origin (scheme, host or port): never followed, so no
 //!   credential, cookie or body leaves the origin the request was for;
+//! - out of the endpoint's base path, for a request that was under it:
+//!   never followed, as a path in the configuration could not go there;
 //! - a read (GET, HEAD): followed within the origin, up to
 //!   [`MAX_REDIRECTS`] hops;
 //! - anything else: 307 and 308 are followed within the origin (they keep
@@ -27,10 +29,12 @@ pub(super) enum Next {
 }
 
 /// Decides about `resp`, the answer from `current`, after `hops` redirects
-/// of a request first sent to `first`.
+/// of a request first sent to `first`; `under` is the base path it must
+/// stay below, if any.
 pub(super) fn next(
     req: &HttpRequest,
     first: &Url,
+    under: Option<&str>,
     current: &Url,
     resp: &reqwest::Response,
     hops: u32,
@@ -61,6 +65,13 @@ pub(super) fn next(
             "a redirect to {shown}, another origin, is not followed: credentials and request \
              bodies never leave {}. If the API moved, point the provider's endpoint there.",
             first.origin().ascii_serialization()
+        ));
+    }
+    if let Some(base) = under.filter(|base| !super::paths::is_under(to.path(), base)) {
+        return refuse(format!(
+            "a redirect to {shown}, outside the endpoint's path {base:?}, is not followed: \
+             requests stay below the endpoint. If the API moved, point the provider's endpoint \
+             there."
         ));
     }
     if !read && matches!(status, 301 | 302) {
