@@ -20,7 +20,8 @@ use crate::{AttributePath, Diagnostics, Schema};
 #[derive(Debug, Clone, PartialEq, Settings)]
 pub(crate) struct ProviderBlock {
     /// Base URL of the API, such as `https://api.example.com/v1`. Resource
-    /// paths are appended to it. Defaults to the `DRIVER_ENDPOINT`
+    /// paths are appended to it, so it has no query or fragment, and no
+    /// request leaves its path. Defaults to the `DRIVER_ENDPOINT`
     /// environment variable.
     pub(super) endpoint: Option<Maybe<Endpoint>>,
     /// Headers sent on every request. Per-resource `headers` override these
