@@ -88,11 +88,11 @@ impl AuthBlock {
     /// Which methods are set (a token not known yet counts).
     pub(super) fn chosen(&self) -> Vec<&'static str> {
         let set = [
-            ("bearer_token", self.bearer_token.is_some()),
-            ("basic", self.basic.is_some()),
-            ("api_key", self.api_key.is_some()),
+            (Self::BEARER_TOKEN, self.bearer_token.is_some()),
+            (Self::BASIC, self.basic.is_some()),
+            (Self::API_KEY, self.api_key.is_some()),
             (
-                "oauth2_client_credentials",
+                Self::OAUTH2_CLIENT_CREDENTIALS,
                 self.oauth2_client_credentials.is_some(),
             ),
         ];
@@ -206,9 +206,9 @@ impl TlsBlock {
         );
         if cert != key {
             let (missing, other) = if cert {
-                ("client_key_pem", "client_cert_pem")
+                (Self::CLIENT_KEY_PEM, Self::CLIENT_CERT_PEM)
             } else {
-                ("client_cert_pem", "client_key_pem")
+                (Self::CLIENT_CERT_PEM, Self::CLIENT_KEY_PEM)
             };
             d.attribute_error(
                 at.attr(missing),

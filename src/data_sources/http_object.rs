@@ -122,7 +122,11 @@ fn target(config: &Value, d: &mut Diagnostics) -> Option<HttpRequest> {
             Some(http)
         }
         Err(e) => {
-            let at = if e.starts_with("id:") { "id" } else { "path" };
+            let at = if e.starts_with("id:") {
+                Args::ID
+            } else {
+                Args::PATH
+            };
             d.attribute_error(AttributePath::root(at), format!("Invalid {at}"), e);
             None
         }

@@ -91,10 +91,7 @@ impl ListResource<Runtime> for HttpObjectList {
             .filter_map(|item| {
                 let id = args.id_pointer.get(item).and_then(id_text)?;
                 Some(Found {
-                    identity: Value::object([
-                        ("path", Value::string(path.clone())),
-                        ("id", Value::string(id.clone())),
-                    ]),
+                    identity: crate::resources::identity(&path, &id),
                     display_name: display_name(item, &id),
                     object: with_objects.then(|| crate::resources::listed_state(&path, &id, item)),
                 })

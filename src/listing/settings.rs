@@ -60,9 +60,9 @@ pub struct PaginationBlock {
 impl PaginationBlock {
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
         let styles: Vec<&str> = [
-            ("next_pointer", self.next_pointer.is_some()),
-            ("page_param", self.page_param.is_some()),
-            ("offset_param", self.offset_param.is_some()),
+            (Self::NEXT_POINTER, self.next_pointer.is_some()),
+            (Self::PAGE_PARAM, self.page_param.is_some()),
+            (Self::OFFSET_PARAM, self.offset_param.is_some()),
         ]
         .iter()
         .filter(|(_, set)| *set)

@@ -154,7 +154,11 @@ fn resolve_follow_up(
                 "Cannot fill the placeholders",
                 rt.scrub(&format!(
                     "{e}. The {name} request will not be sent: {} it by hand if the API needs it.",
-                    if name == "close" { "end" } else { "renew" }
+                    if name == EphemeralArgs::CLOSE {
+                        "end"
+                    } else {
+                        "renew"
+                    }
                 )),
             );
             None
@@ -187,8 +191,8 @@ pub(super) fn check_templates(
         found.push((t, at.attr(args::RequestArgs::PATH)));
     }
     for (name, pairs, place) in [
-        ("query", &s.query, Place::Query),
-        ("headers", &s.headers, Place::Header),
+        (args::RequestArgs::QUERY, &s.query, Place::Query),
+        (args::RequestArgs::HEADERS, &s.headers, Place::Header),
     ] {
         for (k, v) in pairs {
             let here = at.attr(name).key(k);
@@ -390,8 +394,8 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
             resolve_follow_up(rt, name, spec?, &answer, base.as_ref(), &mut d)
         };
         let private = Private {
-            renew: follow_up("renew", follow_ups.renew),
-            close: follow_up("close", follow_ups.close),
+            renew: follow_up(EphemeralArgs::RENEW, follow_ups.renew),
+            close: follow_up(EphemeralArgs::CLOSE, follow_ups.close),
             expiry_pointer: follow_ups.expiry_pointer,
             expiry_header: follow_ups.expiry_header,
         };
@@ -442,7 +446,7 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
                 ..Renewed::default()
             };
         };
-        match send(rt, spec, "renew", &context(rt, false)).await {
+        match send(rt, spec, EphemeralArgs::RENEW, &context(rt, false)).await {
             Ok(r) => {
                 let now = SystemTime::now();
                 let expires = expires(&r, &answer_json(&r), &private, now);
@@ -468,7 +472,7 @@ impl EphemeralResource<Runtime> for HttpRequestEphemeral {
         let Some(spec) = &private.close else {
             return Diagnostics::new();
         };
-        match send(rt, spec, "close", &context(rt, true)).await {
+        match send(rt, spec, EphemeralArgs::CLOSE, &context(rt, true)).await {
             Ok(_) => Diagnostics::new(),
             // Already gone is what closing wants.
             Err(d) if d.iter().any(|x| x.detail.contains("404 or 410")) => Diagnostics::new(),

@@ -1,5 +1,5 @@
 //! The resource identity of `driver_http_object` (Terraform 1.12+): the
-//! collection path and the object's id, the two things that name an object
+//! collection path and the object's id (named as the resource's own), the two things that name an object
 //! whatever its shape. `import { identity = { path = "/flags", id = "42" } }`
 //! imports it; everything else comes from the configuration.
 
@@ -14,19 +14,27 @@ pub(super) fn schema() -> IdentitySchema {
         version: 0,
         attributes: vec![
             IdentityAttribute {
-                name: "path",
+                name: HttpObjectArgs::PATH,
                 ty: Type::String,
                 required_for_import: true,
                 description: "The collection's path, as the resource's `path`, such as `\"/flags\"`.",
             },
             IdentityAttribute {
-                name: "id",
+                name: HttpObjectArgs::ID,
                 ty: Type::String,
                 required_for_import: true,
                 description: "The object's id, as the resource's `id`.",
             },
         ],
     }
+}
+
+/// The identity of the object `id` of the collection at `path`.
+pub(crate) fn identity(path: &str, id: &str) -> Value {
+    Value::object([
+        (HttpObjectArgs::PATH, Value::string(path)),
+        (HttpObjectArgs::ID, Value::string(id)),
+    ])
 }
 
 /// `{path, id}` once both are known and the id is not empty.
@@ -36,10 +44,7 @@ pub(super) fn of(state: &Value) -> Option<Value> {
         .get(HttpObjectArgs::ID)?
         .as_str()
         .filter(|i| !i.is_empty())?;
-    Some(Value::object([
-        ("path", Value::string(path)),
-        ("id", Value::string(id)),
-    ]))
+    Some(identity(path, id))
 }
 
 /// The JSON import id an identity stands for.
@@ -52,11 +57,16 @@ pub(super) fn import_id(identity: &Value) -> Result<String, String> {
             .ok_or_else(|| {
                 format!(
                     "the identity's {name} must be set, such as {name} = \"{}\"",
-                    if name == "path" { "/flags" } else { "42" }
+                    if name == HttpObjectArgs::PATH {
+                        "/flags"
+                    } else {
+                        "42"
+                    }
                 )
             })
     };
-    Ok(json!({"path": field("path")?, "id": field("id")?}).to_string())
+    let (path, id) = (field(HttpObjectArgs::PATH)?, field(HttpObjectArgs::ID)?);
+    Ok(json!({HttpObjectArgs::PATH: path, HttpObjectArgs::ID: id}).to_string())
 }
 
 #[cfg(test)]

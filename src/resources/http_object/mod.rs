@@ -8,6 +8,7 @@ mod delete;
 mod identity;
 mod import;
 
+pub(crate) use identity::identity;
 pub(crate) use import::listed_state;
 mod lookup;
 mod operations;
