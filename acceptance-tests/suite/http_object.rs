@@ -472,6 +472,61 @@ resource "driver_http_object" "bad" {
     assert_eq!(api.counters().total(), 0, "nothing was sent");
 }
 
+/// Mistakes users make moving from other providers, refused at validate
+/// with the fix: a `jsonencode`d body, a field in both `body` and
+/// `body_wo`, a content type the provider cannot write.
+#[test]
+fn body_mistakes_are_refused_at_validate_with_the_fix() {
+    let write_only = crate::harness::terraform().version >= (1, 11);
+    let both = if write_only {
+        r#"
+resource "driver_http_object" "both" {
+  path    = "/users"
+  body    = { name = "a", credentials = { user = "a" } }
+  body_wo = { credentials = { user = "b" } }
+}
+"#
+    } else {
+        ""
+    };
+    let hcl = format!(
+        r#"
+provider "driver" {{
+  endpoint = "http://127.0.0.1:9"
+}}
+
+resource "driver_http_object" "encoded" {{
+  path = "/flags"
+  body = jsonencode({{ name = "a" }})
+}}
+
+resource "driver_http_object" "text" {{
+  path         = "/flags"
+  body         = {{ name = "a" }}
+  content_type = "text/plain"
+}}
+{both}"#
+    );
+    let diags = validate(&Workdir::new(&hcl));
+    assert_points_at(&diags, "body is a JSON string", "jsonencode");
+    let detail = diags
+        .iter()
+        .find(|d| d["summary"] == "body is a JSON string")
+        .map(|d| d["detail"].to_string())
+        .unwrap_or_default();
+    assert!(detail.contains("HCL"), "{detail}");
+    assert_points_at(&diags, "Invalid content_type", "content_type");
+    if write_only {
+        assert_points_at(&diags, "A field in both body and body_wo", "body_wo");
+        let detail = diags
+            .iter()
+            .find(|d| d["summary"] == "A field in both body and body_wo")
+            .map(|d| d["detail"].to_string())
+            .unwrap_or_default();
+        assert!(detail.contains("credentials.user"), "{detail}");
+    }
+}
+
 #[test]
 fn bad_provider_arguments_are_diagnosed_with_their_attribute() {
     let hcl = r#"

@@ -225,3 +225,103 @@ resource "driver_http_object" "thing" {{
     assert!(api.list("/things").is_empty(), "deleted by POST");
     assert_eq!(api.counters().method("DELETE"), 0);
 }
+
+/// restful's `TestResource_Basic` style and Azure's PUT at a resource id:
+/// created by `PUT` at the object's own path, with no `object_path` (the
+/// documented default is `path` itself), whatever the create answers:
+/// nothing (201), or the object with a full-path id. An array body is the
+/// object itself, so it plans clean.
+#[test]
+fn put_at_a_name_is_read_there_by_default_whatever_it_answers() {
+    let api = Running::start();
+    let azure = "/named/subscriptions/s1/resourceGroups/rg1";
+    api.set_faults(Faults {
+        scripted: vec![demo_api::Scripted {
+            method: "PUT".into(),
+            path: azure.into(),
+            act: true,
+            status: 200,
+            body: r#"{"id": "/subscriptions/s1/resourceGroups/rg1", "location": "westeurope"}"#
+                .into(),
+            times: 1,
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let hcl = format!(
+        r#"{}
+resource "driver_http_object" "empty_answer" {{
+  path          = "/named/tests/1"
+  create_method = "PUT"
+  body          = {{ foo = "bar" }}
+}}
+resource "driver_http_object" "array" {{
+  path          = "/named/tests/2"
+  create_method = "PUT"
+  body          = [{{ foo = "foo" }}]
+}}
+resource "driver_http_object" "azure" {{
+  path          = "{azure}"
+  create_method = "PUT"
+  body          = {{ location = "westeurope" }}
+}}
+"#,
+        provider(&api)
+    );
+    let wd = Workdir::new(&hcl);
+    apply(&wd);
+    assert_eq!(
+        api.named("/named/tests/2"),
+        Some(serde_json::json!([{"foo": "foo"}]))
+    );
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 0, "clean after apply: {out}");
+    let names = ["/named/tests/1", "/named/tests/2", azure];
+    for seen in api.counters().log {
+        assert!(
+            names.contains(&seen.path.as_str()),
+            "{} {} is not one of the objects",
+            seen.method,
+            seen.path
+        );
+    }
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    for name in names {
+        assert_eq!(api.named(name), None, "{name} deleted");
+    }
+}
+
+/// JSON:API and other `application/…+json` types: `content_type` alone
+/// makes the requests carry the type (`Content-Type` and `Accept`).
+#[test]
+fn a_vendor_json_content_type_is_sent_both_ways() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        media_type: Some("application/vnd.api+json".into()),
+        ..Default::default()
+    });
+    let hcl = format!(
+        r#"{}
+resource "driver_http_object" "article" {{
+  path         = "/articles"
+  content_type = "application/vnd.api+json"
+  body         = {{ title = "JSON:API paints my bikeshed!" }}
+}}
+"#,
+        provider(&api)
+    );
+    let wd = Workdir::new(&hcl);
+    apply(&wd);
+    assert_eq!(plan(&wd).0, 0);
+    let log = api.counters().log;
+    let post = log.iter().find(|s| s.method == "POST").unwrap();
+    assert!(
+        post.headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/vnd.api+json"),
+        "{:?}",
+        post.headers
+    );
+    assert_eq!(api.list("/articles").len(), 1);
+}

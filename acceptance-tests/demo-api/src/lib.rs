@@ -1006,11 +1006,14 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
     if let Some(x) = script {
         if x.act {
             let mut s = store.lock().unwrap();
-            let _ = match split_object(&path) {
-                Some((collection, id)) if method != Method::POST => {
-                    object(&mut s, &method, collection, id, &body)
-                }
-                _ => collection(&mut s, &method, path.trim_end_matches('/'), &body),
+            let _ = match shapes::handle(&mut s, &method, &path, &query, &body) {
+                Some(r) => r,
+                None => match split_object(&path) {
+                    Some((collection, id)) if method != Method::POST => {
+                        object(&mut s, &method, collection, id, &body)
+                    }
+                    _ => collection(&mut s, &method, path.trim_end_matches('/'), &body),
+                },
             };
         }
         if x.drop {

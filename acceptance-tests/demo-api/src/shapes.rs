@@ -2,7 +2,8 @@
 //! REST designs:
 //!
 //! - `/named/<any path>`: objects created and replaced by `PUT` at a name
-//!   the client picks (answered 204, no body), read by `GET`, removed by
+//!   the client picks (answered 201 or 204, no body; an object or an
+//!   array), read by `GET`, removed by
 //!   `DELETE`, as message brokers and key-value stores do;
 //! - `/one/<collection>/<id>`: an object read, updated and deleted at
 //!   another path than its collection's (`/silences` vs `/silence/{id}`);
@@ -76,14 +77,15 @@ pub(crate) fn handle(
 fn named(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> Response {
     match *method {
         Method::PUT => {
-            let fields = match parse_object(body) {
-                Ok(m) => m,
-                Err(r) => return r,
+            // A key-value store keeps any JSON value: objects and arrays.
+            let value = match serde_json::from_slice::<Json>(body) {
+                Ok(v @ Json::Array(_)) => v,
+                _ => match parse_object(body) {
+                    Ok(m) => Json::Object(m),
+                    Err(r) => return r,
+                },
             };
-            let existed = store
-                .named
-                .insert(path.to_owned(), Json::Object(fields))
-                .is_some();
+            let existed = store.named.insert(path.to_owned(), value).is_some();
             store.counters.created += u64::from(!existed);
             if existed {
                 StatusCode::NO_CONTENT.into_response()

@@ -28,6 +28,7 @@ pub(super) fn not_an_object(resp: &HttpResponse) -> String {
             "a JSON array of {} element(s), not an object: {snippet}",
             a.len()
         ),
+        Ok(Json::Object(_)) => format!("a JSON object: {snippet}"),
         Ok(_) => format!("a JSON value that is not an object: {snippet}"),
     }
 }
@@ -45,7 +46,12 @@ pub(super) enum Found {
 /// The object in a read answer: at `pointer` (an envelope), else the
 /// answer itself; an array of one object is that object, an empty array
 /// is nothing. An array of several is an error, as is anything else.
-pub(super) fn read(resp: &HttpResponse, pointer: Option<&Pointer>) -> Result<Found, String> {
+/// Where the object is an array (`array_body`), an array is the object.
+pub(super) fn read(
+    resp: &HttpResponse,
+    pointer: Option<&Pointer>,
+    array_body: bool,
+) -> Result<Found, String> {
     let whole: Json = serde_json::from_slice(&resp.body).map_err(|_| not_an_object(resp))?;
     let at = match pointer {
         Some(p) => match p.get(&whole) {
@@ -57,6 +63,7 @@ pub(super) fn read(resp: &HttpResponse, pointer: Option<&Pointer>) -> Result<Fou
     };
     match at {
         Json::Object(_) => Ok(Found::Object(at.clone())),
+        Json::Array(_) if array_body => Ok(Found::Object(at.clone())),
         Json::Array(items) => match items.as_slice() {
             [] => Ok(Found::Nothing),
             [one @ Json::Object(_)] => Ok(Found::Object(one.clone())),
@@ -76,7 +83,7 @@ pub(super) fn read(resp: &HttpResponse, pointer: Option<&Pointer>) -> Result<Fou
 /// pointer, an answer that holds none of the body's fields is an
 /// acknowledgement (`{"silenceID": "…"}`), not the object.
 pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>, body: &Json) -> Option<Json> {
-    match read(resp, pointer) {
+    match read(resp, pointer, body.is_array()) {
         Ok(Found::Object(j)) if pointer.is_some() || represents(&j, body) => Some(j),
         _ => None,
     }
@@ -129,35 +136,50 @@ mod tests {
         let data = Pointer::parse("/data").unwrap();
         let obj = |s: &str| Found::Object(serde_json::from_str(s).unwrap());
         assert_eq!(
-            read(&resp(r#"[{"id": 3}]"#, None), None),
+            read(&resp(r#"[{"id": 3}]"#, None), None, false),
             Ok(obj(r#"{"id": 3}"#))
         );
-        assert_eq!(read(&resp("[]", None), None), Ok(Found::Nothing));
+        assert_eq!(read(&resp("[]", None), None, false), Ok(Found::Nothing));
         assert!(
-            read(&resp(r#"[{"id": 3}, {"id": 4}]"#, None), None)
+            read(&resp(r#"[{"id": 3}, {"id": 4}]"#, None), None, false)
                 .unwrap_err()
                 .contains("several")
         );
         assert_eq!(
-            read(&resp(r#"{"data": {"id": 3}}"#, None), Some(&data)),
+            read(&resp(r#"{"data": {"id": 3}}"#, None), Some(&data), false),
             Ok(obj(r#"{"id": 3}"#))
         );
         assert_eq!(
-            read(&resp(r#"{"data": [{"id": 3}]}"#, None), Some(&data)),
+            read(&resp(r#"{"data": [{"id": 3}]}"#, None), Some(&data), false),
             Ok(obj(r#"{"id": 3}"#))
         );
         assert_eq!(
-            read(&resp(r#"{"data": null}"#, None), Some(&data)),
+            read(&resp(r#"{"data": null}"#, None), Some(&data), false),
             Ok(Found::Nothing)
         );
         assert_eq!(
-            read(&resp(r#"{"errors": []}"#, None), Some(&data)),
+            read(&resp(r#"{"errors": []}"#, None), Some(&data), false),
             Ok(Found::Nothing)
         );
         assert!(
-            read(&resp("<html/>", None), None)
+            read(&resp("<html/>", None), None, false)
                 .unwrap_err()
                 .contains("not JSON")
         );
+    }
+
+    #[test]
+    fn an_array_is_the_object_where_the_body_is_an_array() {
+        let one = r#"[{"foo": "foo"}]"#;
+        assert_eq!(
+            read(&resp(one, None), None, true),
+            Ok(Found::Object(serde_json::from_str(one).unwrap()))
+        );
+        assert_eq!(
+            read(&resp("[]", None), None, true),
+            Ok(Found::Object(serde_json::json!([])))
+        );
+        let body = serde_json::json!([{"foo": "foo"}]);
+        assert_eq!(written(&resp(one, None), None, &body), Some(body.clone()));
     }
 }

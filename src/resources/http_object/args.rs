@@ -61,9 +61,10 @@ pub(super) struct HttpObjectArgs {
     /// headers of the same name, `Accept` and `Content-Type` included (vendor
     /// media types). Values are templates.
     pub(super) headers: Option<HeaderTemplates>,
-    /// How bodies are sent: `"application/json"` or
-    /// `"application/x-www-form-urlencoded"` (top-level fields as form
-    /// fields).
+    /// How bodies are sent: `"application/json"`, a JSON media type such as
+    /// `"application/vnd.api+json"` (also sent as `Accept`; headers of the
+    /// same name override it), or `"application/x-www-form-urlencoded"`
+    /// (top-level fields as form fields).
     #[setting(default = "application/json")]
     pub(super) content_type: ContentType,
     /// Query parameters for this object's requests; values are templates.
@@ -179,6 +180,7 @@ impl HttpObjectArgs {
                 );
             }
         }
+        self.check_body(at, d);
         if self.adopt_existing && self.natural_key.as_ref().is_none_or(Vec::is_empty) {
             d.attribute_error(
                 at.attr(HttpObjectArgs::ADOPT_EXISTING),
@@ -187,6 +189,74 @@ impl HttpObjectArgs {
                  Pointers of the fields the API keeps unique, such as [\"/name\"].",
             );
         }
+    }
+}
+
+impl HttpObjectArgs {
+    /// A body written with `jsonencode` (a string holding JSON) would be
+    /// sent as one JSON string; a field set in both `body` and `body_wo`
+    /// would silently take the write-only value. Both are refused.
+    fn check_body(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if let Value::String(text) = &self.body
+            && serde_json::from_str::<serde_json::Value>(text)
+                .is_ok_and(|j| j.is_object() || j.is_array())
+        {
+            d.attribute_error(
+                at.attr(Self::BODY),
+                "body is a JSON string",
+                "body holds JSON text, so it would be sent as one JSON string, not as the \
+                 object. Write the value in HCL instead of jsonencode(...): body = { name = \"a\" } \
+                 (or body = jsondecode(...) for text from a file).",
+            );
+        }
+        if let Some(wo) = &self.body_wo
+            && let Some(both) = both_set(&self.body, wo)
+        {
+            // Terraform shows the attribute; the detail names the field.
+            let shown = both.join(".");
+            d.attribute_error(
+                at.attr(Self::BODY_WO),
+                "A field in both body and body_wo",
+                format!(
+                    "body.{shown} and body_wo.{shown} are both set; body_wo's value would be \
+                     sent and body's never. Set the field in one of them: secrets in body_wo, \
+                     everything else in body."
+                ),
+            );
+        }
+    }
+}
+
+/// The first field (as its path of names) that both objects set to a
+/// value that is not null. Unknown values count as set.
+fn both_set(a: &Value, b: &Value) -> Option<Vec<String>> {
+    let (Some(a), Some(b)) = (fields(a), fields(b)) else {
+        return None;
+    };
+    for (k, va) in a {
+        let Some(vb) = b.get(k) else { continue };
+        if va.is_null() || vb.is_null() {
+            continue;
+        }
+        let mut path = vec![k.clone()];
+        match (fields(va), fields(vb)) {
+            (Some(_), Some(_)) => {
+                if let Some(mut rest) = both_set(va, vb) {
+                    path.append(&mut rest);
+                    return Some(path);
+                }
+            }
+            _ => return Some(path),
+        }
+    }
+    None
+}
+
+/// The fields of an object or a map value.
+fn fields(v: &Value) -> Option<&std::collections::BTreeMap<String, Value>> {
+    match v {
+        Value::Object(m) | Value::Map(_, m) => Some(m),
+        _ => None,
     }
 }
 
@@ -249,15 +319,59 @@ impl Setting for UpdateMethod {
 }
 
 /// How bodies are encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Choice)]
-#[choice(what = "content_type")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum ContentType {
-    /// JSON.
-    #[choice(name = "application/json")]
-    Json,
+    /// JSON, as this media type: `application/json` or an
+    /// `application/…+json` type (`application/vnd.api+json`).
+    Json(String),
     /// Top-level fields as form fields.
-    #[choice(name = "application/x-www-form-urlencoded")]
     Form,
+}
+
+impl ContentType {
+    /// A JSON media type other than `application/json`: sent as the
+    /// `Content-Type` and `Accept` of the object's requests.
+    pub(super) fn vendor_json(&self) -> Option<&str> {
+        match self {
+            ContentType::Json(t) if t != "application/json" => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl Setting for ContentType {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        let media = text.trim().to_ascii_lowercase();
+        let json_suffix = media
+            .strip_prefix("application/")
+            .and_then(|t| t.strip_suffix("+json"))
+            .is_some_and(|t| {
+                !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            });
+        match media.as_str() {
+            "application/x-www-form-urlencoded" => Some(ContentType::Form),
+            "application/json" => Some(ContentType::Json(media)),
+            _ if json_suffix => Some(ContentType::Json(media)),
+            _ => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid content_type",
+                    format!(
+                        "{text:?} is not a body encoding the provider writes. Use \
+                         \"application/json\", a JSON media type such as \
+                         \"application/vnd.api+json\", or \"application/x-www-form-urlencoded\"."
+                    ),
+                );
+                None
+            }
+        }
+    }
 }
 
 /// What every operation block says: how the request is made.
@@ -446,4 +560,45 @@ pub(super) enum ListRefresh {
     /// Everything: listed items are whole objects, compared for drift as
     /// they are listed.
     Full,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::from_json;
+    use serde_json::json;
+
+    #[test]
+    fn the_first_field_set_in_both_bodies_is_named() {
+        let both = |a, b| both_set(&from_json(&a), &from_json(&b));
+        assert_eq!(
+            both(
+                json!({"name": "a", "credentials": {"user": "a", "kind": "x"}}),
+                json!({"credentials": {"user": "b"}})
+            ),
+            Some(vec!["credentials".to_owned(), "user".to_owned()])
+        );
+        assert_eq!(
+            both(json!({"name": "a"}), json!({"password": "p"})),
+            None,
+            "different fields"
+        );
+        assert_eq!(
+            both(json!({"password": null}), json!({"password": "p"})),
+            None,
+            "a null field is not set"
+        );
+        assert_eq!(
+            both(
+                json!({"credentials": {"user": "a"}}),
+                json!({"credentials": {"password": "p"}})
+            ),
+            None,
+            "different fields of one object"
+        );
+        assert_eq!(
+            both(json!({"token": "a"}), json!({"token": {"value": "p"}})),
+            Some(vec!["token".to_owned()])
+        );
+    }
 }

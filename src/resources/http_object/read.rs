@@ -111,7 +111,7 @@ async fn read_remote(
         }
         Err(d) => return Remote::Unknown(d),
     };
-    match answer::read(&resp, s.read.pointer.as_ref()) {
+    match answer::read(&resp, s.read.pointer.as_ref(), s.array_body) {
         Ok(answer::Found::Object(j)) if !super::soft_deleted(s, &j) => Remote::Object(j, target),
         // An empty listing, or a soft-deleted object: gone.
         Ok(_) => Remote::Gone,
@@ -230,7 +230,7 @@ pub(super) async fn read_back(
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("{} {}", request.method, client.url(&request.path));
     match wait::read_object(rt, s, &request, &ctx, Some(now_ms())).await? {
-        Ok(Outcome::Done(r)) => match answer::read(&r, s.read.pointer.as_ref()) {
+        Ok(Outcome::Done(r)) => match answer::read(&r, s.read.pointer.as_ref(), s.array_body) {
             Ok(answer::Found::Object(j)) => Ok(j),
             Ok(answer::Found::Nothing) => {
                 d.error(

@@ -11,7 +11,7 @@ use framework::settings::{FieldPointer, Settings as _};
 use serde_json::Value as Json;
 
 pub(super) use super::args::ListRefresh;
-use super::args::{ContentType, HttpObjectArgs, ListBlock};
+use super::args::{ContentType, HttpObjectArgs, ListBlock, WriteOperation};
 use super::operations::{Base, Op, json_body};
 use crate::drift::DriftRules;
 use crate::listing::{ListRequest, PaginationBlock, PaginationSettings};
@@ -34,6 +34,9 @@ pub(super) struct Settings {
     pub(super) delete: Op,
     /// Bodies are sent form-encoded instead of as JSON.
     pub(super) form: bool,
+    /// The configured body is a JSON array: an answer that is an array is
+    /// the object itself, never "an array of one".
+    pub(super) array_body: bool,
     /// A condition under which an object that still answers is gone
     /// (soft deletes).
     pub(super) gone_when: Option<WaitFor>,
@@ -197,12 +200,25 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     resolve(args, diags)
 }
 
+/// Whether the object is created by a `PUT` at `path` itself (a name the
+/// configuration chose): then `path` is the object's own path, and it is
+/// read, updated and deleted there.
+fn put_at_path(create_method: &Method, create: Option<&WriteOperation>) -> bool {
+    let op = create.map(|c| &c.operation);
+    let method = op
+        .and_then(|o| o.method.as_ref())
+        .map_or(create_method, |m| &m.0);
+    *method == Method::PUT && op.is_none_or(|o| o.path.is_none())
+}
+
 /// The settings the operations run with, from the declared arguments:
 /// defaults that depend on other arguments, and each operation's request.
 fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
     let (path, path_query) = split_path(&a.path.0);
+    let create_method = a.create_method.map_or(Method::POST, |m| m.0);
     let object_path = match a.object_path {
         Some(t) => t.0,
+        None if put_at_path(&create_method, a.create.as_ref()) => Template::parse("{path}").ok()?,
         None => Template::parse("{path}/{id}").ok()?,
     };
     // A query in `path` comes first; `query` adds to it.
@@ -211,12 +227,20 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         .map(|(k, v)| (k, Template::literal(&v)))
         .collect();
     query.extend(a.query.map(|q| q.0).unwrap_or_default());
-    let headers = a.headers.map(|h| h.0).unwrap_or_default();
+    let mut headers = a.headers.map(|h| h.0).unwrap_or_default();
+    if let Some(media) = a.content_type.vendor_json() {
+        // A vendor JSON type is what the API speaks, both ways.
+        for name in ["Content-Type", "Accept"] {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                headers.push((name.to_owned(), Template::literal(media)));
+            }
+        }
+    }
     let base = Base {
         headers: &headers,
         query: &query,
         object_path,
-        create_method: a.create_method.map_or(Method::POST, |m| m.0),
+        create_method,
         update_method: a.update_method.map_or(Method::PUT, |m| m.0),
     };
     let root = AttributePath::default();
@@ -236,6 +260,10 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         update,
         delete,
         form: a.content_type == ContentType::Form,
+        array_body: matches!(
+            a.body.ty(),
+            crate::Type::List(_) | crate::Type::Tuple(_) | crate::Type::Set(_)
+        ),
         gone_when: a.gone_when.map(|g| WaitFor {
             pointer: g.pointer,
             values: g.values,

@@ -261,7 +261,7 @@ pub(super) async fn ready(
     loop {
         match client.execute(request, ctx).await {
             Ok(Outcome::Done(r)) => {
-                let obj = match super::answer::read(&r, s.read.pointer.as_ref()) {
+                let obj = match super::answer::read(&r, s.read.pointer.as_ref(), s.array_body) {
                     Ok(super::answer::Found::Object(j)) => j,
                     _ => Json::Null,
                 };

@@ -19,18 +19,21 @@ pub fn status_class(
     pace: Option<Duration>,
 ) -> Class {
     let server_error = status >= 500;
+    // 501 (the method is not implemented) and 505 (nor the HTTP version)
+    // say what the server cannot do, so it did nothing.
+    let cannot = matches!(status, 501 | 505);
     Class {
         transient: retry_on.contains(&status),
         // A 4xx is a refusal: the request was not processed (RFC 6585
         // says so of 429 explicitly). A 5xx may come after the server
         // acted.
-        maybe_applied: server_error,
+        maybe_applied: server_error && !cannot,
         // A 429, or a 503 that says when to come back: the server is
         // shedding load, and every request should slow down.
         throttled: status == 429 || (status == 503 && retry_after.is_some()),
         retry_after,
         pace,
-        health: if server_error && !matches!(status, 501 | 505) {
+        health: if server_error && !cannot {
             Health::Unhealthy
         } else {
             Health::Healthy
@@ -180,6 +183,11 @@ mod tests {
     #[test]
     fn statuses_mean_what_the_rfcs_say() {
         let l = DEFAULT_RETRY_ON_STATUS;
+        for definite in [405, 501, 505] {
+            let c = status_class(definite, &l, None, None);
+            assert!(!c.maybe_applied && !c.transient, "{definite}");
+            assert_eq!(c.health, Health::Healthy, "{definite}");
+        }
         let c = status_class(429, &l, Some(Duration::from_secs(2)), None);
         assert!(c.transient && c.throttled && !c.maybe_applied);
         assert_eq!(c.health, Health::Healthy);
