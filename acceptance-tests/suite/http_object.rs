@@ -180,6 +180,55 @@ fn changing_the_body_updates_in_place_and_destroy_deletes() {
     assert!(api.get(&path).is_none());
 }
 
+/// restful's `update_body_patches`: fields added to and removed from what
+/// an update sends, and a change of the update settings alone sends the
+/// object again (nothing else changed in the configuration). The path is
+/// written relative, as restful takes it (`switches` is `/switches`).
+#[test]
+fn update_patches_add_and_remove_fields_and_resend_when_changed() {
+    let api = Running::start();
+    let config = |note: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "x" {{
+  path          = "switches"
+  update_method = "PATCH"
+  body          = {{ name = "a", status = "on" }}
+  update {{
+    add_to_body      = {{ "/note" = "{note}" }}
+    remove_from_body = ["/status", "/name"]
+  }}
+}}
+"#,
+            provider_block(&api)
+        )
+    };
+    let wd = Workdir::new(&config("first"));
+    apply(&wd);
+    assert_eq!(plan(&wd).code(), 0);
+    let id = wd.resources()[0]["values"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Only the update block changes: the object is sent again.
+    wd.set(&config("second"));
+    let p = plan(&wd);
+    assert_eq!(p.code(), 2, "{}", p.stdout);
+    apply(&wd);
+    let log = api.counters().log;
+    assert!(log.iter().any(|s| s.method == "POST" && s.path == "/switches"));
+    let patches: Vec<_> = log.iter().filter(|s| s.method == "PATCH").collect();
+    assert_eq!(patches.len(), 1, "{log:?}");
+    let sent: serde_json::Value = serde_json::from_str(&patches[0].body).unwrap();
+    assert_eq!(sent, json!({"note": "second"}), "status and name left out");
+    let stored = api.get(&format!("/switches/{id}")).unwrap();
+    assert_eq!(
+        (&stored["note"], &stored["status"]),
+        (&json!("second"), &json!("on"))
+    );
+    assert_eq!(plan(&wd).code(), 0, "clean after");
+}
+
 #[test]
 fn response_fields_keep_only_the_named_fields_and_drift_is_still_seen() {
     let api = Running::start();
@@ -446,7 +495,7 @@ fn bad_resource_arguments_are_diagnosed_with_their_attribute() {
         provider_block(&api),
         r#"
 resource "driver_http_object" "bad" {
-  path          = "flags"
+  path          = "/flags/../admin"
   body          = { a = 1 }
   update_method = "FETCH"
   force_new     = ["name"]

@@ -210,14 +210,14 @@ impl framework::settings::Setting for CollectionPath {
         crate::Type::String
     }
     fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
-        let p = <String as framework::settings::Setting>::decode(v, at, d)?;
-        let checked = crate::template::check_literal_path(&p).and_then(|()| {
-            if p.starts_with('/') {
-                Ok(())
-            } else {
-                Err(format!("{p:?} must start with \"/\", as in \"/flags\""))
-            }
-        });
+        let written = <String as framework::settings::Setting>::decode(v, at, d)?;
+        // `posts` means `/posts`, as restful and most HTTP clients take a
+        // path relative to the base URL.
+        let p = match written.starts_with('/') {
+            true => written,
+            false => format!("/{written}"),
+        };
+        let checked = crate::template::check_literal_path(&p);
         match checked {
             Ok(()) => Some(CollectionPath(p)),
             Err(e) => {

@@ -20,8 +20,9 @@ use drivers::http::Method;
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = HttpObjectArgs::check)]
 pub(super) struct HttpObjectArgs {
-    /// Collection path below the provider's endpoint, such as `/flags`; it
-    /// may carry a query (`/flags?version=2`), sent with every request.
+    /// Collection path below the provider's endpoint, such as `/flags`
+    /// (`flags` is the same path); it may carry a query
+    /// (`/flags?version=2`), sent with every request.
     /// Creates go here. Changing it replaces the object.
     pub(super) path: CollectionPath,
     /// The object as an HCL value, sent as JSON. Only the fields written here
@@ -409,6 +410,11 @@ pub(super) struct WriteOperation {
     /// server holds. A template that is one placeholder keeps the value's
     /// JSON type.
     pub(super) add_to_body: Option<BodyFields>,
+    /// Fields left out of the sent body, as JSON Pointers, such as
+    /// `["/status"]` for a field the API refuses in a write (restful's
+    /// `update_body_patches` with `removed`). Applied after `add_to_body`;
+    /// the field is still managed and compared for drift.
+    pub(super) remove_from_body: Option<Vec<FieldPointer>>,
 }
 
 /// A read.

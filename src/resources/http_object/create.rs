@@ -268,7 +268,8 @@ async fn identified(
 }
 
 /// The new object's id: at `id_pointer` in the answer, else the last
-/// segment of `Location` (not on a 202, where it names the operation).
+/// segment of `Location` (not on a 202, where it names the operation),
+/// else at `id_pointer` in the body sent (an id the client chose).
 /// An empty id is fine when the object path does not use it.
 fn created_id(
     s: &Settings,
@@ -305,6 +306,9 @@ fn created_id(
                         .into_owned()
                 })
         })
+        // An id the configuration chose, sent in the body (restapi's
+        // `id_attribute` in `data`): the API answered success to it.
+        .or_else(|| s.id_pointer.get(body).and_then(id_text))
         // Objects whose paths do not use the id (created by PUT at a name):
         // the object's path is its id.
         .or_else(|| {

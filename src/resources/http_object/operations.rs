@@ -30,6 +30,8 @@ pub(super) struct Op {
     /// Fields set in the sent body, such as the id for an update sent to
     /// the collection.
     pub(super) add_to_body: Vec<(Pointer, Template)>,
+    /// Fields left out of the sent body.
+    pub(super) remove_from_body: Vec<Pointer>,
     /// A body sent with a delete; its strings are templates.
     pub(super) body: Option<Json>,
 }
@@ -75,11 +77,15 @@ impl Op {
         Ok(r)
     }
 
-    /// `body` with this operation's `add_to_body` fields set.
+    /// `body` with this operation's `add_to_body` fields set and its
+    /// `remove_from_body` fields taken out.
     pub(super) fn with_added(&self, mut body: Json, values: &Values<'_>) -> Result<Json, String> {
         for (p, t) in &self.add_to_body {
             let value = t.render_json(values)?;
             set(&mut body, p.tokens(), value)?;
+        }
+        for p in &self.remove_from_body {
+            remove(&mut body, p.tokens());
         }
         Ok(body)
     }
@@ -108,6 +114,35 @@ fn set(j: &mut Json, tokens: &[String], value: Json) -> Result<(), String> {
     set(m.entry(first.clone()).or_insert(Json::Null), rest, value)
 }
 
+/// Removes the field at `tokens`, if there is one (an array element by
+/// its index).
+fn remove(j: &mut Json, tokens: &[String]) {
+    let Some((last, parents)) = tokens.split_last() else {
+        return;
+    };
+    let mut at = j;
+    for t in parents {
+        let next = match at {
+            Json::Object(m) => m.get_mut(t),
+            Json::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        };
+        let Some(next) = next else { return };
+        at = next;
+    }
+    match at {
+        Json::Object(m) => {
+            m.remove(last);
+        }
+        Json::Array(a) => {
+            if let Some(i) = last.parse::<usize>().ok().filter(|i| *i < a.len()) {
+                a.remove(i);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Body bytes of a JSON body, as the driver sends them.
 pub(super) fn json_body(j: &Json) -> Body {
     Body::Json(Bytes::from(j.to_string()))
@@ -134,6 +169,7 @@ impl Op {
             headers: base.headers.to_vec(),
             pointer: None,
             add_to_body: Vec::new(),
+            remove_from_body: Vec::new(),
             body: None,
         }
     }
@@ -216,6 +252,12 @@ impl Op {
             Some(b) => Op {
                 pointer: b.pointer,
                 add_to_body: b.add_to_body.map(|f| f.0).unwrap_or_default(),
+                remove_from_body: b
+                    .remove_from_body
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| f.0)
+                    .collect(),
                 ..op.with(b.operation)
             },
         }
@@ -260,6 +302,7 @@ mod tests {
             headers: Vec::new(),
             pointer: None,
             add_to_body: Vec::new(),
+            remove_from_body: Vec::new(),
             body: None,
         };
         let body = json!({});
@@ -283,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_added_to_the_body() {
+    fn fields_are_added_to_and_removed_from_the_body() {
         let op = Op {
             operation: Operation::Update,
             method: Method::POST,
@@ -295,9 +338,13 @@ mod tests {
                 Pointer::parse("/meta/id").unwrap(),
                 Template::parse("{id}").unwrap(),
             )],
+            remove_from_body: ["/status", "/tags/0", "/absent/x", "/name/x"]
+                .iter()
+                .map(|p| Pointer::parse(p).unwrap())
+                .collect(),
             body: None,
         };
-        let body = json!({"name": "a"});
+        let body = json!({"name": "a", "status": "on", "tags": ["t0", "t1"]});
         let fill = Values {
             id: Some("7"),
             path: Some("/x"),
@@ -306,7 +353,7 @@ mod tests {
         };
         assert_eq!(
             op.with_added(body.clone(), &fill).unwrap(),
-            json!({"name": "a", "meta": {"id": "7"}})
+            json!({"name": "a", "meta": {"id": "7"}, "tags": ["t1"]})
         );
     }
 }

@@ -50,6 +50,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         if !same_body
             || wo_version_changed(&req.prior_state, &req.config)
             || response_fields_changed
+            || update_changed(&req.prior_state, &req.config)
         {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
@@ -74,6 +75,15 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         planned_private,
         diagnostics,
     }
+}
+
+/// Whether how updates are sent changed (`update_method`, the `update`
+/// block): the object is sent again the new way, as restful re-sends on a
+/// change of its update patches.
+pub(super) fn update_changed(prior: &Value, new: &Value) -> bool {
+    [HttpObjectArgs::UPDATE, HttpObjectArgs::UPDATE_METHOD]
+        .iter()
+        .any(|a| prior.get(a) != new.get(a))
 }
 
 /// Whether a changed `path` still names the same object: where it is read

@@ -43,7 +43,10 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     }
     // Plan kept the prior body when the new one means the same JSON, so a
     // plain comparison tells whether there is anything to send.
-    if c.prior_body == c.new_body && !wo_version_changed(&req.prior_state, &req.planned_state) {
+    if c.prior_body == c.new_body
+        && !wo_version_changed(&req.prior_state, &req.planned_state)
+        && !super::plan::update_changed(&req.prior_state, &req.planned_state)
+    {
         return reread(rt, &s, &req, &c, diags).await;
     }
     match write(rt, &s, &req, &c, &mut diags).await {
