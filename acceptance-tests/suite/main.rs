@@ -32,6 +32,7 @@ mod install;
 mod long_running;
 mod modern;
 mod observability;
+mod peers;
 mod real_apis;
 mod schema;
 mod shapes;

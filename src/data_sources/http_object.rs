@@ -6,7 +6,10 @@ use serde_json::Value as Json;
 
 use std::collections::BTreeMap;
 
-use framework::settings::Settings;
+use framework::settings::{FieldPointer, Settings};
+
+use crate::pointer::Pointer;
+use crate::template::BodyFields;
 
 use crate::config::values::Headers;
 use crate::json::from_json;
@@ -48,7 +51,7 @@ impl DataSource<Runtime> for HttpObjectData {
             Ok(e) => e,
             Err(e) => return (None, e),
         };
-        let Some(http) = target(&config, &mut d) else {
+        let Some((http, args)) = target(&config, &mut d) else {
             return (None, d);
         };
         let path = http.path.clone();
@@ -58,11 +61,40 @@ impl DataSource<Runtime> for HttpObjectData {
         match client.execute(&http, &ctx).await {
             Ok(Outcome::Done(r)) => match serde_json::from_slice::<Json>(&r.body) {
                 Ok(j) => {
-                    let mut state = config.clone();
-                    if let Value::Object(m) = &mut state {
-                        m.insert(Args::RESPONSE.into(), from_json(&j));
-                    }
-                    (Some(state), d)
+                    let j = match found(&args, j) {
+                        Ok(Some(j)) => j,
+                        Ok(None) if args.allow_not_exist => {
+                            let null = Value::Null(crate::Type::Dynamic);
+                            return (Some(with_response(&config, null)), d);
+                        }
+                        Ok(None) => {
+                            d.attribute_error(
+                                AttributePath::root(Args::SEARCH),
+                                "Object not found",
+                                format!(
+                                    "No item of what {target} answered matches the search. Set \
+                                     allow_not_exist = true to read it as a null response instead."
+                                ),
+                            );
+                            return (None, d);
+                        }
+                        Err(e) => {
+                            d.attribute_error(
+                                AttributePath::root(Args::SEARCH),
+                                "Search failed",
+                                format!("{target}: {e}"),
+                            );
+                            return (None, d);
+                        }
+                    };
+                    let response = match &args.response_fields {
+                        Some(f) => crate::resources::only_pointers(
+                            &from_json(&j),
+                            &f.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+                        ),
+                        None => from_json(&j),
+                    };
+                    (Some(with_response(&config, response)), d)
                 }
                 Err(_) => {
                     d.error(
@@ -72,11 +104,18 @@ impl DataSource<Runtime> for HttpObjectData {
                     (None, d)
                 }
             },
+            Ok(Outcome::Gone) if args.allow_not_exist => (
+                Some(with_response(&config, Value::Null(crate::Type::Dynamic))),
+                d,
+            ),
             Ok(Outcome::Gone) => {
                 d.attribute_error(
                     AttributePath::root(Args::PATH),
                     "Object not found",
-                    format!("{target} answered 404: there is no object at this path."),
+                    format!(
+                        "{target} answered 404: there is no object at this path. Set \
+                         allow_not_exist = true to read it as a null response instead."
+                    ),
                 );
                 (None, d)
             }
@@ -100,7 +139,25 @@ struct Args {
     headers: Option<Headers>,
     /// Query parameters for the request.
     query: Option<BTreeMap<String, String>>,
-    /// The object as the API returned it.
+    /// When the object does not exist (the API answers 404), `response` is
+    /// null instead of an error.
+    #[setting(default = false)]
+    allow_not_exist: bool,
+    /// JSON Pointers of the fields kept in `response`, such as
+    /// `["/name", "/status"]`; others are left out of state.
+    response_fields: Option<Vec<FieldPointer>>,
+    /// Finds the object in the list the path answers (restapi's
+    /// `search_key` and `search_value`, restful's `selector`): the one item
+    /// whose fields at these JSON Pointers have these values, such as
+    /// `{ "/name" = "web" }`. No match is "not found" (a null response with
+    /// `allow_not_exist`); several are an error.
+    search: Option<BodyFields>,
+    /// JSON Pointer to the list `search` looks in, such as `"/items"`; by
+    /// default the answer itself, or the list at `/items`, `/data`,
+    /// `/results` or `/value`.
+    items_pointer: Option<Pointer>,
+    /// The object as the API returned it (null when it does not exist and
+    /// `allow_not_exist` is set).
     #[setting(computed)]
     response: Option<Value>,
 }
@@ -108,18 +165,19 @@ struct Args {
 /// The request: `path`, and `id` as one more segment, with the headers
 /// and query; `None` with diagnostics when it cannot be sent (or is not
 /// known yet).
-fn target(config: &Value, d: &mut Diagnostics) -> Option<HttpRequest> {
+fn target(config: &Value, d: &mut Diagnostics) -> Option<(HttpRequest, Args)> {
     let args = Args::decode(config, d).known()?;
     match template::fixed_path(&args.path.0, args.id.as_deref()) {
         Ok(r) => {
             let mut http = HttpRequest::new(Operation::Read, Method::GET, r.path);
             http.query = r.query;
-            http.query.extend(args.query.unwrap_or_default());
+            http.query.extend(args.query.clone().unwrap_or_default());
             http.headers = args
                 .headers
+                .clone()
                 .map(|h| h.0.into_iter().collect())
                 .unwrap_or_default();
-            Some(http)
+            Some((http, args))
         }
         Err(e) => {
             let at = if e.starts_with("id:") {
@@ -130,5 +188,40 @@ fn target(config: &Value, d: &mut Diagnostics) -> Option<HttpRequest> {
             d.attribute_error(AttributePath::root(at), format!("Invalid {at}"), e);
             None
         }
+    }
+}
+
+/// The data source's state: the configuration, with `response`.
+fn with_response(config: &Value, response: Value) -> Value {
+    let mut state = config.clone();
+    if let Value::Object(m) = &mut state {
+        m.insert(Args::RESPONSE.into(), response);
+    }
+    state
+}
+
+/// The object in the answer `j`: itself, or the item `search` names
+/// (`None`: no item matches).
+fn found(args: &Args, j: Json) -> Result<Option<Json>, String> {
+    let Some(search) = &args.search else {
+        return Ok(Some(j));
+    };
+    let wanted = search
+        .0
+        .iter()
+        .map(|(p, t)| {
+            t.render_text(&template::Values::default())
+                .map(|v| (p.clone(), v))
+                .map_err(|e| format!("search {p}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(items) = crate::listing::items(&j, args.items_pointer.as_ref()) else {
+        return Err("the answer holds no list to search (set items_pointer)".into());
+    };
+    match crate::listing::search(items, &wanted) {
+        Ok(hit) => Ok(hit.cloned()),
+        Err(n) => Err(format!(
+            "{n} items match the search; add fields to it so it names one object"
+        )),
     }
 }

@@ -108,6 +108,38 @@ pub fn id_text(j: &Json) -> Option<String> {
     }
 }
 
+/// The one item whose fields at the pointers have the values (as text:
+/// strings as they are, numbers and bools as written): `Ok(None)` when no
+/// item has, `Err(n)` when `n` items have.
+pub fn search<'a>(
+    items: &'a [Json],
+    wanted: &[(Pointer, String)],
+) -> Result<Option<&'a Json>, usize> {
+    let matches = |item: &&Json| {
+        wanted.iter().all(|(p, want)| {
+            p.get(item)
+                .and_then(scalar_text)
+                .is_some_and(|have| have == *want)
+        })
+    };
+    let mut hits = items.iter().filter(matches);
+    match (hits.next(), hits.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => Ok(Some(one)),
+        (Some(_), Some(_)) => Err(items.iter().filter(matches).count()),
+    }
+}
+
+/// What a search compares: strings as they are, numbers and bools as
+/// written.
+fn scalar_text(j: &Json) -> Option<String> {
+    match j {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(_) | Json::Bool(_) => Some(j.to_string()),
+        _ => None,
+    }
+}
+
 /// Where the items are in a listing: `pointer`, else the answer itself when
 /// it is an array, else the first array at a usual place.
 pub fn items<'a>(answer: &'a Json, pointer: Option<&Pointer>) -> Option<&'a Vec<Json>> {

@@ -6,4 +6,4 @@ mod http_object;
 
 pub use exec_object::ExecObject;
 pub use http_object::HttpObject;
-pub(crate) use http_object::{identity, listed_state};
+pub(crate) use http_object::{identity, listed_state, only_pointers};

@@ -10,7 +10,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub use terraform::{terraform, terraform_supports_functions, terraform_supports_import_blocks};
+pub use terraform::{
+    optional_tool, terraform, terraform_supports_functions, terraform_supports_import_blocks,
+};
 
 /// The provider's registry address, as every configuration spells it.
 pub const PROVIDER: &str = "registry.terraform.io/tfdriver/driver";

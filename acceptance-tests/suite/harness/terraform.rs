@@ -70,6 +70,23 @@ pub fn terraform() -> &'static Terraform {
     })
 }
 
+/// A test server from `scripts/tools.py` (restapi's fakeserver,
+/// json-server), or `None` with the reason printed: its tests skip.
+pub fn optional_tool(name: &str) -> Option<PathBuf> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/tools.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["path", name])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("SKIPPED: {name} is not available (scripts/tools.py said why above)");
+        return None;
+    }
+    Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
 /// A binary from `scripts/tools.py`, the one place that finds or builds
 /// them.
 fn tool(name: &str) -> PathBuf {

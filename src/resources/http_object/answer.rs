@@ -43,11 +43,65 @@ pub(super) enum Found {
     Nothing,
 }
 
-/// The object in a read answer: at `pointer` (an envelope), else the
-/// answer itself; an array of one object is that object, an empty array
-/// is nothing. An array of several is an error, as is anything else.
-/// Where the object is an array (`array_body`), an array is the object.
-pub(super) fn read(
+/// How a read answer holds the object.
+#[derive(Debug, Default)]
+pub(super) struct Reading {
+    /// Where the object (or, with `search`, the list) is.
+    pub(super) pointer: Option<Pointer>,
+    /// The object is an array: an array answer is the object.
+    pub(super) array_body: bool,
+    /// The object is the item of a list with these values (as text) at
+    /// these pointers.
+    pub(super) search: Vec<(Pointer, String)>,
+    /// Applied to the object found.
+    pub(super) patch: Option<json_patch::Patch>,
+}
+
+/// The object in a read answer, as `how` says, patched.
+pub(super) fn read(resp: &HttpResponse, how: &Reading) -> Result<Found, String> {
+    let found = match how.search.is_empty() {
+        true => at_pointer(resp, how.pointer.as_ref(), how.array_body)?,
+        false => searched(resp, how)?,
+    };
+    match (found, &how.patch) {
+        (Found::Object(mut j), Some(p)) => {
+            json_patch::patch(&mut j, p)
+                .map_err(|e| format!("the read's patch cannot be applied to the object: {e}"))?;
+            Ok(Found::Object(j))
+        }
+        (found, _) => Ok(found),
+    }
+}
+
+/// The one item of the answer's list whose fields have the searched
+/// values: nothing when none has, an error when several have.
+fn searched(resp: &HttpResponse, how: &Reading) -> Result<Found, String> {
+    let whole: Json = serde_json::from_slice(&resp.body).map_err(|_| not_an_object(resp))?;
+    let Some(items) = crate::listing::items(&whole, how.pointer.as_ref()) else {
+        return Err(format!(
+            "no list to search in: {}",
+            shorten(String::from_utf8_lossy(&resp.body).trim(), SNIPPET)
+        ));
+    };
+    match crate::listing::search(items, &how.search) {
+        Ok(Some(one)) => Ok(Found::Object(one.clone())),
+        Ok(None) => Ok(Found::Nothing),
+        Err(n) => Err(format!(
+            "{n} items of the list match the search ({}); it must name one object",
+            how.search
+                .iter()
+                .map(|(p, v)| format!("{p} = {v:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The object at `pointer` (an envelope), else the answer itself; an
+/// array of one object is that object, an empty array is nothing. An
+/// array of several is an error, as is anything else. Where the object is
+/// an array (`array_body`), an array is the object.
+fn at_pointer(
     resp: &HttpResponse,
     pointer: Option<&Pointer>,
     array_body: bool,
@@ -83,7 +137,7 @@ pub(super) fn read(
 /// pointer, an answer that holds none of the body's fields is an
 /// acknowledgement (`{"silenceID": "…"}`), not the object.
 pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>, body: &Json) -> Option<Json> {
-    match read(resp, pointer, body.is_array()) {
+    match at_pointer(resp, pointer, body.is_array()) {
         Ok(Found::Object(j)) if pointer.is_some() || represents(&j, body) => Some(j),
         _ => None,
     }
@@ -136,33 +190,36 @@ mod tests {
         let data = Pointer::parse("/data").unwrap();
         let obj = |s: &str| Found::Object(serde_json::from_str(s).unwrap());
         assert_eq!(
-            read(&resp(r#"[{"id": 3}]"#, None), None, false),
+            at_pointer(&resp(r#"[{"id": 3}]"#, None), None, false),
             Ok(obj(r#"{"id": 3}"#))
         );
-        assert_eq!(read(&resp("[]", None), None, false), Ok(Found::Nothing));
+        assert_eq!(
+            at_pointer(&resp("[]", None), None, false),
+            Ok(Found::Nothing)
+        );
         assert!(
-            read(&resp(r#"[{"id": 3}, {"id": 4}]"#, None), None, false)
+            at_pointer(&resp(r#"[{"id": 3}, {"id": 4}]"#, None), None, false)
                 .unwrap_err()
                 .contains("several")
         );
         assert_eq!(
-            read(&resp(r#"{"data": {"id": 3}}"#, None), Some(&data), false),
+            at_pointer(&resp(r#"{"data": {"id": 3}}"#, None), Some(&data), false),
             Ok(obj(r#"{"id": 3}"#))
         );
         assert_eq!(
-            read(&resp(r#"{"data": [{"id": 3}]}"#, None), Some(&data), false),
+            at_pointer(&resp(r#"{"data": [{"id": 3}]}"#, None), Some(&data), false),
             Ok(obj(r#"{"id": 3}"#))
         );
         assert_eq!(
-            read(&resp(r#"{"data": null}"#, None), Some(&data), false),
+            at_pointer(&resp(r#"{"data": null}"#, None), Some(&data), false),
             Ok(Found::Nothing)
         );
         assert_eq!(
-            read(&resp(r#"{"errors": []}"#, None), Some(&data), false),
+            at_pointer(&resp(r#"{"errors": []}"#, None), Some(&data), false),
             Ok(Found::Nothing)
         );
         assert!(
-            read(&resp("<html/>", None), None, false)
+            at_pointer(&resp("<html/>", None), None, false)
                 .unwrap_err()
                 .contains("not JSON")
         );
@@ -172,14 +229,56 @@ mod tests {
     fn an_array_is_the_object_where_the_body_is_an_array() {
         let one = r#"[{"foo": "foo"}]"#;
         assert_eq!(
-            read(&resp(one, None), None, true),
+            at_pointer(&resp(one, None), None, true),
             Ok(Found::Object(serde_json::from_str(one).unwrap()))
         );
         assert_eq!(
-            read(&resp("[]", None), None, true),
+            at_pointer(&resp("[]", None), None, true),
             Ok(Found::Object(serde_json::json!([])))
         );
         let body = serde_json::json!([{"foo": "foo"}]);
         assert_eq!(written(&resp(one, None), None, &body), Some(body.clone()));
+    }
+
+    #[test]
+    fn a_search_finds_one_item_and_a_patch_reshapes_it() {
+        let listing = r#"{"list": [{"id": 1, "n": "a", "on": true}, {"id": "2", "n": "b"}, {"id": 3, "n": "b"}]}"#;
+        let how = |search: &[(&str, &str)], patch: Option<serde_json::Value>| Reading {
+            pointer: Some(Pointer::parse("/list").unwrap()),
+            search: search
+                .iter()
+                .map(|(p, v)| (Pointer::parse(p).unwrap(), (*v).to_owned()))
+                .collect(),
+            patch: patch.map(|p| serde_json::from_value(p).unwrap()),
+            ..Reading::default()
+        };
+        let found = |h: &Reading| read(&resp(listing, None), h);
+        assert_eq!(
+            found(&how(&[("/id", "1"), ("/on", "true")], None)),
+            Ok(Found::Object(
+                serde_json::json!({"id": 1, "n": "a", "on": true})
+            ))
+        );
+        assert_eq!(
+            found(&how(
+                &[("/id", "2")],
+                Some(serde_json::json!([
+                    {"op": "copy", "from": "/n", "path": "/name"},
+                    {"op": "remove", "path": "/n"}
+                ]))
+            )),
+            Ok(Found::Object(serde_json::json!({"id": "2", "name": "b"})))
+        );
+        assert_eq!(found(&how(&[("/id", "9")], None)), Ok(Found::Nothing));
+        assert!(
+            found(&how(&[("/n", "b")], None))
+                .unwrap_err()
+                .contains("2 items")
+        );
+        let bad_patch = how(
+            &[("/id", "1")],
+            Some(serde_json::json!([{"op": "remove", "path": "/nope"}])),
+        );
+        assert!(found(&bad_patch).unwrap_err().contains("patch"));
     }
 }

@@ -423,8 +423,54 @@ pub(super) struct ReadOperation {
     #[setting(flatten)]
     pub(super) operation: OperationArgs,
     /// JSON Pointer to the object in the answer, for APIs that wrap it, such
-    /// as `"/data"`.
+    /// as `"/data"`; with `search`, to the list the object is found in.
     pub(super) pointer: Option<Pointer>,
+    /// Finds the object in a list (APIs that cannot read one object,
+    /// restapi's `read_search`, restful's `read_selector`): the answer is a
+    /// list of objects (at `pointer`, or found as listings are), and the
+    /// object is the one whose fields at these JSON Pointers have these
+    /// values (templates): `{ "/id" = "{id}" }`, `{ "/name" = "{body/name}" }`.
+    /// No match means the object is gone; several are an error.
+    pub(super) search: Option<BodyFields>,
+    /// An RFC 6902 JSON Patch applied to the object a read found, before it
+    /// is compared and stored (restapi's `search_patch`), such as
+    /// `[{ op = "remove", path = "/metadata" }]`.
+    pub(super) patch: Option<ReadPatch>,
+}
+
+/// `read.patch`: an RFC 6902 JSON Patch, written as an HCL list.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ReadPatch(pub(super) json_patch::Patch);
+
+impl Setting for ReadPatch {
+    fn ty() -> Type {
+        Type::Dynamic
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let json = match crate::json::to_json(v) {
+            Ok(serde_json::Value::String(_)) => Err(
+                "the patch is a string; write it as an HCL list, not jsonencode(...): \
+                 [{ op = \"remove\", path = \"/metadata\" }]"
+                    .to_owned(),
+            ),
+            Ok(j) => Ok(j),
+            Err(e) => Err(e.to_string()),
+        };
+        match json.and_then(|j| serde_json::from_value(j).map_err(|e| e.to_string())) {
+            Ok(p) => Some(ReadPatch(p)),
+            Err(e) => {
+                d.attribute_error(
+                    at.clone(),
+                    "Invalid patch",
+                    format!(
+                        "{e}. A patch is a list of RFC 6902 operations: add, remove, replace, \
+                         move, copy or test, each with a JSON Pointer path (and from or value)."
+                    ),
+                );
+                None
+            }
+        }
+    }
 }
 
 /// A delete.

@@ -353,11 +353,13 @@ async fn finish(
         diagnostics,
     };
     let values = s.values(Some(&id), &body_json, None);
-    let object = match super::request_for(rt, &s.read, values, Body::Empty) {
+    let (object, reading) = match super::request_for(rt, &s.read, values, Body::Empty)
+        .and_then(|r| Ok((r, s.reading(&values)?)))
+    {
         Ok(r) => r,
         Err(d) => return tracked(&private, d),
     };
-    let outcome = match settled(rt, s, resp, &object, ctx).await {
+    let outcome = match settled(rt, s, resp, &object, &reading, ctx).await {
         // The object is the ready one, or the create answer when it is the
         // object; otherwise it is read back.
         Ok((_, Some(ready))) => Ok(ready),
@@ -409,10 +411,11 @@ async fn settled(
     s: &Settings,
     resp: &HttpResponse,
     object: &HttpRequest,
+    reading: &super::answer::Reading,
     ctx: &OperationContext,
 ) -> Result<(bool, Option<Json>), Diagnostics> {
     let polled = wait::settle(rt, s, resp, object, ctx, Operation::Create).await?;
-    let ready = wait::ready(rt, s, object, ctx).await?;
+    let ready = wait::ready(rt, s, object, reading, ctx).await?;
     Ok((polled, ready))
 }
 

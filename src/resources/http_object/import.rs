@@ -32,12 +32,13 @@ fn invalid(detail: String) -> ImportResponse {
     }
 }
 
-/// An object path split into the collection path and the id.
+/// An object path split into the collection path and the id; a relative
+/// path (`posts/3`) keeps its collection relative, as `path` may be.
 fn split(object_path: &str) -> Option<(String, String)> {
     let trimmed = object_path.trim_end_matches('/');
     let (collection, id) = trimmed
         .rsplit_once('/')
-        .filter(|(_, id)| !id.is_empty() && trimmed.starts_with('/'))?;
+        .filter(|(c, id)| !id.is_empty() && (c.is_empty() || !c.starts_with("//")))?;
     let id = percent_encoding::percent_decode_str(id)
         .decode_utf8_lossy()
         .into_owned();
@@ -192,6 +193,13 @@ mod tests {
         assert_eq!(s.get("id").unwrap().as_str(), Some("a/b"));
         assert!(r.diagnostics.is_empty());
         assert_eq!(s.ty(), super::super::schema().block.value_type());
+        let s = import(ImportRequest {
+            id: "posts/3".into(),
+        })
+        .state
+        .unwrap();
+        assert_eq!(s.get("path").unwrap().as_str(), Some("posts"));
+        assert_eq!(s.get("id").unwrap().as_str(), Some("3"));
     }
 
     #[test]

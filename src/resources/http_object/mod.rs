@@ -10,6 +10,7 @@ mod import;
 
 pub(crate) use identity::identity;
 pub(crate) use import::listed_state;
+pub(crate) use response::only_pointers;
 mod lookup;
 mod operations;
 mod plan;

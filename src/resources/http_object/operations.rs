@@ -27,6 +27,10 @@ pub(super) struct Op {
     pub(super) headers: Vec<(String, Template)>,
     /// Where the object is in the answer (read, create, update).
     pub(super) pointer: Option<Pointer>,
+    /// A read that finds the object in a list: the fields it must have.
+    pub(super) search: Vec<(Pointer, Template)>,
+    /// A JSON Patch applied to what a read found.
+    pub(super) patch: Option<json_patch::Patch>,
     /// Fields set in the sent body, such as the id for an update sent to
     /// the collection.
     pub(super) add_to_body: Vec<(Pointer, Template)>,
@@ -168,6 +172,8 @@ impl Op {
             query: base.query.to_vec(),
             headers: base.headers.to_vec(),
             pointer: None,
+            search: Vec::new(),
+            patch: None,
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
@@ -217,6 +223,8 @@ impl Op {
             None => op,
             Some(b) => Op {
                 pointer: b.pointer,
+                search: b.search.map(|f| f.0).unwrap_or_default(),
+                patch: b.patch.map(|p| p.0),
                 ..op.with(b.operation)
             },
         }
@@ -301,6 +309,8 @@ mod tests {
             query: vec![("limit".into(), Template::parse("1").unwrap())],
             headers: Vec::new(),
             pointer: None,
+            search: Vec::new(),
+            patch: None,
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
@@ -334,6 +344,8 @@ mod tests {
             query: Vec::new(),
             headers: Vec::new(),
             pointer: None,
+            search: Vec::new(),
+            patch: None,
             add_to_body: vec![(
                 Pointer::parse("/meta/id").unwrap(),
                 Template::parse("{id}").unwrap(),

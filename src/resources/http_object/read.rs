@@ -96,7 +96,9 @@ async fn read_remote(
     let stored_body = super::body_json(&req.current_state);
     let response = super::last_response(&req.current_state);
     let values = s.values(Some(id), &stored_body, response.as_ref());
-    let request = match super::request_for(rt, &s.read, values, Body::Empty) {
+    let (request, reading) = match super::request_for(rt, &s.read, values, Body::Empty)
+        .and_then(|r| Ok((r, s.reading(&values)?)))
+    {
         Ok(r) => r,
         Err(d) => return Remote::Unknown(d),
     };
@@ -111,7 +113,7 @@ async fn read_remote(
         }
         Err(d) => return Remote::Unknown(d),
     };
-    match answer::read(&resp, s.read.pointer.as_ref(), s.array_body) {
+    match answer::read(&resp, &reading) {
         Ok(answer::Found::Object(j)) if !super::soft_deleted(s, &j) => Remote::Object(j, target),
         // An empty listing, or a soft-deleted object: gone.
         Ok(_) => Remote::Gone,
@@ -226,11 +228,13 @@ pub(super) async fn read_back(
 ) -> Result<Json, Diagnostics> {
     let mut d = Diagnostics::new();
     let client = rt.client::<HttpClient>()?;
-    let request = super::request_for(rt, &s.read, s.values(Some(id), body, None), Body::Empty)?;
+    let values = s.values(Some(id), body, None);
+    let request = super::request_for(rt, &s.read, values, Body::Empty)?;
+    let reading = s.reading(&values)?;
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("{} {}", request.method, client.url(&request.path));
     match wait::read_object(rt, s, &request, &ctx, Some(now_ms())).await? {
-        Ok(Outcome::Done(r)) => match answer::read(&r, s.read.pointer.as_ref(), s.array_body) {
+        Ok(Outcome::Done(r)) => match answer::read(&r, &reading) {
             Ok(answer::Found::Object(j)) => Ok(j),
             Ok(answer::Found::Nothing) => {
                 d.error(

@@ -42,7 +42,7 @@ pub(super) fn without_pointers(mut response: Value, pointers: &[String]) -> Valu
 /// Only the fields at `pointers`, inside the objects that hold them. A
 /// pointer into a list keeps the whole list (a list with holes would mean
 /// something else); a field the response lacks is left out.
-pub(super) fn only_pointers(response: &Value, pointers: &[Pointer]) -> Value {
+pub(crate) fn only_pointers(response: &Value, pointers: &[Pointer]) -> Value {
     let mut out = Value::Object(Default::default());
     for p in pointers {
         copy_at(response, p.tokens(), &mut out);

@@ -10,6 +10,7 @@ use drivers::http::{Body, HttpRequest, Method};
 use framework::settings::{FieldPointer, Settings as _};
 use serde_json::Value as Json;
 
+use super::answer::Reading;
 pub(super) use super::args::ListRefresh;
 use super::args::{ContentType, HttpObjectArgs, ListBlock, WriteOperation};
 use super::operations::{Base, Op, json_body};
@@ -154,6 +155,36 @@ impl Settings {
             response,
             base: None,
         }
+    }
+
+    /// How a read answer holds the object, the search's templates filled
+    /// with `values`.
+    pub(super) fn reading(&self, values: &Values<'_>) -> Result<Reading, Diagnostics> {
+        let search = self
+            .read
+            .search
+            .iter()
+            .map(|(p, t)| {
+                t.render_text(values)
+                    .map(|v| (p.clone(), v))
+                    .map_err(|e| format!("read.search {p}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                let mut d = Diagnostics::new();
+                d.attribute_error(
+                    AttributePath::root(HttpObjectArgs::READ),
+                    "Cannot build the read's search",
+                    format!("{e}. Nothing was sent."),
+                );
+                d
+            })?;
+        Ok(Reading {
+            pointer: self.read.pointer.clone(),
+            array_body: self.array_body,
+            search,
+            patch: self.read.patch.clone(),
+        })
     }
 
     /// Where the object is read: its identity, to tell whether a change of

@@ -131,7 +131,7 @@ fn requests(
     s: &Settings,
     req: &UpdateRequest,
     c: &Change,
-) -> Result<(HttpRequest, HttpRequest), Diagnostics> {
+) -> Result<(HttpRequest, HttpRequest, super::answer::Reading), Diagnostics> {
     let prior_response = super::last_response(&req.prior_state);
     let values = s.values(Some(&c.id), &c.new_json, prior_response.as_ref());
     let patch = s.update.method == Method::PATCH;
@@ -152,7 +152,7 @@ fn requests(
     let body = payload(rt, s, &s.update, &sent, &req.config, &values, !patch)?;
     let http = super::request_for(rt, &s.update, values, body)?;
     let object = super::request_for(rt, &s.read, values, Body::Empty)?;
-    Ok((http, object))
+    Ok((http, object, s.reading(&values)?))
 }
 
 /// Sends the update, follows its operation and readiness, and gets the
@@ -166,7 +166,7 @@ async fn write(
     diags: &mut Diagnostics,
 ) -> Result<Option<Json>, Diagnostics> {
     let client = rt.client::<HttpClient>()?;
-    let (http, object) = requests(rt, s, req, c)?;
+    let (http, object, reading) = requests(rt, s, req, c)?;
     let target = format!("{} {}", http.method, client.url(&http.path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&c.id));
     let resp = match client.execute(&http, &ctx).await {
@@ -189,7 +189,7 @@ async fn write(
         }
     };
     let polled = wait::settle(rt, s, &resp, &object, &ctx, Operation::Update).await?;
-    let ready = wait::ready(rt, s, &object, &ctx).await?;
+    let ready = wait::ready(rt, s, &object, &reading, &ctx).await?;
     let written = answer::written(&resp, s.update.pointer.as_ref(), &c.new_json);
     Ok(match (ready, written) {
         (Some(j), _) => Some(j),

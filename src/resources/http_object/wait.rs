@@ -245,6 +245,7 @@ pub(super) async fn ready(
     rt: &Runtime,
     s: &Settings,
     object: &HttpRequest,
+    reading: &super::answer::Reading,
     ctx: &OperationContext,
 ) -> Result<Option<Json>, Diagnostics> {
     let Some(w) = &s.wait_for else {
@@ -261,7 +262,7 @@ pub(super) async fn ready(
     loop {
         match client.execute(request, ctx).await {
             Ok(Outcome::Done(r)) => {
-                let obj = match super::answer::read(&r, s.read.pointer.as_ref(), s.array_body) {
+                let obj = match super::answer::read(&r, reading) {
                     Ok(super::answer::Found::Object(j)) => j,
                     _ => Json::Null,
                 };

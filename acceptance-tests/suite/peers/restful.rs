@@ -1,0 +1,350 @@
+//! magodo/terraform-provider-restful's acceptance tests, as a user
+//! following `docs/guides/migrating-from-restful.md` writes them, against
+//! the real json-server 0.17.4 from npm (ids assigned from 1, `PUT`
+//! replaces, `PATCH` merges shallowly, unknown ids answer 404 `{}`). Each
+//! test names the restful test it mirrors.
+
+use serde_json::json;
+
+use super::{apply, apply_clean, destroy, get, json_server, plan, provider, response};
+use crate::harness::{Workdir, terraform};
+
+/// A json-server with an empty `posts` collection.
+fn posts() -> Option<crate::harness::servers::Server> {
+    json_server(&json!({"posts": []}))
+}
+
+/// `terraform import` with `id`, which must succeed.
+fn import(wd: &Workdir, address: &str, id: &str) {
+    wd.run(&["import", "-input=false", "-no-color", address, id])
+        .expect_code(0);
+}
+
+/// `TestResource_JSONServer_Basic`, `…_PatchUpdate` and `…_FullPath`:
+/// create by POST (json-server assigns the id), read at `{path}/{id}`,
+/// update by PUT or by a merge patch, explicit per-operation paths, and
+/// import by the object's path with the managed fields named.
+#[test]
+fn create_update_import_and_delete_on_json_server() {
+    let Some(js) = posts() else { return };
+    let config = |foo: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "put" {{
+  path = "posts"
+  body = {{ foo = "{foo}" }}
+}}
+resource "driver_http_object" "patch" {{
+  path          = "posts"
+  update_method = "PATCH"
+  body          = {{ foo = "{foo}" }}
+}}
+resource "driver_http_object" "full_path" {{
+  path = "posts"
+  body = {{ foo = "{foo}" }}
+  read {{
+    path = "{{path}}/{{id}}"
+  }}
+  update {{
+    path = "{{path}}/{{id}}"
+  }}
+  delete {{
+    path = "{{path}}/{{id}}"
+  }}
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("foo"));
+    apply_clean(&wd);
+    for name in ["put", "patch", "full_path"] {
+        let r = response(&wd, name);
+        assert!(r["id"].is_number() && r["foo"] == "foo", "{name}: {r}");
+    }
+    // Imported elsewhere with restful's import spec (path, id, the managed
+    // fields and the other arguments): a clean plan. By the object's path
+    // alone: the same object (no replacement).
+    let other = Workdir::new(&config("foo"));
+    let patch_id = response(&wd, "patch")["id"].to_string();
+    import(
+        &other,
+        "driver_http_object.patch",
+        &format!(
+            r#"{{"path": "posts", "id": "{patch_id}", "body": ["foo"], "update_method": "PATCH"}}"#
+        ),
+    );
+    let put_id = response(&wd, "put")["id"].to_string();
+    import(&other, "driver_http_object.put", &format!("posts/{put_id}"));
+    let (_, out) = plan(&other);
+    assert!(
+        !out.contains("driver_http_object.patch will be updated")
+            && !out.contains("driver_http_object.patch must be replaced")
+            && !out.contains("driver_http_object.put must be replaced"),
+        "{out}"
+    );
+    wd.set(&config("bar"));
+    apply_clean(&wd);
+    for name in ["put", "patch", "full_path"] {
+        let id = response(&wd, name)["id"].to_string();
+        assert_eq!(
+            get(&js.url, &format!("/posts/{id}")).1["foo"],
+            "bar",
+            "{name}"
+        );
+    }
+    let ids: Vec<String> = ["put", "patch", "full_path"]
+        .iter()
+        .map(|n| response(&wd, n)["id"].to_string())
+        .collect();
+    destroy(&wd);
+    for id in ids {
+        assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 404, "deleted");
+    }
+}
+
+/// `TestResource_JSONServer_OutputAttrs`: only the named fields (nested
+/// ones by pointer) are kept of the answer.
+#[test]
+fn response_fields_narrow_what_is_kept() {
+    let Some(js) = posts() else { return };
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path            = "posts"
+  body            = {{ foo = "bar", obj = {{ a = 1, b = 2 }} }}
+  response_fields = ["/foo", "/obj/a"]
+}}
+"#,
+        provider(&js.url, "")
+    ));
+    apply_clean(&wd);
+    assert_eq!(response(&wd, "x"), json!({"foo": "bar", "obj": {"a": 1}}));
+}
+
+/// `TestResource_JSONServer_ReadSelectorParam` and
+/// `…_StatusLocatorParam`: the object is read out of the collection's
+/// listing, picked by its own id; a write waits until the listed object
+/// shows the written value. (restful's `precheck_*` API calls have no
+/// counterpart here.)
+#[test]
+fn reads_pick_the_object_out_of_the_listing() {
+    let Some(js) = posts() else { return };
+    let config = |foo: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "x" {{
+  path = "posts"
+  body = {{ foo = "{foo}" }}
+  read {{
+    path   = "{{path}}"
+    search = {{ "/id" = "{{id}}" }}
+  }}
+  wait_for {{
+    pointer = "/foo"
+    values  = ["{foo}"]
+  }}
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("bar"));
+    apply_clean(&wd);
+    wd.set(&config("baz"));
+    apply_clean(&wd);
+    let id = response(&wd, "x")["id"].to_string();
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).1["foo"], "baz");
+    destroy(&wd);
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 404);
+}
+
+/// `TestResource_JSONServer_UpdateBodyPatch`: fields added to and removed
+/// from what an update sends (a value, a value from state, a removal);
+/// the create sends the body alone, and a change of the patches alone
+/// sends the update.
+#[test]
+fn update_patches_on_json_server() {
+    let Some(js) = posts() else { return };
+    let base = format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path = "posts"
+  body = {{ foo = "bar" }}
+"#,
+        provider(&js.url, "")
+    );
+    let wd = Workdir::new(&format!("{base}}}\n"));
+    apply_clean(&wd);
+    assert_eq!(response(&wd, "x").as_object().map(|m| m.len()), Some(2));
+    wd.set(&format!(
+        r#"{base}
+  update {{
+    add_to_body      = {{ "/addon/a" = "hmm", "/addon/b" = "{{id}}" }}
+    remove_from_body = ["/foo"]
+  }}
+  lifecycle {{
+    ignore_changes = [body]
+  }}
+}}
+"#
+    ));
+    apply(&wd);
+    let r = response(&wd, "x");
+    assert_eq!(r["addon"]["a"], "hmm", "{r}");
+    assert_eq!(r["addon"]["b"], r["id"].to_string(), "{r}");
+    assert!(r.get("foo").is_none(), "foo was left out of the PUT: {r}");
+}
+
+/// `TestResource_JSONServer_EphemeralBodyOverlap` and
+/// `TestOperation_JSONServer_EphemeralBodyOverlap`: the same field in the
+/// body and the write-only body is refused before any request.
+#[test]
+fn a_field_in_body_and_body_wo_is_refused() {
+    if terraform().version < (1, 11) {
+        eprintln!("SKIPPED: write-only arguments need Terraform 1.11+");
+        return;
+    }
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path    = "posts"
+  body    = {{ foo = "foo" }}
+  body_wo = {{ foo = "bar" }}
+}}
+"#,
+        provider("http://127.0.0.1:9", "")
+    ));
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.stderr_flat().contains("A field in both body and body_wo"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `TestResource_JSONServer_EphemeralBody`: write-only fields (from an
+/// ephemeral variable) reach the API but never state or `response`; a new
+/// `body_wo_version` sends them again.
+#[test]
+fn write_only_fields_reach_the_api_but_never_state() {
+    if terraform().version < (1, 11) {
+        eprintln!("SKIPPED: write-only arguments need Terraform 1.11+");
+        return;
+    }
+    let Some(js) = posts() else { return };
+    let config = |secret: &str, version: &str| {
+        format!(
+            r#"{}
+variable "v" {{
+  type      = string
+  ephemeral = true
+  default   = "{secret}"
+}}
+resource "driver_http_object" "x" {{
+  path            = "posts"
+  body            = {{ foo = "foo" }}
+  body_wo         = {{ secret = var.v }}
+  body_wo_version = "{version}"
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("foo", "1"));
+    apply_clean(&wd);
+    let id = response(&wd, "x")["id"].to_string();
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).1["secret"], "foo");
+    assert_eq!(response(&wd, "x").as_object().map(|m| m.len()), Some(2));
+    wd.set(&config("bar", "2"));
+    apply_clean(&wd);
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).1["secret"], "bar");
+    let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
+    assert!(!state.contains("\"bar\""), "{state}");
+}
+
+/// `TestDataSource_JSONServer_Basic`, `…_WithSelector`,
+/// `…_WithOutputAttrs` and `…_NotExists`: a data source reads an object by
+/// its path, picks one out of the collection, keeps named fields with
+/// their JSON types, and reads a missing object as null when allowed.
+#[test]
+fn data_sources_on_json_server() {
+    let Some(js) = posts() else { return };
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path = "/posts"
+  body = {{ foo = "bar", obj = {{ a = 1, b = 2 }} }}
+}}
+data "driver_http_object" "by_path" {{
+  path = "/posts"
+  id   = driver_http_object.x.id
+}}
+data "driver_http_object" "selected" {{
+  path       = "/posts"
+  search     = {{ "/foo" = "bar" }}
+  depends_on = [driver_http_object.x]
+}}
+data "driver_http_object" "narrowed" {{
+  path            = "/posts"
+  id              = driver_http_object.x.id
+  response_fields = ["/foo", "/obj/a"]
+}}
+data "driver_http_object" "missing" {{
+  path            = "/notexist"
+  allow_not_exist = true
+}}
+output "by_path" {{ value = data.driver_http_object.by_path.response }}
+output "selected" {{ value = data.driver_http_object.selected.response }}
+output "narrowed" {{ value = data.driver_http_object.narrowed.response }}
+output "missing" {{ value = data.driver_http_object.missing.response }}
+"#,
+        provider(&js.url, "")
+    ));
+    apply(&wd);
+    let out = wd.run(&["output", "-json"]).expect_code(0).json();
+    assert!(out["by_path"]["value"]["id"].is_number(), "{out}");
+    assert_eq!(out["selected"]["value"]["foo"], "bar");
+    assert_eq!(
+        out["narrowed"]["value"],
+        json!({"foo": "bar", "obj": {"a": 1}})
+    );
+    assert!(out["missing"]["value"].is_null(), "{out}");
+}
+
+/// `TestListResource_JSONServer_Basic`: `terraform query` lists the
+/// collection's objects as importable identities (Terraform 1.14+).
+#[test]
+fn a_list_resource_enumerates_the_collection() {
+    let t = terraform();
+    if t.opentofu || t.version < (1, 14) {
+        eprintln!("SKIPPED: list resources need Terraform 1.14+");
+        return;
+    }
+    let Some(js) = posts() else { return };
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  count = 3
+  path  = "posts"
+  body  = {{ foo = "bar" }}
+}}
+"#,
+        provider(&js.url, "")
+    ));
+    apply_clean(&wd);
+    std::fs::write(
+        wd.path().join("posts.tfquery.hcl"),
+        "list \"driver_http_object\" \"list\" {\n  provider = driver\n\n  config {\n    path = \"/posts\"\n  }\n}\n",
+    )
+    .unwrap();
+    let q = wd.run(&["query", "-no-color", "-json"]).expect_code(0);
+    for id in 1..=3 {
+        assert!(
+            q.stdout.contains(&format!(r#""id":"{id}""#)),
+            "{id} is listed:\n{}",
+            q.stdout
+        );
+    }
+}
