@@ -7,6 +7,7 @@
 
 mod restapi;
 mod restful;
+mod stand_in;
 
 use std::process::Command;
 

@@ -572,3 +572,225 @@ resource "driver_http_object" "x" {{
         "{name}"
     );
 }
+
+/// restapi's `copy_keys`: a value the server holds (here the demo API's
+/// `created_at`, standing in for a revision) is sent back with every
+/// update, taken from what the server last answered.
+#[test]
+fn copy_keys_send_back_what_the_server_holds() {
+    let api = demo_api::Running::start();
+    let object = |name: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "x" {{
+  path = "/things"
+  body = {{ name = "{name}" }}
+  update {{
+    add_to_body = {{ "/created_at" = "{{response/created_at}}" }}
+  }}
+}}
+"#,
+            provider(&api.url(), "")
+        )
+    };
+    let wd = Workdir::new(&object("a"));
+    apply_clean(&wd);
+    let held = response(&wd, "x")["created_at"].clone();
+    assert!(held.is_string(), "{held}");
+    wd.set(&object("b"));
+    apply_clean(&wd);
+    let log = api.counters().log;
+    let put = log.iter().find(|s| s.method == "PUT").unwrap();
+    let sent: serde_json::Value = serde_json::from_str(&put.body).unwrap();
+    assert_eq!(sent, json!({"name": "b", "created_at": held}));
+}
+
+/// `terraform validate -json`'s diagnostics' summaries (it must fail).
+fn invalid(hcl: &str) -> Vec<String> {
+    let r = Workdir::new(hcl).run(&["validate", "-json", "-no-color"]);
+    assert_eq!(r.code(), 1, "{hcl}\n{}", r.stdout);
+    r.json()["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| format!("{}: {}", d["summary"], d["detail"]))
+        .collect()
+}
+
+fn has(diags: &[String], summary: &str) {
+    assert!(
+        diags.iter().any(|d| d.contains(summary)),
+        "no {summary:?} in {diags:#?}"
+    );
+}
+
+/// `TestProvider_valid` and `TestResourceObject_valid`: every documented
+/// option plans a create without contacting the API (nothing listens at
+/// the endpoint, nor at the token URL).
+#[test]
+fn valid_configurations_plan_without_contacting_the_api() {
+    let wd = Workdir::new(
+        r#"
+provider "driver" {
+  endpoint = "http://127.0.0.1:9"
+  auth {
+    oauth2_client_credentials {
+      token_url     = "http://127.0.0.1:9/oauth/token"
+      client_id     = "id"
+      client_secret = "secret"
+      scopes        = ["scope1", "scope2"]
+    }
+  }
+  retry {
+    max_attempts = 6
+    min_backoff  = "2s"
+    max_backoff  = "60s"
+  }
+}
+resource "driver_http_object" "simple" {
+  path = "/api/objects"
+  body = { id = "55555", first = "Foo", last = "Bar" }
+}
+resource "driver_http_object" "complex" {
+  path          = "/api/objects"
+  create_method = "PUT"
+  update_method = "PATCH"
+  force_new     = ["/first", "/last"]
+  query         = { include = "metadata" }
+  body          = { first = "Foo", last = "Bar", nested = { list = [1, 2], deep = { x = true } } }
+  create {
+    path = "/api/objects"
+  }
+  read {
+    path   = "/api/objects/{id}"
+    search = { "/id" = "{id}" }
+  }
+  update {
+    path        = "/api/objects/{id}"
+    add_to_body = { "/id" = "{id}" }
+  }
+  delete {
+    path = "/api/objects/{id}"
+    body = { soft_delete = true }
+  }
+  drift {
+    ignore = ["/last_modified", "/metadata/timestamp"]
+  }
+}
+resource "driver_http_object" "empty" {
+  path = "/api/objects"
+  body = {}
+}
+"#,
+    );
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("3 to add"), "{out}");
+}
+
+/// `TestProvider_invalid`: bad or contradictory provider settings are
+/// refused, each naming its attribute.
+#[test]
+fn invalid_provider_settings_are_refused() {
+    let bad = [
+        ("endpoint = \"::::invalid-uri\"", "Invalid URL"),
+        (
+            "endpoint = \"http://127.0.0.1:9\"\n  tls {\n    insecure_skip_verify = \"not-a-boolean\"\n  }",
+            "Incorrect attribute value type",
+        ),
+        ("request_timeout = \"-5s\"", "Invalid request_timeout"),
+        (
+            "rate_limit {\n    requests_per_second = 0\n  }",
+            "Invalid requests_per_second",
+        ),
+        (
+            "rate_limit {\n    requests_per_second = -1.5\n  }",
+            "Invalid requests_per_second",
+        ),
+        (
+            "auth {\n    bearer_token = \"t\"\n    basic {\n      username = \"u\"\n      password = \"p\"\n    }\n  }",
+            "Conflicting authentication methods",
+        ),
+        (
+            "retry {\n    max_attempts = -1\n  }",
+            "Invalid max_attempts",
+        ),
+        (
+            "retry {\n    min_backoff = \"-5s\"\n  }",
+            "Invalid min_backoff",
+        ),
+        (
+            "retry {\n    min_backoff = \"60s\"\n    max_backoff = \"30s\"\n  }",
+            "min_backoff is longer than max_backoff",
+        ),
+    ];
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()])
+        .unwrap()
+        .cert
+        .pem();
+    let cert_alone = format!("tls {{\n    client_cert_pem = <<-EOT\n{cert}    EOT\n  }}");
+    let bad = bad
+        .iter()
+        .map(|(s, m)| ((*s).to_owned(), *m))
+        .chain([(cert_alone, "Incomplete client certificate")]);
+    for (setting, summary) in bad {
+        let diags = invalid(&format!(
+            "provider \"driver\" {{\n  {setting}\n}}\ndata \"driver_http_object\" \"test\" {{\n  path = \"/api/test\"\n}}\n"
+        ));
+        has(&diags, summary);
+    }
+}
+
+/// `TestResourceObject_invalid`, `TestDataSourceObject_valid` and
+/// `TestDataSourceObject_invalid`: missing and unknown arguments, a body
+/// written as JSON text, wrong types and computed attributes set are
+/// refused at validate.
+#[test]
+fn invalid_resource_and_data_source_arguments_are_refused() {
+    let provider = "provider \"driver\" {\n  endpoint = \"http://127.0.0.1:9\"\n}\n";
+    let cases = [
+        (
+            "resource \"driver_http_object\" \"x\" {\n  path = \"/a\"\n}",
+            "Missing required argument",
+        ),
+        (
+            "resource \"driver_http_object\" \"x\" {\n  body = {}\n}",
+            "Missing required argument",
+        ),
+        (
+            "resource \"driver_http_object\" \"x\" {\n  path = \"/a\"\n  body = \"Not a JSON object\"\n  force_new = \"should-be-a-list\"\n}",
+            "Incorrect attribute value type",
+        ),
+        (
+            "resource \"driver_http_object\" \"x\" {\n  path = \"/a\"\n  body = jsonencode({ a = 1 })\n}",
+            "body is a JSON string",
+        ),
+        (
+            "resource \"driver_http_object\" \"x\" {\n  path = \"/a\"\n  body = {}\n  unknown_field = 1\n}",
+            "Unsupported argument",
+        ),
+        (
+            "data \"driver_http_object\" \"x\" {\n  id = \"1\"\n}",
+            "Missing required argument",
+        ),
+        (
+            "data \"driver_http_object\" \"x\" {\n  path = \"/a\"\n  response = {}\n}",
+            "Invalid Configuration for Read-Only Attribute",
+        ),
+        (
+            "resource \"driver_http_object\" \"x\" {\n  path = \"/a\"\n  body = {}\n  id = \"7\"\n}",
+            "Invalid Configuration for Read-Only Attribute",
+        ),
+    ];
+    for (hcl, summary) in cases {
+        has(&invalid(&format!("{provider}{hcl}\n")), summary);
+    }
+    // Valid data sources fail only at reading (nothing listens).
+    let wd = Workdir::new(&format!(
+        "{provider}data \"driver_http_object\" \"x\" {{\n  path          = \"/api/objects\"\n  query         = {{ include = \"metadata\" }}\n  items_pointer = \"/data/items\"\n  search        = {{ \"/attributes/identifier/id\" = \"7\" }}\n}}\n"
+    ));
+    wd.run(&["validate", "-no-color"]).expect_code(0);
+    let r = wd.run(&["plan", "-input=false", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    assert!(r.stderr_flat().contains("Read failed"), "{}", r.stderr);
+}

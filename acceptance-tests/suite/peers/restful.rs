@@ -4,8 +4,12 @@
 //! replaces, `PATCH` merges shallowly, unknown ids answer 404 `{}`). Each
 //! test names the restful test it mirrors.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::json;
 
+use super::stand_in::StandIn;
 use super::{apply, apply_clean, destroy, get, json_server, plan, provider, response};
 use crate::harness::{Workdir, terraform};
 
@@ -347,4 +351,252 @@ resource "driver_http_object" "x" {{
             q.stdout
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// restful's inline Go test servers (resource_code_server_test.go), played
+// by stand-ins with the same routes and answers.
+
+/// `TestResource_CodeServer_ObjectArray`: a server that keeps one object
+/// per path, created and replaced by `PUT` (answered with no body): an
+/// array body, created by PUT at `path` and read there.
+#[test]
+fn an_array_body_put_at_its_path() {
+    let stored = Mutex::new(BTreeMap::<String, serde_json::Value>::new());
+    let server = StandIn::start(move |r| {
+        let mut stored = stored.lock().unwrap();
+        match r.method.as_str() {
+            "PUT" => {
+                stored.insert(r.path.clone(), r.body.clone());
+                (200, None)
+            }
+            "GET" => match stored.get(&r.path) {
+                Some(o) => (200, Some(o.clone())),
+                None => (404, None),
+            },
+            "DELETE" => {
+                stored.remove(&r.path);
+                (200, None)
+            }
+            _ => (405, None),
+        }
+    });
+    let config = |foo: &str| {
+        format!(
+            r#"{}
+resource "driver_http_object" "x" {{
+  path          = "test"
+  create_method = "PUT"
+  body          = [{{ foo = "{foo}" }}]
+}}
+"#,
+            provider(&server.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("foo"));
+    apply_clean(&wd);
+    wd.set(&config("bar"));
+    apply_clean(&wd);
+    assert_eq!(get(&server.url, "/test").1, json!([{"foo": "bar"}]));
+    destroy(&wd);
+    assert_eq!(get(&server.url, "/test").0, 404);
+}
+
+/// `TestResource_CodeServer_CreateRetString`: the create answers a bare
+/// JSON string, which is the id (`id_pointer = ""`), read at `{path}/{id}`.
+#[test]
+fn a_create_answered_with_a_bare_string_id() {
+    let stored = Mutex::new(None::<serde_json::Value>);
+    let server = StandIn::start(move |r| {
+        let mut stored = stored.lock().unwrap();
+        match (r.method.as_str(), r.path.as_str()) {
+            ("PUT", "/test") => {
+                *stored = Some(r.body.clone());
+                (200, Some(json!("foo")))
+            }
+            ("GET", "/test/foo") => match &*stored {
+                Some(o) => (200, Some(o.clone())),
+                None => (404, None),
+            },
+            ("DELETE", "/test/foo") => {
+                *stored = None;
+                (200, None)
+            }
+            _ => (404, None),
+        }
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path          = "test"
+  create_method = "PUT"
+  id_pointer    = ""
+  object_path   = "{{path}}/{{id}}"
+  body          = {{}}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    assert_eq!(wd.resources()[0]["values"]["id"], "foo");
+    destroy(&wd);
+    assert_eq!(get(&server.url, "/test/foo").0, 404);
+}
+
+/// `TestResource_CodeServer_RetFullURL`: the create answers the object's
+/// absolute URL (`self`); the object is read and deleted there.
+#[test]
+fn the_object_at_the_url_the_create_answered() {
+    let stored = Mutex::new(BTreeMap::<String, serde_json::Value>::new());
+    let base = Arc::new(Mutex::new(String::new()));
+    let url_for = base.clone();
+    let server = StandIn::start(move |r| {
+        let mut stored = stored.lock().unwrap();
+        match r.method.as_str() {
+            "POST" if r.path == "/tests" => {
+                let path = format!("/tests/{}", stored.len());
+                let object = json!({"self": format!("{}{path}", url_for.lock().unwrap())});
+                stored.insert(path, object.clone());
+                (200, Some(object))
+            }
+            "GET" => match stored.get(&r.path) {
+                Some(o) => (200, Some(o.clone())),
+                None => (404, None),
+            },
+            "DELETE" => match stored.remove(&r.path) {
+                Some(_) => (200, None),
+                None => (404, None),
+            },
+            _ => (404, None),
+        }
+    });
+    *base.lock().unwrap() = server.url.clone();
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path        = "/tests"
+  id_pointer  = "/self"
+  object_path = "{{+id}}"
+  body        = {{}}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    destroy(&wd);
+    assert_eq!(get(&server.url, "/tests/0").0, 404);
+    let paths: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(paths.contains(&"DELETE /tests/0".to_owned()), "{paths:?}");
+}
+
+/// `TestResource_CodeServer_HeaderQuery` and `…_HeaderQueryFromBody`:
+/// each operation sends its own headers and query, fixed or filled from
+/// the server's last answer; the server refuses any other (400).
+#[test]
+fn each_operation_sends_its_own_headers_and_query() {
+    let stored = Mutex::new(None::<serde_json::Value>);
+    let server = StandIn::start(move |r| {
+        let want = match r.method.as_str() {
+            "POST" => "create",
+            "GET" => "read_b",
+            "PUT" => "update",
+            "DELETE" => "delete_b",
+            _ => return (405, None),
+        };
+        if r.header("type") != Some(want) || r.query("type") != Some(want) {
+            return (400, Some(json!({"error": format!("type must be {want}")})));
+        }
+        let mut stored = stored.lock().unwrap();
+        match r.method.as_str() {
+            "POST" => {
+                *stored = Some(r.body.clone());
+                (200, Some(r.body.clone()))
+            }
+            "GET" => (200, stored.clone()),
+            _ => (200, None),
+        }
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path        = "/tests/1"
+  object_path = "{{path}}"
+  body        = {{ read = "read_b", delete = "delete_b" }}
+  create {{
+    headers = {{ type = "create" }}
+    query   = {{ type = "create" }}
+  }}
+  read {{
+    headers = {{ type = "{{response/read}}" }}
+    query   = {{ type = "{{response/read}}" }}
+  }}
+  delete {{
+    headers = {{ type = "{{response/delete}}" }}
+    query   = {{ type = "{{response/delete}}" }}
+  }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    destroy(&wd);
+    let methods: Vec<_> = server.seen().iter().map(|r| r.method.clone()).collect();
+    assert!(methods.contains(&"DELETE".to_owned()), "{methods:?}");
+}
+
+/// `TestResource_CodeServer_DeleteMethodBody` and `…_DeleteMethodBodyRaw`:
+/// "deleting" is a PATCH with a body that empties the object, filled with
+/// a value from the server's answer (a number stays a number).
+#[test]
+fn a_delete_that_patches_the_object_empty() {
+    let stored = Mutex::new(None::<serde_json::Value>);
+    let server = StandIn::start(move |r| {
+        let mut stored = stored.lock().unwrap();
+        match r.method.as_str() {
+            "PUT" => {
+                let mut o = r.body.clone();
+                o["id"] = json!(123);
+                *stored = Some(o);
+                (200, None)
+            }
+            "GET" => (200, stored.clone()),
+            "PATCH" => {
+                if let (Some(o), serde_json::Value::Object(patch)) = (stored.as_mut(), &r.body) {
+                    for (k, v) in patch {
+                        o[k] = v.clone();
+                    }
+                }
+                (200, stored.clone())
+            }
+            "DELETE" => {
+                *stored = None;
+                (200, None)
+            }
+            _ => (405, None),
+        }
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path          = "/tests/1"
+  create_method = "PUT"
+  body          = {{ properties = [{{ property_name = "system", value = "testing-system" }}] }}
+  delete {{
+    method = "PATCH"
+    body   = {{ id = "{{response/id}}", properties = [] }}
+  }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    destroy(&wd);
+    assert_eq!(
+        get(&server.url, "/tests/1").1,
+        json!({"id": 123, "properties": []})
+    );
 }

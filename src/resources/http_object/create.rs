@@ -314,8 +314,10 @@ fn created_id(
         .or_else(|| {
             (!s.read.path.uses_id())
                 .then(|| {
+                    // The path alone: the read's query may name the answer.
                     s.read
-                        .target(&s.values(None, body, None))
+                        .path
+                        .render_path(&s.values(None, body, None))
                         .ok()
                         .map(|t| t.path)
                 })
@@ -352,7 +354,8 @@ async fn finish(
         private: private.encode(),
         diagnostics,
     };
-    let values = s.values(Some(&id), &body_json, None);
+    // The create's answer is the server's last word: `{response/…}`.
+    let values = s.values(Some(&id), &body_json, parsed.as_ref());
     let (object, reading) = match super::request_for(rt, &s.read, values, Body::Empty)
         .and_then(|r| Ok((r, s.reading(&values)?)))
     {
@@ -364,7 +367,7 @@ async fn finish(
         // object; otherwise it is read back.
         Ok((_, Some(ready))) => Ok(ready),
         Ok((false, None)) if parsed.is_some() => Ok(parsed.clone().unwrap_or(Json::Null)),
-        Ok(_) => read_back(rt, s, &id, &body_json).await,
+        Ok(_) => read_back(rt, s, &id, &body_json, parsed.as_ref()).await,
         Err(d) => Err(d),
     };
     let response = match outcome {

@@ -225,10 +225,11 @@ pub(super) async fn read_back(
     s: &Settings,
     id: &str,
     body: &Json,
+    last_answer: Option<&Json>,
 ) -> Result<Json, Diagnostics> {
     let mut d = Diagnostics::new();
     let client = rt.client::<HttpClient>()?;
-    let values = s.values(Some(id), body, None);
+    let values = s.values(Some(id), body, last_answer);
     let request = super::request_for(rt, &s.read, values, Body::Empty)?;
     let reading = s.reading(&values)?;
     let ctx = OperationContext::new(s.timeouts.read, rt.stop.clone()).about(TYPE, Some(id));

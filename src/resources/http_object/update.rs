@@ -104,7 +104,15 @@ async fn reread(
     diags: Diagnostics,
 ) -> UpdateResponse {
     let private = Private::decode(&req.planned_private);
-    match read_back(rt, s, &c.id, &c.new_json).await {
+    match read_back(
+        rt,
+        s,
+        &c.id,
+        &c.new_json,
+        super::last_response(&req.prior_state).as_ref(),
+    )
+    .await
+    {
         Ok(v) => {
             let stored = response::stored(
                 from_json(&v),
@@ -194,7 +202,15 @@ async fn write(
     Ok(match (ready, written) {
         (Some(j), _) => Some(j),
         (None, Some(j)) if !polled => Some(j),
-        _ => match read_back(rt, s, &c.id, &c.new_json).await {
+        _ => match read_back(
+            rt,
+            s,
+            &c.id,
+            &c.new_json,
+            super::last_response(&req.prior_state).as_ref(),
+        )
+        .await
+        {
             Ok(v) => Some(v),
             Err(d) => {
                 diags.extend(d);

@@ -321,10 +321,7 @@ impl<P: ProviderDefinition> ProviderServer for Server<P> {
     }
 
     fn validate_data_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match find(&self.data_sources, "data source", type_name) {
-            Ok(ds) => ds.validate(config),
-            Err(d) => d,
-        }
+        self.validate_data(type_name, config)
     }
 
     async fn read_data_source(

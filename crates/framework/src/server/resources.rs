@@ -35,6 +35,9 @@ impl<P: ProviderDefinition> Server<P> {
             Err(d) => return d,
         };
         let mut d = r.validate(config);
+        if let Some(s) = self.schemas.resources.get(type_name) {
+            read_only_set(&s.block, config, &mut d);
+        }
         if !write_only_allowed {
             for a in self.write_only_attributes(type_name) {
                 if config.get(a).is_some_and(|v| !v.is_null()) {
@@ -48,6 +51,17 @@ impl<P: ProviderDefinition> Server<P> {
                     );
                 }
             }
+        }
+        d
+    }
+
+    pub(super) fn validate_data(&self, type_name: &str, config: &Value) -> Diagnostics {
+        let mut d = match find(&self.data_sources, "data source", type_name) {
+            Ok(ds) => ds.validate(config),
+            Err(d) => return d,
+        };
+        if let Some(s) = self.schemas.data_sources.get(type_name) {
+            read_only_set(&s.block, config, &mut d);
         }
         d
     }
@@ -346,5 +360,23 @@ async fn delete<R>(
             Vec::new()
         },
         diagnostics: d.diagnostics,
+    }
+}
+
+/// An attribute only the provider sets (computed, not optional) that the
+/// configuration sets is refused: Terraform would silently replace it.
+fn read_only_set(block: &crate::Block, config: &Value, d: &mut Diagnostics) {
+    for a in &block.attributes {
+        let set = config.get(&a.name).is_some_and(|v| !v.is_null());
+        if a.presence == crate::Presence::Computed && set {
+            d.attribute_error(
+                AttributePath::root(&a.name),
+                "Invalid Configuration for Read-Only Attribute",
+                format!(
+                    "{} is set by the provider only. Remove it from the configuration.",
+                    a.name
+                ),
+            );
+        }
     }
 }
