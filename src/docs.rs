@@ -421,4 +421,74 @@ mod tests {
         );
         assert!(md.contains("<a id=\"nestedblock--drift\"></a>\n### Nested Schema for `drift`\n\nOptional:\n\n- `mode` (String) Mode."), "{md}");
     }
+
+    /// The acceptance tests, as `module::name` (`peers::restapi::…`).
+    fn acceptance_tests() -> std::collections::BTreeSet<String> {
+        fn walk(dir: &std::path::Path, module: &str, out: &mut std::collections::BTreeSet<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                let join = |m: &str| match module.is_empty() {
+                    true => m.to_owned(),
+                    false => format!("{module}::{m}"),
+                };
+                if path.is_dir() {
+                    walk(&path, &join(&name), out);
+                    continue;
+                }
+                let Some(stem) = name.strip_suffix(".rs") else {
+                    continue;
+                };
+                let here = match stem {
+                    "mod" | "main" => module.to_owned(),
+                    _ => join(stem),
+                };
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let mut lines = text.lines();
+                while let Some(line) = lines.next() {
+                    if line.trim() != "#[test]" {
+                        continue;
+                    }
+                    let next = lines.next().unwrap_or_default().trim();
+                    if let Some(f) = next.strip_prefix("fn ") {
+                        let f = f.split('(').next().unwrap_or_default();
+                        out.insert(format!("{here}::{f}"));
+                    }
+                }
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        walk(&root().join("acceptance-tests/suite"), "", &mut out);
+        out
+    }
+
+    /// Every row of the migration guides' tables names, in its last
+    /// column, acceptance tests that exist: the guides are true because
+    /// the suite runs each row.
+    #[test]
+    fn every_migration_guide_row_is_run_by_a_test_that_exists() {
+        let tests = acceptance_tests();
+        assert!(tests.contains("peers::restapi::reads_search_the_listing"));
+        for guide in ["migrating-from-restapi.md", "migrating-from-restful.md"] {
+            let text = std::fs::read_to_string(root().join("docs/guides").join(guide)).unwrap();
+            let mut rows = 0;
+            for line in text.lines().filter(|l| l.starts_with('|')) {
+                let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+                let last = cells.last().map(|c| c.trim()).unwrap_or_default();
+                if last == "run by" || last.starts_with("---") {
+                    continue;
+                }
+                let named: Vec<&str> = last.split('`').skip(1).step_by(2).collect();
+                assert!(!named.is_empty(), "{guide}: no test named in {line:?}");
+                for t in named {
+                    assert!(tests.contains(t), "{guide}: {t} is not an acceptance test");
+                }
+                rows += 1;
+            }
+            assert!(rows > 20, "{guide}: {rows} rows");
+        }
+    }
 }

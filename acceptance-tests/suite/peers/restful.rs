@@ -600,3 +600,131 @@ resource "driver_http_object" "x" {{
         json!({"id": 123, "properties": []})
     );
 }
+
+// ---------------------------------------------------------------------------
+// restful's ephemeral resource against its inline lease server
+// (ephemeral_code_server_test.go).
+
+fn ephemeral_supported() -> bool {
+    if terraform().version >= (1, 11) {
+        return true;
+    }
+    eprintln!("SKIPPED: ephemeral resources need Terraform or OpenTofu 1.11+");
+    false
+}
+
+/// `TestEphemeral_CodeServer_basic` and `…_complete`: a lease opened by a
+/// POST, its expiry read from a response header, renewed while a slow
+/// operation runs, always closed; a provider configured from the lease.
+#[test]
+fn an_ephemeral_lease_is_renewed_while_used_and_closed() {
+    if !ephemeral_supported() {
+        return;
+    }
+    let server = StandIn::start(|r| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/lease") => (200, Some(json!({"foo": "bar", "expiry": 1}))),
+        ("POST", "/updateLease") => (200, Some(json!({"expiry": 1}))),
+        ("POST", "/unlease") => (200, None),
+        ("POST", "/sleep") => {
+            let secs: u64 = r.header("time").and_then(|t| t.parse().ok()).unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_secs(secs.min(5)));
+            (200, Some(json!({"id": "sleep-1", "slept": secs})))
+        }
+        ("GET", "/sleep/sleep-1") => (200, Some(json!({"id": "sleep-1"}))),
+        ("DELETE", "/sleep/sleep-1") => (200, None),
+        _ => (404, None),
+    });
+    let wd = Workdir::new(&format!(
+        r#"
+ephemeral "driver_http_request" "lease" {{
+  method         = "POST"
+  path           = "/lease"
+  expiry_pointer = "/expiry"
+  renew {{
+    path = "/updateLease"
+  }}
+  close {{
+    method = "POST"
+    path   = "/unlease"
+  }}
+}}
+provider "driver" {{
+  endpoint = "{url}"
+}}
+provider "driver" {{
+  alias    = "sleep"
+  endpoint = "{url}"
+  headers  = {{ dep = ephemeral.driver_http_request.lease.response.foo }}
+}}
+resource "driver_http_object" "sleep" {{
+  provider = driver.sleep
+  path     = "/sleep"
+  headers  = {{ time = "2" }}
+  body     = {{}}
+}}
+"#,
+        url = server.url
+    ));
+    apply(&wd);
+    let seen = server.seen();
+    let count = |p: &str| seen.iter().filter(|r| r.path == p).count();
+    assert!(count("/lease") >= 1, "{seen:?}");
+    assert_eq!(count("/lease"), count("/unlease"), "every lease closed");
+    assert!(
+        count("/updateLease") >= 1,
+        "renewed while the operation ran"
+    );
+    let sleep = seen.iter().find(|r| r.path == "/sleep").unwrap();
+    assert_eq!(
+        sleep.header("dep"),
+        Some("bar"),
+        "configured from the lease"
+    );
+}
+
+/// `TestEphemeral_CodeServer_HeaderQueryFromBody`: the open and the close
+/// send their own headers and query, the close's filled from the opening
+/// answer; the server refuses any other (400).
+#[test]
+fn ephemeral_requests_send_their_own_headers_and_query() {
+    if !ephemeral_supported() {
+        return;
+    }
+    let server = StandIn::start(|r| {
+        let want = match r.path.as_str() {
+            "/open" => "open",
+            "/close" => "close_b",
+            _ => return (404, None),
+        };
+        if r.header("type") != Some(want) || r.query("type") != Some(want) {
+            return (400, Some(json!({"error": format!("type must be {want}")})));
+        }
+        (200, Some(r.body.clone()))
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+ephemeral "driver_http_request" "x" {{
+  method  = "POST"
+  path    = "/open"
+  headers = {{ type = "open" }}
+  query   = {{ type = "open" }}
+  body    = {{ close = "close_b" }}
+  close {{
+    method  = "POST"
+    path    = "/close"
+    headers = {{ type = "{{response/close}}" }}
+    query   = {{ type = "{{response/close}}" }}
+  }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply(&wd);
+    let seen = server.seen();
+    let ok = |p: &str| seen.iter().any(|r| r.path == p);
+    assert!(ok("/open") && ok("/close"), "{seen:?}");
+    assert!(
+        seen.iter().all(|r| r.header("type") == r.query("type")),
+        "{seen:?}"
+    );
+}

@@ -59,7 +59,10 @@ impl StandIn {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let log = seen.clone();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
+            // Two workers: a handler that sleeps (a slow operation) does
+            // not hold up the other requests.
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
                 .enable_all()
                 .build()
                 .unwrap();
@@ -67,7 +70,13 @@ impl StandIn {
                 let app = axum::Router::new().fallback(
                     move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                         let (handler, log) = (handler.clone(), log.clone());
-                        async move { answer(&*handler, &log, method, uri, headers, body) }
+                        async move {
+                            tokio::task::spawn_blocking(move || {
+                                answer(&*handler, &log, method, uri, headers, body)
+                            })
+                            .await
+                            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+                        }
                     },
                 );
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
