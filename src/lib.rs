@@ -37,6 +37,7 @@ pub mod resources;
 mod run_summary;
 pub mod runtime;
 pub mod template;
+pub mod write_locks;
 
 // The framework's vocabulary, used throughout the provider's types.
 pub use framework::{

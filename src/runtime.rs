@@ -85,6 +85,8 @@ pub struct Runtime {
     metrics_push: Option<super::config::MetricsPush>,
     summary: crate::run_summary::RunSummary,
     tls_ca_configured: bool,
+    /// Writes that must not overlap (`write_lock`).
+    pub write_locks: crate::write_locks::WriteLocks,
 }
 
 impl Runtime {
@@ -131,6 +133,7 @@ impl Runtime {
             metrics_push: config.metrics_push.clone(),
             summary: Default::default(),
             tls_ca_configured: config.tls.ca_cert_pem.is_some(),
+            write_locks: Default::default(),
         })
     }
 

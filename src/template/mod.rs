@@ -49,7 +49,9 @@ pub use check::{Place, checked_headers, parse_at};
 pub use json::{body_templates, render_body};
 pub use parse::lookalike_advice;
 pub use path::{Rendered, check_literal_path, fixed_path, resolve_link, resolve_reference};
-pub use setting::{BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates};
+pub use setting::{
+    BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates, TextTemplate,
+};
 pub use text::{check_header_name, check_header_value};
 
 /// Longest rendered path and query, in bytes: beyond it servers refuse

@@ -24,6 +24,20 @@ impl Setting for PathTemplate {
     }
 }
 
+/// A template of plain text, such as a lock key `"{path}"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextTemplate(pub Template);
+
+impl Setting for TextTemplate {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
+        let text = String::decode(v, at, d)?;
+        parse_at(&text, Place::Body, at, d).map(TextTemplate)
+    }
+}
+
 /// Query parameters whose values are templates.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTemplates(pub Vec<(String, Template)>);

@@ -794,3 +794,44 @@ fn invalid_resource_and_data_source_arguments_are_refused() {
     assert_eq!(r.code(), 1);
     assert!(r.stderr_flat().contains("Read failed"), "{}", r.stderr);
 }
+
+/// restapi's "an answer holding the id is used, otherwise the object is
+/// read": a create answered 200 with no body, where the id is the one the
+/// body sent (at `id_pointer`), is read back at `{path}/{id}`.
+#[test]
+fn a_create_answered_with_nothing_takes_the_id_it_sent() {
+    let stored =
+        std::sync::Mutex::new(std::collections::BTreeMap::<String, serde_json::Value>::new());
+    let server = super::stand_in::StandIn::start(move |r| {
+        let mut stored = stored.lock().unwrap();
+        match (r.method.as_str(), r.path.strip_prefix("/things")) {
+            ("POST", Some("")) => {
+                let id = r.body["id"].as_str().unwrap_or_default().to_owned();
+                stored.insert(format!("/{id}"), r.body.clone());
+                (200, None)
+            }
+            ("GET", Some(rest)) => match stored.get(rest) {
+                Some(o) => (200, Some(o.clone())),
+                None => (404, None),
+            },
+            ("DELETE", Some(rest)) => match stored.remove(rest) {
+                Some(_) => (200, None),
+                None => (404, None),
+            },
+            _ => (404, None),
+        }
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "x" {{
+  path = "/things"
+  body = {{ id = "abc", name = "chosen by the client" }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    assert_eq!(wd.resources()[0]["values"]["id"], "abc");
+    destroy(&wd);
+    assert_eq!(get(&server.url, "/things/abc").0, 404);
+}

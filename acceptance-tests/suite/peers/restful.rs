@@ -728,3 +728,69 @@ ephemeral "driver_http_request" "x" {{
         "{seen:?}"
     );
 }
+
+/// `TestResource_Azure_RouteTable_Precheck`'s mutex: an ARM-like parent
+/// answers `409 AnotherOperationInProgress` to a write while another write
+/// under it runs; `write_lock` orders the children's writes, so none
+/// overlaps and the apply and the destroy succeed.
+#[test]
+fn a_write_lock_orders_writes_under_one_parent() {
+    let state = Mutex::new((0u32, BTreeMap::<String, serde_json::Value>::new()));
+    let conflicts = Arc::new(Mutex::new(0u32));
+    let seen_conflicts = conflicts.clone();
+    let server = StandIn::start(move |r| {
+        let write = matches!(r.method.as_str(), "PUT" | "DELETE");
+        if write {
+            let mut s = state.lock().unwrap();
+            if s.0 > 0 {
+                *seen_conflicts.lock().unwrap() += 1;
+                let error = json!({"error": {"code": "AnotherOperationInProgress"}});
+                return (409, Some(error));
+            }
+            s.0 += 1;
+        }
+        if write {
+            // The write takes a while, as ARM's do.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        let mut s = state.lock().unwrap();
+        let answer = match r.method.as_str() {
+            "PUT" => {
+                s.1.insert(r.path.clone(), r.body.clone());
+                (200, Some(r.body.clone()))
+            }
+            "DELETE" => {
+                s.1.remove(&r.path);
+                (200, None)
+            }
+            _ => match s.1.get(&r.path) {
+                Some(o) => (200, Some(o.clone())),
+                None => (404, None),
+            },
+        };
+        if write {
+            s.0 -= 1;
+        }
+        answer
+    });
+    let routes: String = (1..=3)
+        .map(|i| {
+            format!(
+                r#"
+resource "driver_http_object" "route{i}" {{
+  path          = "/routeTables/t/routes/route{i}"
+  create_method = "PUT"
+  write_lock    = "/routeTables/t"
+  body          = {{ properties = {{ addressPrefix = "10.{i}.0.0/16" }} }}
+}}
+"#
+            )
+        })
+        .collect();
+    let wd = Workdir::new(&format!("{}{routes}", provider(&server.url, "")));
+    apply_clean(&wd);
+    destroy(&wd);
+    assert_eq!(*conflicts.lock().unwrap(), 0, "no write overlapped another");
+    let writes = server.seen().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 6, "three creates and three deletes");
+}

@@ -9,7 +9,9 @@ use framework::settings::{Choice, FieldPointer, Setting, Settings};
 use crate::listing::PaginationBlock;
 use crate::pointer::Pointer;
 use crate::resources::common::{CollectionPath, DriftBlock, TimeoutsBlock};
-use crate::template::{BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates};
+use crate::template::{
+    BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates, TextTemplate,
+};
 use crate::{AttributePath, Diagnostics, Type, Value};
 use drivers::http::Method;
 
@@ -73,6 +75,12 @@ pub(super) struct HttpObjectArgs {
     /// JSON Pointers into `body` whose change replaces the object instead of
     /// updating it, such as `["/name"]`.
     pub(super) force_new: Option<Vec<FieldPointer>>,
+    /// A key (a template of `{path}` and `{body/…}`, or text) for APIs that
+    /// refuse overlapping writes under one parent (Azure's `409
+    /// AnotherOperationInProgress`): creates, updates and deletes of
+    /// objects with the same key run one at a time in this provider
+    /// process, such as `"{path}"` for the children of one collection.
+    pub(super) write_lock: Option<TextTemplate>,
     /// For eventually consistent APIs: a 404 within this long after the
     /// provider's last write is retried instead of meaning the object is
     /// gone.
@@ -182,6 +190,16 @@ impl HttpObjectArgs {
             }
         }
         self.check_body(at, d);
+        if let Some(t) = &self.write_lock
+            && (t.0.uses_id() || t.0.uses_response())
+        {
+            d.attribute_error(
+                at.attr(Self::WRITE_LOCK),
+                "{id} or {response/…} in write_lock",
+                "A create takes the lock before the object has an id or an answer: build the \
+                 key from {path}, {body/…} or text, such as \"{path}\".",
+            );
+        }
         if self.adopt_existing && self.natural_key.as_ref().is_none_or(Vec::is_empty) {
             d.attribute_error(
                 at.attr(HttpObjectArgs::ADOPT_EXISTING),

@@ -44,6 +44,11 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     let s = &s;
     let planned_body = planned_body(&req.planned_state);
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
+    // Held until the create has settled (the guard drops on return).
+    let _lock = match s.write_lock(rt, &body_json).await {
+        Ok(guard) => guard,
+        Err(d) => return nothing(d),
+    };
     if s.adopt_existing {
         match existing(rt, s, &body_json).await {
             Ok(None) => {}

@@ -17,10 +17,6 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
     let Some(s) = settings::parse(&req.prior_state, &mut diags) else {
         return DeleteResponse { diagnostics: diags };
     };
-    let client = match rt.client::<HttpClient>() {
-        Ok(e) => e,
-        Err(d) => return DeleteResponse { diagnostics: d },
-    };
     let mut id = req
         .prior_state
         .get(HttpObjectArgs::ID)
@@ -74,13 +70,35 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         (Ok(h), Ok(o)) => (h, o),
         (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },
     };
-    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(&id));
+    let prior_body = super::body_json(&req.prior_state);
+    diags.extend(send(rt, &s, (&http, &object), &id, &prior_body).await);
+    DeleteResponse { diagnostics: diags }
+}
+
+/// Sends the delete (holding the write lock) and follows its operation.
+async fn send(
+    rt: &Runtime,
+    s: &super::settings::Settings,
+    (http, object): (&drivers::http::HttpRequest, &drivers::http::HttpRequest),
+    id: &str,
+    prior_body: &serde_json::Value,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let _lock = match s.write_lock(rt, prior_body).await {
+        Ok(guard) => guard,
+        Err(d) => return d,
+    };
+    let client = match rt.client::<HttpClient>() {
+        Ok(c) => c,
+        Err(d) => return d,
+    };
+    let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(id));
     let target = format!("{} {}", http.method, client.url(&http.path));
-    match client.execute(&http, &ctx).await {
+    match client.execute(http, &ctx).await {
         // Already gone is what we wanted.
         Ok(Outcome::Gone) => {}
         Ok(Outcome::Done(resp)) => {
-            if let Err(d) = wait::settle(rt, &s, &resp, &object, &ctx, Operation::Delete).await {
+            if let Err(d) = wait::settle(rt, s, &resp, object, &ctx, Operation::Delete).await {
                 diags.extend(d);
             }
         }
@@ -88,7 +106,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
             failure::report(rt, &mut diags, "Delete failed", &target, &e);
         }
     }
-    DeleteResponse { diagnostics: diags }
+    diags
 }
 
 /// The id of the object a pending create made, by natural key; `None` when

@@ -45,6 +45,8 @@ pub(super) struct Settings {
     pub(super) headers: Vec<(String, Template)>,
     pub(super) query: Vec<(String, Template)>,
     pub(super) force_new: Vec<Pointer>,
+    /// The key of writes that must not overlap.
+    pub(super) write_lock: Option<Template>,
     pub(super) drift_mode: DriftMode,
     pub(super) drift_rules: DriftRules,
     pub(super) timeouts: Timeouts,
@@ -187,6 +189,44 @@ impl Settings {
         })
     }
 
+    /// Holds this object's write lock (if it has one) until the guard is
+    /// dropped: `Ok(None)` without one; an error when the key cannot be
+    /// built or Terraform asked to stop while waiting.
+    pub(super) async fn write_lock(
+        &self,
+        rt: &crate::runtime::Runtime,
+        body: &Json,
+    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, Diagnostics> {
+        let Some(t) = &self.write_lock else {
+            return Ok(None);
+        };
+        let mut d = Diagnostics::new();
+        let key = match t.render_text(&self.values(None, body, None)) {
+            Ok(k) => k,
+            Err(e) => {
+                d.attribute_error(
+                    AttributePath::root(HttpObjectArgs::WRITE_LOCK),
+                    "Cannot build the write lock's key",
+                    format!("{e}. Nothing was sent."),
+                );
+                return Err(d);
+            }
+        };
+        match rt.write_locks.hold(&key, &rt.stop).await {
+            Some(guard) => Ok(Some(guard)),
+            None => {
+                d.error(
+                    "Stopped while waiting for another write",
+                    format!(
+                        "Terraform asked the provider to stop while it waited for another write \
+                         of {key:?} (write_lock). Nothing was sent."
+                    ),
+                );
+                Err(d)
+            }
+        }
+    }
+
     /// Where the object is read: its identity, to tell whether a change of
     /// arguments is another object.
     pub(super) fn identity(&self, id: Option<&str>, body: &Json) -> Option<String> {
@@ -231,6 +271,24 @@ pub(super) fn parse(v: &Value, diags: &mut Diagnostics) -> Option<Settings> {
     resolve(args, diags)
 }
 
+/// The resource's headers; a vendor JSON `content_type` is what the API
+/// speaks both ways, so it is sent as `Content-Type` and `Accept` unless
+/// the headers name them.
+fn headers(
+    configured: Option<crate::template::HeaderTemplates>,
+    content_type: &ContentType,
+) -> Vec<(String, Template)> {
+    let mut headers = configured.map(|h| h.0).unwrap_or_default();
+    if let Some(media) = content_type.vendor_json() {
+        for name in ["Content-Type", "Accept"] {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                headers.push((name.to_owned(), Template::literal(media)));
+            }
+        }
+    }
+    headers
+}
+
 /// Whether the object is created by a `PUT` at `path` itself (a name the
 /// configuration chose): then `path` is the object's own path, and it is
 /// read, updated and deleted there.
@@ -258,15 +316,7 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         .map(|(k, v)| (k, Template::literal(&v)))
         .collect();
     query.extend(a.query.map(|q| q.0).unwrap_or_default());
-    let mut headers = a.headers.map(|h| h.0).unwrap_or_default();
-    if let Some(media) = a.content_type.vendor_json() {
-        // A vendor JSON type is what the API speaks, both ways.
-        for name in ["Content-Type", "Accept"] {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                headers.push((name.to_owned(), Template::literal(media)));
-            }
-        }
-    }
+    let headers = headers(a.headers, &a.content_type);
     let base = Base {
         headers: &headers,
         query: &query,
@@ -302,6 +352,7 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         headers,
         query,
         force_new: pointers(a.force_new),
+        write_lock: a.write_lock.map(|t| t.0),
         drift_mode,
         drift_rules,
         timeouts: TimeoutsBlock::settings(a.timeouts),

@@ -49,6 +49,10 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     {
         return reread(rt, &s, &req, &c, diags).await;
     }
+    let _lock = match s.write_lock(rt, &c.new_json).await {
+        Ok(guard) => guard,
+        Err(d) => return failed(d),
+    };
     match write(rt, &s, &req, &c, &mut diags).await {
         Ok(response) => updated(&s, &req, &c, response.as_ref(), diags),
         Err(d) => {
