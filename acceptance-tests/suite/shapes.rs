@@ -325,3 +325,45 @@ resource "driver_http_object" "article" {{
     );
     assert_eq!(api.list("/articles").len(), 1);
 }
+
+/// Form APIs (Stripe-style) read nested fields in bracket notation: a
+/// nested body is sent as `metadata[tier]=gold`, `tags[0]=a`, and the
+/// nested answer is compared with it, so drift in a nested field shows.
+#[test]
+fn nested_form_fields_are_sent_in_bracket_notation_with_drift() {
+    let api = Running::start();
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_object" "customer" {{
+  path         = "/customers"
+  content_type = "application/x-www-form-urlencoded"
+  body = {{
+    name     = "ada"
+    metadata = {{ tier = "gold", region = "eu" }}
+    tags     = ["a", "b"]
+  }}
+}}
+"#,
+        provider(&api)
+    ));
+    apply(&wd);
+    let id = id_of(&wd);
+    let log = api.counters().log;
+    let post = log.iter().find(|s| s.method == "POST").unwrap();
+    assert!(
+        post.body.contains("metadata%5Btier%5D=gold") && post.body.contains("tags%5B1%5D=b"),
+        "{}",
+        post.body
+    );
+    let stored = api.get(&format!("/customers/{id}")).unwrap();
+    assert_eq!(stored["metadata"]["tier"], "gold");
+    assert_eq!(stored["tags"], serde_json::json!(["a", "b"]));
+    assert_eq!(plan(&wd).0, 0, "clean after apply");
+    assert!(api.edit(
+        &format!("/customers/{id}"),
+        serde_json::json!({"metadata": {"tier": "silver", "region": "eu"}})
+    ));
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("silver"), "{out}");
+}

@@ -1238,14 +1238,53 @@ fn poll_operation(s: &mut Store, n: u64) -> Response {
     )
 }
 
+/// Objects whose keys are 0, 1, 2... (from `tags[0]`) as lists.
+fn lists(v: Json) -> Json {
+    match v {
+        Json::Object(m) => {
+            let indexed = !m.is_empty()
+                && m.keys()
+                    .enumerate()
+                    .all(|(i, k)| k.parse::<usize>().ok() == Some(i));
+            let items = m.into_iter().map(|(k, v)| (k, lists(v)));
+            if indexed {
+                Json::Array(items.map(|(_, v)| v).collect())
+            } else {
+                Json::Object(items.collect())
+            }
+        }
+        other => other,
+    }
+}
+
 fn parse_object(body: &Bytes) -> Result<Map<String, Json>, Response> {
     match serde_json::from_slice::<Json>(body) {
         Ok(Json::Object(m)) => Ok(m),
-        // application/x-www-form-urlencoded: fields as strings.
+        // application/x-www-form-urlencoded: fields as strings, nested by
+        // their bracket notation (`metadata[tier]`, `tags[0]`), as form
+        // APIs read them.
         Err(_) if body.contains(&b'=') && !body.starts_with(b"{") => {
-            Ok(form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), Json::String(v.into_owned())))
-                .collect())
+            let mut out = Json::Object(Map::new());
+            for (k, v) in form_urlencoded::parse(body) {
+                let mut names = k.split('[').map(|n| n.trim_end_matches(']'));
+                let mut at = &mut out;
+                let mut name = names.next().unwrap_or_default().to_owned();
+                for next in names {
+                    if !at.is_object() {
+                        *at = Json::Object(Map::new());
+                    }
+                    at = &mut at[name.as_str()];
+                    name = next.to_owned();
+                }
+                if !at.is_object() {
+                    *at = Json::Object(Map::new());
+                }
+                at[name.as_str()] = Json::String(v.into_owned());
+            }
+            Ok(match out {
+                Json::Object(m) => m.into_iter().map(|(k, v)| (k, lists(v))).collect(),
+                _ => Map::new(),
+            })
         }
         Ok(_) => Err(error(
             StatusCode::BAD_REQUEST,

@@ -67,7 +67,8 @@ pub(super) struct HttpObjectArgs {
     /// How bodies are sent: `"application/json"`, a JSON media type such as
     /// `"application/vnd.api+json"` (also sent as `Accept`; headers of the
     /// same name override it), or `"application/x-www-form-urlencoded"`
-    /// (top-level fields as form fields).
+    /// (fields as form fields; nested ones in bracket notation,
+    /// `metadata[tier]=gold`, `tags[0]=a`).
     #[setting(default = "application/json")]
     pub(super) content_type: ContentType,
     /// Query parameters for this object's requests; values are templates.
@@ -216,6 +217,20 @@ impl HttpObjectArgs {
     /// sent as one JSON string; a field set in both `body` and `body_wo`
     /// would silently take the write-only value. Both are refused.
     fn check_body(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if self.content_type == ContentType::Form
+            && let Value::Object(m) = &self.body
+            && let Some(k) = m.keys().find(|k| k.contains('['))
+        {
+            d.attribute_warning(
+                at.attr(Self::BODY),
+                "A form field written in bracket notation",
+                format!(
+                    "{k:?} is sent as written, but the API answers it nested, so its drift \
+                     cannot be seen. Write it nested (metadata = {{ tier = \"gold\" }} is sent as \
+                     metadata[tier]=gold)."
+                ),
+            );
+        }
         if let Value::String(text) = &self.body
             && serde_json::from_str::<serde_json::Value>(text)
                 .is_ok_and(|j| j.is_object() || j.is_array())

@@ -242,19 +242,47 @@ impl Settings {
         let Json::Object(m) = body else {
             return Err("a form body must be an object of fields".into());
         };
-        m.iter()
-            .map(|(k, v)| match v {
-                Json::String(s) => Ok((k.clone(), Sensitive(s.clone()))),
-                Json::Number(_) | Json::Bool(_) => Ok((k.clone(), Sensitive(v.to_string()))),
-                Json::Null => Ok((k.clone(), Sensitive(String::new()))),
-                _ => Err(format!(
-                    "the form field {k:?} is a list or an object; form bodies hold text, numbers \
-                     and bools only"
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Body::Form)
+        let mut fields = Vec::new();
+        for (k, v) in m {
+            form_fields(k, v, 0, &mut fields)?;
+        }
+        Ok(Body::Form(fields))
     }
+}
+
+/// Deepest nesting written into a form body.
+const MAX_FORM_DEPTH: usize = 16;
+
+/// `v` as form fields named from `name`: nested objects and lists in the
+/// bracket notation form APIs read (`metadata[tier]=gold`,
+/// `tags[0]=a`); a null is an empty value.
+fn form_fields(
+    name: &str,
+    v: &Json,
+    depth: usize,
+    out: &mut Vec<(String, Sensitive)>,
+) -> Result<(), String> {
+    if depth > MAX_FORM_DEPTH {
+        return Err(format!(
+            "the form field {name:?} is nested more than {MAX_FORM_DEPTH} levels deep"
+        ));
+    }
+    match v {
+        Json::String(s) => out.push((name.to_owned(), Sensitive(s.clone()))),
+        Json::Number(_) | Json::Bool(_) => out.push((name.to_owned(), Sensitive(v.to_string()))),
+        Json::Null => out.push((name.to_owned(), Sensitive(String::new()))),
+        Json::Object(m) => {
+            for (k, x) in m {
+                form_fields(&format!("{name}[{k}]"), x, depth + 1, out)?;
+            }
+        }
+        Json::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                form_fields(&format!("{name}[{i}]"), x, depth + 1, out)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses the configuration at apply time, when every value is known: an
@@ -397,5 +425,43 @@ fn split_path(p: &str) -> (String, Vec<(String, String)>) {
                 .collect(),
         ),
         None => (p.to_owned(), Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_form_fields_use_bracket_notation_and_a_bounded_depth() {
+        let mut out = Vec::new();
+        form_fields(
+            "m",
+            &json!({"tier": "gold", "tags": ["a", 2], "on": true, "none": null}),
+            0,
+            &mut out,
+        )
+        .unwrap();
+        let pairs: Vec<(String, String)> = out.into_iter().map(|(k, v)| (k, v.0)).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("m[tier]".to_owned(), "gold".to_owned()),
+                ("m[tags][0]".to_owned(), "a".to_owned()),
+                ("m[tags][1]".to_owned(), "2".to_owned()),
+                ("m[on]".to_owned(), "true".to_owned()),
+                ("m[none]".to_owned(), String::new()),
+            ]
+        );
+        let mut deep = json!("x");
+        for _ in 0..20 {
+            deep = json!([deep]);
+        }
+        assert!(
+            form_fields("d", &deep, 0, &mut Vec::new())
+                .unwrap_err()
+                .contains("nested")
+        );
     }
 }
