@@ -5,6 +5,7 @@
 //! from restapi's Go module, the real json-server from npm, and stand-ins
 //! for the peers' inline Go test servers and for Azure Resource Manager.
 
+mod arm;
 mod restapi;
 mod restful;
 mod stand_in;

@@ -38,7 +38,10 @@ impl Request {
 /// An answer: status and JSON body (`None`: empty).
 pub type Answer = (u16, Option<serde_json::Value>);
 
-type Handler = dyn Fn(&Request) -> Answer + Send + Sync;
+/// An answer with headers.
+pub type Full = (Answer, Vec<(String, String)>);
+
+type Handler = dyn Fn(&Request) -> Full + Send + Sync;
 
 /// A running stand-in; stopped when dropped.
 pub struct StandIn {
@@ -51,6 +54,13 @@ pub struct StandIn {
 impl StandIn {
     /// Serves `handler` on a free loopback port.
     pub fn start(handler: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> StandIn {
+        StandIn::start_with_headers(move |r| (handler(r), Vec::new()))
+    }
+
+    /// Serves `handler`, whose answers carry headers too.
+    pub fn start_with_headers(
+        handler: impl Fn(&Request) -> Full + Send + Sync + 'static,
+    ) -> StandIn {
         let handler: Arc<Handler> = Arc::new(handler);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -118,10 +128,10 @@ fn answer(
         headers,
         body: serde_json::from_slice(&body).unwrap_or_default(),
     };
-    let (status, body) = handler(&request);
+    let ((status, body), headers) = handler(&request);
     log.lock().unwrap().push(request);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match body {
+    let mut response = match body {
         Some(b) => (
             status,
             [("content-type", "application/json")],
@@ -129,7 +139,16 @@ fn answer(
         )
             .into_response(),
         None => status.into_response(),
+    };
+    for (k, v) in headers {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::try_from(k),
+            axum::http::HeaderValue::try_from(v),
+        ) {
+            response.headers_mut().insert(k, v);
+        }
     }
+    response
 }
 
 impl Drop for StandIn {

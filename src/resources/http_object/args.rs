@@ -517,23 +517,28 @@ pub(super) struct DeleteOperation {
 }
 
 /// Long-running operations. When a create, update or delete is answered
-/// `202 Accepted`, or its answer's status is `pending`, the provider polls
-/// until the status is in `success` (done), or outside `pending` (failed,
-/// with the API's message). It polls the URL at `url_pointer` in the
-/// answer, else the `Operation-Location` header, else the `Location` header
-/// of a 202, else the object itself. Every poll goes through the rate
-/// limiter and retries; `Retry-After` sets the pace; polling stops at the
-/// operation's timeout or Ctrl-C.
+/// `202 Accepted`, or with an `Azure-AsyncOperation` or
+/// `Operation-Location` header, or its answer's status is `pending`, the
+/// provider polls until the status is in `success` (done), or outside
+/// `pending` (failed, with the API's message). It polls the URL at
+/// `url_pointer` in the answer, else the `Azure-AsyncOperation` header,
+/// else `Operation-Location`, else the `Location` header of a 202, else the
+/// object itself (for a delete, its 404 means done). Every poll goes
+/// through the rate limiter and retries; `Retry-After` sets the pace;
+/// polling stops at the operation's timeout or Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Settings)]
 #[settings(check = PollBlock::check)]
 pub(super) struct PollBlock {
     /// JSON Pointer to the status in a poll answer, such as `"/status"`.
-    pub(super) status_pointer: Pointer,
+    /// Without it, the status is each answer's HTTP status code (restful's
+    /// `status_locator = "code"`): `pending` then defaults to `["202"]` and
+    /// `success` to `["200", "201", "204"]`.
+    pub(super) status_pointer: Option<Pointer>,
     /// Statuses that mean "still running", such as `["queued", "running"]`.
-    pub(super) pending: Vec<String>,
+    pub(super) pending: Option<Vec<String>>,
     /// Statuses that mean "done", such as `["succeeded"]`. Any other status
     /// is a failure.
-    pub(super) success: Vec<String>,
+    pub(super) success: Option<Vec<String>>,
     /// JSON Pointer to the status URL in the first answer, such as
     /// `"/operation"`.
     pub(super) url_pointer: Option<Pointer>,
@@ -546,15 +551,33 @@ pub(super) struct PollBlock {
 }
 
 impl PollBlock {
+    /// The statuses that mean "still running" and "done", defaults applied.
+    pub(super) fn statuses(&self) -> (Vec<String>, Vec<String>) {
+        let codes = |c: &[&str]| c.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        match &self.status_pointer {
+            Some(_) => (
+                self.pending.clone().unwrap_or_default(),
+                self.success.clone().unwrap_or_default(),
+            ),
+            None => (
+                self.pending.clone().unwrap_or_else(|| codes(&["202"])),
+                self.success
+                    .clone()
+                    .unwrap_or_else(|| codes(&["200", "201", "204"])),
+            ),
+        }
+    }
+
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
-        if self.success.is_empty() {
+        let (pending, success) = self.statuses();
+        if success.is_empty() {
             d.attribute_error(
                 at.attr(Self::SUCCESS),
                 "No success values",
                 "Name the status values that mean the operation succeeded, as in [\"succeeded\"].",
             );
         }
-        if let Some(both) = self.pending.iter().find(|x| self.success.contains(x)) {
+        if let Some(both) = pending.iter().find(|x| success.contains(x)) {
             d.attribute_error(
                 at.attr(Self::PENDING),
                 "Status both pending and success",

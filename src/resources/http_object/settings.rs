@@ -81,7 +81,8 @@ pub(super) struct List {
 /// How to follow a long-running operation.
 #[derive(Clone, Debug)]
 pub(super) struct Poll {
-    pub(super) status_pointer: Pointer,
+    /// `None`: the status is the HTTP status code.
+    pub(super) status_pointer: Option<Pointer>,
     pub(super) pending: Vec<String>,
     pub(super) success: Vec<String>,
     pub(super) url_pointer: Option<Pointer>,
@@ -384,13 +385,16 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
         drift_mode,
         drift_rules,
         timeouts: TimeoutsBlock::settings(a.timeouts),
-        poll: a.poll.map(|p| Poll {
-            status_pointer: p.status_pointer,
-            pending: p.pending,
-            success: p.success,
-            url_pointer: p.url_pointer,
-            message_pointer: p.message_pointer,
-            interval: p.interval.0,
+        poll: a.poll.map(|p| {
+            let (pending, success) = p.statuses();
+            Poll {
+                status_pointer: p.status_pointer,
+                pending,
+                success,
+                url_pointer: p.url_pointer,
+                message_pointer: p.message_pointer,
+                interval: p.interval.0,
+            }
         }),
         wait_for: a.wait_for.map(|w| WaitFor {
             pointer: w.pointer,

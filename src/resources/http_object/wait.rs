@@ -73,11 +73,12 @@ pub(super) async fn settle(
         return Ok(false);
     };
     let body: Option<Json> = serde_json::from_slice(&resp.body).ok();
-    let status = body
-        .as_ref()
-        .and_then(|b| poll.status_pointer.get(b))
-        .and_then(text);
-    let running = resp.status == 202 || status.as_ref().is_some_and(|st| poll.pending.contains(st));
+    let status = status_of(poll, resp.status, body.as_ref());
+    // An operation header says the work goes on, whatever the status.
+    let running = resp.status == 202
+        || async_operation(resp).is_some()
+        || resp.operation_location.is_some()
+        || status.as_ref().is_some_and(|st| poll.pending.contains(st));
     if !running {
         return Ok(false);
     }
@@ -98,8 +99,26 @@ pub(super) async fn settle(
     }
 }
 
+/// An answer's status: at `status_pointer` in its body, or (without one)
+/// its HTTP status code.
+fn status_of(poll: &Poll, code: u16, body: Option<&Json>) -> Option<String> {
+    match &poll.status_pointer {
+        Some(p) => body.and_then(|b| p.get(b)).and_then(text),
+        None => Some(code.to_string()),
+    }
+}
+
+/// Azure's `Azure-AsyncOperation` header: the operation's status URL.
+fn async_operation(resp: &HttpResponse) -> Option<String> {
+    resp.headers
+        .iter()
+        .find(|(k, _)| k == "azure-asyncoperation")
+        .map(|(_, v)| v.clone())
+}
+
 /// Where the operation's status is: the URL at `url_pointer` in the
-/// answer, else `Operation-Location`, else the `Location` of a 202.
+/// answer, else `Azure-AsyncOperation`, else `Operation-Location`, else
+/// the `Location` of a 202.
 fn status_link(poll: &Poll, resp: &HttpResponse, body: Option<&Json>) -> Option<String> {
     poll.url_pointer
         .as_ref()
@@ -108,6 +127,7 @@ fn status_link(poll: &Poll, resp: &HttpResponse, body: Option<&Json>) -> Option<
                 .and_then(Json::as_str)
                 .map(str::to_owned)
         })
+        .or_else(|| async_operation(resp))
         .or_else(|| resp.operation_location.clone())
         .or_else(|| {
             (resp.status == 202)
@@ -198,7 +218,7 @@ impl Polling {
             }
         };
         let answer: Json = serde_json::from_slice(&r.body).unwrap_or(Json::Null);
-        match poll.status_pointer.get(&answer).and_then(text) {
+        match status_of(poll, r.status, Some(&answer)) {
             Some(st) if poll.success.contains(&st) => {
                 tracing::debug!(polls = self.polls, url = %shown, "operation finished");
                 Ok(Some(true))

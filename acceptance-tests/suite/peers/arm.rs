@@ -1,0 +1,447 @@
+//! restful's Azure Resource Manager tests (resource_azure_test.go) against
+//! a stand-in that behaves as ARM does for them: an OAuth2 token endpoint
+//! and a bearer token on every request, `api-version` required, resources
+//! created and replaced by `PUT` at their id, resource groups deleted
+//! asynchronously (`202` and a `Location` answering `202` until done, then
+//! `200`), virtual networks, route tables and routes written
+//! asynchronously (`Azure-AsyncOperation`, whose `status` is `Pending`
+//! until `Succeeded`), extra server fields and an `etag` on every answer,
+//! and `409 AnotherOperationInProgress` for overlapping writes under one
+//! route table.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value as Json, json};
+
+use super::stand_in::{Answer, Request, StandIn};
+use super::{apply, apply_clean, destroy, get, plan};
+use crate::harness::Workdir;
+
+const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
+
+/// Polls an operation answers before it is done.
+const PENDING_POLLS: u32 = 2;
+
+/// What the stand-in holds.
+#[derive(Default)]
+struct Arm {
+    url: String,
+    resources: BTreeMap<String, Json>,
+    /// Operation id → (polls left, the resource to remove when done).
+    operations: BTreeMap<String, (u32, Option<String>)>,
+    next_operation: u32,
+    /// Writes running per route table (a 409 for a second one).
+    writing: BTreeMap<String, u32>,
+    conflicts: u32,
+    unauthorized: u32,
+}
+
+impl Arm {
+    fn operation(&mut self, removes: Option<String>) -> String {
+        self.next_operation += 1;
+        let id = format!("op{}", self.next_operation);
+        self.operations.insert(id.clone(), (PENDING_POLLS, removes));
+        format!(
+            "{}{SUB}/providers/Microsoft.Network/locations/westus/operations/{id}?api-version=2022-07-01",
+            self.url
+        )
+    }
+
+    fn handle(&mut self, r: &Request) -> (Answer, Vec<(String, String)>) {
+        let none = Vec::new();
+        if r.path == "/oauth2/token" {
+            return (
+                (
+                    200,
+                    Some(
+                        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "arm-token"}),
+                    ),
+                ),
+                none,
+            );
+        }
+        if r.header("authorization") != Some("Bearer arm-token") {
+            self.unauthorized += 1;
+            return (
+                (
+                    401,
+                    Some(json!({"error": {"code": "AuthenticationFailed"}})),
+                ),
+                none,
+            );
+        }
+        if r.query("api-version").is_none() {
+            return (
+                (
+                    400,
+                    Some(json!({"error": {"code": "MissingApiVersionParameter"}})),
+                ),
+                none,
+            );
+        }
+        if let Some(op) = r
+            .path
+            .rsplit_once("/operations/")
+            .map(|(_, op)| op.to_owned())
+        {
+            return (self.poll(&op, false), none);
+        }
+        if let Some(op) = r
+            .path
+            .rsplit_once("/operationresults/")
+            .map(|(_, op)| op.to_owned())
+        {
+            return (self.poll(&op, true), none);
+        }
+        match r.method.as_str() {
+            "GET" => (
+                match self.resources.get(&r.path) {
+                    Some(o) => (200, Some(o.clone())),
+                    None => (404, Some(json!({"error": {"code": "ResourceNotFound"}}))),
+                },
+                none,
+            ),
+            "PUT" | "PATCH" => self.write(r),
+            "DELETE" => self.delete(r),
+            _ => ((405, None), none),
+        }
+    }
+
+    /// An operation's status: `Pending` (or 202) for a few polls, then
+    /// done, removing what a delete removes.
+    fn poll(&mut self, op: &str, by_code: bool) -> Answer {
+        let Some((left, removes)) = self.operations.get_mut(op) else {
+            return (404, None);
+        };
+        if *left > 0 {
+            *left -= 1;
+            return if by_code {
+                (202, None)
+            } else {
+                (200, Some(json!({"status": "Pending"})))
+            };
+        }
+        if let Some(gone) = removes.take() {
+            self.resources
+                .retain(|k, _| k != &gone && !k.starts_with(&format!("{gone}/")));
+        }
+        if by_code {
+            (200, None)
+        } else {
+            (200, Some(json!({"status": "Succeeded"})))
+        }
+    }
+
+    /// The route table a write happens under, if any.
+    fn table(path: &str) -> Option<String> {
+        path.find("/routeTables/").map(|i| {
+            let rest = &path[i + "/routeTables/".len()..];
+            let name = rest.split('/').next().unwrap_or_default();
+            format!("{}/routeTables/{name}", &path[..i])
+        })
+    }
+
+    fn write(&mut self, r: &Request) -> (Answer, Vec<(String, String)>) {
+        let existed = self.resources.get(&r.path).cloned();
+        let mut object = match (r.method.as_str(), existed.clone()) {
+            ("PATCH", Some(mut o)) => {
+                if let (Json::Object(o), Json::Object(p)) = (&mut o, &r.body) {
+                    for (k, v) in p {
+                        o.insert(k.clone(), v.clone());
+                    }
+                }
+                o
+            }
+            ("PATCH", None) => return ((404, None), Vec::new()),
+            _ => r.body.clone(),
+        };
+        let name = r.path.rsplit('/').next().unwrap_or_default().to_owned();
+        object["id"] = json!(r.path);
+        object["name"] = json!(name);
+        self.next_operation += 1;
+        object["etag"] = json!(format!("W/\"{}\"", self.next_operation));
+        let resource_group = r.path.split('/').count() == 5;
+        if resource_group {
+            object["properties"] = json!({"provisioningState": "Succeeded"});
+            self.resources.insert(r.path.clone(), object.clone());
+            let status = if existed.is_some() { 200 } else { 201 };
+            return ((status, Some(object)), Vec::new());
+        }
+        object["properties"]["provisioningState"] = json!("Succeeded");
+        object["properties"]["resourceGuid"] = json!("6a0c2c4c-0000-4000-8000-000000000000");
+        self.resources.insert(r.path.clone(), object.clone());
+        let status = if existed.is_some() { 200 } else { 201 };
+        if r.method == "PATCH" {
+            return ((status, Some(object)), Vec::new());
+        }
+        let op = self.operation(None);
+        object["properties"]["provisioningState"] = json!("Updating");
+        (
+            (status, Some(object)),
+            vec![("Azure-AsyncOperation".into(), op)],
+        )
+    }
+
+    fn delete(&mut self, r: &Request) -> (Answer, Vec<(String, String)>) {
+        if !self.resources.contains_key(&r.path) {
+            return ((204, None), Vec::new());
+        }
+        let resource_group = r.path.split('/').count() == 5;
+        if resource_group {
+            self.next_operation += 1;
+            let id = format!("rg{}", self.next_operation);
+            self.operations
+                .insert(id.clone(), (PENDING_POLLS, Some(r.path.clone())));
+            let location = format!(
+                "{}{SUB}/operationresults/{id}?api-version=2020-06-01",
+                self.url
+            );
+            return ((202, None), vec![("Location".into(), location)]);
+        }
+        let op = self.operation(Some(r.path.clone()));
+        ((202, None), vec![("Azure-AsyncOperation".into(), op)])
+    }
+}
+
+/// The ARM stand-in, and its state for the test's checks.
+fn arm() -> (StandIn, Arc<Mutex<Arm>>) {
+    let state = Arc::new(Mutex::new(Arm::default()));
+    let shared = state.clone();
+    let server = StandIn::start_with_headers(move |r| {
+        let table =
+            Arm::table(&r.path).filter(|_| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE"));
+        if let Some(t) = &table {
+            let mut s = shared.lock().unwrap();
+            let running = s.writing.entry(t.clone()).or_default();
+            if *running > 0 {
+                s.conflicts += 1;
+                return (
+                    (
+                        409,
+                        Some(json!({"error": {"code": "AnotherOperationInProgress"}})),
+                    ),
+                    Vec::new(),
+                );
+            }
+            *running += 1;
+        }
+        if table.is_some() {
+            // A write under a route table takes a while, as ARM's do.
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let mut s = shared.lock().unwrap();
+        let answer = s.handle(r);
+        if let Some(t) = &table {
+            *s.writing.entry(t.clone()).or_default() -= 1;
+        }
+        answer
+    });
+    state.lock().unwrap().url = server.url.clone();
+    (server, state)
+}
+
+fn provider(url: &str) -> String {
+    format!(
+        r#"
+provider "driver" {{
+  endpoint = "{url}"
+  auth {{
+    oauth2_client_credentials {{
+      token_url     = "{url}/oauth2/token"
+      client_id     = "client"
+      client_secret = "secret"
+      scopes        = ["https://management.azure.com/.default"]
+    }}
+  }}
+}}
+"#
+    )
+}
+
+const RG: &str = r#"
+resource "driver_http_object" "rg" {
+  path          = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acctest-1"
+  query         = { api-version = "2020-06-01" }
+  create_method = "PUT"
+  body          = { location = "westeurope", tags = { foo = "TAG" } }
+  poll {
+    interval = "1s"
+  }
+}
+"#;
+
+/// `TestResource_Azure_ResourceGroup` and `…_updatePath`: create by PUT at
+/// the id with an `api-version`, update by PUT (at an explicit path too),
+/// delete answered 202 and polled through `Location` by status code until
+/// 200; import with the query gives a clean plan.
+#[test]
+fn an_arm_resource_group_through_its_whole_life() {
+    let (server, state) = arm();
+    let rg = |tag: &str| RG.replace("TAG", tag);
+    let wd = Workdir::new(&format!("{}{}", provider(&server.url), rg("foo")));
+    apply_clean(&wd);
+    let path = format!("{SUB}/resourceGroups/acctest-1");
+    assert_eq!(
+        state.lock().unwrap().resources[&path]["location"],
+        "westeurope"
+    );
+    let other = Workdir::new(&format!("{}{}", provider(&server.url), rg("foo")));
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.rg",
+            &format!(
+                r#"{{"path": "{path}", "id": "{path}", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
+            ),
+        ])
+        .expect_code(0);
+    let (code, out) = plan(&other);
+    assert!(!out.contains("must be replaced"), "{code}: {out}");
+    wd.set(&format!(
+        "{}{}",
+        provider(&server.url),
+        rg("bar").replace(
+            "  poll {",
+            "  update {\n    path = \"{path}\"\n  }\n  poll {"
+        )
+    ));
+    apply_clean(&wd);
+    assert_eq!(state.lock().unwrap().resources[&path]["tags"]["foo"], "bar");
+    destroy(&wd);
+    let s = state.lock().unwrap();
+    assert!(
+        s.resources.is_empty(),
+        "deleted once the operation was done"
+    );
+    assert_eq!(s.unauthorized, 0);
+    drop(s);
+    assert_eq!(
+        get(&server.url, &format!("{path}?api-version=2020-06-01")).0,
+        401,
+        "needs a token"
+    );
+}
+
+const VNET: &str = r#"
+resource "driver_http_object" "vnet" {
+  path          = "${driver_http_object.rg.path}/providers/Microsoft.Network/virtualNetworks/restful-test-1"
+  query         = { api-version = "2021-05-01" }
+  create_method = "PUT"
+  body = {
+    location   = "westus"
+    properties = { addressSpace = { addressPrefixes = ["10.0.0.0/16"] } }
+    tags       = { foo = "TAG" }
+  }
+  poll {
+    status_pointer = "/status"
+    pending        = ["Pending"]
+    success        = ["Succeeded"]
+    interval       = "1s"
+  }
+}
+"#;
+
+/// `TestResource_Azure_VirtualNetwork`: a child of the resource group
+/// whose create, update and delete answer `Azure-AsyncOperation`, polled
+/// until `Succeeded`; only the configured fields are compared despite the
+/// many the server adds.
+#[test]
+fn an_arm_virtual_network_polled_through_azure_async_operation() {
+    let (server, state) = arm();
+    let config = |tag: &str| {
+        format!(
+            "{}{}{}",
+            provider(&server.url),
+            RG.replace("TAG", "foo"),
+            VNET.replace("TAG", tag)
+        )
+    };
+    let wd = Workdir::new(&config("foo"));
+    apply_clean(&wd);
+    let vnet = format!(
+        "{SUB}/resourceGroups/acctest-1/providers/Microsoft.Network/virtualNetworks/restful-test-1"
+    );
+    let response = super::response(&wd, "vnet");
+    assert_eq!(
+        response["properties"]["provisioningState"], "Succeeded",
+        "{response}"
+    );
+    wd.set(&config("bar"));
+    apply_clean(&wd);
+    assert_eq!(state.lock().unwrap().resources[&vnet]["tags"]["foo"], "bar");
+    destroy(&wd);
+    assert!(state.lock().unwrap().resources.is_empty());
+}
+
+/// `TestResource_Azure_RouteTable_Precheck`: routes of one route table are
+/// written one at a time (`write_lock`; ARM answers 409 to overlapping
+/// writes), the table is updated by a merge patch, and the ever-changing
+/// `etag` is not drift.
+#[test]
+fn arm_routes_of_one_table_are_written_one_at_a_time() {
+    let (server, state) = arm();
+    let table = |tag: &str| {
+        format!(
+            r#"
+resource "driver_http_object" "table" {{
+  path          = "${{driver_http_object.rg.path}}/providers/Microsoft.Network/routeTables/restfultest-1"
+  query         = {{ api-version = "2022-07-01" }}
+  create_method = "PUT"
+  update_method = "PATCH"
+  body          = {{ location = "westus", tags = {{ foo = "{tag}" }} }}
+  poll {{
+    status_pointer = "/status"
+    pending        = ["Pending"]
+    success        = ["Succeeded"]
+    interval       = "1s"
+  }}
+}}
+"#
+        )
+    };
+    let routes: String = (1..=2)
+        .map(|i| {
+            format!(
+                r#"
+resource "driver_http_object" "route{i}" {{
+  path          = "${{driver_http_object.table.path}}/routes/route{i}"
+  query         = {{ api-version = "2022-07-01" }}
+  create_method = "PUT"
+  write_lock    = driver_http_object.table.path
+  body          = {{ properties = {{ nextHopType = "VnetLocal", addressPrefix = "10.{i}.0.0/16" }} }}
+  poll {{
+    status_pointer = "/status"
+    pending        = ["Pending"]
+    success        = ["Succeeded"]
+    interval       = "1s"
+  }}
+}}
+"#
+            )
+        })
+        .collect();
+    let config = |tag: &str| {
+        format!(
+            "{}{}{}{routes}",
+            provider(&server.url),
+            RG.replace("TAG", "foo"),
+            table(tag)
+        )
+    };
+    let wd = Workdir::new(&config("foo"));
+    apply_clean(&wd);
+    wd.set(&config("bar"));
+    apply(&wd);
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 0, "{out}");
+    destroy(&wd);
+    let s = state.lock().unwrap();
+    assert_eq!(
+        s.conflicts, 0,
+        "no write overlapped another under the table"
+    );
+    assert!(s.resources.is_empty());
+}
