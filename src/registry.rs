@@ -36,7 +36,10 @@ impl DriverModule for HttpModule {
 
     fn types(&self) -> Types<Runtime> {
         Types {
-            resources: vec![Arc::new(resources::HttpObject)],
+            resources: vec![
+                Arc::new(resources::HttpObject),
+                Arc::new(resources::HttpOperation),
+            ],
             data_sources: vec![
                 Arc::new(data_sources::HttpObjectData),
                 Arc::new(data_sources::HttpObjectsData),

@@ -3,7 +3,9 @@
 pub(crate) mod common;
 mod exec_object;
 mod http_object;
+mod http_operation;
 
 pub use exec_object::ExecObject;
 pub use http_object::HttpObject;
 pub(crate) use http_object::{identity, listed_state, only_pointers};
+pub use http_operation::HttpOperation;

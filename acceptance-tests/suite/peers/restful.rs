@@ -794,3 +794,114 @@ resource "driver_http_object" "route{i}" {{
     let writes = server.seen().iter().filter(|r| r.method != "GET").count();
     assert_eq!(writes, 6, "three creates and three deletes");
 }
+
+// ---------------------------------------------------------------------------
+// restful_operation (operation_code_server_test.go,
+// operation_jsonserver_test.go) as driver_http_operation.
+
+/// `TestOperation_CodeServer_Empty`: a call with no body answered with
+/// nothing has a null response; without a delete call, destroy sends
+/// nothing.
+#[test]
+fn an_operation_answered_with_nothing() {
+    let server = StandIn::start(|_| (200, None));
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_operation" "x" {{
+  path   = "posts"
+  method = "POST"
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    assert!(response(&wd, "x").is_null());
+    destroy(&wd);
+    assert_eq!(server.seen().len(), 1, "destroy sent nothing");
+}
+
+/// `TestOperation_CodeServer_HeaderQuery` and `…_HeaderQueryFromBody`: the
+/// call and the delete call send their own headers and query, the delete's
+/// filled from the call's answer; the server refuses any other (400).
+#[test]
+fn an_operation_and_its_delete_send_their_own_headers_and_query() {
+    let server = StandIn::start(|r| {
+        let want = match r.method.as_str() {
+            "POST" => "operation",
+            "DELETE" => "delete_b",
+            _ => return (405, None),
+        };
+        if r.path != "/tests/1" || r.header("type") != Some(want) || r.query("type") != Some(want) {
+            return (400, Some(json!({"error": format!("type must be {want}")})));
+        }
+        (200, Some(r.body.clone()))
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_operation" "x" {{
+  path    = "/tests/1"
+  method  = "POST"
+  headers = {{ type = "operation" }}
+  query   = {{ type = "operation" }}
+  body    = {{ delete = "delete_b" }}
+  delete {{
+    path    = "/tests/1"
+    headers = {{ type = "{{response/delete}}" }}
+    query   = {{ type = "{{response/delete}}" }}
+  }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    assert_eq!(response(&wd, "x")["delete"], "delete_b");
+    destroy(&wd);
+    let methods: Vec<_> = server.seen().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["POST", "DELETE"]);
+}
+
+/// `TestOperation_JSONServer_Basic` and `…_withDelete`: a one-shot POST
+/// keeps its answer; an operation on another resource's object sets a
+/// field, and its delete call sets it back, which that resource then sees
+/// (its empty body does not drift).
+#[test]
+fn operations_on_json_server() {
+    let Some(js) = posts() else { return };
+    let base = format!(
+        r#"{}
+resource "driver_http_object" "post" {{
+  path            = "posts"
+  body            = {{}}
+  response_fields = ["/enabled"]
+}}
+resource "driver_http_operation" "create_post" {{
+  path   = "posts"
+  method = "POST"
+  body   = {{ foo = "bar" }}
+}}
+"#,
+        provider(&js.url, "")
+    );
+    let operation = r#"
+resource "driver_http_operation" "enable" {
+  path            = "/posts/${driver_http_object.post.id}"
+  method          = "PUT"
+  body            = { enabled = true }
+  response_fields = ["/enabled"]
+  delete {
+    method = "PUT"
+    path   = "/posts/${driver_http_object.post.id}"
+    body   = { enabled = false }
+  }
+}
+"#;
+    let wd = Workdir::new(&format!("{base}{operation}"));
+    apply_clean(&wd);
+    assert!(response(&wd, "create_post")["id"].is_number());
+    assert_eq!(response(&wd, "enable"), json!({"enabled": true}));
+    // The operation leaves the configuration: its delete call runs.
+    wd.set(&base);
+    apply(&wd);
+    apply_clean(&wd);
+    assert_eq!(response(&wd, "post"), json!({"enabled": false}));
+}

@@ -28,7 +28,7 @@ pub(crate) struct RequestArgs {
 impl RequestArgs {
     /// The request with `method`, its templates checked on `at` (only the
     /// follow-ups, `allow_response`, may name the opening answer).
-    fn spec(
+    pub(crate) fn spec(
         self,
         method: HttpMethod,
         at: &AttributePath,
@@ -67,7 +67,13 @@ impl Setting for RequestPath {
         Type::String
     }
     fn decode(v: &Value, at: &AttributePath, d: &mut Diagnostics) -> Option<Self> {
-        let text = String::decode(v, at, d)?;
+        let written = String::decode(v, at, d)?;
+        // `posts` means `/posts`, as for a resource's path; a template that
+        // begins with a placeholder stays as written.
+        let text = match written.starts_with(['/', '{']) {
+            true => written,
+            false => format!("/{written}"),
+        };
         template::parse_at(&text, Place::Path, at, d).map(|_| RequestPath(text))
     }
 }

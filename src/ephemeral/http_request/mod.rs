@@ -12,8 +12,8 @@ use serde_json::Value as Json;
 
 mod args;
 
-pub(crate) use args::ActionArgs;
 use args::EphemeralArgs;
+pub(crate) use args::{ActionArgs, RequestArgs};
 use framework::settings::Settings as _;
 
 use super::{EphemeralResource, Opened, Renewed, expiry};
@@ -67,6 +67,11 @@ impl Ready {
     /// The method and target, for messages.
     pub(crate) fn target(&self) -> String {
         format!("{} {}", self.method, self.path)
+    }
+
+    /// The path it is sent to (below the endpoint).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
     }
 }
 
@@ -293,7 +298,7 @@ pub(crate) async fn send(
 }
 
 /// The answer's body as JSON (a string when it is not JSON; null when empty).
-fn answer_json(r: &HttpResponse) -> Json {
+pub(crate) fn answer_json(r: &HttpResponse) -> Json {
     if r.body.is_empty() {
         return Json::Null;
     }

@@ -1,0 +1,226 @@
+//! `driver_http_operation`: one call that does something (restful's
+//! `restful_operation`), such as registering a feature, triggering a job
+//! or setting a flag on an object another resource manages. It is sent
+//! when the resource is created and again when its arguments change; its
+//! answer is `response`. Nothing is read back: the call has no object to
+//! read. A `delete` block is the compensating call sent on destroy;
+//! without one, destroy sends nothing.
+
+use framework::settings::{FieldPointer, Settings};
+use serde_json::Value as Json;
+
+use crate::config::values::HttpMethod;
+use crate::ephemeral::http_request::{RequestArgs, Spec, answer_json, context, send};
+use crate::http_client::HttpClient;
+use crate::json::from_json;
+use crate::resource::{
+    CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
+};
+use crate::runtime::Runtime;
+use crate::{AttributePath, Diagnostics, Schema, Type, Value};
+
+const TYPE: &str = "driver_http_operation";
+
+/// The resource type.
+#[derive(Debug, Default)]
+pub struct HttpOperation;
+
+/// One call, sent on create and whenever an argument changes; its answer
+/// is `response`. Nothing is read back. With a `delete` block, destroying
+/// the resource sends that call (a compensating action); without one,
+/// destroy sends nothing.
+#[derive(Debug, Clone, PartialEq, Settings)]
+struct OperationArgs {
+    /// The HTTP method.
+    #[setting(default = "POST")]
+    method: HttpMethod,
+    #[setting(flatten)]
+    request: RequestArgs,
+    /// JSON Pointers of the fields kept in `response`, such as
+    /// `["/enabled"]`; others are left out of state.
+    response_fields: Option<Vec<FieldPointer>>,
+    /// The call sent on destroy. Its path, query and header values and its
+    /// body's strings may hold `{response/<JSON Pointer>}`: a value of the
+    /// operation's answer, such as `"/posts/{response/id}"`.
+    #[setting(block)]
+    delete: Option<DeleteCall>,
+    /// The path the call was sent to.
+    #[setting(computed)]
+    id: Option<String>,
+    /// The answer: decoded JSON (a string when it is not JSON; null when
+    /// empty).
+    #[setting(computed)]
+    response: Option<Value>,
+}
+
+/// The call sent on destroy.
+#[derive(Debug, Clone, PartialEq, Settings)]
+struct DeleteCall {
+    /// The HTTP method.
+    #[setting(default = "DELETE")]
+    method: HttpMethod,
+    #[setting(flatten)]
+    request: RequestArgs,
+}
+
+impl OperationArgs {
+    /// The call and the destroy call; `None` with diagnostics when
+    /// something is wrong (or not known yet).
+    fn parse(v: &Value, d: &mut Diagnostics) -> Option<(Spec, Option<Spec>, Self)> {
+        let a = OperationArgs::decode(v, d).known()?;
+        let root = AttributePath::default();
+        let call = a.request.clone().spec(a.method.clone(), &root, d, false);
+        let delete = match &a.delete {
+            Some(c) => Some(c.request.clone().spec(
+                c.method.clone(),
+                &root.attr(Self::DELETE),
+                d,
+                true,
+            )?),
+            None => None,
+        };
+        Some((call?, delete, a))
+    }
+}
+
+#[async_trait::async_trait]
+impl Resource<Runtime> for HttpOperation {
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: OperationArgs::block(None),
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let _ = OperationArgs::parse(config, &mut d);
+        d
+    }
+
+    fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let mut d = Diagnostics::new();
+        let _ = OperationArgs::parse(&req.config, &mut d);
+        // The proposal keeps the prior id and answer: if nothing else
+        // changed, nothing is sent. Otherwise the call is sent (again) and
+        // its answer is new.
+        let planned = if req.proposed_new_state == req.prior_state {
+            req.proposed_new_state
+        } else {
+            req.proposed_new_state
+                .with_attr(OperationArgs::ID, Value::Unknown(Type::String))
+                .with_attr(OperationArgs::RESPONSE, Value::Unknown(Type::Dynamic))
+        };
+        PlanResponse {
+            planned_state: (!d.has_error()).then_some(planned),
+            diagnostics: d,
+            ..Default::default()
+        }
+    }
+
+    async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse {
+        match call(rt, &req.config).await {
+            Ok(state) => CreateResponse {
+                new_state: Some(state),
+                ..Default::default()
+            },
+            Err(diagnostics) => CreateResponse {
+                diagnostics,
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn read(&self, _rt: &Runtime, req: ReadRequest) -> ReadResponse {
+        // A call has nothing to read back: what it answered stands.
+        ReadResponse {
+            new_state: Some(req.current_state),
+            ..Default::default()
+        }
+    }
+
+    async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+        match call(rt, &req.config).await {
+            Ok(state) => UpdateResponse {
+                new_state: Some(state),
+                ..Default::default()
+            },
+            Err(diagnostics) => UpdateResponse {
+                diagnostics,
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+        DeleteResponse {
+            diagnostics: compensate(rt, &req.prior_state).await,
+        }
+    }
+}
+
+/// Sends the call `config` describes; the new state, with its answer.
+async fn call(rt: &Runtime, config: &Value) -> Result<Value, Diagnostics> {
+    let mut d = Diagnostics::new();
+    let Some((spec, _, args)) = OperationArgs::parse(config, &mut d) else {
+        return Err(d);
+    };
+    let base = rt.client::<HttpClient>()?.base_url().clone();
+    let (ready, _) = spec.render(None, Some(&base)).map_err(|e| {
+        let mut d = Diagnostics::new();
+        d.error(
+            "Cannot build the request",
+            format!("{e}. Nothing was sent."),
+        );
+        d
+    })?;
+    let answer = answer_json(&send(rt, &ready, "operation", &context(rt, false)).await?);
+    let response = match &args.response_fields {
+        Some(f) => crate::resources::only_pointers(
+            &from_json(&answer),
+            &f.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+        ),
+        None => from_json(&answer),
+    };
+    Ok(config
+        .with_attr(OperationArgs::ID, Value::string(ready.path()))
+        .with_attr(OperationArgs::RESPONSE, response))
+}
+
+/// Sends the destroy call, if there is one, filled from the answer.
+async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let Some((_, delete, _)) = OperationArgs::parse(prior, &mut d) else {
+        return d;
+    };
+    let Some(delete) = delete else {
+        return d;
+    };
+    let answer: Option<Json> = prior
+        .get(OperationArgs::RESPONSE)
+        .filter(|r| !r.is_null())
+        .and_then(|r| crate::json::to_json(r).ok());
+    let base = match rt.client::<HttpClient>() {
+        Ok(c) => c.base_url().clone(),
+        Err(e) => return e,
+    };
+    match delete.render(answer.as_ref(), Some(&base)) {
+        Ok((ready, _)) => match send(rt, &ready, "delete", &context(rt, false)).await {
+            Ok(_) => d,
+            Err(e) => e,
+        },
+        Err(e) => {
+            d.attribute_error(
+                AttributePath::root(OperationArgs::DELETE),
+                "Cannot build the delete call",
+                format!("{e}. Nothing was sent."),
+            );
+            d
+        }
+    }
+}
