@@ -33,6 +33,8 @@ struct Arm {
     next_operation: u32,
     /// Writes running per route table (a 409 for a second one).
     writing: BTreeMap<String, u32>,
+    /// Resource providers: (state, polls before it is final).
+    providers: BTreeMap<String, (String, u32)>,
     conflicts: u32,
     unauthorized: u32,
 }
@@ -94,6 +96,9 @@ impl Arm {
         {
             return (self.poll(&op, true), none);
         }
+        if let Some(answer) = self.registration(r) {
+            return (answer, none);
+        }
         match r.method.as_str() {
             "GET" => (
                 match self.resources.get(&r.path) {
@@ -131,6 +136,38 @@ impl Arm {
         } else {
             (200, Some(json!({"status": "Succeeded"})))
         }
+    }
+
+    /// Resource provider registration: `POST …/providers/{ns}/register`
+    /// (or `unregister`) answers the pending state, and `GET
+    /// …/providers/{ns}` reports it for a few polls, then the final one.
+    fn registration(&mut self, r: &Request) -> Option<Answer> {
+        let (ns_path, action) = r.path.rsplit_once('/')?;
+        let provider = |path: &str, state: &str| {
+            let namespace = path.rsplit('/').next().unwrap_or_default();
+            json!({"id": path, "namespace": namespace, "registrationState": state})
+        };
+        if r.method == "POST" && ns_path.contains("/providers/") {
+            let (pending, done) = match action {
+                "register" => ("Registering", "Registered"),
+                "unregister" => ("Unregistering", "Unregistered"),
+                _ => return None,
+            };
+            self.providers
+                .insert(ns_path.to_owned(), (done.to_owned(), PENDING_POLLS));
+            return Some((200, Some(provider(ns_path, pending))));
+        }
+        let (state, left) = self.providers.get_mut(&r.path)?;
+        if *left > 0 {
+            *left -= 1;
+            let pending = if state == "Registered" {
+                "Registering"
+            } else {
+                "Unregistering"
+            };
+            return Some((200, Some(provider(&r.path, pending))));
+        }
+        Some((200, Some(provider(&r.path, state))))
     }
 
     /// The route table a write happens under, if any.
@@ -444,4 +481,45 @@ resource "driver_http_object" "route{i}" {{
         "no write overlapped another under the table"
     );
     assert!(s.resources.is_empty());
+}
+
+/// `TestOperationResource_Azure_Register_RP`: unregistering, then
+/// registering a resource provider is a POST each, polled at the
+/// provider's URL (with its own `api-version`) until the state is final.
+#[test]
+fn an_arm_resource_provider_is_unregistered_then_registered() {
+    let (server, state) = arm();
+    let config = |action: &str, done: &str, pending: &str| {
+        format!(
+            r#"{}
+resource "driver_http_operation" "rp" {{
+  path   = "{SUB}/providers/Microsoft.ProviderHub/{action}"
+  query  = {{ api-version = "2014-04-01-preview" }}
+  method = "POST"
+  poll {{
+    path           = "{SUB}/providers/Microsoft.ProviderHub?api-version=2014-04-01-preview"
+    status_pointer = "/registrationState"
+    pending        = ["{pending}"]
+    success        = ["{done}"]
+    interval       = "1s"
+  }}
+}}
+"#,
+            provider(&server.url)
+        )
+    };
+    let wd = Workdir::new(&config("unregister", "Unregistered", "Unregistering"));
+    apply_clean(&wd);
+    assert_eq!(
+        super::response(&wd, "rp")["namespace"],
+        "Microsoft.ProviderHub"
+    );
+    wd.set(&config("register", "Registered", "Registering"));
+    apply_clean(&wd);
+    let ns = format!("{SUB}/providers/Microsoft.ProviderHub");
+    assert_eq!(
+        state.lock().unwrap().providers[&ns],
+        ("Registered".to_owned(), 0),
+        "polled until registered"
+    );
 }

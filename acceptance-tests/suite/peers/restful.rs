@@ -905,3 +905,39 @@ resource "driver_http_operation" "enable" {
     apply_clean(&wd);
     assert_eq!(response(&wd, "post"), json!({"enabled": false}));
 }
+
+/// `TestOperation_CodeServer_idBuilder`: the operation is polled at a path
+/// built from its answer (`/bar/{response/id}`) until its status is OK.
+#[test]
+fn an_operation_polled_at_a_path_built_from_its_answer() {
+    let polls = Arc::new(Mutex::new(0u32));
+    let counted = polls.clone();
+    let server = StandIn::start(move |r| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/foo") => (200, Some(json!({"id": 1}))),
+        ("GET", "/bar/1") => {
+            let mut n = counted.lock().unwrap();
+            *n += 1;
+            let status = if *n < 2 { "Running" } else { "OK" };
+            (200, Some(json!({"status": status})))
+        }
+        _ => (404, None),
+    });
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_operation" "x" {{
+  path   = "foo"
+  method = "POST"
+  poll {{
+    path           = "/bar/{{response/id}}"
+    status_pointer = "/status"
+    pending        = ["Running"]
+    success        = ["OK"]
+    interval       = "1s"
+  }}
+}}
+"#,
+        provider(&server.url, "")
+    ));
+    apply_clean(&wd);
+    assert_eq!(*polls.lock().unwrap(), 2, "polled until OK");
+}

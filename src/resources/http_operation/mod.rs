@@ -9,16 +9,21 @@
 use framework::settings::{FieldPointer, Settings};
 use serde_json::Value as Json;
 
-use crate::config::values::HttpMethod;
+use crate::config::values::{HttpMethod, NonZeroDuration};
 use crate::ephemeral::http_request::{RequestArgs, Spec, answer_json, context, send};
 use crate::http_client::HttpClient;
 use crate::json::from_json;
+use crate::pointer::Pointer;
 use crate::resource::{
     CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
 };
 use crate::runtime::Runtime;
+use crate::template::PathTemplate;
 use crate::{AttributePath, Diagnostics, Schema, Type, Value};
+use drivers::http::{HttpRequest, Method};
+use drivers::{Operation, Outcome};
+use engine::OperationContext;
 
 const TYPE: &str = "driver_http_operation";
 
@@ -40,6 +45,9 @@ struct OperationArgs {
     /// JSON Pointers of the fields kept in `response`, such as
     /// `["/enabled"]`; others are left out of state.
     response_fields: Option<Vec<FieldPointer>>,
+    /// Follows the operation the call started until it is done.
+    #[setting(block)]
+    poll: Option<OperationPoll>,
     /// The call sent on destroy. Its path, query and header values and its
     /// body's strings may hold `{response/<JSON Pointer>}`: a value of the
     /// operation's answer, such as `"/posts/{response/id}"`.
@@ -52,6 +60,29 @@ struct OperationArgs {
     /// empty).
     #[setting(computed)]
     response: Option<Value>,
+}
+
+/// Reads `path` (a template that may name the call's answer, such as
+/// `"/jobs/{response/id}"`) until the value at `status_pointer` is in
+/// `success`; a value outside `pending` fails the operation. Polls go
+/// through the engine, every `interval` (or as `Retry-After` says), until
+/// `timeout` or Ctrl-C.
+#[derive(Debug, Clone, PartialEq, Settings)]
+struct OperationPoll {
+    /// The path polled; it may carry a query.
+    path: PathTemplate,
+    /// JSON Pointer to the status in a poll answer, such as `"/status"`.
+    status_pointer: Pointer,
+    /// Statuses that mean "still running".
+    pending: Option<Vec<String>>,
+    /// Statuses that mean "done".
+    success: Vec<String>,
+    /// Time between polls when the API sends no `Retry-After`.
+    #[setting(default = "2s")]
+    interval: NonZeroDuration,
+    /// How long the operation may take.
+    #[setting(default = "30m")]
+    timeout: NonZeroDuration,
 }
 
 /// The call sent on destroy.
@@ -180,6 +211,9 @@ async fn call(rt: &Runtime, config: &Value) -> Result<Value, Diagnostics> {
         d
     })?;
     let answer = answer_json(&send(rt, &ready, "operation", &context(rt, false)).await?);
+    if let Some(p) = &args.poll {
+        follow(rt, p, &answer, &base).await?;
+    }
     let response = match &args.response_fields {
         Some(f) => crate::resources::only_pointers(
             &from_json(&answer),
@@ -221,6 +255,78 @@ async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
                 format!("{e}. Nothing was sent."),
             );
             d
+        }
+    }
+}
+
+/// Polls until the operation `answer` started is done.
+async fn follow(
+    rt: &Runtime,
+    p: &OperationPoll,
+    answer: &Json,
+    base: &url::Url,
+) -> Result<(), Diagnostics> {
+    let fail = |summary: &str, detail: String| {
+        let mut d = Diagnostics::new();
+        d.attribute_error(
+            AttributePath::root(OperationArgs::POLL),
+            summary,
+            rt.scrub(&detail),
+        );
+        d
+    };
+    let values = crate::template::Values {
+        response: Some(answer),
+        base: Some(base),
+        ..Default::default()
+    };
+    let target = p
+        .path
+        .0
+        .render_path(&values)
+        .map_err(|e| fail("Cannot build the poll", format!("{e}. The call was sent.")))?;
+    let mut req = HttpRequest::new(Operation::Read, Method::GET, target.path.clone());
+    req.query = target.query;
+    let client = rt.client::<HttpClient>()?;
+    let ctx = OperationContext::new(Some(p.timeout.0), rt.stop.clone()).about(TYPE, None);
+    let pending = p.pending.clone().unwrap_or_default();
+    let mut wait = p.interval.0;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = rt.stop.cancelled() => {
+                return Err(fail("Stopped while polling", format!(
+                    "Terraform asked the provider to stop while it polled GET {}; the operation \
+                     may still be running.", target.path)));
+            }
+        }
+        let r = match client.execute(&req, &ctx).await {
+            Ok(Outcome::Done(r)) => r,
+            Ok(Outcome::Gone) => {
+                return Err(fail(
+                    "Operation not found",
+                    format!("GET {} answered 404.", target.path),
+                ));
+            }
+            Err(e) => return Err(fail("Polling failed", format!("GET {}: {e}", target.path))),
+        };
+        let status = p
+            .status_pointer
+            .get(&answer_json(&r))
+            .and_then(crate::listing::id_text);
+        match status {
+            Some(s) if p.success.contains(&s) => return Ok(()),
+            Some(s) if pending.contains(&s) => wait = r.retry_after.unwrap_or(p.interval.0),
+            other => {
+                return Err(fail(
+                    "Operation failed",
+                    format!(
+                        "GET {} answered status {}, which is neither success nor pending.",
+                        target.path,
+                        other.map_or_else(|| "(none)".to_owned(), |s| format!("{s:?}"))
+                    ),
+                ));
+            }
         }
     }
 }
