@@ -20,9 +20,14 @@ pub struct WriteLocks {
 
 impl WriteLocks {
     /// Waits until no other write holds `key`, then holds it until the
-    /// guard is dropped; `None` when Terraform asked the provider to stop
-    /// first.
-    pub async fn hold(&self, key: &str, stop: &CancellationToken) -> Option<OwnedMutexGuard<()>> {
+    /// guard is dropped; `None` when Terraform asked the provider to stop,
+    /// or `limit` passed, first.
+    pub async fn hold(
+        &self,
+        key: &str,
+        stop: &CancellationToken,
+        limit: Option<std::time::Duration>,
+    ) -> Option<OwnedMutexGuard<()>> {
         let lock = {
             let mut keys = self.keys.lock();
             // Keys no write holds or waits for are forgotten, so the map
@@ -30,9 +35,16 @@ impl WriteLocks {
             keys.retain(|_, l| Arc::strong_count(l) > 1);
             keys.entry(key.to_owned()).or_default().clone()
         };
+        let expired = async {
+            match limit {
+                Some(l) => tokio::time::sleep(l).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             guard = lock.lock_owned() => Some(guard),
             () = stop.cancelled() => None,
+            () = expired => None,
         }
     }
 }
@@ -53,7 +65,7 @@ mod tests {
                 (locks.clone(), stop.clone(), inside.clone(), most.clone());
             tasks.push(tokio::spawn(async move {
                 let key = if i % 2 == 0 { "/tables/a" } else { "/tables/b" };
-                let _guard = locks.hold(key, &stop).await.unwrap();
+                let _guard = locks.hold(key, &stop, None).await.unwrap();
                 if key == "/tables/a" {
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
@@ -76,11 +88,16 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_stop_ends_the_wait() {
+    async fn a_stop_or_the_limit_ends_the_wait() {
         let locks = WriteLocks::default();
         let stop = CancellationToken::new();
-        let _held = locks.hold("k", &stop).await.unwrap();
+        let _held = locks.hold("k", &stop, None).await.unwrap();
+        let limit = Some(std::time::Duration::from_secs(60));
+        assert!(
+            locks.hold("k", &stop, limit).await.is_none(),
+            "the limit passed"
+        );
         stop.cancel();
-        assert!(locks.hold("k", &stop).await.is_none());
+        assert!(locks.hold("k", &stop, None).await.is_none());
     }
 }

@@ -224,8 +224,10 @@ fn an_existing_object_is_adopted_instead_of_duplicated() {
     ));
     apply(&seed, 1).expect_code(0);
     let posts = api.counters().method("POST");
+    // With a write lock too: the update that brings the adopted object to
+    // the configuration runs inside the create, which holds the lock.
     let wd = Workdir::new(&format!(
-        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\nresource \"driver_http_object\" \"x\" {{\n  path           = \"/items\"\n  body           = {{ n = 7, size = 2 }}\n  natural_key    = [\"/n\"]\n  adopt_existing = true\n}}\n",
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\nresource \"driver_http_object\" \"x\" {{\n  path           = \"/items\"\n  body           = {{ n = 7, size = 2 }}\n  natural_key    = [\"/n\"]\n  adopt_existing = true\n  write_lock     = \"{{path}}\"\n}}\n",
         api.url()
     ));
     let run = apply(&wd, 1).expect_code(0);

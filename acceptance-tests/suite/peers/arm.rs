@@ -429,11 +429,9 @@ resource "driver_http_object" "table" {{
   create_method = "PUT"
   update_method = "PATCH"
   body          = {{ location = "westus", tags = {{ foo = "{tag}" }} }}
+  # No status_pointer: an Azure-AsyncOperation URL is read the Azure way.
   poll {{
-    status_pointer = "/status"
-    pending        = ["Pending"]
-    success        = ["Succeeded"]
-    interval       = "1s"
+    interval = "1s"
   }}
 }}
 "#
@@ -481,6 +479,10 @@ resource "driver_http_object" "route{i}" {{
         "no write overlapped another under the table"
     );
     assert!(s.resources.is_empty());
+    assert!(
+        s.operations.values().all(|(left, _)| *left == 0),
+        "every operation was polled until it was done"
+    );
 }
 
 /// `TestOperationResource_Azure_Register_RP`: unregistering, then

@@ -941,3 +941,89 @@ resource "driver_http_operation" "x" {{
     apply_clean(&wd);
     assert_eq!(*polls.lock().unwrap(), 2, "polled until OK");
 }
+
+/// An operation is sent again only when the call changes (not when its
+/// delete call does), and then replaced, so the old answer's delete call
+/// runs first; a call whose polling fails is kept in state (tainted), so
+/// its delete call still runs on destroy.
+#[test]
+fn an_operation_is_sent_again_only_when_the_call_changes() {
+    let jobs = Mutex::new(BTreeMap::<u64, bool>::new());
+    let server = StandIn::start(move |r| {
+        let mut jobs = jobs.lock().unwrap();
+        let id = r
+            .path
+            .strip_prefix("/jobs/")
+            .and_then(|i| i.parse::<u64>().ok());
+        match (r.method.as_str(), id) {
+            ("POST", None) => {
+                let n = jobs.len() as u64 + 1;
+                jobs.insert(n, r.body["fail"] == json!(true));
+                (200, Some(json!({"id": n})))
+            }
+            ("GET", Some(n)) => match jobs.get(&n) {
+                Some(true) => (200, Some(json!({"status": "Failed"}))),
+                Some(false) => (200, Some(json!({"status": "Done"}))),
+                None => (404, None),
+            },
+            ("DELETE", Some(_)) => (200, None),
+            _ => (404, None),
+        }
+    });
+    let config = |v: u32, tag: &str, fail: bool| {
+        format!(
+            r#"{}
+resource "driver_http_operation" "job" {{
+  path = "/jobs"
+  body = {{ v = {v}, fail = {fail} }}
+  poll {{
+    path           = "/jobs/{{response/id}}"
+    status_pointer = "/status"
+    pending        = ["Running"]
+    success        = ["Done"]
+    interval       = "1s"
+  }}
+  delete {{
+    path    = "/jobs/{{response/id}}"
+    headers = {{ tag = "{tag}" }}
+  }}
+}}
+"#,
+            provider(&server.url, "")
+        )
+    };
+    let calls = |method: &str| server.seen().iter().filter(|r| r.method == method).count();
+    let wd = Workdir::new(&config(1, "a", false));
+    apply_clean(&wd);
+    wd.set(&config(1, "b", false));
+    apply_clean(&wd);
+    assert_eq!(
+        calls("POST"),
+        1,
+        "only the delete call changed: nothing sent"
+    );
+    wd.set(&config(2, "b", false));
+    let (_, out) = plan(&wd);
+    assert!(out.contains("must be replaced"), "{out}");
+    apply_clean(&wd);
+    let order: Vec<_> = server
+        .seen()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(order, ["POST /jobs", "DELETE /jobs/1", "POST /jobs"]);
+    // A call whose operation fails stays tracked, and is undone.
+    wd.set(&config(3, "b", true));
+    let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    assert!(r.stderr_flat().contains("Operation failed"), "{}", r.stderr);
+    assert_eq!(wd.resources().len(), 1, "still in state");
+    destroy(&wd);
+    assert!(
+        server
+            .seen()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path == "/jobs/3")
+    );
+}

@@ -73,6 +73,11 @@ impl Ready {
     pub(crate) fn path(&self) -> &str {
         &self.path
     }
+
+    /// Its headers.
+    pub(crate) fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
 }
 
 impl Spec {

@@ -85,6 +85,13 @@ fn searched(resp: &HttpResponse, how: &Reading) -> Result<Found, String> {
     };
     match crate::listing::search(items, &how.search) {
         Ok(Some(one)) => Ok(Found::Object(one.clone())),
+        // Not on this page is not gone: the object may be on another.
+        Ok(None) if resp.next_link.is_some() => Err(
+            "no item of the list's first page matches the search, and the list has more pages; \
+             a search reads one page, so narrow the list with read.query (a filter, or a larger \
+             page size)"
+                .into(),
+        ),
         Ok(None) => Ok(Found::Nothing),
         Err(n) => Err(format!(
             "{n} items of the list match the search ({}); it must name one object",
@@ -280,5 +287,16 @@ mod tests {
             Some(serde_json::json!([{"op": "remove", "path": "/nope"}])),
         );
         assert!(found(&bad_patch).unwrap_err().contains("patch"));
+    }
+
+    #[test]
+    fn a_search_that_misses_on_a_page_of_many_is_not_gone() {
+        let mut r = resp(r#"[{"id": 1}]"#, None);
+        r.next_link = Some("/items?page=2".into());
+        let how = Reading {
+            search: vec![(Pointer::parse("/id").unwrap(), "2".to_owned())],
+            ..Reading::default()
+        };
+        assert!(read(&r, &how).unwrap_err().contains("more pages"));
     }
 }

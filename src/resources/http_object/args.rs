@@ -569,6 +569,14 @@ impl PollBlock {
     }
 
     fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if self.status_pointer.is_some() && self.pending.is_none() {
+            d.attribute_error(
+                at.attr(Self::PENDING),
+                "No pending values",
+                "With status_pointer, name the status values that mean the operation is still \
+                 running, as in [\"queued\", \"running\"].",
+            );
+        }
         let (pending, success) = self.statuses();
         if success.is_empty() {
             d.attribute_error(

@@ -45,7 +45,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     let planned_body = planned_body(&req.planned_state);
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
     // Held until the create has settled (the guard drops on return).
-    let _lock = match s.write_lock(rt, &body_json).await {
+    let _lock = match s.write_lock(rt, &body_json, s.timeouts.create).await {
         Ok(guard) => guard,
         Err(d) => return nothing(d),
     };
@@ -312,12 +312,22 @@ fn created_id(
                 })
         })
         // An id the configuration chose, sent in the body (restapi's
-        // `id_attribute` in `data`): the API answered success to it.
-        .or_else(|| s.id_pointer.get(body).and_then(id_text))
+        // `id_attribute` in `data`): the API answered success to it. With a
+        // natural key, the object is looked up instead: an API that ignored
+        // the chosen id is not taken at its word.
+        .or_else(|| {
+            s.natural_key
+                .is_empty()
+                .then(|| s.id_pointer.get(body).and_then(id_text))
+                .flatten()
+        })
         // Objects whose paths do not use the id (created by PUT at a name):
         // the object's path is its id.
         .or_else(|| {
-            (!s.read.path.uses_id())
+            let id_used = [&s.read, &s.update, &s.delete]
+                .iter()
+                .any(|op| op.path.uses_id() || op.search.iter().any(|(_, t)| t.uses_id()));
+            (!id_used)
                 .then(|| {
                     // The path alone: the read's query may name the answer.
                     s.read
@@ -538,7 +548,8 @@ async fn adopt(
         let prior = state
             .with_attr(HttpObjectArgs::BODY, found.body)
             .with_attr(HttpObjectArgs::RESPONSE, from_json(&object));
-        let updated = update::update(
+        // Inside the create, which holds the write lock already.
+        let updated = update::update_held(
             rt,
             UpdateRequest {
                 prior_state: prior.clone(),

@@ -84,7 +84,7 @@ async fn send(
     prior_body: &serde_json::Value,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let _lock = match s.write_lock(rt, prior_body).await {
+    let _lock = match s.write_lock(rt, prior_body, s.timeouts.delete).await {
         Ok(guard) => guard,
         Err(d) => return d,
     };

@@ -197,6 +197,7 @@ impl Settings {
         &self,
         rt: &crate::runtime::Runtime,
         body: &Json,
+        limit: Option<Duration>,
     ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, Diagnostics> {
         let Some(t) = &self.write_lock else {
             return Ok(None);
@@ -213,14 +214,15 @@ impl Settings {
                 return Err(d);
             }
         };
-        match rt.write_locks.hold(&key, &rt.stop).await {
+        match rt.write_locks.hold(&key, &rt.stop, limit).await {
             Some(guard) => Ok(Some(guard)),
             None => {
                 d.error(
                     "Stopped while waiting for another write",
                     format!(
-                        "Terraform asked the provider to stop while it waited for another write \
-                         of {key:?} (write_lock). Nothing was sent."
+                        "Terraform asked the provider to stop, or the operation's timeout \
+                         passed, while it waited for another write of {key:?} (write_lock). \
+                         Nothing was sent."
                     ),
                 );
                 Err(d)

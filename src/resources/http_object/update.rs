@@ -28,6 +28,16 @@ fn failed(diagnostics: Diagnostics) -> UpdateResponse {
 }
 
 pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+    update_inner(rt, req, true).await
+}
+
+/// The update of an object whose write lock the caller holds already (an
+/// existing object adopted inside its create).
+pub(super) async fn update_held(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
+    update_inner(rt, req, false).await
+}
+
+async fn update_inner(rt: &Runtime, req: UpdateRequest, take_lock: bool) -> UpdateResponse {
     let mut diags = Diagnostics::new();
     let Some(s) = settings::parse_for_apply(&req.config, &mut diags) else {
         return failed(diags);
@@ -49,7 +59,11 @@ pub(super) async fn update(rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
     {
         return reread(rt, &s, &req, &c, diags).await;
     }
-    let _lock = match s.write_lock(rt, &c.new_json).await {
+    let lock = match take_lock {
+        true => s.write_lock(rt, &c.new_json, s.timeouts.update).await,
+        false => Ok(None),
+    };
+    let _lock = match lock {
         Ok(guard) => guard,
         Err(d) => return failed(d),
     };

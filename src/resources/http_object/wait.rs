@@ -88,6 +88,7 @@ pub(super) async fn settle(
         request,
         shown,
         polling_object: link.is_none(),
+        azure: link.is_some() && link == async_operation(resp),
         wait: resp.retry_after.unwrap_or(poll.interval),
         last: status.unwrap_or_else(|| "202 Accepted".into()),
         polls: 0,
@@ -175,6 +176,8 @@ struct Polling {
     shown: String,
     /// The object itself is polled (no status URL).
     polling_object: bool,
+    /// The status URL is Azure's `Azure-AsyncOperation`.
+    azure: bool,
     wait: Duration,
     last: String,
     polls: u32,
@@ -218,7 +221,7 @@ impl Polling {
             }
         };
         let answer: Json = serde_json::from_slice(&r.body).unwrap_or(Json::Null);
-        match status_of(poll, r.status, Some(&answer)) {
+        match self.status(poll, op, r.status, &answer) {
             Some(st) if poll.success.contains(&st) => {
                 tracing::debug!(polls = self.polls, url = %shown, "operation finished");
                 Ok(Some(true))
@@ -243,6 +246,32 @@ impl Polling {
                 Err(d)
             }
         }
+    }
+}
+
+impl Polling {
+    /// A poll answer's status. Polling by HTTP status code (no
+    /// `status_pointer`) needs two exceptions: an `Azure-AsyncOperation`
+    /// URL always answers 200, with the status at `/status`
+    /// (`Succeeded`, `Failed`, `Canceled`, else running); and a deleted
+    /// object polled itself is gone only at its 404, so any answer means
+    /// it is still there.
+    fn status(&self, poll: &Poll, op: Operation, code: u16, answer: &Json) -> Option<String> {
+        if poll.status_pointer.is_some() {
+            return status_of(poll, code, Some(answer));
+        }
+        let running = || poll.pending.first().cloned();
+        if self.azure {
+            return match answer.get("status").and_then(Json::as_str) {
+                Some("Succeeded") => poll.success.first().cloned(),
+                Some(s @ ("Failed" | "Canceled")) => Some(s.to_owned()),
+                _ => running(),
+            };
+        }
+        if self.polling_object && op == Operation::Delete {
+            return running();
+        }
+        Some(code.to_string())
     }
 }
 

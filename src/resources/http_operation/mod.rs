@@ -137,33 +137,23 @@ impl Resource<Runtime> for HttpOperation {
     fn plan(&self, req: PlanRequest) -> PlanResponse {
         let mut d = Diagnostics::new();
         let _ = OperationArgs::parse(&req.config, &mut d);
-        // The proposal keeps the prior id and answer: if nothing else
-        // changed, nothing is sent. Otherwise the call is sent (again) and
-        // its answer is new.
-        let planned = if req.proposed_new_state == req.prior_state {
-            req.proposed_new_state
-        } else {
-            req.proposed_new_state
-                .with_attr(OperationArgs::ID, Value::Unknown(Type::String))
-                .with_attr(OperationArgs::RESPONSE, Value::Unknown(Type::Dynamic))
-        };
+        let (planned, requires_replace) = planned(&req);
         PlanResponse {
             planned_state: (!d.has_error()).then_some(planned),
+            requires_replace,
             diagnostics: d,
             ..Default::default()
         }
     }
 
     async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse {
-        match call(rt, &req.config).await {
-            Ok(state) => CreateResponse {
-                new_state: Some(state),
-                ..Default::default()
-            },
-            Err(diagnostics) => CreateResponse {
-                diagnostics,
-                ..Default::default()
-            },
+        // Once the call was answered, the state is kept even when what
+        // follows fails: it was sent, and its delete call must run.
+        let (new_state, diagnostics) = call(rt, &req.config).await;
+        CreateResponse {
+            new_state,
+            diagnostics,
+            ..Default::default()
         }
     }
 
@@ -176,15 +166,18 @@ impl Resource<Runtime> for HttpOperation {
     }
 
     async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
-        match call(rt, &req.config).await {
-            Ok(state) => UpdateResponse {
-                new_state: Some(state),
+        if call_changes(&req.prior_state, &req.config).is_empty() {
+            // Only what follows the call changed: nothing is sent.
+            return UpdateResponse {
+                new_state: Some(req.planned_state),
                 ..Default::default()
-            },
-            Err(diagnostics) => UpdateResponse {
-                diagnostics,
-                ..Default::default()
-            },
+            };
+        }
+        let (new_state, diagnostics) = call(rt, &req.config).await;
+        UpdateResponse {
+            new_state,
+            diagnostics,
+            ..Default::default()
         }
     }
 
@@ -195,24 +188,76 @@ impl Resource<Runtime> for HttpOperation {
     }
 }
 
-/// Sends the call `config` describes; the new state, with its answer.
-async fn call(rt: &Runtime, config: &Value) -> Result<Value, Diagnostics> {
+/// The planned state, and what forces a replacement. The proposal keeps
+/// the prior id and answer: if the call is the same (only the delete
+/// call, the poll or `response_fields` changed), nothing is sent.
+/// Otherwise the call is sent again and its answer is new; with a delete
+/// call, the resource is replaced, so the old answer's delete call runs
+/// first.
+fn planned(req: &PlanRequest) -> (Value, Vec<AttributePath>) {
+    let changed = call_changes(&req.prior_state, &req.config);
+    if !req.prior_state.is_null() && changed.is_empty() {
+        return (req.proposed_new_state.clone(), Vec::new());
+    }
+    let planned = req
+        .proposed_new_state
+        .with_attr(OperationArgs::ID, Value::Unknown(Type::String))
+        .with_attr(OperationArgs::RESPONSE, Value::Unknown(Type::Dynamic));
+    let has_delete = req
+        .config
+        .get(OperationArgs::DELETE)
+        .is_some_and(|v| !v.is_null());
+    let replace = match has_delete && !req.prior_state.is_null() {
+        true => changed.into_iter().map(AttributePath::root).collect(),
+        false => Vec::new(),
+    };
+    (planned, replace)
+}
+
+/// The arguments that make the call, of which those that differ.
+fn call_changes(prior: &Value, config: &Value) -> Vec<&'static str> {
+    [
+        OperationArgs::METHOD,
+        RequestArgs::PATH,
+        RequestArgs::QUERY,
+        RequestArgs::HEADERS,
+        RequestArgs::BODY,
+    ]
+    .into_iter()
+    .filter(|a| prior.get(a) != config.get(a))
+    .collect()
+}
+
+/// Sends the call `config` describes: the new state with its answer (kept
+/// once the call was answered, even if following it failed), and what
+/// went wrong.
+async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
     let mut d = Diagnostics::new();
     let Some((spec, _, args)) = OperationArgs::parse(config, &mut d) else {
-        return Err(d);
+        return (None, d);
     };
-    let base = rt.client::<HttpClient>()?.base_url().clone();
-    let (ready, _) = spec.render(None, Some(&base)).map_err(|e| {
-        let mut d = Diagnostics::new();
-        d.error(
-            "Cannot build the request",
-            format!("{e}. Nothing was sent."),
-        );
-        d
-    })?;
-    let answer = answer_json(&send(rt, &ready, "operation", &context(rt, false)).await?);
-    if let Some(p) = &args.poll {
-        follow(rt, p, &answer, &base).await?;
+    let base = match rt.client::<HttpClient>() {
+        Ok(c) => c.base_url().clone(),
+        Err(e) => return (None, e),
+    };
+    let ready = match spec.render(None, Some(&base)) {
+        Ok((ready, _)) => ready,
+        Err(e) => {
+            d.error(
+                "Cannot build the request",
+                format!("{e}. Nothing was sent."),
+            );
+            return (None, d);
+        }
+    };
+    let answer = match send(rt, &ready, "operation", &context(rt, false)).await {
+        Ok(r) => answer_json(&r),
+        Err(e) => return (None, e),
+    };
+    if let Some(p) = &args.poll
+        && let Err(e) = follow(rt, p, &answer, &base, ready.headers()).await
+    {
+        d.extend(e);
     }
     let response = match &args.response_fields {
         Some(f) => crate::resources::only_pointers(
@@ -221,9 +266,10 @@ async fn call(rt: &Runtime, config: &Value) -> Result<Value, Diagnostics> {
         ),
         None => from_json(&answer),
     };
-    Ok(config
+    let state = config
         .with_attr(OperationArgs::ID, Value::string(ready.path()))
-        .with_attr(OperationArgs::RESPONSE, response))
+        .with_attr(OperationArgs::RESPONSE, response);
+    (Some(state), d)
 }
 
 /// Sends the destroy call, if there is one, filled from the answer.
@@ -259,12 +305,33 @@ async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
     }
 }
 
+/// The poll's request: its path filled from the call's answer, with the
+/// call's headers (a per-call token goes with its polls).
+fn poll_request(
+    p: &OperationPoll,
+    answer: &Json,
+    base: &url::Url,
+    headers: &[(String, String)],
+) -> Result<HttpRequest, String> {
+    let values = crate::template::Values {
+        response: Some(answer),
+        base: Some(base),
+        ..Default::default()
+    };
+    let target = p.path.0.render_path(&values)?;
+    let mut req = HttpRequest::new(Operation::Read, Method::GET, target.path);
+    req.query = target.query;
+    req.headers = headers.to_vec();
+    Ok(req)
+}
+
 /// Polls until the operation `answer` started is done.
 async fn follow(
     rt: &Runtime,
     p: &OperationPoll,
     answer: &Json,
     base: &url::Url,
+    headers: &[(String, String)],
 ) -> Result<(), Diagnostics> {
     let fail = |summary: &str, detail: String| {
         let mut d = Diagnostics::new();
@@ -275,18 +342,10 @@ async fn follow(
         );
         d
     };
-    let values = crate::template::Values {
-        response: Some(answer),
-        base: Some(base),
-        ..Default::default()
-    };
-    let target = p
-        .path
-        .0
-        .render_path(&values)
+    let req = poll_request(p, answer, base, headers)
         .map_err(|e| fail("Cannot build the poll", format!("{e}. The call was sent.")))?;
-    let mut req = HttpRequest::new(Operation::Read, Method::GET, target.path.clone());
-    req.query = target.query;
+    let target = req.clone();
+    let deadline = tokio::time::Instant::now() + p.timeout.0;
     let client = rt.client::<HttpClient>()?;
     let ctx = OperationContext::new(Some(p.timeout.0), rt.stop.clone()).about(TYPE, None);
     let pending = p.pending.clone().unwrap_or_default();
@@ -316,7 +375,20 @@ async fn follow(
             .and_then(crate::listing::id_text);
         match status {
             Some(s) if p.success.contains(&s) => return Ok(()),
-            Some(s) if pending.contains(&s) => wait = r.retry_after.unwrap_or(p.interval.0),
+            Some(s) if pending.contains(&s) => {
+                // The server's pace, within the operation's time.
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    return Err(fail(
+                        "Operation timed out",
+                        format!(
+                            "GET {} still answers {s:?} after the poll's timeout.",
+                            target.path
+                        ),
+                    ));
+                }
+                wait = r.retry_after.unwrap_or(p.interval.0).min(left);
+            }
             other => {
                 return Err(fail(
                     "Operation failed",
