@@ -141,7 +141,7 @@ fn a_failed_request_is_an_error_naming_it() {
             api.url()
         ))
     };
-    let bad = config("  method = \"NOT A METHOD\"\n  path   = \"relative\"");
+    let bad = config("  method = \"NOT A METHOD\"\n  path   = \"/leases/../admin\"");
     let run = bad.run(&["plan", "-input=false", "-no-color"]);
     let err = run.stderr_flat();
     assert_eq!(run.code(), 1, "{err}");
