@@ -143,10 +143,21 @@ fn at_pointer(
 /// else the answer itself (or the one object of an array). Without a
 /// pointer, an answer that holds none of the body's fields is an
 /// acknowledgement (`{"silenceID": "…"}`), not the object.
-pub(super) fn written(resp: &HttpResponse, pointer: Option<&Pointer>, body: &Json) -> Option<Json> {
-    match at_pointer(resp, pointer, body.is_array()) {
-        Ok(Found::Object(j)) if pointer.is_some() || represents(&j, body) => Some(j),
-        _ => None,
+/// The read's `patch`, if any, applies to it as to what a read finds
+/// (an answer it does not fit is not taken: the object is read back).
+pub(super) fn written(
+    resp: &HttpResponse,
+    pointer: Option<&Pointer>,
+    body: &Json,
+    patch: Option<&json_patch::Patch>,
+) -> Option<Json> {
+    let mut j = match at_pointer(resp, pointer, body.is_array()) {
+        Ok(Found::Object(j)) if pointer.is_some() || represents(&j, body) => j,
+        _ => return None,
+    };
+    match patch {
+        Some(p) => json_patch::patch(&mut j, p).ok().map(|()| j),
+        None => Some(j),
     }
 }
 
@@ -244,7 +255,10 @@ mod tests {
             Ok(Found::Object(serde_json::json!([])))
         );
         let body = serde_json::json!([{"foo": "foo"}]);
-        assert_eq!(written(&resp(one, None), None, &body), Some(body.clone()));
+        assert_eq!(
+            written(&resp(one, None), None, &body, None),
+            Some(body.clone())
+        );
     }
 
     #[test]

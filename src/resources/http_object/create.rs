@@ -238,7 +238,12 @@ async fn identified(
     body_json: &Json,
     ctx: &OperationContext,
 ) -> CreateResponse {
-    let parsed = answer::written(resp, s.create.pointer.as_ref(), body_json);
+    let parsed = answer::written(
+        resp,
+        s.create.pointer.as_ref(),
+        body_json,
+        s.read.patch.as_ref(),
+    );
     if let Some(id) = created_id(s, resp, parsed.as_ref(), body_json) {
         return finish(rt, s, req, id, resp, parsed, ctx).await;
     }

@@ -216,7 +216,12 @@ async fn write(
     };
     let polled = wait::settle(rt, s, &resp, &object, &ctx, Operation::Update).await?;
     let ready = wait::ready(rt, s, &object, &reading, &ctx).await?;
-    let written = answer::written(&resp, s.update.pointer.as_ref(), &c.new_json);
+    let written = answer::written(
+        &resp,
+        s.update.pointer.as_ref(),
+        &c.new_json,
+        s.read.patch.as_ref(),
+    );
     Ok(match (ready, written) {
         (Some(j), _) => Some(j),
         (None, Some(j)) if !polled => Some(j),
