@@ -259,6 +259,21 @@ mod tests {
             written(&resp(one, None), None, &body, None),
             Some(body.clone())
         );
+        // The read's patch shapes a written answer as it shapes a read.
+        let patch: json_patch::Patch =
+            serde_json::from_value(serde_json::json!([{"op": "remove", "path": "/meta"}])).unwrap();
+        let body = serde_json::json!({"name": "a"});
+        let answer = resp(r#"{"name": "a", "meta": {"v": 1}}"#, None);
+        assert_eq!(
+            written(&answer, None, &body, Some(&patch)),
+            Some(body.clone())
+        );
+        let unfit = resp(r#"{"name": "a"}"#, None);
+        assert_eq!(
+            written(&unfit, None, &body, Some(&patch)),
+            None,
+            "read back instead"
+        );
     }
 
     #[test]
