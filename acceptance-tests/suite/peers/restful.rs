@@ -1027,3 +1027,29 @@ resource "driver_http_operation" "job" {{
             .any(|r| r.method == "DELETE" && r.path == "/jobs/3")
     );
 }
+
+/// An operation's delete call can name only what `response_fields` keeps
+/// of its answer: otherwise destroy could never fill it, so validate says so.
+#[test]
+fn an_operation_delete_call_names_only_kept_fields() {
+    let wd = Workdir::new(&format!(
+        r#"{}
+resource "driver_http_operation" "x" {{
+  path            = "/posts"
+  body            = {{ foo = "bar" }}
+  response_fields = ["/foo"]
+  delete {{
+    path = "/posts/{{response/id}}"
+  }}
+}}
+"#,
+        provider("http://127.0.0.1:9", "")
+    ));
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    let err = r.stderr_flat();
+    assert!(
+        err.contains("response_fields does not keep") && err.contains("/id"),
+        "{err}"
+    );
+}

@@ -195,6 +195,30 @@ pub(super) fn check_templates(
     d: &mut Diagnostics,
     allow_response: bool,
 ) {
+    for (t, here) in templates_of(s, at, d) {
+        for why in t.refused(|source| match source {
+            Source::Response(_) if allow_response => Ok(()),
+            Source::Response(_) => Err(
+                "{response/…} names the opening answer: only the renew and close requests may use it".to_owned(),
+            ),
+            other => Err(format!(
+                "{} has no value in a request: only {{response/<pointer>}} (in renew and close) is filled in",
+                other.spelled(false)
+            )),
+        }) {
+            d.attribute_error(here.clone(), "Invalid placeholder", why);
+        }
+    }
+}
+
+/// Every template of a request (path, query and header values, the body's
+/// strings), each with its attribute path; what cannot be read is
+/// diagnosed.
+pub(crate) fn templates_of(
+    s: &Spec,
+    at: &AttributePath,
+    d: &mut Diagnostics,
+) -> Vec<(Template, AttributePath)> {
     let mut found: Vec<(Template, AttributePath)> = Vec::new();
     // The path was checked as it was decoded (`args::RequestPath`).
     if let Ok(t) = Template::parse(&s.path) {
@@ -228,20 +252,7 @@ pub(super) fn check_templates(
             }
         }
     }
-    for (t, here) in found {
-        for why in t.refused(|source| match source {
-            Source::Response(_) if allow_response => Ok(()),
-            Source::Response(_) => Err(
-                "{response/…} names the opening answer: only the renew and close requests may use it".to_owned(),
-            ),
-            other => Err(format!(
-                "{} has no value in a request: only {{response/<pointer>}} (in renew and close) is filled in",
-                other.spelled(false)
-            )),
-        }) {
-            d.attribute_error(here.clone(), "Invalid placeholder", why);
-        }
-    }
+    found
 }
 
 fn request(s: &Ready) -> Result<HttpRequest, String> {

@@ -10,7 +10,7 @@ use framework::settings::{FieldPointer, Settings};
 use serde_json::Value as Json;
 
 use crate::config::values::{HttpMethod, NonZeroDuration};
-use crate::ephemeral::http_request::{RequestArgs, Spec, answer_json, context, send};
+use crate::ephemeral::http_request::{RequestArgs, Spec, answer_json, context, send, templates_of};
 use crate::http_client::HttpClient;
 use crate::json::from_json;
 use crate::pointer::Pointer;
@@ -19,7 +19,7 @@ use crate::resource::{
     ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
 };
 use crate::runtime::Runtime;
-use crate::template::PathTemplate;
+use crate::template::{PathTemplate, Source};
 use crate::{AttributePath, Diagnostics, Schema, Type, Value};
 use drivers::http::{HttpRequest, Method};
 use drivers::{Operation, Outcome};
@@ -111,7 +111,33 @@ impl OperationArgs {
             )?),
             None => None,
         };
+        if let (Some(spec), Some(kept)) = (&delete, &a.response_fields) {
+            a.check_kept(spec, kept, d);
+        }
         Some((call?, delete, a))
+    }
+
+    /// The delete call can name only what `response_fields` keeps of the
+    /// answer: destroy has nothing else to fill it from.
+    fn check_kept(&self, spec: &Spec, kept: &[FieldPointer], d: &mut Diagnostics) {
+        let at = AttributePath::root(Self::DELETE);
+        let mut ignored = Diagnostics::new();
+        for (t, here) in templates_of(spec, &at, &mut ignored) {
+            for why in t.refused(|source| match source {
+                Source::Response(p)
+                    if !kept.iter().any(|k| p.tokens().starts_with(k.0.tokens())) =>
+                {
+                    Err(format!(
+                        "{} names a field response_fields does not keep, so destroy could not \
+                         fill it: add {p} to response_fields",
+                        source.spelled(false)
+                    ))
+                }
+                _ => Ok(()),
+            }) {
+                d.attribute_error(here.clone(), "Invalid placeholder", why);
+            }
+        }
     }
 }
 
