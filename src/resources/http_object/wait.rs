@@ -93,12 +93,37 @@ pub(super) async fn settle(
         last: status.unwrap_or_else(|| "202 Accepted".into()),
         polls: 0,
     };
+    // Without a timeout for the operation, a server that answers "still
+    // running" forever is not followed forever either.
+    let limit = ctx
+        .deadline
+        .is_none()
+        .then(|| tokio::time::Instant::now() + UNTIMED_POLL_LIMIT);
     loop {
         if let Some(done) = polling.poll_once(rt, poll, ctx, op).await? {
             return Ok(done);
         }
+        if limit.is_some_and(|l| tokio::time::Instant::now() >= l) {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Operation still running",
+                format!(
+                    "The {op} operation at {} is still running (status {:?}) after {} polls over \
+                     {} hours, the limit without a timeout. It may still finish: check it, and \
+                     set timeouts.{op} to wait longer.",
+                    polling.shown,
+                    polling.last,
+                    polling.polls,
+                    UNTIMED_POLL_LIMIT.as_secs() / 3600
+                ),
+            );
+            return Err(d);
+        }
     }
 }
+
+/// How long an operation is followed when its `timeouts` set no limit.
+const UNTIMED_POLL_LIMIT: Duration = Duration::from_secs(2 * 3600);
 
 /// An answer's status: at `status_pointer` in its body, or (without one)
 /// its HTTP status code.
