@@ -4,6 +4,7 @@ pub(crate) mod common;
 mod exec_object;
 mod http_object;
 mod http_operation;
+pub(crate) mod write_only;
 
 pub use exec_object::ExecObject;
 pub use http_object::HttpObject;

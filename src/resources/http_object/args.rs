@@ -244,7 +244,7 @@ impl HttpObjectArgs {
             );
         }
         if let Some(wo) = &self.body_wo
-            && let Some(both) = both_set(&self.body, wo)
+            && let Some(both) = crate::resources::write_only::both_set(&self.body, wo)
         {
             // Terraform shows the attribute; the detail names the field.
             let shown = both.join(".");
@@ -258,39 +258,6 @@ impl HttpObjectArgs {
                 ),
             );
         }
-    }
-}
-
-/// The first field (as its path of names) that both objects set to a
-/// value that is not null. Unknown values count as set.
-fn both_set(a: &Value, b: &Value) -> Option<Vec<String>> {
-    let (Some(a), Some(b)) = (fields(a), fields(b)) else {
-        return None;
-    };
-    for (k, va) in a {
-        let Some(vb) = b.get(k) else { continue };
-        if va.is_null() || vb.is_null() {
-            continue;
-        }
-        let mut path = vec![k.clone()];
-        match (fields(va), fields(vb)) {
-            (Some(_), Some(_)) => {
-                if let Some(mut rest) = both_set(va, vb) {
-                    path.append(&mut rest);
-                    return Some(path);
-                }
-            }
-            _ => return Some(path),
-        }
-    }
-    None
-}
-
-/// The fields of an object or a map value.
-fn fields(v: &Value) -> Option<&std::collections::BTreeMap<String, Value>> {
-    match v {
-        Value::Object(m) | Value::Map(_, m) => Some(m),
-        _ => None,
     }
 }
 
@@ -676,45 +643,4 @@ pub(super) enum ListRefresh {
     /// Everything: listed items are whole objects, compared for drift as
     /// they are listed.
     Full,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::from_json;
-    use serde_json::json;
-
-    #[test]
-    fn the_first_field_set_in_both_bodies_is_named() {
-        let both = |a, b| both_set(&from_json(&a), &from_json(&b));
-        assert_eq!(
-            both(
-                json!({"name": "a", "credentials": {"user": "a", "kind": "x"}}),
-                json!({"credentials": {"user": "b"}})
-            ),
-            Some(vec!["credentials".to_owned(), "user".to_owned()])
-        );
-        assert_eq!(
-            both(json!({"name": "a"}), json!({"password": "p"})),
-            None,
-            "different fields"
-        );
-        assert_eq!(
-            both(json!({"password": null}), json!({"password": "p"})),
-            None,
-            "a null field is not set"
-        );
-        assert_eq!(
-            both(
-                json!({"credentials": {"user": "a"}}),
-                json!({"credentials": {"password": "p"}})
-            ),
-            None,
-            "different fields of one object"
-        );
-        assert_eq!(
-            both(json!({"token": "a"}), json!({"token": {"value": "p"}})),
-            Some(vec!["token".to_owned()])
-        );
-    }
 }

@@ -4,48 +4,21 @@
 use super::args::HttpObjectArgs;
 use serde_json::Value as Json;
 
-use super::leaf_pointers;
 use super::operations::Op;
 use super::settings::Settings;
 use crate::json::to_json;
+use crate::resources::write_only::leaf_pointers;
 use crate::runtime::Runtime;
 use crate::{AttributePath, Diagnostics, Value};
 use drivers::http::Body;
 
-/// The body with `body_wo` merged in (objects deeply, `body_wo` winning).
-/// Its string values join the redactor first, so no message shows them.
+/// The body with `body_wo` merged in (objects deeply, `body_wo` winning);
+/// its strings join the redactor first.
 pub(super) fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Value {
-    let Some(wo) = config.get(HttpObjectArgs::BODY_WO).filter(|v| !v.is_null()) else {
-        return body.clone();
-    };
-    fn secrets(v: &Value, rt: &Runtime) {
-        match v {
-            Value::String(s) => rt.observers().redactor.add(s.clone()),
-            Value::Object(m) | Value::Map(_, m) => m.values().for_each(|x| secrets(x, rt)),
-            Value::List(_, a) | Value::Set(_, a) | Value::Tuple(a) => {
-                a.iter().for_each(|x| secrets(x, rt))
-            }
-            _ => {}
-        }
+    match config.get(HttpObjectArgs::BODY_WO).filter(|v| !v.is_null()) {
+        Some(wo) => crate::resources::write_only::merged(rt, body, wo),
+        None => body.clone(),
     }
-    secrets(wo, rt);
-    fn merge(base: &Value, extra: &Value) -> Value {
-        match (base, extra) {
-            (Value::Object(b) | Value::Map(_, b), Value::Object(e) | Value::Map(_, e)) => {
-                let mut out = b.clone();
-                for (k, v) in e {
-                    let merged = match b.get(k) {
-                        Some(existing) => merge(existing, v),
-                        None => v.clone(),
-                    };
-                    out.insert(k.clone(), merged);
-                }
-                Value::Object(out)
-            }
-            (_, extra) => extra.clone(),
-        }
-    }
-    merge(body, wo)
 }
 
 /// What `op` sends for the managed `body`: `body_wo` merged in, nulls

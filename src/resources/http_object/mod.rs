@@ -56,7 +56,7 @@ mod tests {
     fn write_only_fields_are_stripped_from_responses() {
         let wo = from_json(&json!({"credentials": {"password": "p", "user": "u"}, "token": "t"}));
         let mut ptrs = Vec::new();
-        leaf_pointers(&wo, "", &mut ptrs);
+        crate::resources::write_only::leaf_pointers(&wo, "", &mut ptrs);
         assert_eq!(
             ptrs,
             ["/credentials/password", "/credentials/user", "/token"]
@@ -297,19 +297,4 @@ impl Private {
 /// again (`next`: the configuration when planning, the plan when applying).
 fn wo_version_changed(prior_state: &Value, next: &Value) -> bool {
     prior_state.get(HttpObjectArgs::BODY_WO_VERSION) != next.get(HttpObjectArgs::BODY_WO_VERSION)
-}
-
-/// The pointers of the fields a write-only value sets (leaves; a list is
-/// one leaf).
-fn leaf_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) | Value::Map(_, m) if !m.is_empty() => {
-            for (k, x) in m {
-                leaf_pointers(x, &format!("{at}/{}", crate::json::escape(k)), out);
-            }
-        }
-        Value::Null(_) => {}
-        _ if !at.is_empty() => out.push(at.to_owned()),
-        _ => {}
-    }
 }
