@@ -4,6 +4,7 @@
 //! Shared by every type that takes a write-only body.
 
 use crate::Value;
+use crate::pointer::Pointer;
 use crate::runtime::Runtime;
 
 /// `body` with `wo` merged in (objects deeply, `wo` winning). Its string
@@ -87,10 +88,32 @@ fn fields(v: &Value) -> Option<&std::collections::BTreeMap<String, Value>> {
     }
 }
 
+/// `response` without the fields at `pointers`.
+pub(crate) fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
+    fn remove_at(v: &mut Value, tokens: &[String]) {
+        let Some((first, rest)) = tokens.split_first() else {
+            return;
+        };
+        if let Value::Object(m) | Value::Map(_, m) = v {
+            if rest.is_empty() {
+                m.remove(first);
+            } else if let Some(child) = m.get_mut(first) {
+                remove_at(child, rest);
+            }
+        }
+    }
+    for p in pointers {
+        if let Ok(ptr) = Pointer::parse(p) {
+            remove_at(&mut response, ptr.tokens());
+        }
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::from_json;
+    use crate::json::{from_json, to_json};
     use serde_json::json;
 
     #[test]
@@ -124,6 +147,25 @@ mod tests {
         assert_eq!(
             both(json!({"token": "a"}), json!({"token": {"value": "p"}})),
             Some(vec!["token".to_owned()])
+        );
+    }
+
+    #[test]
+    fn write_only_fields_are_stripped_from_responses() {
+        let wo = from_json(&json!({"credentials": {"password": "p", "user": "u"}, "token": "t"}));
+        let mut ptrs = Vec::new();
+        leaf_pointers(&wo, "", &mut ptrs);
+        assert_eq!(
+            ptrs,
+            ["/credentials/password", "/credentials/user", "/token"]
+        );
+        let resp = from_json(
+            &json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}),
+        );
+        let cleaned = without_pointers(resp, &ptrs);
+        assert_eq!(
+            to_json(&cleaned).unwrap(),
+            json!({"id": 1, "credentials": {"kind": "x"}})
         );
     }
 }

@@ -46,32 +46,6 @@ const TYPE: &str = "driver_http_object";
 ///   `gone_when`, `list`, `content_type`, `natural_key`, `adopt_existing`.
 pub(crate) const SCHEMA_VERSION: i64 = 1;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::{from_json, to_json};
-    use serde_json::json;
-
-    #[test]
-    fn write_only_fields_are_stripped_from_responses() {
-        let wo = from_json(&json!({"credentials": {"password": "p", "user": "u"}, "token": "t"}));
-        let mut ptrs = Vec::new();
-        crate::resources::write_only::leaf_pointers(&wo, "", &mut ptrs);
-        assert_eq!(
-            ptrs,
-            ["/credentials/password", "/credentials/user", "/token"]
-        );
-        let resp = from_json(
-            &json!({"id": 1, "credentials": {"password": "p", "user": "u", "kind": "x"}, "token": "t"}),
-        );
-        let cleaned = response::without_pointers(resp, &ptrs);
-        assert_eq!(
-            to_json(&cleaned).unwrap(),
-            json!({"id": 1, "credentials": {"kind": "x"}})
-        );
-    }
-}
-
 #[async_trait::async_trait]
 impl Resource<Runtime> for HttpObject {
     fn type_name(&self) -> &'static str {

@@ -364,7 +364,7 @@ fn imported_body(actual: &Json, marker: &super::ImportMarker, rules: &DriftRules
     };
     // What drift never compares is not managed either.
     let ignored: Vec<String> = rules.ignore.iter().cloned().collect();
-    response::without_pointers(picked, &ignored)
+    crate::resources::write_only::without_pointers(picked, &ignored)
 }
 
 /// `actual` cut to the shape of `template`: the keys an object template

@@ -10,33 +10,11 @@ use crate::pointer::Pointer;
 
 /// `response` as it is stored.
 pub(super) fn stored(response: Value, write_only: &[String], keep: Option<&[Pointer]>) -> Value {
-    let response = without_pointers(response, write_only);
+    let response = crate::resources::write_only::without_pointers(response, write_only);
     match keep {
         Some(fields) => only_pointers(&response, fields),
         None => response,
     }
-}
-
-/// `response` without the fields at `pointers`.
-pub(super) fn without_pointers(mut response: Value, pointers: &[String]) -> Value {
-    fn remove_at(v: &mut Value, tokens: &[String]) {
-        let Some((first, rest)) = tokens.split_first() else {
-            return;
-        };
-        if let Value::Object(m) | Value::Map(_, m) = v {
-            if rest.is_empty() {
-                m.remove(first);
-            } else if let Some(child) = m.get_mut(first) {
-                remove_at(child, rest);
-            }
-        }
-    }
-    for p in pointers {
-        if let Ok(ptr) = Pointer::parse(p) {
-            remove_at(&mut response, ptr.tokens());
-        }
-    }
-    response
 }
 
 /// Only the fields at `pointers`, inside the objects that hold them. A
