@@ -1053,3 +1053,65 @@ resource "driver_http_operation" "x" {{
         "{err}"
     );
 }
+
+/// `TestOperation_JSONServer_EphemeralBody` and `…_EphemeralBodyOverlap`:
+/// an operation's write-only fields (from an ephemeral variable) reach the
+/// API but never state or `response`; a new `body_wo_version` sends the
+/// call again; a field in both bodies is refused.
+#[test]
+fn an_operation_with_a_write_only_body() {
+    if terraform().version < (1, 11) {
+        eprintln!("SKIPPED: write-only arguments need Terraform 1.11+");
+        return;
+    }
+    let Some(js) = posts() else { return };
+    let config = |secret: &str, version: &str, overlap: bool| {
+        let extra = if overlap { ", foo = \"x\"" } else { "" };
+        format!(
+            r#"{}
+variable "v" {{
+  type      = string
+  ephemeral = true
+  default   = "{secret}"
+}}
+resource "driver_http_operation" "x" {{
+  path            = "posts"
+  body            = {{ foo = "foo" }}
+  body_wo         = {{ secret = var.v{extra} }}
+  body_wo_version = "{version}"
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("s3cr3t-one", "1", false));
+    apply_clean(&wd);
+    let first = response(&wd, "x");
+    assert!(
+        first.get("secret").is_none() && first["foo"] == "foo",
+        "{first}"
+    );
+    let id = first["id"].to_string();
+    assert_eq!(
+        get(&js.url, &format!("/posts/{id}")).1["secret"],
+        "s3cr3t-one"
+    );
+    wd.set(&config("s3cr3t-two", "2", false));
+    apply_clean(&wd);
+    let second = response(&wd, "x")["id"].to_string();
+    assert_ne!(second, id, "the call was sent again");
+    assert_eq!(
+        get(&js.url, &format!("/posts/{second}")).1["secret"],
+        "s3cr3t-two"
+    );
+    let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
+    assert!(!state.contains("s3cr3t"), "{state}");
+    wd.set(&config("s3cr3t-two", "2", true));
+    let r = wd.run(&["validate", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.stderr_flat().contains("A field in both body and body_wo"),
+        "{}",
+        r.stderr
+    );
+}

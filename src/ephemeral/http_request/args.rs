@@ -26,6 +26,11 @@ pub(crate) struct RequestArgs {
 }
 
 impl RequestArgs {
+    /// The body, as configured.
+    pub(crate) fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
     /// The request with `method`, its templates checked on `at` (only the
     /// follow-ups, `allow_response`, may name the opening answer).
     pub(crate) fn spec(

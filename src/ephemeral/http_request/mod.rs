@@ -78,6 +78,17 @@ impl Ready {
     pub(crate) fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
+
+    /// Its body.
+    pub(crate) fn body(&self) -> Option<&Json> {
+        self.body.as_ref()
+    }
+
+    /// Replaces its body (with secrets merged in after the templates were
+    /// filled, so a secret is never read as a template).
+    pub(crate) fn set_body(&mut self, body: Option<Json>) {
+        self.body = body;
+    }
 }
 
 impl Spec {

@@ -42,6 +42,15 @@ struct OperationArgs {
     method: HttpMethod,
     #[setting(flatten)]
     request: RequestArgs,
+    /// Secret fields merged into the call's body (a password, a token),
+    /// never stored in state and never in `response`; their values are
+    /// masked in messages. Write-only: Terraform 1.11 or later. Change
+    /// `body_wo_version` to send the call again with new values.
+    #[setting(write_only)]
+    body_wo: Option<Value>,
+    /// Any value; changing it sends the call again (Terraform cannot see a
+    /// change of a write-only value).
+    body_wo_version: Option<String>,
     /// JSON Pointers of the fields kept in `response`, such as
     /// `["/enabled"]`; others are left out of state.
     response_fields: Option<Vec<FieldPointer>>,
@@ -113,6 +122,19 @@ impl OperationArgs {
         };
         if let (Some(spec), Some(kept)) = (&delete, &a.response_fields) {
             a.check_kept(spec, kept, d);
+        }
+        if let (Some(body), Some(wo)) = (a.request.body(), &a.body_wo)
+            && let Some(both) = crate::resources::write_only::both_set(body, wo)
+        {
+            let shown = both.join(".");
+            d.attribute_error(
+                root.attr(Self::BODY_WO),
+                "A field in both body and body_wo",
+                format!(
+                    "body.{shown} and body_wo.{shown} are both set; body_wo's value would be \
+                     sent and body's never. Set the field in one of them."
+                ),
+            );
         }
         Some((call?, delete, a))
     }
@@ -248,6 +270,7 @@ fn call_changes(prior: &Value, config: &Value) -> Vec<&'static str> {
         RequestArgs::QUERY,
         RequestArgs::HEADERS,
         RequestArgs::BODY,
+        OperationArgs::BODY_WO_VERSION,
     ]
     .into_iter()
     .filter(|a| prior.get(a) != config.get(a))
@@ -266,7 +289,7 @@ async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
         Ok(c) => c.base_url().clone(),
         Err(e) => return (None, e),
     };
-    let ready = match spec.render(None, Some(&base)) {
+    let mut ready = match spec.render(None, Some(&base)) {
         Ok((ready, _)) => ready,
         Err(e) => {
             d.error(
@@ -276,6 +299,16 @@ async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
             return (None, d);
         }
     };
+    let mut wo_fields = Vec::new();
+    if let Some(wo) = args.body_wo.as_ref().filter(|v| !v.is_null()) {
+        let body = ready
+            .body()
+            .map(from_json)
+            .unwrap_or(Value::Null(Type::Dynamic));
+        let merged = crate::resources::write_only::merged(rt, &body, wo);
+        ready.set_body(crate::json::to_json(&merged).ok());
+        crate::resources::write_only::leaf_pointers(wo, "", &mut wo_fields);
+    }
     let answer = match send(rt, &ready, "operation", &context(rt, false)).await {
         Ok(r) => answer_json(&r),
         Err(e) => return (None, e),
@@ -285,12 +318,14 @@ async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
     {
         d.extend(e);
     }
+    // What the call's secrets set never reaches state, even echoed.
+    let answer = crate::resources::write_only::without_pointers(from_json(&answer), &wo_fields);
     let response = match &args.response_fields {
         Some(f) => crate::resources::only_pointers(
-            &from_json(&answer),
+            &answer,
             &f.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
         ),
-        None => from_json(&answer),
+        None => answer,
     };
     let state = config
         .with_attr(OperationArgs::ID, Value::string(ready.path()))
