@@ -525,3 +525,46 @@ resource "driver_http_operation" "rp" {{
         "polled until registered"
     );
 }
+
+/// `TestResource_Azure_VirtualNetwork_Precheck`: before each write of the
+/// virtual network, its resource group is read until its
+/// `provisioningState` is `Succeeded`.
+#[test]
+fn arm_writes_wait_for_their_parent_to_be_provisioned() {
+    let (server, state) = arm();
+    let precheck = r#"
+    precheck {
+      path           = "${driver_http_object.rg.path}?api-version=2020-06-01"
+      status_pointer = "/properties/provisioningState"
+      success        = ["Succeeded"]
+      interval       = "1s"
+    }"#;
+    let vnet = VNET.replace("TAG", "foo").replace(
+        "  poll {",
+        &format!("  create {{{precheck}\n  }}\n  update {{{precheck}\n  }}\n  delete {{{precheck}\n  }}\n  poll {{"),
+    );
+    let wd = Workdir::new(&format!(
+        "{}{}{vnet}",
+        provider(&server.url),
+        RG.replace("TAG", "foo")
+    ));
+    apply_clean(&wd);
+    destroy(&wd);
+    let rg = format!("{SUB}/resourceGroups/acctest-1");
+    let seen = server.seen();
+    for (i, r) in seen.iter().enumerate() {
+        if r.path.contains("virtualNetworks") && r.method != "GET" {
+            assert!(
+                seen[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|x| !x.path.contains("virtualNetworks") || x.method == "GET")
+                    .any(|x| x.method == "GET" && x.path == rg),
+                "{} {} was not preceded by a read of the resource group",
+                r.method,
+                r.path
+            );
+        }
+    }
+    assert!(state.lock().unwrap().resources.is_empty());
+}

@@ -129,12 +129,12 @@ resource "driver_http_object" "x" {{
 /// `TestResource_JSONServer_ReadSelectorParam` and
 /// `…_StatusLocatorParam`: the object is read out of the collection's
 /// listing, picked by its own id; a write waits until the listed object
-/// shows the written value. (restful's `precheck_*` API calls have no
-/// counterpart here.)
+/// shows the written value; an update and a delete wait for a precheck on
+/// the listing first, and a precheck that fails stops the write.
 #[test]
 fn reads_pick_the_object_out_of_the_listing() {
     let Some(js) = posts() else { return };
-    let config = |foo: &str| {
+    let config = |foo: &str, before_update: &str, pending: &str| {
         format!(
             r#"{}
 resource "driver_http_object" "x" {{
@@ -148,16 +148,41 @@ resource "driver_http_object" "x" {{
     pointer = "/foo"
     values  = ["{foo}"]
   }}
+  update {{
+    precheck {{
+      path           = "{{path}}"
+      search         = {{ "/id" = "{{id}}" }}
+      status_pointer = "/foo"
+      success        = ["{before_update}"]
+      pending        = [{pending}]
+      interval       = "1s"
+    }}
+  }}
+  delete {{
+    precheck {{
+      path           = "{{path}}"
+      search         = {{ "/id" = "{{id}}" }}
+      status_pointer = "/foo"
+      success        = ["baz"]
+      interval       = "1s"
+    }}
+  }}
 }}
 "#,
             provider(&js.url, "")
         )
     };
-    let wd = Workdir::new(&config("bar"));
+    let wd = Workdir::new(&config("bar", "bar", "\"qux\""));
     apply_clean(&wd);
-    wd.set(&config("baz"));
+    wd.set(&config("baz", "bar", "\"qux\""));
     apply_clean(&wd);
     let id = response(&wd, "x")["id"].to_string();
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).1["foo"], "baz");
+    // A precheck whose status is neither success nor pending: not sent.
+    wd.set(&config("quux", "bar", "\"qux\""));
+    let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(r.code(), 1);
+    assert!(r.stderr_flat().contains("Precheck failed"), "{}", r.stderr);
     assert_eq!(get(&js.url, &format!("/posts/{id}")).1["foo"], "baz");
     destroy(&wd);
     assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 404);

@@ -415,6 +415,34 @@ pub(super) struct WriteOperation {
     /// `update_body_patches` with `removed`). Applied after `add_to_body`;
     /// the field is still managed and compared for drift.
     pub(super) remove_from_body: Option<Vec<FieldPointer>>,
+    /// A condition to wait for before this write is sent.
+    #[setting(block)]
+    pub(super) precheck: Option<PrecheckBlock>,
+}
+
+/// A condition another API must meet before the write is sent (restful's
+/// `precheck_*` with an `api`): `path` (a template: `{path}`, `{body/…}`,
+/// `{id}` after the create, `{response/…}`) is read every `interval` until
+/// the value at `status_pointer` is in `success`; with `search`, the value
+/// in the item of the list it names. A status in `pending` (or, without
+/// `pending`, any other status) waits; a status outside both fails the
+/// write, which is then not sent.
+#[derive(Debug, Clone, PartialEq, Settings)]
+pub(super) struct PrecheckBlock {
+    /// The path read, such as `"/resourceGroups/rg"`; it may carry a query.
+    pub(super) path: PathTemplate,
+    /// Finds the item in a list, as `read.search` does.
+    pub(super) search: Option<BodyFields>,
+    /// JSON Pointer to the status, such as `"/properties/provisioningState"`.
+    pub(super) status_pointer: Pointer,
+    /// Statuses that mean "go ahead", such as `["Succeeded"]`.
+    pub(super) success: Vec<String>,
+    /// Statuses that mean "wait"; any other fails. Without it, every
+    /// status but success waits.
+    pub(super) pending: Option<Vec<String>>,
+    /// Time between reads.
+    #[setting(default = "2s")]
+    pub(super) interval: crate::config::values::NonZeroDuration,
 }
 
 /// A read.
@@ -481,6 +509,9 @@ pub(super) struct DeleteOperation {
     /// A body sent with the delete, as an HCL value; its strings are
     /// templates.
     pub(super) body: Option<BodyTemplate>,
+    /// A condition to wait for before the delete is sent.
+    #[setting(block)]
+    pub(super) precheck: Option<PrecheckBlock>,
 }
 
 /// Long-running operations. When a create, update or delete is answered

@@ -61,6 +61,12 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
         Err(d) => return nothing(d),
     };
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
+    if let Some(p) = &s.create.precheck {
+        let values = s.values(None, &body_json, None);
+        if let Err(d) = super::precheck::wait(rt, p, &values, "create", &ctx).await {
+            return nothing(d);
+        }
+    }
     match send(rt, s, &http, &ctx, &body_json).await {
         Sent::Answered(resp) => identified(rt, s, req, &http, &resp, &body_json, &ctx).await,
         Sent::Failed(d) => nothing(d),

@@ -70,8 +70,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         (Ok(h), Ok(o)) => (h, o),
         (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },
     };
-    let prior_body = super::body_json(&req.prior_state);
-    diags.extend(send(rt, &s, (&http, &object), &id, &prior_body).await);
+    diags.extend(send(rt, &s, (&http, &object), values).await);
     DeleteResponse { diagnostics: diags }
 }
 
@@ -80,10 +79,12 @@ async fn send(
     rt: &Runtime,
     s: &super::settings::Settings,
     (http, object): (&drivers::http::HttpRequest, &drivers::http::HttpRequest),
-    id: &str,
-    prior_body: &serde_json::Value,
+    values: crate::template::Values<'_>,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    let null = serde_json::Value::Null;
+    let prior_body = values.body.unwrap_or(&null);
+    let id = values.id.unwrap_or_default();
     let _lock = match s.write_lock(rt, prior_body, s.timeouts.delete).await {
         Ok(guard) => guard,
         Err(d) => return d,
@@ -93,6 +94,11 @@ async fn send(
         Err(d) => return d,
     };
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(id));
+    if let Some(p) = &s.delete.precheck
+        && let Err(d) = super::precheck::wait(rt, p, &values, "delete", &ctx).await
+    {
+        return d;
+    }
     let target = format!("{} {}", http.method, client.url(&http.path));
     match client.execute(http, &ctx).await {
         // Already gone is what we wanted.

@@ -14,6 +14,7 @@ pub(crate) use response::only_pointers;
 mod lookup;
 mod operations;
 mod plan;
+mod precheck;
 mod read;
 mod response;
 mod settings;

@@ -8,7 +8,7 @@ use super::args::HttpObjectArgs;
 use bytes::Bytes;
 use serde_json::Value as Json;
 
-use super::args::{DeleteOperation, OperationArgs, ReadOperation, WriteOperation};
+use super::args::{DeleteOperation, OperationArgs, PrecheckBlock, ReadOperation, WriteOperation};
 use crate::pointer::Pointer;
 use crate::template::{self, Template, Values};
 use crate::{AttributePath, Diagnostics};
@@ -38,6 +38,8 @@ pub(super) struct Op {
     pub(super) remove_from_body: Vec<Pointer>,
     /// A body sent with a delete; its strings are templates.
     pub(super) body: Option<Json>,
+    /// What to wait for before the write is sent.
+    pub(super) precheck: Option<PrecheckBlock>,
 }
 
 /// A request target, rendered.
@@ -177,6 +179,7 @@ impl Op {
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
+            precheck: None,
         }
     }
 
@@ -249,6 +252,7 @@ impl Op {
             None => op,
             Some(b) => Op {
                 body: b.body.map(|t| t.0),
+                precheck: b.precheck,
                 ..op.with(b.operation)
             },
         }
@@ -266,6 +270,7 @@ impl Op {
                     .into_iter()
                     .map(|f| f.0)
                     .collect(),
+                precheck: b.precheck,
                 ..op.with(b.operation)
             },
         }
@@ -314,6 +319,7 @@ mod tests {
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
+            precheck: None,
         };
         let body = json!({});
         let t = op
@@ -355,6 +361,7 @@ mod tests {
                 .map(|p| Pointer::parse(p).unwrap())
                 .collect(),
             body: None,
+            precheck: None,
         };
         let body = json!({"name": "a", "status": "on", "tags": ["t0", "t1"]});
         let fill = Values {

@@ -67,6 +67,15 @@ async fn update_inner(rt: &Runtime, req: UpdateRequest, take_lock: bool) -> Upda
         Ok(guard) => guard,
         Err(d) => return failed(d),
     };
+    if let Some(p) = &s.update.precheck {
+        let response = super::last_response(&req.prior_state);
+        let values = s.values(Some(&c.id), &c.new_json, response.as_ref());
+        let ctx =
+            OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&c.id));
+        if let Err(d) = super::precheck::wait(rt, p, &values, "update", &ctx).await {
+            return failed(d);
+        }
+    }
     match write(rt, &s, &req, &c, &mut diags).await {
         Ok(response) => updated(&s, &req, &c, response.as_ref(), diags),
         Err(d) => {

@@ -21,7 +21,11 @@ use engine::{EngineError, OperationContext};
 
 /// Sleeps `d`, or fails when the operation's deadline or Terraform's stop
 /// comes first. `what` says what was being waited on, for the diagnostic.
-async fn pause(d: Duration, ctx: &OperationContext, what: &str) -> Result<(), Diagnostics> {
+pub(super) async fn pause(
+    d: Duration,
+    ctx: &OperationContext,
+    what: &str,
+) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
     if ctx
         .deadline
