@@ -28,8 +28,8 @@ const PENDING_POLLS: u32 = 2;
 struct Arm {
     url: String,
     resources: BTreeMap<String, Json>,
-    /// Operation id → (polls left, the resource to remove when done).
-    operations: BTreeMap<String, (u32, Option<String>)>,
+    /// Operations by id.
+    operations: BTreeMap<String, Op>,
     next_operation: u32,
     /// Writes running per route table (a 409 for a second one).
     writing: BTreeMap<String, u32>,
@@ -39,15 +39,55 @@ struct Arm {
     unauthorized: u32,
 }
 
+/// An asynchronous write or delete: it goes on while anyone looks at it
+/// (its status URL or the resource itself), then takes effect.
+struct Op {
+    left: u32,
+    resource: String,
+    deletes: bool,
+    done: bool,
+}
+
 impl Arm {
-    fn operation(&mut self, removes: Option<String>) -> String {
+    fn operation(&mut self, resource: &str, deletes: bool) -> String {
         self.next_operation += 1;
         let id = format!("op{}", self.next_operation);
-        self.operations.insert(id.clone(), (PENDING_POLLS, removes));
+        self.start(&id, resource, deletes);
         format!(
             "{}{SUB}/providers/Microsoft.Network/locations/westus/operations/{id}?api-version=2022-07-01",
             self.url
         )
+    }
+
+    fn start(&mut self, id: &str, resource: &str, deletes: bool) {
+        let op = Op {
+            left: PENDING_POLLS,
+            resource: resource.to_owned(),
+            deletes,
+            done: false,
+        };
+        self.operations.insert(id.to_owned(), op);
+    }
+
+    /// One more look at operation `id`: `Some(true)` once it is done (and
+    /// has taken effect), `None` for an unknown operation.
+    fn advance(&mut self, id: &str) -> Option<bool> {
+        let op = self.operations.get_mut(id)?;
+        if op.left > 0 {
+            op.left -= 1;
+            return Some(false);
+        }
+        if !op.done {
+            op.done = true;
+            let gone = op.resource.clone();
+            if op.deletes {
+                self.resources
+                    .retain(|k, _| k != &gone && !k.starts_with(&format!("{gone}/")));
+            } else if let Some(o) = self.resources.get_mut(&gone) {
+                o["properties"]["provisioningState"] = json!("Succeeded");
+            }
+        }
+        Some(true)
     }
 
     fn handle(&mut self, r: &Request) -> (Answer, Vec<(String, String)>) {
@@ -100,13 +140,7 @@ impl Arm {
             return (answer, none);
         }
         match r.method.as_str() {
-            "GET" => (
-                match self.resources.get(&r.path) {
-                    Some(o) => (200, Some(o.clone())),
-                    None => (404, Some(json!({"error": {"code": "ResourceNotFound"}}))),
-                },
-                none,
-            ),
+            "GET" => (self.read(&r.path), none),
             "PUT" | "PATCH" => self.write(r),
             "DELETE" => self.delete(r),
             _ => ((405, None), none),
@@ -116,25 +150,29 @@ impl Arm {
     /// An operation's status: `Pending` (or 202) for a few polls, then
     /// done, removing what a delete removes.
     fn poll(&mut self, op: &str, by_code: bool) -> Answer {
-        let Some((left, removes)) = self.operations.get_mut(op) else {
-            return (404, None);
-        };
-        if *left > 0 {
-            *left -= 1;
-            return if by_code {
-                (202, None)
-            } else {
-                (200, Some(json!({"status": "Pending"})))
-            };
+        match (self.advance(op), by_code) {
+            (None, _) => (404, None),
+            (Some(false), true) => (202, None),
+            (Some(false), false) => (200, Some(json!({"status": "Pending"}))),
+            (Some(true), true) => (200, None),
+            (Some(true), false) => (200, Some(json!({"status": "Succeeded"}))),
         }
-        if let Some(gone) = removes.take() {
-            self.resources
-                .retain(|k, _| k != &gone && !k.starts_with(&format!("{gone}/")));
+    }
+
+    /// A read of a resource: its operations go on as it is looked at.
+    fn read(&mut self, path: &str) -> Answer {
+        let running: Vec<String> = self
+            .operations
+            .iter()
+            .filter(|(_, op)| op.resource == path && !op.done)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in running {
+            self.advance(&id);
         }
-        if by_code {
-            (200, None)
-        } else {
-            (200, Some(json!({"status": "Succeeded"})))
+        match self.resources.get(path) {
+            Some(o) => (200, Some(o.clone())),
+            None => (404, Some(json!({"error": {"code": "ResourceNotFound"}}))),
         }
     }
 
@@ -205,15 +243,16 @@ impl Arm {
             let status = if existed.is_some() { 200 } else { 201 };
             return ((status, Some(object)), Vec::new());
         }
-        object["properties"]["provisioningState"] = json!("Succeeded");
         object["properties"]["resourceGuid"] = json!("6a0c2c4c-0000-4000-8000-000000000000");
-        self.resources.insert(r.path.clone(), object.clone());
         let status = if existed.is_some() { 200 } else { 201 };
         if r.method == "PATCH" {
+            object["properties"]["provisioningState"] = json!("Succeeded");
+            self.resources.insert(r.path.clone(), object.clone());
             return ((status, Some(object)), Vec::new());
         }
-        let op = self.operation(None);
         object["properties"]["provisioningState"] = json!("Updating");
+        self.resources.insert(r.path.clone(), object.clone());
+        let op = self.operation(&r.path, false);
         (
             (status, Some(object)),
             vec![("Azure-AsyncOperation".into(), op)],
@@ -228,15 +267,17 @@ impl Arm {
         if resource_group {
             self.next_operation += 1;
             let id = format!("rg{}", self.next_operation);
-            self.operations
-                .insert(id.clone(), (PENDING_POLLS, Some(r.path.clone())));
+            self.start(&id, &r.path, true);
             let location = format!(
                 "{}{SUB}/operationresults/{id}?api-version=2020-06-01",
                 self.url
             );
             return ((202, None), vec![("Location".into(), location)]);
         }
-        let op = self.operation(Some(r.path.clone()));
+        if let Some(o) = self.resources.get_mut(&r.path) {
+            o["properties"]["provisioningState"] = json!("Deleting");
+        }
+        let op = self.operation(&r.path, true);
         ((202, None), vec![("Azure-AsyncOperation".into(), op)])
     }
 }
@@ -413,6 +454,82 @@ fn an_arm_virtual_network_polled_through_azure_async_operation() {
     assert!(state.lock().unwrap().resources.is_empty());
 }
 
+/// `TestResource_Azure_VirtualNetwork_SimplePoll`: the virtual network
+/// itself is polled (`poll.follow = "object"`) until its
+/// `provisioningState` is `Succeeded`, and after a delete until its 404,
+/// though every answer names an `Azure-AsyncOperation`; import gives a
+/// clean plan.
+#[test]
+fn an_arm_virtual_network_polled_at_itself() {
+    let (server, state) = arm();
+    let config = |tag: &str| {
+        let vnet = VNET.replace("TAG", tag).replace(
+            r#"status_pointer = "/status"
+    pending        = ["Pending"]"#,
+            r#"follow         = "object"
+    status_pointer = "/properties/provisioningState"
+    pending        = ["Updating", "Deleting"]"#,
+        );
+        format!(
+            "{}{}{vnet}",
+            provider(&server.url),
+            RG.replace("TAG", "foo"),
+        )
+    };
+    let wd = Workdir::new(&config("foo"));
+    apply_clean(&wd);
+    assert_eq!(
+        super::response(&wd, "vnet")["properties"]["provisioningState"],
+        "Succeeded"
+    );
+    let vnet = format!(
+        "{SUB}/resourceGroups/acctest-1/providers/Microsoft.Network/virtualNetworks/restful-test-1"
+    );
+    let other = Workdir::new(&config("foo"));
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.rg",
+            &format!(
+                r#"{{"path": "{SUB}/resourceGroups/acctest-1", "id": "{SUB}/resourceGroups/acctest-1", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
+            ),
+        ])
+        .expect_code(0);
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.vnet",
+            &format!(
+                r#"{{"path": "{vnet}", "id": "{vnet}", "query": {{"api-version": "2021-05-01"}}, "create_method": "PUT", "body": ["location", "properties", "tags"]}}"#
+            ),
+        ])
+        .expect_code(0);
+    let (code, out) = plan(&other);
+    assert!(!out.contains("must be replaced"), "{code}: {out}");
+    wd.set(&config("bar"));
+    apply_clean(&wd);
+    assert_eq!(state.lock().unwrap().resources[&vnet]["tags"]["foo"], "bar");
+    destroy(&wd);
+    assert!(state.lock().unwrap().resources.is_empty());
+    let seen = server.seen();
+    assert!(
+        !seen.iter().any(|r| r.path.contains("/operations/")),
+        "no operation URL was polled"
+    );
+    let object_polls = seen
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == vnet)
+        .count();
+    assert!(
+        object_polls >= 3 * PENDING_POLLS as usize,
+        "the network was polled through its create, update and delete ({object_polls} reads)"
+    );
+}
+
 /// `TestResource_Azure_RouteTable_Precheck`: routes of one route table are
 /// written one at a time (`write_lock`; ARM answers 409 to overlapping
 /// writes), the table is updated by a merge patch, and the ever-changing
@@ -480,7 +597,7 @@ resource "driver_http_object" "route{i}" {{
     );
     assert!(s.resources.is_empty());
     assert!(
-        s.operations.values().all(|(left, _)| *left == 0),
+        s.operations.values().all(|op| op.done),
         "every operation was polled until it was done"
     );
 }

@@ -931,6 +931,76 @@ resource "driver_http_operation" "enable" {
     assert_eq!(response(&wd, "post"), json!({"enabled": false}));
 }
 
+/// `TestOperation_JSONServer_statusLocatorParam`: the operation's status
+/// is read in its item of the listing (`poll.search`), and its delete call
+/// waits for a precheck that reads the same item; a status outside success
+/// stops the poll, and the precheck, naming what was found.
+#[test]
+fn an_operation_polled_in_a_listing_with_a_delete_precheck() {
+    let Some(js) = posts() else { return };
+    let config = |poll_success: &str, precheck_success: &str| {
+        format!(
+            r#"{}
+resource "driver_http_operation" "x" {{
+  path            = "posts"
+  method          = "POST"
+  body            = {{ foo = "bar" }}
+  response_fields = ["/id"]
+  poll {{
+    path           = "/posts"
+    search         = {{ "/id" = "{{response/id}}" }}
+    status_pointer = "/foo"
+    success        = ["{poll_success}"]
+    interval       = "1s"
+  }}
+  delete {{
+    path = "/posts/{{response/id}}"
+    precheck {{
+      path           = "/posts"
+      search         = {{ "/id" = "{{response/id}}" }}
+      status_pointer = "/foo"
+      success        = ["{precheck_success}"]
+      pending        = ["creating"]
+      interval       = "1s"
+    }}
+  }}
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("bar", "bar"));
+    apply_clean(&wd);
+    let id = response(&wd, "x")["id"].clone();
+    assert!(id.is_number(), "{id}");
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 200);
+    // A precheck whose item says otherwise stops the delete unsent.
+    wd.set(&config("bar", "baz"));
+    apply(&wd);
+    let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_ne!(out.code(), 0, "{text}");
+    assert!(
+        text.contains("Precheck failed") && text.contains("\"bar\""),
+        "{text}"
+    );
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 200, "not deleted");
+    wd.set(&config("bar", "bar"));
+    apply(&wd);
+    destroy(&wd);
+    assert_eq!(get(&js.url, &format!("/posts/{id}")).0, 404, "deleted");
+    // A poll whose item says otherwise fails the operation, naming it.
+    let failing = Workdir::new(&config("baz", "bar"));
+    let out = failing.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_ne!(out.code(), 0, "{text}");
+    assert!(
+        text.contains("Operation failed") && text.contains("\"bar\""),
+        "{text}"
+    );
+    destroy(&failing);
+}
+
 /// `TestOperation_CodeServer_idBuilder`: the operation is polled at a path
 /// built from its answer (`/bar/{response/id}`) until its status is OK.
 #[test]

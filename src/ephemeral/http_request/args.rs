@@ -41,7 +41,9 @@ impl RequestArgs {
         allow_response: bool,
     ) -> Option<Spec> {
         let body = match self.body {
+            // An unset body sends no body, not `null`.
             None => None,
+            Some(v) if v.is_null() => None,
             Some(v) => match crate::json::to_json(&v) {
                 Ok(j) => Some(j),
                 Err(e) => {

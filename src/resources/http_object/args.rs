@@ -9,6 +9,7 @@ use framework::settings::{Choice, FieldPointer, Setting, Settings};
 use crate::listing::PaginationBlock;
 use crate::pointer::Pointer;
 use crate::resources::common::{CollectionPath, DriftBlock, TimeoutsBlock};
+use crate::resources::precheck::PrecheckBlock;
 use crate::template::{
     BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates, TextTemplate,
 };
@@ -420,31 +421,6 @@ pub(super) struct WriteOperation {
     pub(super) precheck: Option<PrecheckBlock>,
 }
 
-/// A condition another API must meet before the write is sent (restful's
-/// `precheck_*` with an `api`): `path` (a template: `{path}`, `{body/…}`,
-/// `{id}` after the create, `{response/…}`) is read every `interval` until
-/// the value at `status_pointer` is in `success`; with `search`, the value
-/// in the item of the list it names. A status in `pending` (or, without
-/// `pending`, any other status) waits; a status outside both fails the
-/// write, which is then not sent.
-#[derive(Debug, Clone, PartialEq, Settings)]
-pub(super) struct PrecheckBlock {
-    /// The path read, such as `"/resourceGroups/rg"`; it may carry a query.
-    pub(super) path: PathTemplate,
-    /// Finds the item in a list, as `read.search` does.
-    pub(super) search: Option<BodyFields>,
-    /// JSON Pointer to the status, such as `"/properties/provisioningState"`.
-    pub(super) status_pointer: Pointer,
-    /// Statuses that mean "go ahead", such as `["Succeeded"]`.
-    pub(super) success: Vec<String>,
-    /// Statuses that mean "wait"; any other fails. Without it, every
-    /// status but success waits.
-    pub(super) pending: Option<Vec<String>>,
-    /// Time between reads.
-    #[setting(default = "2s")]
-    pub(super) interval: crate::config::values::NonZeroDuration,
-}
-
 /// A read.
 #[derive(Debug, Clone, PartialEq, Default, Settings)]
 pub(super) struct ReadOperation {
@@ -546,6 +522,26 @@ pub(super) struct PollBlock {
     /// Time between polls when the API sends no `Retry-After`.
     #[setting(default = "2s")]
     pub(super) interval: crate::config::values::NonZeroDuration,
+    /// What is polled: `"operation"`, the status URL the answer names (else
+    /// the object), or `"object"`, the object itself even when the answer
+    /// names an operation (restful's poll without `url_locator`). Polling
+    /// the object after a delete ends at its 404: while it answers, the
+    /// delete is still running unless its status is neither success nor
+    /// pending.
+    #[setting(default = "operation")]
+    pub(super) follow: PollTarget,
+}
+
+/// What `poll` reads (`poll.follow`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Choice)]
+#[choice(what = "follow")]
+pub(super) enum PollTarget {
+    /// The status URL the answer names (`url_pointer`, an operation
+    /// header, the `Location` of a 202), else the object.
+    #[default]
+    Operation,
+    /// The object itself.
+    Object,
 }
 
 impl PollBlock {

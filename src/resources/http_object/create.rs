@@ -63,7 +63,7 @@ pub(super) async fn create(rt: &Runtime, req: CreateRequest) -> CreateResponse {
     let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
     if let Some(p) = &s.create.precheck {
         let values = s.values(None, &body_json, None);
-        if let Err(d) = super::precheck::wait(rt, p, &values, "create", &ctx).await {
+        if let Err(d) = crate::resources::precheck::wait(rt, p, &values, "create", &ctx).await {
             return nothing(d);
         }
     }

@@ -95,7 +95,7 @@ async fn send(
     };
     let ctx = OperationContext::new(s.timeouts.delete, rt.stop.clone()).about(TYPE, Some(id));
     if let Some(p) = &s.delete.precheck
-        && let Err(d) = super::precheck::wait(rt, p, &values, "delete", &ctx).await
+        && let Err(d) = crate::resources::precheck::wait(rt, p, &values, "delete", &ctx).await
     {
         return d;
     }

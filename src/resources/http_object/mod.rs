@@ -14,7 +14,6 @@ pub(crate) use response::only_pointers;
 mod lookup;
 mod operations;
 mod plan;
-mod precheck;
 mod read;
 mod response;
 mod settings;

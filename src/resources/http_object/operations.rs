@@ -8,8 +8,9 @@ use super::args::HttpObjectArgs;
 use bytes::Bytes;
 use serde_json::Value as Json;
 
-use super::args::{DeleteOperation, OperationArgs, PrecheckBlock, ReadOperation, WriteOperation};
+use super::args::{DeleteOperation, OperationArgs, ReadOperation, WriteOperation};
 use crate::pointer::Pointer;
+use crate::resources::precheck::PrecheckBlock;
 use crate::template::{self, Template, Values};
 use crate::{AttributePath, Diagnostics};
 use drivers::Operation;

@@ -88,6 +88,8 @@ pub(super) struct Poll {
     pub(super) url_pointer: Option<Pointer>,
     pub(super) message_pointer: Option<Pointer>,
     pub(super) interval: Duration,
+    /// The object itself is polled, whatever the answer names.
+    pub(super) object_only: bool,
 }
 
 /// A readiness condition.
@@ -396,6 +398,7 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
                 url_pointer: p.url_pointer,
                 message_pointer: p.message_pointer,
                 interval: p.interval.0,
+                object_only: p.follow == super::args::PollTarget::Object,
             }
         }),
         wait_for: a.wait_for.map(|w| WaitFor {

@@ -72,7 +72,7 @@ async fn update_inner(rt: &Runtime, req: UpdateRequest, take_lock: bool) -> Upda
         let values = s.values(Some(&c.id), &c.new_json, response.as_ref());
         let ctx =
             OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&c.id));
-        if let Err(d) = super::precheck::wait(rt, p, &values, "update", &ctx).await {
+        if let Err(d) = crate::resources::precheck::wait(rt, p, &values, "update", &ctx).await {
             return failed(d);
         }
     }

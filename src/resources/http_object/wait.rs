@@ -14,34 +14,11 @@ use super::settings::{DEFAULT_POLL_INTERVAL, Poll, Settings};
 use crate::Diagnostics;
 use crate::failure::report;
 use crate::pointer::Pointer;
+pub(super) use crate::resources::pause::pause;
 use crate::runtime::Runtime;
 use drivers::http::{HttpRequest, HttpResponse};
 use drivers::{Operation, Outcome};
 use engine::{EngineError, OperationContext};
-
-/// Sleeps `d`, or fails when the operation's deadline or Terraform's stop
-/// comes first. `what` says what was being waited on, for the diagnostic.
-pub(super) async fn pause(
-    d: Duration,
-    ctx: &OperationContext,
-    what: &str,
-) -> Result<(), Diagnostics> {
-    let mut diags = Diagnostics::new();
-    if ctx
-        .deadline
-        .is_some_and(|end| tokio::time::Instant::now() + d > end)
-    {
-        diags.error("Timed out", format!("{what} did not finish within the operation's time limit (timeouts). Raise the limit if the API needs longer."));
-        return Err(diags);
-    }
-    tokio::select! {
-        _ = tokio::time::sleep(d) => Ok(()),
-        _ = ctx.cancel.cancelled() => {
-            diags.error("Cancelled", format!("Stopped while waiting: {what}. Terraform asked the provider to stop."));
-            Err(diags)
-        }
-    }
-}
 
 fn text(j: &Json) -> Option<String> {
     match j {
@@ -86,7 +63,11 @@ pub(super) async fn settle(
     if !running {
         return Ok(false);
     }
-    let link = status_link(poll, resp, body.as_ref());
+    let link = if poll.object_only {
+        None
+    } else {
+        status_link(poll, resp, body.as_ref())
+    };
     let (request, shown) = poll_request(rt, link.as_deref(), object)?;
     let mut polling = Polling {
         request,
@@ -286,19 +267,31 @@ impl Polling {
     /// object polled itself is gone only at its 404, so any answer means
     /// it is still there.
     fn status(&self, poll: &Poll, op: Operation, code: u16, answer: &Json) -> Option<String> {
+        let running = || poll.pending.first().cloned();
+        if self.polling_object && op == Operation::Delete {
+            // The object is gone only at its 404: while it answers (even
+            // with a success status, as before the delete took effect),
+            // the delete runs, unless its status says it failed.
+            return match status_of(poll, code, Some(answer)) {
+                Some(s)
+                    if poll.status_pointer.is_some()
+                        && !poll.success.contains(&s)
+                        && !poll.pending.contains(&s) =>
+                {
+                    Some(s)
+                }
+                _ => running(),
+            };
+        }
         if poll.status_pointer.is_some() {
             return status_of(poll, code, Some(answer));
         }
-        let running = || poll.pending.first().cloned();
         if self.azure {
             return match answer.get("status").and_then(Json::as_str) {
                 Some("Succeeded") => poll.success.first().cloned(),
                 Some(s @ ("Failed" | "Canceled")) => Some(s.to_owned()),
                 _ => running(),
             };
-        }
-        if self.polling_object && op == Operation::Delete {
-            return running();
         }
         Some(code.to_string())
     }

@@ -18,8 +18,9 @@ use crate::resource::{
     CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
 };
+use crate::resources::precheck::{PrecheckBlock, rendered_search, status_at};
 use crate::runtime::Runtime;
-use crate::template::{PathTemplate, Source};
+use crate::template::{BodyFields, PathTemplate, Source, Values};
 use crate::{AttributePath, Diagnostics, Schema, Type, Value};
 use drivers::http::{HttpRequest, Method};
 use drivers::{Operation, Outcome};
@@ -72,15 +73,22 @@ struct OperationArgs {
 }
 
 /// Reads `path` (a template that may name the call's answer, such as
-/// `"/jobs/{response/id}"`) until the value at `status_pointer` is in
-/// `success`; a value outside `pending` fails the operation. Polls go
+/// `"/jobs/{response/id}"`) until the value at `status_pointer` (in the
+/// item `search` finds, if set) is in `success`; a value outside `pending`
+/// fails the operation. Polls go
 /// through the engine, every `interval` (or as `Retry-After` says), until
 /// `timeout` or Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Settings)]
 struct OperationPoll {
     /// The path polled; it may carry a query.
     path: PathTemplate,
-    /// JSON Pointer to the status in a poll answer, such as `"/status"`.
+    /// Finds the operation's item in a list the poll reads (restful's
+    /// `status_locator = "body.#(id == …)…"`): the answer is a list (as
+    /// listings are found), and the item is the one whose fields at these
+    /// JSON Pointers have these values, such as `{ "/id" = "{response/id}" }`.
+    search: Option<BodyFields>,
+    /// JSON Pointer to the status in a poll answer (in the item `search`
+    /// finds), such as `"/status"`.
     status_pointer: Pointer,
     /// Statuses that mean "still running".
     pending: Option<Vec<String>>,
@@ -102,6 +110,13 @@ struct DeleteCall {
     method: HttpMethod,
     #[setting(flatten)]
     request: RequestArgs,
+    /// A condition to wait for before the call is sent; its templates may
+    /// name the fields of the answer that `response` keeps.
+    #[setting(block)]
+    precheck: Option<PrecheckBlock>,
+    /// How long the delete call may take, its precheck included.
+    #[setting(default = "30m")]
+    timeout: NonZeroDuration,
 }
 
 impl OperationArgs {
@@ -144,7 +159,18 @@ impl OperationArgs {
     fn check_kept(&self, spec: &Spec, kept: &[FieldPointer], d: &mut Diagnostics) {
         let at = AttributePath::root(Self::DELETE);
         let mut ignored = Diagnostics::new();
-        for (t, here) in templates_of(spec, &at, &mut ignored) {
+        let mut templates = templates_of(spec, &at, &mut ignored);
+        if let Some(p) = self.delete.as_ref().and_then(|c| c.precheck.as_ref()) {
+            let pre = at.attr(DeleteCall::PRECHECK);
+            templates.push((p.path.0.clone(), pre.attr(PrecheckBlock::PATH)));
+            for (ptr, t) in p.search.iter().flat_map(|f| f.0.iter()) {
+                templates.push((
+                    t.clone(),
+                    pre.attr(PrecheckBlock::SEARCH).key(&ptr.to_string()),
+                ));
+            }
+        }
+        for (t, here) in templates {
             for why in t.refused(|source| match source {
                 Source::Response(p)
                     if !kept.iter().any(|k| p.tokens().starts_with(k.0.tokens())) =>
@@ -336,10 +362,10 @@ async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
 /// Sends the destroy call, if there is one, filled from the answer.
 async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
-    let Some((_, delete, _)) = OperationArgs::parse(prior, &mut d) else {
+    let Some((_, delete, args)) = OperationArgs::parse(prior, &mut d) else {
         return d;
     };
-    let Some(delete) = delete else {
+    let (Some(delete), Some(call)) = (delete, args.delete) else {
         return d;
     };
     let answer: Option<Json> = prior
@@ -350,8 +376,20 @@ async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
         Ok(c) => c.base_url().clone(),
         Err(e) => return e,
     };
+    let ctx = OperationContext::new(Some(call.timeout.0), rt.stop.clone()).about(TYPE, None);
+    if let Some(p) = &call.precheck {
+        let values = Values {
+            response: answer.as_ref(),
+            base: Some(&base),
+            ..Default::default()
+        };
+        let at = OperationArgs::DELETE;
+        if let Err(e) = crate::resources::precheck::wait(rt, p, &values, at, &ctx).await {
+            return e;
+        }
+    }
     match delete.render(answer.as_ref(), Some(&base)) {
-        Ok((ready, _)) => match send(rt, &ready, "delete", &context(rt, false)).await {
+        Ok((ready, _)) => match send(rt, &ready, "delete", &ctx).await {
             Ok(_) => d,
             Err(e) => e,
         },
@@ -405,6 +443,13 @@ async fn follow(
     };
     let req = poll_request(p, answer, base, headers)
         .map_err(|e| fail("Cannot build the poll", format!("{e}. The call was sent.")))?;
+    let values = Values {
+        response: Some(answer),
+        base: Some(base),
+        ..Default::default()
+    };
+    let search = rendered_search(p.search.as_ref(), &values)
+        .map_err(|e| fail("Cannot build the poll", format!("{e}. The call was sent.")))?;
     let target = req.clone();
     let deadline = tokio::time::Instant::now() + p.timeout.0;
     let client = rt.client::<HttpClient>()?;
@@ -430,10 +475,7 @@ async fn follow(
             }
             Err(e) => return Err(fail("Polling failed", format!("GET {}: {e}", target.path))),
         };
-        let status = p
-            .status_pointer
-            .get(&answer_json(&r))
-            .and_then(crate::listing::id_text);
+        let status = status_at(&answer_json(&r), &search, &p.status_pointer);
         match status {
             Some(s) if p.success.contains(&s) => return Ok(()),
             Some(s) if pending.contains(&s) => {
