@@ -4,6 +4,7 @@ pub(crate) mod common;
 mod exec_object;
 mod http_object;
 mod http_operation;
+pub(crate) mod kept_answer;
 pub(crate) mod pause;
 pub(crate) mod precheck;
 pub(crate) mod write_only;

@@ -87,6 +87,41 @@ output "list" {{ value = data.driver_http_object.list.response }}
     assert_eq!(out["list"]["id"], "4321");
 }
 
+/// `TestAccProvider_TestPath`: restapi probes `test_path` when it is
+/// configured; here a `driver_http_objects` listing of that path is the
+/// probe, and resources that depend on it are not touched when it fails.
+#[test]
+fn a_probe_of_a_path_stops_the_run_before_any_write() {
+    let Some(fs) = fakeserver() else { return };
+    let config = |probe: &str, id: &str| {
+        format!(
+            r#"{}
+data "driver_http_objects" "probe" {{
+  path = "{probe}"
+}}
+resource "driver_http_object" "test" {{
+  path       = "/api/objects"
+  body       = {{ id = "{id}", name = "test" }}
+  depends_on = [data.driver_http_objects.probe]
+}}
+"#,
+            provider(&fs.url, "")
+        )
+    };
+    let wd = Workdir::new(&config("/api/objects", "99998"));
+    apply(&wd);
+    assert_eq!(get(&fs.url, "/api/objects/99998").0, 200);
+    let failing = Workdir::new(&config("/api/nonexistent", "99999"));
+    let out = failing.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_ne!(out.code(), 0, "{text}");
+    assert!(
+        text.contains("GET") && text.contains("/api/nonexistent answered"),
+        "{text}"
+    );
+    assert_eq!(get(&fs.url, "/api/objects/99999").0, 404, "nothing written");
+}
+
 /// `TestAccRestApiObject_Basic`: create by POST (the id is the client's),
 /// read back at `{path}/{id}`, update by PUT, and an id at a nested
 /// pointer (`attributes/id` is `/attributes/id`).

@@ -189,9 +189,9 @@ resource "driver_http_object" "x" {{
 }
 
 /// `TestResource_JSONServer_UpdateBodyPatch`: fields added to and removed
-/// from what an update sends (a value, a value from state, a removal);
-/// the create sends the body alone, and a change of the patches alone
-/// sends the update.
+/// from what an update sends (a value, a value from state, a removal),
+/// then a whole body of the update's own; the create sends the body
+/// alone, and a change of the update block alone sends the update.
 #[test]
 fn update_patches_on_json_server() {
     let Some(js) = posts() else { return };
@@ -223,6 +223,22 @@ resource "driver_http_object" "x" {{
     assert_eq!(r["addon"]["a"], "hmm", "{r}");
     assert_eq!(r["addon"]["b"], r["id"].to_string(), "{r}");
     assert!(r.get("foo").is_none(), "foo was left out of the PUT: {r}");
+    // The whole body replaced (restful's patch at path ""): the update
+    // block's own body is sent as written.
+    wd.set(&format!(
+        r#"{base}
+  update {{
+    body = {{ foo = "baz" }}
+  }}
+  lifecycle {{
+    ignore_changes = [body]
+  }}
+}}
+"#
+    ));
+    apply(&wd);
+    let r = response(&wd, "x");
+    assert_eq!(r, json!({"foo": "baz", "id": r["id"]}), "{r}");
 }
 
 /// `TestResource_JSONServer_EphemeralBodyOverlap` and
@@ -425,6 +441,68 @@ resource "driver_http_object" "x" {{
     assert_eq!(get(&server.url, "/test").1, json!([{"foo": "bar"}]));
     destroy(&wd);
     assert_eq!(get(&server.url, "/test").0, 404);
+}
+
+/// `TestResource_CodeServer_ReadResponseTemplate` (restful issue 130): the
+/// server is sent `{ properties = [...] }` and answers a read with the bare
+/// list; `read.answer_at` places the answer in the object, so the plan is
+/// clean, a change on the server shows, and an import plans clean.
+#[test]
+fn a_read_answer_placed_in_the_object() {
+    let stored = Arc::new(Mutex::new(None::<serde_json::Value>));
+    let kept = stored.clone();
+    let server = StandIn::start(move |r| {
+        let mut stored = kept.lock().unwrap();
+        match (r.method.as_str(), r.path.as_str()) {
+            ("PUT", "/tests/1") => {
+                *stored = Some(r.body["properties"].clone());
+                (200, None)
+            }
+            ("GET", "/tests/1") => match &*stored {
+                Some(list) => (200, Some(list.clone())),
+                None => (404, None),
+            },
+            ("DELETE", "/tests/1") => {
+                *stored = None;
+                (200, None)
+            }
+            _ => (405, None),
+        }
+    });
+    let resource = r#"
+resource "driver_http_object" "x" {
+  path          = "/tests/1"
+  create_method = "PUT"
+  body = {
+    properties = [{ property_name = "system", value = "testing-system" }]
+  }
+  read {
+    answer_at = "/properties"
+  }
+}
+"#;
+    let config = format!("{}{resource}", provider(&server.url, ""));
+    let wd = Workdir::new(&config);
+    apply_clean(&wd);
+    *stored.lock().unwrap() = Some(json!([{"property_name": "system", "value": "changed"}]));
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "a change on the server shows: {out}");
+    assert!(out.contains("changed"), "{out}");
+    apply_clean(&wd);
+    assert_eq!(
+        *stored.lock().unwrap(),
+        Some(json!([{"property_name": "system", "value": "testing-system"}]))
+    );
+    let other = Workdir::new(&config);
+    import(
+        &other,
+        "driver_http_object.x",
+        r#"{"path": "/tests/1", "id": "/tests/1", "create_method": "PUT", "read": {"answer_at": "/properties"}, "body": ["properties"]}"#,
+    );
+    let (code, out) = plan(&other);
+    assert_eq!(code, 0, "an import plans clean: {out}");
+    destroy(&wd);
+    assert!(stored.lock().unwrap().is_none());
 }
 
 /// `TestResource_CodeServer_CreateRetString`: the create answers a bare
@@ -999,6 +1077,92 @@ resource "driver_http_operation" "x" {{
         "{text}"
     );
     destroy(&failing);
+}
+
+/// `TestResource_JSONServer_UseSensitiveOutput` and
+/// `TestOperation_JSONServer_UseSensitiveOutput`: with
+/// `response_is_sensitive`, the answer is kept in `sensitive_response.value`
+/// (hidden in plans and output) and `response` is null, through create and
+/// update; without it, the answer is back in `response`.
+#[test]
+fn answers_kept_sensitive() {
+    let Some(js) = posts() else { return };
+    let config = |foo: &str, sensitive: bool| {
+        format!(
+            r#"{}
+resource "driver_http_object" "x" {{
+  path                  = "posts"
+  body                  = {{ foo = "{foo}" }}
+  response_is_sensitive = {sensitive}
+}}
+resource "driver_http_operation" "op" {{
+  path                  = "posts"
+  method                = "POST"
+  body                  = {{ foo = "{foo}" }}
+  response_is_sensitive = {sensitive}
+}}
+output "foo" {{
+  value     = driver_http_object.x.sensitive_response.value.foo
+  sensitive = true
+}}
+"#,
+            provider(&js.url, "")
+        )
+    };
+    let values = |wd: &Workdir, name: &str| {
+        wd.resources()
+            .into_iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["values"].clone())
+            .unwrap_or_default()
+    };
+    // Every line that shows the kept answer hides it.
+    let hidden = |text: &str| {
+        let lines: Vec<_> = text
+            .lines()
+            .filter(|l| {
+                l.trim_start()
+                    .trim_start_matches(['+', '~', ' '])
+                    .starts_with("value ")
+            })
+            .collect();
+        assert!(!lines.is_empty(), "{text}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contains("(sensitive value)") || l.contains("(known after apply)")),
+            "{text}"
+        );
+    };
+    let wd = Workdir::new(&config("foo", true));
+    for foo in ["foo", "bar"] {
+        wd.set(&config(foo, true));
+        let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code(), 0, "{text}");
+        hidden(&text);
+        let (code, out) = plan(&wd);
+        assert_eq!(code, 0, "{out}");
+        for name in ["x", "op"] {
+            let v = values(&wd, name);
+            assert!(v["response"].is_null(), "{name}: {v}");
+            assert_eq!(v["sensitive_response"]["value"]["foo"], foo, "{name}: {v}");
+            assert!(
+                v["sensitive_response"]["value"]["id"].is_number(),
+                "{name}: {v}"
+            );
+        }
+    }
+    hidden(&wd.run(&["show", "-no-color"]).stdout);
+    // Without the flag, the answer is in `response` again.
+    wd.set(&config("bar", false).replace(".sensitive_response.value.foo", ".response.foo"));
+    apply_clean(&wd);
+    for name in ["x", "op"] {
+        let v = values(&wd, name);
+        assert_eq!(v["response"]["foo"], "bar", "{name}: {v}");
+        assert!(v["sensitive_response"].is_null(), "{name}: {v}");
+    }
+    destroy(&wd);
 }
 
 /// `TestOperation_CodeServer_idBuilder`: the operation is polled at a path

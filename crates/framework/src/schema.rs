@@ -153,6 +153,10 @@ impl Attribute {
     pub fn optional_nested(name: &str, object: NestedObject) -> Self {
         Self::new(name, AttributeType::Nested(object), Presence::Optional)
     }
+    /// A computed-only nested attribute.
+    pub fn computed_nested(name: &str, object: NestedObject) -> Self {
+        Self::new(name, AttributeType::Nested(object), Presence::Computed)
+    }
     /// Sets the description.
     pub fn describe(mut self, d: &str) -> Self {
         self.description = d.to_owned();

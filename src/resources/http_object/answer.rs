@@ -55,13 +55,21 @@ pub(super) struct Reading {
     pub(super) search: Vec<(Pointer, String)>,
     /// Applied to the object found.
     pub(super) patch: Option<json_patch::Patch>,
+    /// Where the answer sits in the object.
+    pub(super) answer_at: Option<Pointer>,
 }
 
 /// The object in a read answer, as `how` says, patched.
 pub(super) fn read(resp: &HttpResponse, how: &Reading) -> Result<Found, String> {
+    // An answer placed in the object is taken as it is, an array too.
+    let array_body = how.array_body || how.answer_at.is_some();
     let found = match how.search.is_empty() {
-        true => at_pointer(resp, how.pointer.as_ref(), how.array_body)?,
+        true => at_pointer(resp, how.pointer.as_ref(), array_body)?,
         false => searched(resp, how)?,
+    };
+    let found = match (found, &how.answer_at) {
+        (Found::Object(j), Some(at)) => Found::Object(nested(j, at)),
+        (found, _) => found,
     };
     match (found, &how.patch) {
         (Found::Object(mut j), Some(p)) => {
@@ -71,6 +79,13 @@ pub(super) fn read(resp: &HttpResponse, how: &Reading) -> Result<Found, String> 
         }
         (found, _) => Ok(found),
     }
+}
+
+/// `j` placed at `at` in an object: `{"a": {"b": j}}` for `/a/b`.
+fn nested(j: Json, at: &Pointer) -> Json {
+    at.tokens().iter().rev().fold(j, |inner, token| {
+        Json::Object(serde_json::Map::from_iter([(token.clone(), inner)]))
+    })
 }
 
 /// The one item of the answer's list whose fields have the searched
@@ -316,6 +331,27 @@ mod tests {
             Some(serde_json::json!([{"op": "remove", "path": "/nope"}])),
         );
         assert!(found(&bad_patch).unwrap_err().contains("patch"));
+    }
+
+    #[test]
+    fn an_answer_placed_in_the_object_is_taken_as_it_is() {
+        let how = |at: &str| Reading {
+            answer_at: Some(Pointer::parse(at).unwrap()),
+            ..Reading::default()
+        };
+        let one = resp(r#"[{"property_name": "system"}]"#, None);
+        assert_eq!(
+            read(&one, &how("/properties")),
+            Ok(Found::Object(
+                serde_json::json!({"properties": [{"property_name": "system"}]})
+            )),
+            "an array of one stays an array"
+        );
+        assert_eq!(
+            read(&resp("[]", None), &how("/a/b")),
+            Ok(Found::Object(serde_json::json!({"a": {"b": []}})))
+        );
+        assert!(read(&resp("7", None), &how("/n")).is_err());
     }
 
     #[test]

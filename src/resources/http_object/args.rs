@@ -9,6 +9,7 @@ use framework::settings::{Choice, FieldPointer, Setting, Settings};
 use crate::listing::PaginationBlock;
 use crate::pointer::Pointer;
 use crate::resources::common::{CollectionPath, DriftBlock, TimeoutsBlock};
+pub(super) use crate::resources::kept_answer::KeptAnswer;
 use crate::resources::precheck::PrecheckBlock;
 use crate::template::{
     BodyFields, BodyTemplate, HeaderTemplates, PathTemplate, QueryTemplates, TextTemplate,
@@ -109,10 +110,8 @@ pub(super) struct HttpObjectArgs {
     /// The object's id, as the server assigned it.
     #[setting(computed)]
     pub(super) id: Option<String>,
-    /// The last full representation the server returned, server-added
-    /// fields included; only the `response_fields` when those are set.
-    #[setting(computed)]
-    pub(super) response: Option<Value>,
+    #[setting(flatten)]
+    pub(super) kept: crate::resources::kept_answer::KeptAnswer,
     #[setting(block)]
     pub(super) drift: Option<DriftBlock>,
     #[setting(block)]
@@ -404,6 +403,13 @@ pub(super) struct WriteOperation {
     /// JSON Pointer to the object in the answer, for APIs that wrap it, such
     /// as `"/data"`.
     pub(super) pointer: Option<Pointer>,
+    /// The body this write sends instead of `body`, as an HCL value whose
+    /// strings are templates (restful's whole-body `update_body_patches`),
+    /// such as `{ op = "set", value = "{body/name}" }`. It is sent as it is
+    /// (an update by PATCH too, not as a merge patch); `add_to_body` and
+    /// `remove_from_body` apply to it, `body_wo` is merged in. `body` stays
+    /// what is managed and compared for drift.
+    pub(super) body: Option<BodyTemplate>,
     /// Fields set in the sent body: JSON Pointer → template, such as
     /// `{ "/id" = "{id}" }` for APIs that update by sending the object, id
     /// included, to the collection, or
@@ -423,6 +429,7 @@ pub(super) struct WriteOperation {
 
 /// A read.
 #[derive(Debug, Clone, PartialEq, Default, Settings)]
+#[settings(check = ReadOperation::check)]
 pub(super) struct ReadOperation {
     #[setting(flatten)]
     pub(super) operation: OperationArgs,
@@ -440,6 +447,31 @@ pub(super) struct ReadOperation {
     /// is compared and stored (restapi's `search_patch`), such as
     /// `[{ op = "remove", path = "/metadata" }]`.
     pub(super) patch: Option<ReadPatch>,
+    /// Where the read's answer sits in the object `body` describes, for APIs
+    /// that answer a part of what they were sent (restful's
+    /// `read_response_template`): with `"/properties"`, an answer `[…]` is
+    /// read as `{ properties = […] }`. The answer (at `pointer`) is taken
+    /// as it is, an array too; `patch` applies after.
+    pub(super) answer_at: Option<Pointer>,
+}
+
+impl ReadOperation {
+    /// `answer_at` names a field: the empty pointer (the whole document)
+    /// would put the answer where it already is.
+    fn check(&self, at: &AttributePath, d: &mut Diagnostics) {
+        if self
+            .answer_at
+            .as_ref()
+            .is_none_or(|p| !p.tokens().is_empty())
+        {
+            return;
+        }
+        d.attribute_error(
+            at.attr(Self::ANSWER_AT),
+            "Invalid JSON Pointer",
+            "Name the field the answer goes in, as in \"/properties\".",
+        );
+    }
 }
 
 /// `read.patch`: an RFC 6902 JSON Patch, written as an HCL list.

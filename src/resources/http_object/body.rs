@@ -21,9 +21,10 @@ pub(super) fn with_write_only(rt: &Runtime, body: &Value, config: &Value) -> Val
     }
 }
 
-/// What `op` sends for the managed `body`: `body_wo` merged in, nulls
-/// left out of a full body (`strip_nulls`: a null field is not managed),
-/// the operation's `add_to_body` fields set, encoded as JSON or as a form.
+/// What `op` sends for the managed `body` (or the block's own body, its
+/// templates filled, sent as written): `body_wo` merged in, nulls left out
+/// of a full body (`strip_nulls`: a null field is not managed), the
+/// operation's `add_to_body` fields set, encoded as JSON or as a form.
 pub(super) fn payload(
     rt: &Runtime,
     s: &Settings,
@@ -38,7 +39,14 @@ pub(super) fn payload(
         d.attribute_error(AttributePath::root(HttpObjectArgs::BODY), summary, detail);
         d
     };
-    let mut j = to_json(&with_write_only(rt, body, config))
+    let own = op
+        .rendered_body(fill)
+        .map_err(|e| fail("Body cannot be sent", format!("{}.body: {e}", op.operation)))?;
+    let (body, strip_nulls) = match own {
+        Some(j) => (crate::json::from_json(&j), false),
+        None => (body.clone(), strip_nulls),
+    };
+    let mut j = to_json(&with_write_only(rt, &body, config))
         .map_err(|e| fail("Body cannot be sent", e.to_string()))?;
     if strip_nulls {
         remove_null_fields(&mut j);

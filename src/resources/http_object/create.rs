@@ -11,6 +11,7 @@
 
 use super::args::HttpObjectArgs;
 use crate::http_client::HttpClient;
+use crate::resources::kept_answer::KeptAnswer;
 use serde_json::Value as Json;
 
 use super::body::{id_text, payload, write_only_pointers};
@@ -376,7 +377,7 @@ async fn finish(
     let planned_body = planned_body(&req.planned_state);
     let body_json = to_json(&planned_body).unwrap_or(Json::Null);
     let tracked = |private: &Private, diagnostics| CreateResponse {
-        new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic))),
+        new_state: Some(state.with_attr(KeptAnswer::RESPONSE, Value::Null(Type::Dynamic))),
         private: private.encode(),
         diagnostics,
     };
@@ -427,7 +428,7 @@ async fn finish(
         )
     };
     CreateResponse {
-        new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, stored)),
+        new_state: Some(state.with_attr(KeptAnswer::RESPONSE, stored)),
         private: private.encode(),
         diagnostics: diags,
     }
@@ -507,7 +508,7 @@ async fn unknown_outcome(
         new_state: Some(
             req.planned_state
                 .with_attr(HttpObjectArgs::ID, Value::string(""))
-                .with_attr(HttpObjectArgs::RESPONSE, Value::Null(Type::Dynamic)),
+                .with_attr(KeptAnswer::RESPONSE, Value::Null(Type::Dynamic)),
         ),
         private: private.encode(),
         diagnostics: diags,
@@ -550,7 +551,7 @@ async fn adopt(
             s.response_fields.as_deref(),
         );
         CreateResponse {
-            new_state: Some(state.with_attr(HttpObjectArgs::RESPONSE, stored)),
+            new_state: Some(state.with_attr(KeptAnswer::RESPONSE, stored)),
             private: private.encode(),
             diagnostics: Diagnostics::new(),
         }
@@ -558,14 +559,13 @@ async fn adopt(
         // Bring it to the configuration: an update from what it is now.
         let prior = state
             .with_attr(HttpObjectArgs::BODY, found.body)
-            .with_attr(HttpObjectArgs::RESPONSE, from_json(&object));
+            .with_attr(KeptAnswer::RESPONSE, from_json(&object));
         // Inside the create, which holds the write lock already.
         let updated = update::update_held(
             rt,
             UpdateRequest {
                 prior_state: prior.clone(),
-                planned_state: state
-                    .with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic)),
+                planned_state: state.with_attr(KeptAnswer::RESPONSE, Value::Unknown(Type::Dynamic)),
                 config: req.config,
                 planned_private: private.encode(),
             },

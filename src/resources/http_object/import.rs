@@ -5,6 +5,7 @@
 //! `{"path": "/silences", "id": "abc", "read": {"path": "/silence/{id}"},
 //!   "body": {"comment": null, "matchers": [{"name": null}]}}`.
 
+use crate::resources::kept_answer::KeptAnswer;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -120,7 +121,7 @@ fn from_json_id(
         }
         let settable = attrs
             .get(k)
-            .filter(|_| ![A::RESPONSE, A::BODY_WO].contains(&k.as_str()));
+            .filter(|_| ![KeptAnswer::RESPONSE, A::BODY_WO].contains(&k.as_str()));
         let Some(ty) = settable else {
             return Err(format!("{k:?} is not an argument of driver_http_object."));
         };
@@ -175,7 +176,7 @@ pub(crate) fn listed_state(path: &str, id: &str, item: &Json) -> Value {
     state.insert(A::PATH.into(), Value::string(path));
     state.insert(A::ID.into(), Value::string(id));
     state.insert(A::BODY.into(), crate::json::from_json(item));
-    state.insert(A::RESPONSE.into(), crate::json::from_json(item));
+    state.insert(KeptAnswer::RESPONSE.into(), crate::json::from_json(item));
     Value::Object(state)
 }
 

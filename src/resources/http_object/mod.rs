@@ -26,6 +26,7 @@ use super::super::resource::{
     ReadResponse, Resource, UpdateRequest, UpdateResponse, UpgradeState,
 };
 use crate::http_client::HttpClient;
+use crate::resources::kept_answer::{gather, place};
 use crate::runtime::Runtime;
 use crate::{Diagnostics, Schema, Value};
 use args::HttpObjectArgs;
@@ -62,23 +63,41 @@ impl Resource<Runtime> for HttpObject {
         d
     }
 
-    fn plan(&self, req: PlanRequest) -> PlanResponse {
-        plan::plan(req)
+    // Every state given goes through `kept_answer::gather` and every state
+    // and plan returned through `kept_answer::place`: the code between
+    // works on `response` alone, and a sensitive answer moves.
+    fn plan(&self, mut req: PlanRequest) -> PlanResponse {
+        req.prior_state = gather(req.prior_state);
+        req.proposed_new_state = gather(req.proposed_new_state);
+        let mut r = plan::plan(req);
+        r.planned_state = r.planned_state.map(place);
+        r
     }
 
-    async fn create(&self, rt: &Runtime, req: CreateRequest) -> CreateResponse {
-        create::create(rt, req).await
+    async fn create(&self, rt: &Runtime, mut req: CreateRequest) -> CreateResponse {
+        req.planned_state = gather(req.planned_state);
+        let mut r = create::create(rt, req).await;
+        r.new_state = r.new_state.map(place);
+        r
     }
 
-    async fn read(&self, rt: &Runtime, req: ReadRequest) -> ReadResponse {
-        read::read(rt, req).await
+    async fn read(&self, rt: &Runtime, mut req: ReadRequest) -> ReadResponse {
+        req.current_state = gather(req.current_state);
+        let mut r = read::read(rt, req).await;
+        r.new_state = r.new_state.map(place);
+        r
     }
 
-    async fn update(&self, rt: &Runtime, req: UpdateRequest) -> UpdateResponse {
-        update::update(rt, req).await
+    async fn update(&self, rt: &Runtime, mut req: UpdateRequest) -> UpdateResponse {
+        req.prior_state = gather(req.prior_state);
+        req.planned_state = gather(req.planned_state);
+        let mut r = update::update(rt, req).await;
+        r.new_state = r.new_state.map(place);
+        r
     }
 
-    async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
+    async fn delete(&self, rt: &Runtime, mut req: DeleteRequest) -> DeleteResponse {
+        req.prior_state = gather(req.prior_state);
         delete::delete(rt, req).await
     }
 
@@ -125,14 +144,20 @@ impl Identity for HttpObject {
 
 impl ImportState for HttpObject {
     fn import(&self, req: ImportRequest) -> ImportResponse {
-        import::import(req)
+        let mut r = import::import(req);
+        r.state = r.state.map(place);
+        r
     }
 }
 
 fn schema() -> Schema {
+    let mut block = args::HttpObjectArgs::block(None);
+    block
+        .attributes
+        .push(crate::resources::kept_answer::sensitive_attribute());
     Schema {
         version: SCHEMA_VERSION,
-        block: args::HttpObjectArgs::block(None),
+        block,
     }
 }
 
@@ -204,7 +229,7 @@ fn request_for<'a>(
 /// for `{response/…}` placeholders.
 fn last_response(state: &Value) -> Option<serde_json::Value> {
     state
-        .get(HttpObjectArgs::RESPONSE)
+        .get(args::KeptAnswer::RESPONSE)
         .filter(|r| !r.is_null())
         .and_then(|r| crate::json::to_json(r).ok())
 }

@@ -32,12 +32,15 @@ pub(super) struct Op {
     pub(super) search: Vec<(Pointer, Template)>,
     /// A JSON Patch applied to what a read found.
     pub(super) patch: Option<json_patch::Patch>,
+    /// Where a read's answer sits in the object.
+    pub(super) answer_at: Option<Pointer>,
     /// Fields set in the sent body, such as the id for an update sent to
     /// the collection.
     pub(super) add_to_body: Vec<(Pointer, Template)>,
     /// Fields left out of the sent body.
     pub(super) remove_from_body: Vec<Pointer>,
-    /// A body sent with a delete; its strings are templates.
+    /// The body a delete sends, or a write sends instead of `body`; its
+    /// strings are templates.
     pub(super) body: Option<Json>,
     /// What to wait for before the write is sent.
     pub(super) precheck: Option<PrecheckBlock>,
@@ -177,6 +180,7 @@ impl Op {
             pointer: None,
             search: Vec::new(),
             patch: None,
+            answer_at: None,
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
@@ -229,6 +233,7 @@ impl Op {
                 pointer: b.pointer,
                 search: b.search.map(|f| f.0).unwrap_or_default(),
                 patch: b.patch.map(|p| p.0),
+                answer_at: b.answer_at,
                 ..op.with(b.operation)
             },
         }
@@ -264,6 +269,7 @@ impl Op {
             None => op,
             Some(b) => Op {
                 pointer: b.pointer,
+                body: b.body.map(|t| t.0),
                 add_to_body: b.add_to_body.map(|f| f.0).unwrap_or_default(),
                 remove_from_body: b
                     .remove_from_body
@@ -317,6 +323,7 @@ mod tests {
             pointer: None,
             search: Vec::new(),
             patch: None,
+            answer_at: None,
             add_to_body: Vec::new(),
             remove_from_body: Vec::new(),
             body: None,
@@ -353,6 +360,7 @@ mod tests {
             pointer: None,
             search: Vec::new(),
             patch: None,
+            answer_at: None,
             add_to_body: vec![(
                 Pointer::parse("/meta/id").unwrap(),
                 Template::parse("{id}").unwrap(),

@@ -5,6 +5,7 @@ use super::{Private, new_idempotency_key, settings, wo_version_changed};
 use crate::json::semantically_equal;
 use crate::resource::{PlanRequest, PlanResponse};
 use crate::resources::common::changed_at_any;
+use crate::resources::kept_answer::KeptAnswer;
 use crate::{AttributePath, Diagnostics, Type, Value};
 
 pub(super) fn plan(req: PlanRequest) -> PlanResponse {
@@ -24,7 +25,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
     if req.prior_state.is_null() {
         // Create: the server decides these.
         planned = planned.with_attr(HttpObjectArgs::ID, Value::Unknown(Type::String));
-        planned = planned.with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic));
+        planned = planned.with_attr(KeptAnswer::RESPONSE, Value::Unknown(Type::Dynamic));
         let mut private = Private::decode(&req.prior_private);
         private.idempotency_key = Some(new_idempotency_key());
         planned_private = private.encode();
@@ -54,7 +55,7 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
         {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
-            planned = planned.with_attr(HttpObjectArgs::RESPONSE, Value::Unknown(Type::Dynamic));
+            planned = planned.with_attr(KeptAnswer::RESPONSE, Value::Unknown(Type::Dynamic));
         }
         if !same_body
             && parsed

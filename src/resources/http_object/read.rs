@@ -1,6 +1,7 @@
 //! Refresh: read the object and report drift in the managed fields.
 
 use super::args::HttpObjectArgs;
+use crate::resources::kept_answer::KeptAnswer;
 use serde_json::Value as Json;
 
 use super::super::common::settle_drift;
@@ -211,7 +212,7 @@ fn compare(
     let state = req
         .current_state
         .with_attr(HttpObjectArgs::BODY, body)
-        .with_attr(HttpObjectArgs::RESPONSE, stored);
+        .with_attr(KeptAnswer::RESPONSE, stored);
     ReadResponse {
         new_state: Some(state),
         private: Some(private.encode()),
@@ -325,7 +326,7 @@ async fn resolve_pending(
                 .current_state
                 .with_attr(HttpObjectArgs::ID, Value::string(id))
                 .with_attr(HttpObjectArgs::BODY, body)
-                .with_attr(HttpObjectArgs::RESPONSE, stored);
+                .with_attr(KeptAnswer::RESPONSE, stored);
             ReadResponse {
                 new_state: Some(state),
                 private: Some(private.encode()),

@@ -189,6 +189,7 @@ impl Settings {
             array_body: self.array_body,
             search,
             patch: self.read.patch.clone(),
+            answer_at: self.read.answer_at.clone(),
         })
     }
 

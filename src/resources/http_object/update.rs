@@ -3,6 +3,7 @@
 
 use super::args::HttpObjectArgs;
 use crate::http_client::HttpClient;
+use crate::resources::kept_answer::KeptAnswer;
 use serde_json::Value as Json;
 
 use super::body::{merge_patch, payload, write_only_pointers};
@@ -116,7 +117,7 @@ impl Change {
             new_body,
             response_planned: req
                 .planned_state
-                .get(HttpObjectArgs::RESPONSE)
+                .get(KeptAnswer::RESPONSE)
                 .is_some_and(Value::is_unknown),
         }
     }
@@ -147,10 +148,7 @@ async fn reread(
                 s.response_fields.as_deref(),
             );
             UpdateResponse {
-                new_state: Some(
-                    req.planned_state
-                        .with_attr(HttpObjectArgs::RESPONSE, stored),
-                ),
+                new_state: Some(req.planned_state.with_attr(KeptAnswer::RESPONSE, stored)),
                 private: None,
                 diagnostics: diags,
             }
@@ -169,7 +167,8 @@ fn requests(
 ) -> Result<(HttpRequest, HttpRequest, super::answer::Reading), Diagnostics> {
     let prior_response = super::last_response(&req.prior_state);
     let values = s.values(Some(&c.id), &c.new_json, prior_response.as_ref());
-    let patch = s.update.method == Method::PATCH;
+    // A body of the update block's own is sent as written.
+    let patch = s.update.method == Method::PATCH && s.update.body.is_none();
     let sent = if patch {
         let (Ok(old), Ok(new)) = (to_json(&c.prior_body), to_json(&c.new_body)) else {
             let mut d = Diagnostics::new();
@@ -280,10 +279,7 @@ fn updated(
         None => Value::Null(crate::Type::Dynamic),
     };
     UpdateResponse {
-        new_state: Some(
-            req.planned_state
-                .with_attr(HttpObjectArgs::RESPONSE, stored),
-        ),
+        new_state: Some(req.planned_state.with_attr(KeptAnswer::RESPONSE, stored)),
         private: Some(private.encode()),
         diagnostics,
     }

@@ -18,6 +18,7 @@ use crate::resource::{
     CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, UpdateRequest, UpdateResponse,
 };
+use crate::resources::kept_answer::{KeptAnswer, gather, place};
 use crate::resources::precheck::{PrecheckBlock, rendered_search, status_at};
 use crate::runtime::Runtime;
 use crate::template::{BodyFields, PathTemplate, Source, Values};
@@ -66,10 +67,10 @@ struct OperationArgs {
     /// The path the call was sent to.
     #[setting(computed)]
     id: Option<String>,
-    /// The answer: decoded JSON (a string when it is not JSON; null when
-    /// empty).
-    #[setting(computed)]
-    response: Option<Value>,
+    /// The answer (decoded JSON; a string when it is not JSON; null when
+    /// empty) is `response`, or `sensitive_response`.
+    #[setting(flatten)]
+    kept: KeptAnswer,
 }
 
 /// Reads `path` (a template that may name the call's answer, such as
@@ -196,10 +197,11 @@ impl Resource<Runtime> for HttpOperation {
     }
 
     fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: OperationArgs::block(None),
-        }
+        let mut block = OperationArgs::block(None);
+        block
+            .attributes
+            .push(crate::resources::kept_answer::sensitive_attribute());
+        Schema { version: 0, block }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -208,12 +210,16 @@ impl Resource<Runtime> for HttpOperation {
         d
     }
 
-    fn plan(&self, req: PlanRequest) -> PlanResponse {
+    // As for driver_http_object: states given are gathered, states
+    // returned placed (`kept_answer`), so the code works on `response`.
+    fn plan(&self, mut req: PlanRequest) -> PlanResponse {
+        req.prior_state = gather(req.prior_state);
+        req.proposed_new_state = gather(req.proposed_new_state);
         let mut d = Diagnostics::new();
         let _ = OperationArgs::parse(&req.config, &mut d);
         let (planned, requires_replace) = planned(&req);
         PlanResponse {
-            planned_state: (!d.has_error()).then_some(planned),
+            planned_state: (!d.has_error()).then(|| place(planned)),
             requires_replace,
             diagnostics: d,
             ..Default::default()
@@ -225,7 +231,7 @@ impl Resource<Runtime> for HttpOperation {
         // follows fails: it was sent, and its delete call must run.
         let (new_state, diagnostics) = call(rt, &req.config).await;
         CreateResponse {
-            new_state,
+            new_state: new_state.map(place),
             diagnostics,
             ..Default::default()
         }
@@ -243,13 +249,13 @@ impl Resource<Runtime> for HttpOperation {
         if call_changes(&req.prior_state, &req.config).is_empty() {
             // Only what follows the call changed: nothing is sent.
             return UpdateResponse {
-                new_state: Some(req.planned_state),
+                new_state: Some(place(gather(req.planned_state))),
                 ..Default::default()
             };
         }
         let (new_state, diagnostics) = call(rt, &req.config).await;
         UpdateResponse {
-            new_state,
+            new_state: new_state.map(place),
             diagnostics,
             ..Default::default()
         }
@@ -257,7 +263,7 @@ impl Resource<Runtime> for HttpOperation {
 
     async fn delete(&self, rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         DeleteResponse {
-            diagnostics: compensate(rt, &req.prior_state).await,
+            diagnostics: compensate(rt, &gather(req.prior_state)).await,
         }
     }
 }
@@ -276,7 +282,7 @@ fn planned(req: &PlanRequest) -> (Value, Vec<AttributePath>) {
     let planned = req
         .proposed_new_state
         .with_attr(OperationArgs::ID, Value::Unknown(Type::String))
-        .with_attr(OperationArgs::RESPONSE, Value::Unknown(Type::Dynamic));
+        .with_attr(KeptAnswer::RESPONSE, Value::Unknown(Type::Dynamic));
     let has_delete = req
         .config
         .get(OperationArgs::DELETE)
@@ -355,7 +361,7 @@ async fn call(rt: &Runtime, config: &Value) -> (Option<Value>, Diagnostics) {
     };
     let state = config
         .with_attr(OperationArgs::ID, Value::string(ready.path()))
-        .with_attr(OperationArgs::RESPONSE, response);
+        .with_attr(KeptAnswer::RESPONSE, response);
     (Some(state), d)
 }
 
@@ -369,7 +375,7 @@ async fn compensate(rt: &Runtime, prior: &Value) -> Diagnostics {
         return d;
     };
     let answer: Option<Json> = prior
-        .get(OperationArgs::RESPONSE)
+        .get(KeptAnswer::RESPONSE)
         .filter(|r| !r.is_null())
         .and_then(|r| crate::json::to_json(r).ok());
     let base = match rt.client::<HttpClient>() {
