@@ -1,6 +1,7 @@
 //! `driver_http_object` data source: reads one object.
 
 use crate::http_client::HttpClient;
+use crate::resources::kept_answer::KeptAnswer;
 use drivers::http::Method;
 use serde_json::Value as Json;
 
@@ -35,7 +36,13 @@ impl DataSource<Runtime> for HttpObjectData {
     fn schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Args::block(None),
+            block: {
+                let mut block = Args::block(None);
+                block
+                    .attributes
+                    .push(crate::resources::kept_answer::sensitive_attribute());
+                block
+            },
         }
     }
 
@@ -156,10 +163,10 @@ struct Args {
     /// default the answer itself, or the list at `/items`, `/data`,
     /// `/results` or `/value`.
     items_pointer: Option<Pointer>,
-    /// The object as the API returned it (null when it does not exist and
-    /// `allow_not_exist` is set).
-    #[setting(computed)]
-    response: Option<Value>,
+    /// The object as the API returned it is `response` (null when it does
+    /// not exist and `allow_not_exist` is set), or `sensitive_response`.
+    #[setting(flatten)]
+    kept: KeptAnswer,
 }
 
 /// The request: `path`, and `id` as one more segment, with the headers
@@ -191,13 +198,10 @@ fn target(config: &Value, d: &mut Diagnostics) -> Option<(HttpRequest, Args)> {
     }
 }
 
-/// The data source's state: the configuration, with `response`.
+/// The data source's state: the configuration, with `response` (or,
+/// with `response_is_sensitive`, `sensitive_response`).
 fn with_response(config: &Value, response: Value) -> Value {
-    let mut state = config.clone();
-    if let Value::Object(m) = &mut state {
-        m.insert(Args::RESPONSE.into(), response);
-    }
-    state
+    crate::resources::kept_answer::place(config.with_attr(KeptAnswer::RESPONSE, response))
 }
 
 /// The object in the answer `j`: itself, or the item `search` names

@@ -17,8 +17,8 @@ use framework::{Attribute, NestedObject, ObjectNesting};
 
 use crate::{Type, Value};
 
-/// The attributes, flattened into each resource type that keeps an answer
-/// (with [`sensitive_attribute`] added to its schema).
+/// The attributes, flattened into each resource and data source type that
+/// keeps an answer (with [`sensitive_attribute`] added to its schema).
 #[derive(Debug, Clone, PartialEq, Settings)]
 pub(crate) struct KeptAnswer {
     /// The answer holds secrets (tokens, keys): it is kept in

@@ -1079,8 +1079,9 @@ resource "driver_http_operation" "x" {{
     destroy(&failing);
 }
 
-/// `TestResource_JSONServer_UseSensitiveOutput` and
-/// `TestOperation_JSONServer_UseSensitiveOutput`: with
+/// `TestResource_JSONServer_UseSensitiveOutput`,
+/// `TestOperation_JSONServer_UseSensitiveOutput` and
+/// `TestDataSource_JSONServer_UseSensitiveOutput`: with
 /// `response_is_sensitive`, the answer is kept in `sensitive_response.value`
 /// (hidden in plans and output) and `response` is null, through create and
 /// update; without it, the answer is back in `response`.
@@ -1101,6 +1102,11 @@ resource "driver_http_operation" "op" {{
   body                  = {{ foo = "{foo}" }}
   response_is_sensitive = {sensitive}
 }}
+data "driver_http_object" "ds" {{
+  path                  = "/posts"
+  id                    = driver_http_object.x.id
+  response_is_sensitive = {sensitive}
+}}
 output "foo" {{
   value     = driver_http_object.x.sensitive_response.value.foo
   sensitive = true
@@ -1109,10 +1115,12 @@ output "foo" {{
             provider(&js.url, "")
         )
     };
+    // Managed resources and the data source alike.
     let values = |wd: &Workdir, name: &str| {
-        wd.resources()
-            .into_iter()
-            .find(|r| r["name"] == name)
+        let show = wd.run(&["show", "-json"]).expect_code(0).json();
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["name"] == name))
             .map(|r| r["values"].clone())
             .unwrap_or_default()
     };
@@ -1143,7 +1151,7 @@ output "foo" {{
         hidden(&text);
         let (code, out) = plan(&wd);
         assert_eq!(code, 0, "{out}");
-        for name in ["x", "op"] {
+        for name in ["x", "op", "ds"] {
             let v = values(&wd, name);
             assert!(v["response"].is_null(), "{name}: {v}");
             assert_eq!(v["sensitive_response"]["value"]["foo"], foo, "{name}: {v}");
@@ -1157,7 +1165,7 @@ output "foo" {{
     // Without the flag, the answer is in `response` again.
     wd.set(&config("bar", false).replace(".sensitive_response.value.foo", ".response.foo"));
     apply_clean(&wd);
-    for name in ["x", "op"] {
+    for name in ["x", "op", "ds"] {
         let v = values(&wd, name);
         assert_eq!(v["response"]["foo"], "bar", "{name}: {v}");
         assert!(v["sensitive_response"].is_null(), "{name}: {v}");
