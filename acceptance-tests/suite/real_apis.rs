@@ -4,7 +4,10 @@
 //! to the collection with the id in the body, timestamps re-spelled, soft
 //! deletes that leave the object "expired") and PowerDNS (zones: an API key,
 //! names canonicalised on create, a field accepted but never returned,
-//! updates answered 204). Each goes through the life of an object: apply,
+//! updates answered 204) and etcd (keys: every operation a POST with a
+//! body, the id a value the configuration chose, a missing key answered
+//! without the result rather than 404). Each goes through the life of an
+//! object: apply,
 //! a clean plan, an out-of-band edit shown and reverted, an out-of-band
 //! delete re-created, import, destroy.
 
@@ -320,4 +323,123 @@ fn powerdns_zones_through_their_whole_life() {
         .expect_code(0);
     let (status, _) = http("GET", &zone(&pdns.url), &key, None);
     assert_eq!(status, 404);
+}
+
+// ---------------------------------------------------------------------------
+// etcd
+
+fn etcd() -> Option<Server> {
+    let bin = debian_binary("etcd", &["etcd-server"])?;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, peer) = (free_port(), free_port());
+    let mut cmd = Command::new(bin);
+    cmd.arg(format!("--data-dir={}", dir.path().join("data").display()))
+        .arg(format!("--listen-client-urls=http://127.0.0.1:{port}"))
+        .arg(format!("--advertise-client-urls=http://127.0.0.1:{port}"))
+        .arg(format!("--listen-peer-urls=http://127.0.0.1:{peer}"))
+        .arg(format!(
+            "--initial-advertise-peer-urls=http://127.0.0.1:{peer}"
+        ))
+        .arg(format!("--initial-cluster=default=http://127.0.0.1:{peer}"));
+    Some(Server::start(cmd, port, "/version", dir))
+}
+
+/// What etcd holds at `key` (plain text), if anything.
+fn etcd_get(url: &str, key: &str) -> Option<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = serde_json::json!({"key": b64.encode(key)}).to_string();
+    let (status, answer) = http("POST", &format!("{url}/v3/kv/range"), &[], Some(&body));
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let value = answer["kvs"][0]["value"].as_str()?;
+    Some(String::from_utf8(b64.decode(value).unwrap()).unwrap())
+}
+
+fn etcd_send(url: &str, op: &str, body: serde_json::Value) {
+    let (status, answer) = http(
+        "POST",
+        &format!("{url}/v3/kv/{op}"),
+        &[],
+        Some(&body.to_string()),
+    );
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// The RPC-style shape (issue: reads with bodies): etcd's v3 JSON API,
+/// driven by the recipe exactly as docs/guides/recipes.md prints it.
+#[test]
+fn etcd_keys_through_their_whole_life() {
+    let Some(etcd) = etcd() else { return };
+    let provider = format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n",
+        etcd.url
+    );
+    let recipe = crate::harness::recipe("etcd");
+    let wd = Workdir::new(&format!("{provider}{recipe}"));
+    apply(&wd);
+    assert_eq!(etcd_get(&etcd.url, "app/config").as_deref(), Some("v1"));
+    let (code, out) = plan_code(&wd);
+    assert_eq!(code, 0, "a clean plan after apply: {out}");
+
+    // Someone changes the value: the plan shows it, apply puts it back.
+    etcd_send(
+        &etcd.url,
+        "put",
+        serde_json::json!({"key": "YXBwL2NvbmZpZw==", "value": "djI="}),
+    );
+    let (code, out) = plan_code(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("djI=") && out.contains("djE="), "{out}");
+    apply(&wd);
+    assert_eq!(etcd_get(&etcd.url, "app/config").as_deref(), Some("v1"));
+    assert_eq!(plan_code(&wd).0, 0);
+
+    // Someone deletes it: etcd answers the read without "kvs", which is
+    // gone, and apply creates it again.
+    etcd_send(
+        &etcd.url,
+        "deleterange",
+        serde_json::json!({"key": "YXBwL2NvbmZpZw=="}),
+    );
+    let (code, out) = plan_code(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("will be created"), "{out}");
+    apply(&wd);
+    assert_eq!(etcd_get(&etcd.url, "app/config").as_deref(), Some("v1"));
+
+    // A new value is an update.
+    wd.set(&format!("{provider}{}", recipe.replace("\"v1\"", "\"v3\"")));
+    apply(&wd);
+    assert_eq!(etcd_get(&etcd.url, "app/config").as_deref(), Some("v3"));
+    wd.set(&format!("{provider}{recipe}"));
+    apply(&wd);
+
+    // Import with the id the recipe documents: clean at once.
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guides/recipes.md"),
+    )
+    .unwrap();
+    let import_id = docs
+        .split("terraform import driver_http_object.setting \'")
+        .nth(1)
+        .and_then(|rest| rest.split_once("\'\n"))
+        .map(|(id, _)| id.to_owned())
+        .expect("the recipe's import command");
+    let other = Workdir::new(&format!("{provider}{recipe}"));
+    other
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "driver_http_object.setting",
+            &import_id,
+        ])
+        .expect_code(0);
+    let (code, out) = plan_code(&other);
+    assert_eq!(code, 0, "an import plans clean: {out}");
+
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    assert_eq!(etcd_get(&etcd.url, "app/config"), None);
 }

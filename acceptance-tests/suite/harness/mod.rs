@@ -226,3 +226,22 @@ fn next_id() -> u64 {
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
 }
+
+/// The HCL of the recipe marked `<!-- recipe: {name} -->` in
+/// docs/guides/recipes.md (the fenced block that follows the marker): the
+/// suite runs the recipes as the guide prints them.
+pub fn recipe(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guides/recipes.md");
+    let text = std::fs::read_to_string(&path).expect("docs/guides/recipes.md");
+    let marker = format!("<!-- recipe: {name} -->");
+    let after = text
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in recipes.md"))
+        .1;
+    let block = after
+        .split_once("```terraform\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .unwrap_or_else(|| panic!("no terraform block after {marker}"))
+        .0;
+    format!("{block}\n")
+}

@@ -434,8 +434,15 @@ pub(super) struct ReadOperation {
     #[setting(flatten)]
     pub(super) operation: OperationArgs,
     /// JSON Pointer to the object in the answer, for APIs that wrap it, such
-    /// as `"/data"`; with `search`, to the list the object is found in.
+    /// as `"/data"`; with `search`, to the list the object is found in. An
+    /// answer that is an object without it means the object is gone (an
+    /// RPC-style read that answers `{}` rather than 404).
     pub(super) pointer: Option<Pointer>,
+    /// A JSON body the read sends, as an HCL value whose strings are
+    /// templates, for APIs that read with a POST (etcd's
+    /// `{ key = "{id}" }` to `/v3/kv/range`, search endpoints, RPC
+    /// gateways).
+    pub(super) body: Option<BodyTemplate>,
     /// Finds the object in a list (APIs that cannot read one object,
     /// restapi's `read_search`, restful's `read_selector`): the answer is a
     /// list of objects (at `pointer`, or found as listings are), and the

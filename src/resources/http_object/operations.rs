@@ -83,7 +83,15 @@ impl Op {
                     .map_err(|e| format!("header {k}: {e}"))
             })
             .collect::<Result<_, _>>()?;
-        r.body = body;
+        r.body = match (body, self.operation, &self.body) {
+            // A read's own body (an RPC-style read), always JSON.
+            (Body::Empty, Operation::Read, Some(_)) => {
+                let j = self.rendered_body(values)?.unwrap_or(Json::Null);
+                let bytes = serde_json::to_vec(&j).map_err(|e| format!("body: {e}"))?;
+                Body::Json(bytes.into())
+            }
+            (body, ..) => body,
+        };
         Ok(r)
     }
 
@@ -234,6 +242,7 @@ impl Op {
                 search: b.search.map(|f| f.0).unwrap_or_default(),
                 patch: b.patch.map(|p| p.0),
                 answer_at: b.answer_at,
+                body: b.body.map(|t| t.0),
                 ..op.with(b.operation)
             },
         }
@@ -287,10 +296,15 @@ impl Op {
 /// A create happens before the object exists: its templates cannot use
 /// the id or what the server returned.
 fn create_templates_known(op: &Op, at: &AttributePath, diags: &mut Diagnostics) -> bool {
+    let mut in_body = Vec::new();
+    if let Some(b) = &op.body {
+        body_templates(b, &mut in_body);
+    }
     let templates = std::iter::once(&op.path)
         .chain(op.query.iter().map(|(_, t)| t))
         .chain(op.headers.iter().map(|(_, t)| t))
-        .chain(op.add_to_body.iter().map(|(_, t)| t));
+        .chain(op.add_to_body.iter().map(|(_, t)| t))
+        .chain(in_body.iter());
     let mut ok = true;
     for t in templates {
         if t.uses_id() || t.uses_response() {
@@ -305,6 +319,16 @@ fn create_templates_known(op: &Op, at: &AttributePath, diags: &mut Diagnostics) 
         }
     }
     ok
+}
+
+/// The templates among the strings of a body (checked when decoded).
+fn body_templates(j: &Json, out: &mut Vec<Template>) {
+    match j {
+        Json::String(s) => out.extend(Template::parse(s).ok()),
+        Json::Array(items) => items.iter().for_each(|i| body_templates(i, out)),
+        Json::Object(m) => m.values().for_each(|v| body_templates(v, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
