@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use demo_api::{Faults, Running};
+use demo_api::{AsyncStyle, Faults, Running};
 
 use crate::harness::Workdir;
 
@@ -211,4 +211,202 @@ fn reads_that_404_right_after_a_create_converge_and_real_deletes_are_still_seen(
     let p = wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
     assert_eq!(p.code(), 2);
     assert!(p.stdout.contains("will be created"), "{}", p.stdout);
+}
+
+/// Runs `apply` (or, with `destroy`, `terraform destroy`); the exit code
+/// and the whole output.
+fn run(wd: &Workdir, destroy: bool) -> (i32, String) {
+    let verb = if destroy { "destroy" } else { "apply" };
+    let r = wd.run(&[verb, "-auto-approve", "-input=false", "-no-color"]);
+    (r.code(), format!("{}{}", r.stdout, r.stderr_flat()))
+}
+
+fn plan_clean(wd: &Workdir) {
+    let p = wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(p.code(), 0, "{}{}", p.stdout, p.stderr);
+}
+
+/// Status-code polling (restful's `status_locator = "code"`): each write
+/// answers 202 and the `Location` of an operation that answers 202 until
+/// it is done (200); create, update and delete are each followed to the
+/// end, and a failed one (409) is reported with the API's message.
+#[test]
+fn status_code_polling_follows_create_update_and_delete() {
+    let api = Running::start();
+    let faults = Faults {
+        async_polls: Some(3),
+        async_style: AsyncStyle::StatusCode,
+        ..Default::default()
+    };
+    api.set_faults(faults.clone());
+    let poll = "  poll {\n    interval = \"100ms\"\n  }";
+    let wd = workdir(&api, poll, "");
+    assert_eq!(run(&wd, false).0, 0);
+    assert_eq!(api.counters().op_polls, 3, "202, 202, then 200");
+    assert_eq!(api.list("/databases")[0]["state"], "ready");
+    plan_clean(&wd);
+    wd.set(&workdir_hcl(&api, "orders-v2", poll));
+    assert_eq!(run(&wd, false).0, 0);
+    assert_eq!(api.counters().op_polls, 6);
+    assert_eq!(api.list("/databases")[0]["name"], "orders-v2");
+    plan_clean(&wd);
+    assert_eq!(run(&wd, true).0, 0);
+    assert_eq!(api.counters().op_polls, 9);
+    assert!(
+        api.list("/databases").is_empty(),
+        "gone when destroy returns"
+    );
+
+    api.set_faults(Faults {
+        async_failure: Some("disk quota exceeded".into()),
+        ..faults
+    });
+    let failing = workdir(&api, poll, "");
+    let (code, out) = run(&failing, false);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("disk quota exceeded"), "{out}");
+}
+
+/// The same resource, named differently.
+fn workdir_hcl(api: &Running, name: &str, extra: &str) -> String {
+    format!(
+        r#"
+provider "driver" {{
+  endpoint = "{}"
+}}
+
+resource "driver_http_object" "db" {{
+  path = "/databases"
+  body = {{ name = "{name}" }}
+{extra}
+}}
+"#,
+        api.url()
+    )
+}
+
+/// `Azure-AsyncOperation` and `Operation-Location`, followed by default
+/// (no `status_pointer` needed for Azure's `Succeeded`/`Failed`/
+/// `Canceled`): success through create, update and delete; a failure
+/// reports the operation's message; a cancel says so.
+#[test]
+fn azure_and_operation_location_succeed_fail_and_cancel() {
+    for style in [AsyncStyle::Azure, AsyncStyle::OperationLocation] {
+        let api = Running::start();
+        let faults = Faults {
+            async_polls: Some(2),
+            async_style: style,
+            ..Default::default()
+        };
+        api.set_faults(faults.clone());
+        let poll = if style == AsyncStyle::Azure {
+            "  poll {\n    interval = \"100ms\"\n  }"
+        } else {
+            POLL
+        };
+        let wd = workdir(&api, poll, "");
+        assert_eq!(run(&wd, false).0, 0, "{style:?}");
+        assert_eq!(api.counters().op_polls, 2, "{style:?}");
+        assert_eq!(api.list("/databases")[0]["state"], "ready", "{style:?}");
+        plan_clean(&wd);
+        wd.set(&workdir_hcl(&api, "orders-v2", poll));
+        assert_eq!(run(&wd, false).0, 0, "{style:?}");
+        assert_eq!(api.list("/databases")[0]["name"], "orders-v2");
+        assert_eq!(run(&wd, true).0, 0, "{style:?}");
+        assert!(api.list("/databases").is_empty(), "{style:?}");
+
+        api.set_faults(Faults {
+            async_failure: Some("no capacity in eu-west".into()),
+            ..faults.clone()
+        });
+        let (code, out) = run(&workdir(&api, poll, ""), false);
+        assert_ne!(code, 0, "{style:?}: {out}");
+        assert!(
+            out.contains("Operation failed") && out.contains("no capacity in eu-west"),
+            "{style:?}: {out}"
+        );
+
+        api.set_faults(Faults {
+            async_cancel: true,
+            ..faults
+        });
+        let (code, out) = run(&workdir(&api, poll, ""), false);
+        assert_ne!(code, 0, "{style:?}: {out}");
+        assert!(
+            out.to_lowercase().contains("\"canceled\""),
+            "{style:?}: {out}"
+        );
+    }
+}
+
+/// `poll.follow = "object"`: the object itself is polled until it is
+/// ready, and after a delete until its 404, though every answer names an
+/// operation (`Location`), which is never polled.
+#[test]
+fn the_object_itself_is_polled_until_ready_and_until_gone() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        async_polls: Some(3),
+        async_style: AsyncStyle::StatusCode,
+        ..Default::default()
+    });
+    let poll = r#"
+  poll {
+    follow         = "object"
+    status_pointer = "/state"
+    pending        = ["provisioning", "deleting"]
+    success        = ["ready"]
+    interval       = "100ms"
+  }"#;
+    let wd = workdir(&api, poll, "");
+    assert_eq!(run(&wd, false).0, 0);
+    assert_eq!(api.list("/databases")[0]["state"], "ready");
+    assert_eq!(
+        wd.resources()[0]["values"]["response"]["state"],
+        "ready",
+        "the object was followed until ready"
+    );
+    plan_clean(&wd);
+    assert_eq!(run(&wd, true).0, 0);
+    assert!(
+        api.list("/databases").is_empty(),
+        "gone when destroy returns"
+    );
+    assert_eq!(
+        api.counters().op_polls,
+        0,
+        "the operation URL was never polled"
+    );
+}
+
+/// A create answered 202 with no id anywhere: the id is in the finished
+/// operation (`resourceLocation`, or at `poll.id_pointer`).
+#[test]
+fn an_id_named_only_by_the_finished_operation() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        async_polls: Some(2),
+        async_style: AsyncStyle::IdInResult,
+        ..Default::default()
+    });
+    let wd = workdir(&api, POLL, "");
+    let (code, out) = run(&wd, false);
+    assert_eq!(code, 0, "{out}");
+    let listed = api.list("/databases");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        wd.resources()[0]["values"]["id"],
+        listed[0]["id"].to_string(),
+        "the id the operation named"
+    );
+    plan_clean(&wd);
+    // The same with the id at a pointer of the operation's answer.
+    let with_pointer = POLL.replace("interval", "id_pointer     = \"/resourceId\"\n    interval");
+    let other = workdir(&api, &with_pointer, "");
+    let (code, out) = run(&other, false);
+    assert_eq!(code, 0, "{out}");
+    plan_clean(&other);
+    assert_eq!(run(&wd, true).0, 0);
+    assert_eq!(run(&other, true).0, 0);
+    assert!(api.list("/databases").is_empty());
 }

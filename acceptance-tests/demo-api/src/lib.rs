@@ -35,10 +35,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod operations;
 mod pages;
 mod shapes;
 mod tls;
 
+pub use operations::AsyncStyle;
 pub use tls::{TlsMaterial, TlsMode};
 
 use axum::Router;
@@ -64,7 +66,7 @@ pub struct Store {
     /// What requests must present.
     auth: Auth,
     /// Long-running operations by number.
-    operations: BTreeMap<u64, Operation>,
+    operations: BTreeMap<u64, operations::Operation>,
     /// OAuth tokens issued and not revoked.
     tokens: std::collections::HashSet<String>,
     /// Open leases: id → token.
@@ -133,6 +135,10 @@ pub struct Faults {
     pub async_polls: Option<u32>,
     /// Make those operations fail with this message instead.
     pub async_failure: Option<String>,
+    /// How those operations are announced and followed.
+    pub async_style: AsyncStyle,
+    /// Make those operations end canceled instead.
+    pub async_cancel: bool,
     /// Canned answers for hostile-server tests, tried in order.
     pub scripted: Vec<Scripted>,
     /// Added after a request is processed, before the answer: an API that
@@ -245,6 +251,15 @@ impl Faults {
                 .get("async_failure")
                 .and_then(Json::as_str)
                 .map(str::to_owned),
+            async_style: j
+                .get("async_style")
+                .and_then(Json::as_str)
+                .and_then(AsyncStyle::parse)
+                .unwrap_or_default(),
+            async_cancel: j
+                .get("async_cancel")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
             scripted: Vec::new(),
             answer_delay: std::time::Duration::from_millis(
                 f("answer_delay_ms").unwrap_or(0.0).clamp(0.0, 60_000.0) as u64,
@@ -351,17 +366,6 @@ impl Counters {
     pub fn total(&self) -> u64 {
         self.by_method.values().sum()
     }
-}
-
-/// A long-running write in progress.
-#[derive(Debug, Clone)]
-struct Operation {
-    polls_left: u32,
-    /// The object it is about.
-    object: (String, u64),
-    /// A delete removes the object when it completes.
-    delete: bool,
-    failure: Option<String>,
 }
 
 /// Shared handle on the store.
@@ -1040,7 +1044,13 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
             .strip_prefix("/operations/")
             .and_then(|n| n.parse::<u64>().ok())
         {
-            return poll_operation(&mut s, n);
+            return operations::poll(&mut s, n);
+        }
+        if method == Method::GET
+            && let Some((c, id)) = split_object(&path)
+        {
+            // An operation followed at its object goes on as it is read.
+            operations::object_read(&mut s, c, id);
         }
         if method == Method::GET
             && split_object(&path).is_none()
@@ -1093,7 +1103,7 @@ async fn handle(State(store): State<Shared>, req: Request) -> Response {
                 Method::POST | Method::PUT | Method::PATCH | Method::DELETE
             )
         {
-            r = start_operation(&mut s, &method, &path, r, polls);
+            r = operations::start(&mut s, &method, &path, r, polls);
         }
         s.quota_headers(&mut r);
         if method == Method::POST && s.faults.text_ids && r.status() == StatusCode::CREATED {
@@ -1137,105 +1147,6 @@ async fn envelope(r: Response) -> Response {
         Ok(j) => json_response(status, &json!({ "data": j })),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "cannot wrap the answer"),
     }
-}
-
-/// Turns a finished synchronous write into a 202 and an operation: the
-/// object shows `state: provisioning` until the operation completes.
-fn start_operation(
-    s: &mut Store,
-    method: &Method,
-    path: &str,
-    done: Response,
-    polls: u32,
-) -> Response {
-    let location = done
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let object = match (
-        method,
-        location.as_deref().and_then(split_object),
-        split_object(path),
-    ) {
-        (&Method::POST, Some((c, id)), _) => (c.to_owned(), id),
-        (_, _, Some((c, id))) => (c.to_owned(), id),
-        _ => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot tell which object the operation is about",
-            );
-        }
-    };
-    let delete = *method == Method::DELETE;
-    if delete {
-        // Deleted when the operation completes: put it back until then.
-        if let Some(o) = s.last_deleted.take() {
-            s.collections
-                .entry(object.0.clone())
-                .or_default()
-                .insert(object.1, o);
-        }
-    }
-    if let Some(o) = s
-        .collections
-        .get_mut(&object.0)
-        .and_then(|m| m.get_mut(&object.1))
-    {
-        o["state"] = json!("provisioning");
-    }
-    s.next_op += 1;
-    let n = s.next_op;
-    s.operations.insert(
-        n,
-        Operation {
-            polls_left: polls,
-            object: object.clone(),
-            delete,
-            failure: s.faults.async_failure.clone(),
-        },
-    );
-    let op_path = format!("/operations/{n}");
-    let answer = json!({"status": "running", "operation": op_path, "id": object.1});
-    let mut r = json_response(StatusCode::ACCEPTED, &answer);
-    let h = r.headers_mut();
-    h.insert(
-        "operation-location",
-        HeaderValue::from_str(&op_path).expect("ascii"),
-    );
-    h.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
-    r
-}
-
-fn poll_operation(s: &mut Store, n: u64) -> Response {
-    s.counters.op_polls += 1;
-    let Some(op) = s.operations.get_mut(&n) else {
-        return error(StatusCode::NOT_FOUND, "no such operation");
-    };
-    if op.polls_left > 1 {
-        op.polls_left -= 1;
-        return json_response(StatusCode::OK, &json!({"status": "running"}));
-    }
-    let op = op.clone();
-    let (c, id) = op.object.clone();
-    if let Some(message) = op.failure {
-        if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
-            o["state"] = json!("failed");
-        }
-        return json_response(
-            StatusCode::OK,
-            &json!({"status": "failed", "error": {"message": message}}),
-        );
-    }
-    if op.delete {
-        s.collections.get_mut(&c).map(|m| m.remove(&id));
-    } else if let Some(o) = s.collections.get_mut(&c).and_then(|m| m.get_mut(&id)) {
-        o["state"] = json!("ready");
-    }
-    json_response(
-        StatusCode::OK,
-        &json!({"status": "succeeded", "resource": format!("{c}/{id}")}),
-    )
 }
 
 /// Objects whose keys are 0, 1, 2... (from `tags[0]`) as lists.

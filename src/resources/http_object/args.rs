@@ -569,6 +569,11 @@ pub(super) struct PollBlock {
     /// pending.
     #[setting(default = "operation")]
     pub(super) follow: PollTarget,
+    /// JSON Pointer to the new object's id in the finished operation's
+    /// last answer, for a create whose own answer names none (the id exists
+    /// only once the operation is done). Without it, the last segment of
+    /// the `resourceLocation` there (a path or URL) is the id.
+    pub(super) id_pointer: Option<Pointer>,
 }
 
 /// What `poll` reads (`poll.follow`).

@@ -254,6 +254,17 @@ async fn identified(
     if let Some(id) = created_id(s, resp, parsed.as_ref(), body_json) {
         return finish(rt, s, req, id, resp, parsed, ctx).await;
     }
+    // An operation may name its object only once it is done.
+    match id_from_operation(rt, s, resp, ctx).await {
+        Some(Ok(id)) => return finish(rt, s, req, id, &followed(resp), None, ctx).await,
+        Some(Err(d)) => {
+            let why = "The create started an operation that did not name the object";
+            let mut r = unknown_outcome(rt, s, req, why, None).await;
+            r.diagnostics.extend(d);
+            return r;
+        }
+        None => {}
+    }
     // It answered success, so the object exists, but which one is it?
     let target = match rt.client::<HttpClient>() {
         Ok(c) => format!("{} {}", http.method, c.url(&http.path)),
@@ -282,6 +293,77 @@ async fn identified(
         return adopt(rt, s, req, id, object, &rt.scrub(&note)).await;
     }
     unknown_outcome(rt, s, req, &why, found).await
+}
+
+/// The id of an object whose create answered without one but started an
+/// operation: followed to its end, the id is in its last answer (at
+/// `poll.id_pointer`, else the last segment of `resourceLocation`).
+/// `None` when the answer started no operation.
+async fn id_from_operation(
+    rt: &Runtime,
+    s: &Settings,
+    resp: &HttpResponse,
+    ctx: &OperationContext,
+) -> Option<Result<String, Diagnostics>> {
+    let poll = s.poll.as_ref()?;
+    let last = match wait::settle(rt, s, resp, None, ctx, Operation::Create).await {
+        Ok(last) => last?,
+        Err(d) => return Some(Err(d)),
+    };
+    let id = match &poll.id_pointer {
+        Some(p) => p.get(&last).and_then(id_text),
+        None => last
+            .get("resourceLocation")
+            .and_then(Json::as_str)
+            .and_then(last_segment),
+    };
+    Some(id.ok_or_else(|| {
+        let mut d = Diagnostics::new();
+        let at = poll
+            .id_pointer
+            .as_ref()
+            .map_or("/resourceLocation".to_owned(), ToString::to_string);
+        d.error(
+            "No id in the finished operation",
+            format!(
+                "The create's operation finished, but its last answer has no id at {at}. Set \
+                 poll.id_pointer to where it names the new object."
+            ),
+        );
+        d
+    }))
+}
+
+/// The answer of a create whose operation was followed to its end: a
+/// plain success, with nothing left to follow.
+fn followed(resp: &HttpResponse) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        location: None,
+        operation_location: None,
+        content_type: None,
+        retry_after: None,
+        body: bytes::Bytes::new(),
+        pause: resp.pause,
+        pace: resp.pace,
+        next_link: None,
+        headers: Vec::new(),
+    }
+}
+
+/// The last segment of a path or URL (query and fragment dropped),
+/// percent-decoded.
+fn last_segment(l: &str) -> Option<String> {
+    let l = l.split(['?', '#']).next().unwrap_or(l);
+    l.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            percent_encoding::percent_decode_str(x)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
 }
 
 /// The new object's id: at `id_pointer` in the answer, else the last
@@ -314,14 +396,7 @@ fn created_id(
             resp.location
                 .as_deref()
                 .filter(|_| resp.status != 202)
-                .map(|l| l.split(['?', '#']).next().unwrap_or(l))
-                .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
-                .filter(|x| !x.is_empty())
-                .map(|x| {
-                    percent_encoding::percent_decode_str(x)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
+                .and_then(last_segment)
         })
         // An id the configuration chose, sent in the body (restapi's
         // `id_attribute` in `data`): the API answered success to it. With a
@@ -444,9 +519,9 @@ async fn settled(
     reading: &super::answer::Reading,
     ctx: &OperationContext,
 ) -> Result<(bool, Option<Json>), Diagnostics> {
-    let polled = wait::settle(rt, s, resp, object, ctx, Operation::Create).await?;
+    let polled = wait::settle(rt, s, resp, Some(object), ctx, Operation::Create).await?;
     let ready = wait::ready(rt, s, object, reading, ctx).await?;
-    Ok((polled, ready))
+    Ok((polled.is_some(), ready))
 }
 
 /// Most times one create is sent when lookups show it did not happen.

@@ -104,7 +104,8 @@ async fn send(
         // Already gone is what we wanted.
         Ok(Outcome::Gone) => {}
         Ok(Outcome::Done(resp)) => {
-            if let Err(d) = wait::settle(rt, s, &resp, object, &ctx, Operation::Delete).await {
+            if let Err(d) = wait::settle(rt, s, &resp, Some(object), &ctx, Operation::Delete).await
+            {
                 diags.extend(d);
             }
         }

@@ -90,6 +90,8 @@ pub(super) struct Poll {
     pub(super) interval: Duration,
     /// The object itself is polled, whatever the answer names.
     pub(super) object_only: bool,
+    /// Where a finished create's operation names the new object's id.
+    pub(super) id_pointer: Option<Pointer>,
 }
 
 /// A readiness condition.
@@ -400,6 +402,7 @@ fn resolve(a: HttpObjectArgs, diags: &mut Diagnostics) -> Option<Settings> {
                 message_pointer: p.message_pointer,
                 interval: p.interval.0,
                 object_only: p.follow == super::args::PollTarget::Object,
+                id_pointer: p.id_pointer,
             }
         }),
         wait_for: a.wait_for.map(|w| WaitFor {

@@ -222,7 +222,9 @@ async fn write(
             return Err(d);
         }
     };
-    let polled = wait::settle(rt, s, &resp, &object, &ctx, Operation::Update).await?;
+    let polled = wait::settle(rt, s, &resp, Some(&object), &ctx, Operation::Update)
+        .await?
+        .is_some();
     let ready = wait::ready(rt, s, &object, &reading, &ctx).await?;
     let written = answer::written(
         &resp,

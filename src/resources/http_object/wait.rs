@@ -29,29 +29,28 @@ fn text(j: &Json) -> Option<String> {
     }
 }
 
-/// A GET of a status link (a path below the endpoint), with the object's
-/// headers.
-fn get(object: &HttpRequest, path: String, query: Vec<(String, String)>) -> HttpRequest {
+/// A GET of a status link (a path below the endpoint).
+fn get(path: String, query: Vec<(String, String)>) -> HttpRequest {
     let mut r = HttpRequest::new(Operation::Read, Method::GET, path);
-    r.headers = object.headers.clone();
     r.query = query;
     r
 }
 
 /// After a write answered `resp`: if it started a long-running operation,
-/// follows it to the end (`Ok(true)`; `Ok(false)`: nothing to follow).
-/// `object` reads the object itself (polled when the API gives no status
-/// URL; for a delete, its 404 means done).
+/// follows it to the end and gives the last poll's answer (`Ok(None)`:
+/// nothing to follow; `Json::Null` when it had no JSON body). `object`
+/// reads the object itself (polled when the API gives no status URL; for
+/// a delete, its 404 means done; `None` when the object is not known yet).
 pub(super) async fn settle(
     rt: &Runtime,
     s: &Settings,
     resp: &HttpResponse,
-    object: &HttpRequest,
+    object: Option<&HttpRequest>,
     ctx: &OperationContext,
     op: Operation,
-) -> Result<bool, Diagnostics> {
+) -> Result<Option<Json>, Diagnostics> {
     let Some(poll) = &s.poll else {
-        return Ok(false);
+        return Ok(None);
     };
     let body: Option<Json> = serde_json::from_slice(&resp.body).ok();
     let status = status_of(poll, resp.status, body.as_ref());
@@ -61,7 +60,7 @@ pub(super) async fn settle(
         || resp.operation_location.is_some()
         || status.as_ref().is_some_and(|st| poll.pending.contains(st));
     if !running {
-        return Ok(false);
+        return Ok(None);
     }
     let link = if poll.object_only {
         None
@@ -86,7 +85,7 @@ pub(super) async fn settle(
         .then(|| tokio::time::Instant::now() + UNTIMED_POLL_LIMIT);
     loop {
         if let Some(done) = polling.poll_once(rt, poll, ctx, op).await? {
-            return Ok(done);
+            return Ok(Some(done));
         }
         if limit.is_some_and(|l| tokio::time::Instant::now() >= l) {
             let mut d = Diagnostics::new();
@@ -153,15 +152,29 @@ fn status_link(poll: &Poll, resp: &HttpResponse, body: Option<&Json>) -> Option<
 fn poll_request(
     rt: &Runtime,
     link: Option<&str>,
-    object: &HttpRequest,
+    object: Option<&HttpRequest>,
 ) -> Result<(HttpRequest, String), Diagnostics> {
     let client = rt.client::<HttpClient>()?;
-    let Some(l) = link else {
-        return Ok((object.clone(), client.url(&object.path)));
+    let (l, object) = match (link, object) {
+        (Some(l), object) => (l, object),
+        (None, Some(o)) => return Ok((o.clone(), client.url(&o.path))),
+        (None, None) => {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Nothing to poll",
+                "The API answered that the work goes on, but named no status URL and no id \
+                 for the object, so there is nothing to follow. Set poll.url_pointer to where \
+                 the answer names its operation, or id_pointer to where it names the object.",
+            );
+            return Err(d);
+        }
     };
     match crate::template::resolve_link(l, client.base_url()) {
         Ok((path, query)) => {
-            let r = get(object, path, query);
+            let mut r = get(path, query);
+            if let Some(o) = object {
+                r.headers = o.headers.clone();
+            }
             let shown = client.url(&r.path);
             Ok((r, shown))
         }
@@ -194,15 +207,15 @@ struct Polling {
 }
 
 impl Polling {
-    /// Waits, polls once: `Some(true)` when the operation is over, `None`
-    /// while it runs, an error when it failed.
+    /// Waits, polls once: the last answer when the operation is over,
+    /// `None` while it runs, an error when it failed.
     async fn poll_once(
         &mut self,
         rt: &Runtime,
         poll: &Poll,
         ctx: &OperationContext,
         op: Operation,
-    ) -> Result<Option<bool>, Diagnostics> {
+    ) -> Result<Option<Json>, Diagnostics> {
         let client = rt.client::<HttpClient>()?;
         let shown = &self.shown;
         let what = format!(
@@ -216,7 +229,7 @@ impl Polling {
             Ok(Outcome::Done(r)) => r,
             // The object itself is gone: a delete is done.
             Ok(Outcome::Gone) if self.polling_object && op == Operation::Delete => {
-                return Ok(Some(true));
+                return Ok(Some(Json::Null));
             }
             Ok(Outcome::Gone) => {
                 d.error(
@@ -234,7 +247,7 @@ impl Polling {
         match self.status(poll, op, r.status, &answer) {
             Some(st) if poll.success.contains(&st) => {
                 tracing::debug!(polls = self.polls, url = %shown, "operation finished");
-                Ok(Some(true))
+                Ok(Some(answer))
             }
             Some(st) if poll.pending.contains(&st) => {
                 self.last = st;
