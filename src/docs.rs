@@ -491,4 +491,39 @@ mod tests {
             assert!(rows > 20, "{guide}: {rows} rows");
         }
     }
+
+    /// Every recipe marked `<!-- recipe: name -->` in the recipes guide is
+    /// run by the acceptance suite (`harness::recipe("name")`), so what the
+    /// guide prints is what was tested.
+    #[test]
+    fn every_marked_recipe_is_run_by_the_suite() {
+        let guide = std::fs::read_to_string(root().join("docs/guides/recipes.md")).unwrap();
+        let mut suite = String::new();
+        for dir in ["acceptance-tests/suite"] {
+            let mut stack = vec![root().join(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "rs") {
+                        suite.push_str(&std::fs::read_to_string(&p).unwrap());
+                    }
+                }
+            }
+        }
+        let names: Vec<&str> = guide
+            .split("<!-- recipe: ")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(" -->").map(|(n, _)| n))
+            .collect();
+        assert!(names.len() >= 5, "{names:?}");
+        for n in names {
+            // `recipe("name")`, or the name as a literal the test passes on.
+            assert!(
+                suite.contains(&format!("\"{n}\"")),
+                "recipe {n} is not run by the acceptance suite"
+            );
+        }
+    }
 }

@@ -239,13 +239,12 @@ fn status_code_polling_follows_create_update_and_delete() {
         ..Default::default()
     };
     api.set_faults(faults.clone());
-    let poll = "  poll {\n    interval = \"100ms\"\n  }";
-    let wd = workdir(&api, poll, "");
+    let wd = Workdir::new(&recipe(&api, "azure", "orders"));
     assert_eq!(run(&wd, false).0, 0);
     assert_eq!(api.counters().op_polls, 3, "202, 202, then 200");
     assert_eq!(api.list("/databases")[0]["state"], "ready");
     plan_clean(&wd);
-    wd.set(&workdir_hcl(&api, "orders-v2", poll));
+    wd.set(&recipe(&api, "azure", "orders-v2"));
     assert_eq!(run(&wd, false).0, 0);
     assert_eq!(api.counters().op_polls, 6);
     assert_eq!(api.list("/databases")[0]["name"], "orders-v2");
@@ -261,27 +260,19 @@ fn status_code_polling_follows_create_update_and_delete() {
         async_failure: Some("disk quota exceeded".into()),
         ..faults
     });
-    let failing = workdir(&api, poll, "");
+    let failing = Workdir::new(&recipe(&api, "azure", "orders"));
     let (code, out) = run(&failing, false);
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("disk quota exceeded"), "{out}");
 }
 
-/// The same resource, named differently.
-fn workdir_hcl(api: &Running, name: &str, extra: &str) -> String {
+/// The recipe `name` of docs/guides/recipes.md against `api`, the object
+/// named `object`.
+fn recipe(api: &Running, name: &str, object: &str) -> String {
     format!(
-        r#"
-provider "driver" {{
-  endpoint = "{}"
-}}
-
-resource "driver_http_object" "db" {{
-  path = "/databases"
-  body = {{ name = "{name}" }}
-{extra}
-}}
-"#,
-        api.url()
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n{}",
+        api.url(),
+        crate::harness::recipe(name).replace("\"orders\"", &format!("\"{object}\""))
     )
 }
 
@@ -299,17 +290,17 @@ fn azure_and_operation_location_succeed_fail_and_cancel() {
             ..Default::default()
         };
         api.set_faults(faults.clone());
-        let poll = if style == AsyncStyle::Azure {
-            "  poll {\n    interval = \"100ms\"\n  }"
+        let name = if style == AsyncStyle::Azure {
+            "azure"
         } else {
-            POLL
+            "operation-location"
         };
-        let wd = workdir(&api, poll, "");
+        let wd = Workdir::new(&recipe(&api, name, "orders"));
         assert_eq!(run(&wd, false).0, 0, "{style:?}");
         assert_eq!(api.counters().op_polls, 2, "{style:?}");
         assert_eq!(api.list("/databases")[0]["state"], "ready", "{style:?}");
         plan_clean(&wd);
-        wd.set(&workdir_hcl(&api, "orders-v2", poll));
+        wd.set(&recipe(&api, name, "orders-v2"));
         assert_eq!(run(&wd, false).0, 0, "{style:?}");
         assert_eq!(api.list("/databases")[0]["name"], "orders-v2");
         assert_eq!(run(&wd, true).0, 0, "{style:?}");
@@ -319,7 +310,7 @@ fn azure_and_operation_location_succeed_fail_and_cancel() {
             async_failure: Some("no capacity in eu-west".into()),
             ..faults.clone()
         });
-        let (code, out) = run(&workdir(&api, poll, ""), false);
+        let (code, out) = run(&Workdir::new(&recipe(&api, name, "orders")), false);
         assert_ne!(code, 0, "{style:?}: {out}");
         assert!(
             out.contains("Operation failed") && out.contains("no capacity in eu-west"),
@@ -330,7 +321,7 @@ fn azure_and_operation_location_succeed_fail_and_cancel() {
             async_cancel: true,
             ..faults
         });
-        let (code, out) = run(&workdir(&api, poll, ""), false);
+        let (code, out) = run(&Workdir::new(&recipe(&api, name, "orders")), false);
         assert_ne!(code, 0, "{style:?}: {out}");
         assert!(
             out.to_lowercase().contains("\"canceled\""),
@@ -350,15 +341,7 @@ fn the_object_itself_is_polled_until_ready_and_until_gone() {
         async_style: AsyncStyle::StatusCode,
         ..Default::default()
     });
-    let poll = r#"
-  poll {
-    follow         = "object"
-    status_pointer = "/state"
-    pending        = ["provisioning", "deleting"]
-    success        = ["ready"]
-    interval       = "100ms"
-  }"#;
-    let wd = workdir(&api, poll, "");
+    let wd = Workdir::new(&recipe(&api, "follow-object", "orders"));
     assert_eq!(run(&wd, false).0, 0);
     assert_eq!(api.list("/databases")[0]["state"], "ready");
     assert_eq!(
@@ -389,7 +372,10 @@ fn an_id_named_only_by_the_finished_operation() {
         async_style: AsyncStyle::IdInResult,
         ..Default::default()
     });
-    let wd = workdir(&api, POLL, "");
+    let printed = recipe(&api, "id-in-result", "orders");
+    let without_pointer = printed.replace("    id_pointer     = \"/resourceId\"\n", "");
+    assert_ne!(without_pointer, printed);
+    let wd = Workdir::new(&without_pointer);
     let (code, out) = run(&wd, false);
     assert_eq!(code, 0, "{out}");
     let listed = api.list("/databases");
@@ -400,9 +386,8 @@ fn an_id_named_only_by_the_finished_operation() {
         "the id the operation named"
     );
     plan_clean(&wd);
-    // The same with the id at a pointer of the operation's answer.
-    let with_pointer = POLL.replace("interval", "id_pointer     = \"/resourceId\"\n    interval");
-    let other = workdir(&api, &with_pointer, "");
+    // As printed: the id at a pointer of the operation's answer.
+    let other = Workdir::new(&recipe(&api, "id-in-result", "orders-2"));
     let (code, out) = run(&other, false);
     assert_eq!(code, 0, "{out}");
     plan_clean(&other);
