@@ -19,6 +19,10 @@ pub struct DriftRules {
     /// Pointer of a list → the field that identifies its elements; `""`
     /// when the elements are plain values, each its own key.
     pub unordered: BTreeMap<String, String>,
+    /// Pointer of an `unordered` list → the keys (canonical JSON text) of
+    /// elements the server added in answer to the provider's own write:
+    /// the server's, not drift.
+    pub server_added: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The outcome of a comparison.
@@ -49,14 +53,80 @@ pub fn server_spelling(written: &Value, answer: &Json, rules: &DriftRules) -> Sp
         .collect()
 }
 
+/// Elements a server added to `unordered` lists in its answer to the
+/// provider's own write (a system field it always lists): by list pointer,
+/// their keys. Remembered, bounded, so that they are not drift later,
+/// while an element added out of band still is.
+pub type Added = BTreeMap<String, Vec<Json>>;
+
+/// At most this many added elements are remembered per list, each by a key
+/// at most `MAX_ADDED_KEY` bytes long: what is remembered costs state.
+/// Beyond that, the others show as drift.
+const MAX_ADDED: usize = 32;
+const MAX_ADDED_KEY: usize = 256;
+
+/// Canonical text of a key (numbers by value).
+fn canonical(key: &Json) -> Option<String> {
+    to_json(&from_json(key)).ok().map(|j| j.to_string())
+}
+
+/// The keys of the elements of each `unordered` list in `answer` (the
+/// server's representation right after the write) that `written` (the
+/// managed body sent) did not have.
+pub fn server_added(written: &Value, answer: &Json, rules: &DriftRules) -> Added {
+    let Ok(sent) = to_json(written) else {
+        return Added::new();
+    };
+    let mut out = Added::new();
+    for (list, key) in &rules.unordered {
+        let Ok(ptr) = super::pointer::Pointer::parse(list) else {
+            continue;
+        };
+        let (Some(Json::Array(remote)), Some(Json::Array(mine))) =
+            (ptr.get(answer), ptr.get(&sent))
+        else {
+            continue;
+        };
+        let key_of = |j: &Json| if key.is_empty() { Some(j) } else { j.get(key) }.cloned();
+        let ours: BTreeSet<String> = mine
+            .iter()
+            .filter_map(|j| key_of(j).and_then(|k| canonical(&k)))
+            .collect();
+        let added: Vec<Json> = remote
+            .iter()
+            .filter_map(key_of)
+            .filter(|k| {
+                canonical(k).is_some_and(|c| c.len() <= MAX_ADDED_KEY && !ours.contains(&c))
+            })
+            .take(MAX_ADDED)
+            .collect();
+        if !added.is_empty() {
+            out.insert(list.clone(), added);
+        }
+    }
+    out
+}
+
 /// `rules`, also ignoring the fields whose value in `actual` is still the
 /// server's spelling of what was written (or still absent, if the server
-/// never returned it): that is not drift, while any other value is.
-pub fn with_spelling(rules: &DriftRules, spelling: &Spelling, actual: &Json) -> DriftRules {
-    if spelling.is_empty() {
+/// never returned it): that is not drift, while any other value is; and
+/// the elements the server added to keyed lists (`added`).
+pub fn with_spelling(
+    rules: &DriftRules,
+    spelling: &Spelling,
+    added: &Added,
+    actual: &Json,
+) -> DriftRules {
+    if spelling.is_empty() && added.is_empty() {
         return rules.clone();
     }
     let mut out = rules.clone();
+    for (list, keys) in added {
+        out.server_added
+            .entry(list.clone())
+            .or_default()
+            .extend(keys.iter().filter_map(canonical));
+    }
     for (p, spelled) in spelling {
         let Ok(ptr) = super::pointer::Pointer::parse(p) else {
             continue;
@@ -272,7 +342,12 @@ fn merge_keyed(
             None => drifted.push(pointer(&here)),
         }
     }
+    let theirs = rules.server_added.get(at);
     for (r, _) in remote.iter().zip(&used).filter(|(_, used)| !**used) {
+        if theirs.is_some_and(|t| key_of_json(r).is_some_and(|k| t.contains(&k))) {
+            // The server's own element, there since the provider's write.
+            continue;
+        }
         drifted.push(pointer(&format!("{at}/{}", merged.len())));
         merged.push(from_json(r));
     }
@@ -427,7 +502,7 @@ mod tests {
         #[test]
         fn the_quick_look_agrees_with_the_merge(prior in arb_json(), actual in arb_json(), same in proptest::bool::ANY) {
             let actual = if same { prior.clone() } else { actual };
-            let rules = DriftRules { unordered: [("/k".to_owned(), "n".to_owned())].into(), ignore: ["/a~1b".to_owned()].into() };
+            let rules = DriftRules { unordered: [("/k".to_owned(), "n".to_owned())].into(), ignore: ["/a~1b".to_owned()].into(), server_added: [("/k".to_owned(), ["\"sys\"".to_owned()].into())].into() };
             let prior = from_json(&prior);
             let mut full = Vec::new();
             merge(&prior, Some(&actual), "", &rules, &mut full);
@@ -453,14 +528,53 @@ mod tests {
         assert_eq!(spelling.len(), 2, "{spelling:?}");
         assert_eq!(spelling["/secret"], Vec::<Json>::new(), "never returned");
         // Read again later, unchanged: no drift.
-        let rules = with_spelling(&DriftRules::default(), &spelling, &answer);
+        let rules = with_spelling(&DriftRules::default(), &spelling, &Added::new(), &answer);
         assert!(reconcile(&written, &answer, &rules).drifted.is_empty());
         // Changed outside Terraform: drift, and the plan reverts it.
         let changed = json!({"at": "2027-01-01T00:00:00.000Z", "n": 1, "secret": "x"});
-        let rules = with_spelling(&DriftRules::default(), &spelling, &changed);
+        let rules = with_spelling(&DriftRules::default(), &spelling, &Added::new(), &changed);
         assert_eq!(
             reconcile(&written, &changed, &rules).drifted,
             ["/at", "/secret"]
         );
+    }
+
+    #[test]
+    fn elements_the_server_added_to_a_keyed_list_are_its_own_not_drift() {
+        let rules = DriftRules {
+            unordered: [("/fields".to_owned(), "name".to_owned())].into(),
+            ..DriftRules::default()
+        };
+        let written = from_json(&json!({"fields": [{"name": "title"}, {"name": "body"}]}));
+        let answer = json!({"fields": [
+            {"name": "id", "system": true}, {"name": "body"}, {"name": "title"}
+        ]});
+        let added = server_added(&written, &answer, &rules);
+        assert_eq!(added["/fields"], vec![json!("id")]);
+        // Read again: the server's element is not drift.
+        let rules = with_spelling(&rules, &Spelling::new(), &added, &answer);
+        assert!(reconcile(&written, &answer, &rules).drifted.is_empty());
+        // An element added out of band still is; one the configuration
+        // dropped (still on the server, never the server's) is too.
+        let other = json!({"fields": [
+            {"name": "id"}, {"name": "body"}, {"name": "title"}, {"name": "extra"}
+        ]});
+        assert_eq!(reconcile(&written, &other, &rules).drifted, ["/fields/2"]);
+        let fewer = from_json(&json!({"fields": [{"name": "title"}]}));
+        assert_eq!(reconcile(&fewer, &answer, &rules).drifted, ["/fields/1"]);
+    }
+
+    #[test]
+    fn what_is_remembered_of_added_elements_is_bounded() {
+        let rules = DriftRules {
+            unordered: [("/l".to_owned(), String::new())].into(),
+            ..DriftRules::default()
+        };
+        let many: Vec<Json> = (0..1000).map(|i| json!(format!("k{i}"))).collect();
+        let long = json!("x".repeat(10_000));
+        let answer = json!({"l": many.iter().chain([&long]).collect::<Vec<_>>()});
+        let added = server_added(&from_json(&json!({"l": []})), &answer, &rules);
+        assert_eq!(added["/l"].len(), MAX_ADDED);
+        assert!(!added["/l"].contains(&long));
     }
 }

@@ -367,3 +367,86 @@ resource "driver_http_object" "customer" {{
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("silver"), "{out}");
 }
+
+/// Lists the server adds to: a backend-as-a-service adds a system field to
+/// every schema's `fields`. With `drift.unordered` keyed by name (the
+/// recipe, as docs/guides/recipes.md prints it), that element is not
+/// drift, while one added out of band is, and one dropped from the
+/// configuration is removed.
+#[test]
+fn elements_a_server_adds_to_a_keyed_list_are_not_drift() {
+    let api = Running::start();
+    let recipe = crate::harness::recipe("server-added-elements");
+    let wd = Workdir::new(&format!("{}{recipe}", provider(&api)));
+    apply(&wd);
+    let stored = || api.list("/schemas")[0]["fields"].clone();
+    assert_eq!(stored()[0]["name"], "id", "the server added its field");
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 0, "the server's element is not drift: {out}");
+
+    // An element added out of band shows, and apply removes it.
+    let id = id_of(&wd);
+    let mut fields = stored();
+    fields
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "extra", "type": "text"}));
+    let (status, body) = crate::harness::servers::http(
+        "PATCH",
+        &format!("{}/schemas/{id}", api.url()),
+        &[],
+        Some(&serde_json::json!({"fields": fields}).to_string()),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (code, out) = plan(&wd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("extra"), "{out}");
+    apply(&wd);
+    let names = |f: serde_json::Value| -> Vec<String> {
+        f.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(stored()), ["id", "title", "body"]);
+    assert_eq!(plan(&wd).0, 0);
+
+    // A field dropped from the configuration is removed from the server.
+    wd.set(&format!(
+        "{}{}",
+        provider(&api),
+        recipe.replace("      { name = \"body\", type = \"text\" },\n", "")
+    ));
+    apply(&wd);
+    assert_eq!(names(stored()), ["id", "title"]);
+    assert_eq!(plan(&wd).0, 0);
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+/// Secrets in answers: each application's answers carry its token; with
+/// `response_is_sensitive` (the recipe as printed), no plan or apply
+/// prints it, and it is still there for an output that needs it.
+#[test]
+fn a_token_in_the_answer_is_never_printed() {
+    let api = Running::start();
+    let recipe = crate::harness::recipe("secret-answer");
+    let wd = Workdir::new(&format!("{}{recipe}", provider(&api)));
+    let run = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let token = api.list("/applications")[0]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("tok-"));
+    let shown = format!(
+        "{}{}{}",
+        run.stdout,
+        run.stderr,
+        wd.run(&["plan", "-no-color"]).stdout
+    );
+    assert!(!shown.contains(&token), "{shown}");
+    let out = wd.run(&["output", "-raw", "app_token"]).expect_code(0);
+    assert_eq!(out.stdout.trim(), token);
+}

@@ -86,7 +86,9 @@ pub(crate) struct DriftBlock {
     /// Lists compared without regard to order: JSON Pointer of the list →
     /// the field that identifies its elements, such as
     /// `{ "/rules" = "id" }`; `""` for lists of plain values, such as
-    /// `{ "/ips" = "" }`.
+    /// `{ "/ips" = "" }`. An element the server adds to such a list in its
+    /// answer to the provider's write (a system entry) is the server's, not
+    /// drift; one added out of band still is.
     pub(crate) unordered: Option<UnorderedLists>,
 }
 
@@ -103,7 +105,14 @@ impl DriftBlock {
             .map(|p| p.0.to_string())
             .collect();
         let unordered = b.unordered.map(|u| u.0).unwrap_or_default();
-        (b.mode, DriftRules { ignore, unordered })
+        (
+            b.mode,
+            DriftRules {
+                ignore,
+                unordered,
+                server_added: Default::default(),
+            },
+        )
     }
 }
 

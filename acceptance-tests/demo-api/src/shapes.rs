@@ -9,7 +9,12 @@
 //!   another path than its collection's (`/silences` vs `/silence/{id}`);
 //! - `POST /<collection>/<id>/delete`: a delete sent as a POST;
 //! - `GET|PATCH|DELETE /<collection>?id=eq.<id>`: row filters
-//!   (PostgREST-style): a read answers an array of the matching objects.
+//!   (PostgREST-style): a read answers an array of the matching objects;
+//! - `/schemas`: a backend-as-a-service's collection schemas, to whose
+//!   `fields` every write adds the system field `id` (first) when it is
+//!   missing;
+//! - `POST /applications`: a notification service's applications, each
+//!   created with a secret `token` in its answers.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +38,26 @@ pub(crate) fn handle(
 ) -> Option<Response> {
     if path.starts_with("/named/") {
         return Some(named(store, method, path, body));
+    }
+    if *method == Method::POST && path == "/applications" {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let token = format!("tok-{nanos:08x}{:08x}", store.next_id);
+        let mut j: Json = serde_json::from_slice(body).ok()?;
+        j.as_object_mut()?.insert("token".into(), Json::from(token));
+        let body = Bytes::from(serde_json::to_vec(&j).ok()?);
+        return Some(collection(store, method, path, &body));
+    }
+    if path.starts_with("/schemas")
+        && matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+        && let Some(with_system) = with_system_field(body)
+    {
+        let r = match split_object(path) {
+            Some((c, id)) => object(store, method, c, id, &with_system),
+            None => collection(store, method, path.trim_end_matches('/'), &with_system),
+        };
+        return Some(r);
     }
     if let Some(rest) = path.strip_prefix("/one") {
         let (c, id) = split_object(rest)?;
@@ -106,4 +131,22 @@ fn named(store: &mut Store, method: &Method, path: &str, body: &Bytes) -> Respon
             "named objects take PUT, GET and DELETE",
         ),
     }
+}
+
+/// `body` with the system field `id` first in its `fields`, if it has
+/// `fields` without it (`None`: nothing to add).
+fn with_system_field(body: &Bytes) -> Option<Bytes> {
+    let mut j: Json = serde_json::from_slice(body).ok()?;
+    let fields = j.get_mut("fields")?.as_array_mut()?;
+    if fields
+        .iter()
+        .any(|f| f.get("name") == Some(&Json::from("id")))
+    {
+        return None;
+    }
+    fields.insert(
+        0,
+        serde_json::json!({"name": "id", "type": "text", "system": true}),
+    );
+    serde_json::to_vec(&j).ok().map(Bytes::from)
 }

@@ -19,7 +19,7 @@ use super::lookup::{self, Found};
 use super::read::read_back;
 use super::settings::Settings;
 use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
-use crate::drift::{reconcile, server_spelling};
+use crate::drift::{reconcile, server_added, server_spelling};
 use crate::failure;
 use crate::json::{from_json, to_json};
 use crate::resource::{CreateRequest, CreateResponse, UpdateRequest};
@@ -492,6 +492,7 @@ async fn finish(
     };
     if response.is_object() {
         private.spelling = server_spelling(&planned_body, &response, &s.drift_rules);
+        private.added = server_added(&planned_body, &response, &s.drift_rules);
     }
     let stored = if response.is_null() {
         Value::Null(Type::Dynamic)

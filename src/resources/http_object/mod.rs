@@ -189,6 +189,10 @@ struct Private {
     /// where it differs from the configuration (see `drift::Spelling`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     spelling: crate::drift::Spelling,
+    /// Elements the server added to `drift.unordered` lists in its answer
+    /// to the last write (see `drift::Added`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    added: crate::drift::Added,
 }
 
 /// The managed body of a state (or plan) as JSON.

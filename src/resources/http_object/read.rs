@@ -198,7 +198,7 @@ fn compare(
         // First read after import: the managed fields come from the API.
         Some(marker) => imported_body(&actual, &marker, &s.drift_rules),
         None => {
-            let rules = with_spelling(&s.drift_rules, &private.spelling, &actual);
+            let rules = with_spelling(&s.drift_rules, &private.spelling, &private.added, &actual);
             let r = reconcile(&prior_body, &actual, &rules);
             rt.audit_drift(TYPE, id, s.drift_mode.as_str(), &r.drifted);
             settle_drift(s.drift_mode, r, prior_body, target, &mut diags)

@@ -10,7 +10,7 @@ use super::body::{merge_patch, payload, write_only_pointers};
 use super::read::read_back;
 use super::settings::{self, Settings};
 use super::{Private, TYPE, answer, now_ms, response, wait, wo_version_changed};
-use crate::drift::server_spelling;
+use crate::drift::{server_added, server_spelling};
 use crate::failure;
 use crate::json::{from_json, to_json};
 use crate::resource::{UpdateRequest, UpdateResponse};
@@ -272,6 +272,7 @@ fn updated(
     let stored = match response {
         Some(r) => {
             private.spelling = server_spelling(&c.new_body, r, &s.drift_rules);
+            private.added = server_added(&c.new_body, r, &s.drift_rules);
             response::stored(
                 from_json(r),
                 &private.write_only_pointers,
