@@ -267,3 +267,106 @@ fn with_no_provider_settings_a_rate_limited_api_is_paced_not_stormed() {
         "the first throttle slows everyone down: {throttled} 429s"
     );
 }
+
+/// A `driver_http_object` on the demo API read at `object_path`.
+fn wrong_path_config(api: &Running, object_path: &str, extra: &str) -> String {
+    format!(
+        r#"
+provider "driver" {{
+  endpoint = "{}"
+}}
+
+resource "driver_http_object" "db" {{
+  path        = "/databases"
+  object_path = "{object_path}"
+  body        = {{ name = "orders" }}
+{extra}
+}}
+"#,
+        api.url()
+    )
+}
+
+/// Runs `args`; the exit code and the whole output.
+fn tf(wd: &Workdir, args: &[&str]) -> (i32, String) {
+    let r = wd.run(args);
+    (r.code(), format!("{}{}", r.stdout, r.stderr_flat()))
+}
+
+const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+
+/// A wrong `object_path`: reads at it answer 404 for the object the
+/// provider just created. Refresh keeps the object (a path that never
+/// answered proves nothing) and says what to do; repeated applies create
+/// nothing more; after the path is fixed, one apply puts it right.
+#[test]
+fn a_wrong_object_path_leaks_no_object() {
+    let api = Running::start();
+    let wd = Workdir::new(&wrong_path_config(&api, "/nowhere/{id}", ""));
+    for _ in 0..3 {
+        let (code, out) = tf(&wd, APPLY);
+        assert_eq!(code, 0, "{out}");
+    }
+    let (_, out) = tf(&wd, &["plan", "-no-color", "-input=false"]);
+    assert!(
+        out.contains("Object not found at its path") && out.contains("object_path"),
+        "{out}"
+    );
+    assert_eq!(api.list("/databases").len(), 1, "three applies, one object");
+    wd.set(&wrong_path_config(&api, "{path}/{id}", ""));
+    let (code, out) = tf(&wd, APPLY);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = tf(
+        &wd,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(api.list("/databases").len(), 1);
+    assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
+    assert!(api.list("/databases").is_empty());
+}
+
+/// The same when the create's answer is not the object (a plain-text id),
+/// so it is read back at the wrong path: the create is kept (not tainted,
+/// which would have the next apply delete at that path and create again)
+/// with a warning; repeated applies create nothing more; a destroy does
+/// not take the wrong path's 404 as done; after the path is fixed, apply
+/// and destroy work.
+#[test]
+fn a_wrong_object_path_after_a_failed_read_back_leaks_no_object() {
+    let api = Running::start();
+    api.set_faults(Faults {
+        text_ids: true,
+        ..Default::default()
+    });
+    let extra = "  id_pointer         = \"\"\n  consistency_window = \"1s\"";
+    let wd = Workdir::new(&wrong_path_config(&api, "/nowhere/{id}", extra));
+    let (code, out) = tf(&wd, APPLY);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Created, but not found at its path"), "{out}");
+    for _ in 0..2 {
+        let (code, out) = tf(&wd, APPLY);
+        assert_eq!(code, 0, "{out}");
+    }
+    assert_eq!(api.list("/databases").len(), 1, "three applies, one object");
+    let (code, out) = tf(&wd, &["destroy", "-auto-approve", "-no-color"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("Delete not confirmed"), "{out}");
+    assert_eq!(
+        api.list("/databases").len(),
+        1,
+        "not deleted, still tracked"
+    );
+    assert_eq!(wd.resources().len(), 1);
+    wd.set(&wrong_path_config(&api, "{path}/{id}", extra));
+    let (code, out) = tf(&wd, APPLY);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = tf(
+        &wd,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(api.list("/databases").len(), 1, "exactly one");
+    assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
+    assert!(api.list("/databases").is_empty());
+}

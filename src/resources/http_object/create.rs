@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 
 use super::body::{id_text, payload, write_only_pointers};
 use super::lookup::{self, Found};
-use super::read::read_back;
+use super::read::read_back_at_path;
 use super::settings::Settings;
 use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
 use crate::drift::{reconcile, server_added, server_spelling};
@@ -456,6 +456,10 @@ async fn finish(
         private: private.encode(),
         diagnostics,
     };
+    let shown = |r: &HttpRequest| {
+        rt.client::<HttpClient>()
+            .map_or_else(|_| r.path.clone(), |c| c.url(&r.path))
+    };
     // The create's answer is the server's last word: `{response/…}`.
     let values = s.values(Some(&id), &body_json, parsed.as_ref());
     let (object, reading) = match super::request_for(rt, &s.read, values, Body::Empty)
@@ -468,46 +472,87 @@ async fn finish(
         // The object is the ready one, or the create answer when it is the
         // object; otherwise it is read back.
         Ok((_, Some(ready))) => Ok(ready),
-        Ok((false, None)) if parsed.is_some() => Ok(parsed.clone().unwrap_or(Json::Null)),
-        Ok(_) => read_back(rt, s, &id, &body_json, parsed.as_ref()).await,
+        Ok((false, None)) if parsed.is_some() => {
+            // Not read at its own path: that path is unproven yet.
+            private.unconfirmed = true;
+            Ok(parsed.clone().unwrap_or(Json::Null))
+        }
+        Ok(_) => match read_back_at_path(rt, s, &id, &body_json, parsed.as_ref()).await {
+            Ok(Some(j)) => Ok(j),
+            // Created, with an id, but its path answers 404: a wrong path
+            // far more often than a vanished object. Tainting it would
+            // have the next apply delete at that path (404, "done") and
+            // create another: it is kept, untainted, with a warning.
+            Ok(None) => {
+                diags.extend(not_found_at_path(&id, &shown(&object)));
+                private.unconfirmed = true;
+                Ok(parsed.clone().unwrap_or(Json::Null))
+            }
+            Err(d) => Err(d),
+        },
         Err(d) => Err(d),
     };
+    private.unconfirmed |= outcome.is_err();
     let response = match outcome {
         Ok(v) => v,
-        Err(d) if rt.stop.is_cancelled() && s.wait_for.is_none() => {
-            diags.warning(
-                "Interrupted after the object was created",
-                format!(
-                    "{} exists and is in state; Terraform asked the provider to stop before it \
-                     was read back, which the next plan does.",
-                    rt.client::<HttpClient>()
-                        .map_or_else(|_| object.path.clone(), |c| c.url(&object.path))
-                ),
-            );
-            drop(d);
+        Err(_) if rt.stop.is_cancelled() && s.wait_for.is_none() => {
+            diags.extend(interrupted(&shown(&object)));
             parsed.clone().unwrap_or(Json::Null)
         }
         // The object exists: keep it tracked, with what we know.
         Err(d) => return tracked(&private, d),
     };
-    if response.is_object() {
-        private.spelling = server_spelling(&planned_body, &response, &s.drift_rules);
-        private.added = server_added(&planned_body, &response, &s.drift_rules);
-    }
-    let stored = if response.is_null() {
-        Value::Null(Type::Dynamic)
-    } else {
-        response::stored(
-            from_json(&response),
-            &private.write_only_pointers,
-            s.response_fields.as_deref(),
-        )
-    };
+    let stored = remember(s, &mut private, &planned_body, &response);
     CreateResponse {
         new_state: Some(state.with_attr(KeptAnswer::RESPONSE, stored)),
         private: private.encode(),
         diagnostics: diags,
     }
+}
+
+/// What the server answered for the new object: remembered (its spelling
+/// of the body, the elements it added) and made into `response`.
+fn remember(s: &Settings, private: &mut Private, planned_body: &Value, response: &Json) -> Value {
+    if response.is_object() {
+        private.spelling = server_spelling(planned_body, response, &s.drift_rules);
+        private.added = server_added(planned_body, response, &s.drift_rules);
+    }
+    if response.is_null() {
+        return Value::Null(Type::Dynamic);
+    }
+    response::stored(
+        from_json(response),
+        &private.write_only_pointers,
+        s.response_fields.as_deref(),
+    )
+}
+
+/// The warning for a new object whose read path answers 404 (`shown`).
+fn not_found_at_path(id: &str, shown: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.warning(
+        "Created, but not found at its path",
+        format!(
+            "The new object {id:?} answers 404 at {shown}: object_path (or id_pointer, or the \
+             read block's path) is probably wrong. It is kept in state so that it is not \
+             created again; fix the path and apply."
+        ),
+    );
+    d
+}
+
+/// The warning for a create stopped before its object (at `shown`) was
+/// read back.
+fn interrupted(shown: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.warning(
+        "Interrupted after the object was created",
+        format!(
+            "{shown} exists and is in state; Terraform asked the provider to stop before it was \
+             read back, which the next plan does."
+        ),
+    );
+    d
 }
 
 /// Follows the create's operation and waits for readiness: whether it

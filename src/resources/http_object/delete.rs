@@ -23,7 +23,10 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    if super::Private::decode(&req.private).pending {
+    let private = super::Private::decode(&req.private);
+    // A path that never answered for the object cannot prove it gone.
+    let unconfirmed = private.unconfirmed && !private.pending;
+    if private.pending {
         // A create whose outcome was unknown: delete what it made, if
         // anything can be found.
         match find_pending(rt, &s, &req.prior_state, &mut diags).await {
@@ -70,7 +73,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
         (Ok(h), Ok(o)) => (h, o),
         (Err(d), _) | (_, Err(d)) => return DeleteResponse { diagnostics: d },
     };
-    diags.extend(send(rt, &s, (&http, &object), values).await);
+    diags.extend(send(rt, &s, (&http, &object), values, unconfirmed).await);
     DeleteResponse { diagnostics: diags }
 }
 
@@ -80,6 +83,7 @@ async fn send(
     s: &super::settings::Settings,
     (http, object): (&drivers::http::HttpRequest, &drivers::http::HttpRequest),
     values: crate::template::Values<'_>,
+    unconfirmed: bool,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let null = serde_json::Value::Null;
@@ -101,6 +105,18 @@ async fn send(
     }
     let target = format!("{} {}", http.method, client.url(&http.path));
     match client.execute(http, &ctx).await {
+        Ok(Outcome::Gone) if unconfirmed => {
+            diags.error(
+                "Delete not confirmed",
+                format!(
+                    "{target} answered 404, but this object's path has never answered for it: \
+                     object_path (or id_pointer, or the delete block's path) is probably wrong, \
+                     so the object was not deleted and stays in state. Fix the path, run \
+                     terraform untaint on this resource, then apply; if the object really is \
+                     gone, run terraform state rm on it."
+                ),
+            );
+        }
         // Already gone is what we wanted.
         Ok(Outcome::Gone) => {}
         Ok(Outcome::Done(resp)) => {

@@ -189,6 +189,12 @@ struct Private {
     /// where it differs from the configuration (see `drift::Spelling`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     spelling: crate::drift::Spelling,
+    /// Set by a create until the object has once been read at its own
+    /// path: until then a 404 there means "the path is wrong"
+    /// (`object_path`, `id_pointer`) far more often than "deleted", so
+    /// refresh keeps the object and a delete does not take 404 as done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    unconfirmed: bool,
     /// Elements the server added to `drift.unordered` lists in its answer
     /// to the last write (see `drift::Added`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]

@@ -64,11 +64,44 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         }
         _ => match read_remote(rt, &s, &req, &id, private.last_write_ms).await {
             Remote::Object(actual, target) => (actual, target),
+            // Never read at its path: gone only if the collection agrees
+            // (it can tell only where the id is a field of its items).
+            Remote::Gone if private.unconfirmed => {
+                let listed = match s.id_pointer.tokens().is_empty() {
+                    true => None,
+                    false => from_listing(rt, client, &s, &id).await,
+                };
+                return match listed {
+                    Some(None) => gone(diags),
+                    _ => keep(unproven_path(&s, &id)),
+                };
+            }
             Remote::Gone => return gone(diags),
             Remote::Unknown(d) => return keep(d),
         },
     };
     compare(rt, &s, &req, private, actual, &target, &id, diags)
+}
+
+/// A 404 at the path of an object this provider created, which has never
+/// answered there, while the collection still lists it (or cannot say): a
+/// wrong `object_path` or `id_pointer`, and forgetting the object would
+/// leak it (the next apply creates another). It is kept, with a warning
+/// that says what to do.
+fn unproven_path(s: &Settings, id: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.warning(
+        "Object not found at its path",
+        format!(
+            "The object {id:?} created in {} answers 404 at its read path, which has never \
+             answered for it: object_path (or id_pointer, or the read block's path) is probably \
+             wrong. It is kept in state rather than forgotten and created again. Fix the path, \
+             run terraform untaint on this resource if it is tainted, then apply. If the object \
+             really was deleted, run terraform state rm on it.",
+            s.path
+        ),
+    );
+    d
 }
 
 /// What a read of the object found.
@@ -182,6 +215,8 @@ fn compare(
     id: &str,
     mut diags: Diagnostics,
 ) -> ReadResponse {
+    // Its path answered: a later 404 there is a deletion.
+    private.unconfirmed = false;
     if super::soft_deleted(s, &actual) {
         return ReadResponse {
             new_state: None,
@@ -228,6 +263,45 @@ pub(super) async fn read_back(
     body: &Json,
     last_answer: Option<&Json>,
 ) -> Result<Json, Diagnostics> {
+    read_back_at_path(rt, s, id, body, last_answer)
+        .await?
+        .ok_or_else(|| not_at_path(rt, s, id, body, last_answer))
+}
+
+/// The error of a read back that kept answering 404.
+fn not_at_path(
+    rt: &Runtime,
+    s: &Settings,
+    id: &str,
+    body: &Json,
+    last_answer: Option<&Json>,
+) -> Diagnostics {
+    let values = s.values(Some(id), body, last_answer);
+    let target = match (rt.client::<HttpClient>(), s.read.target(&values)) {
+        (Ok(c), Ok(t)) => format!("{} {}", s.read.method, c.url(&t.path)),
+        _ => "The read".to_owned(),
+    };
+    let mut d = Diagnostics::new();
+    d.error(
+        "Object not found after write",
+        format!(
+            "{target} kept answering 404 for consistency_window ({:?}) after the object was \
+             written. If the API takes longer to show new objects, raise consistency_window.",
+            s.consistency_window
+        ),
+    );
+    d
+}
+
+/// Reads the object after a write that did not return it: `Ok(None)` when
+/// its read path kept answering 404 for `consistency_window`.
+pub(super) async fn read_back_at_path(
+    rt: &Runtime,
+    s: &Settings,
+    id: &str,
+    body: &Json,
+    last_answer: Option<&Json>,
+) -> Result<Option<Json>, Diagnostics> {
     let mut d = Diagnostics::new();
     let client = rt.client::<HttpClient>()?;
     let values = s.values(Some(id), body, last_answer);
@@ -237,7 +311,7 @@ pub(super) async fn read_back(
     let target = format!("{} {}", request.method, client.url(&request.path));
     match wait::read_object(rt, s, &request, &ctx, Some(now_ms())).await? {
         Ok(Outcome::Done(r)) => match answer::read(&r, &reading) {
-            Ok(answer::Found::Object(j)) => Ok(j),
+            Ok(answer::Found::Object(j)) => Ok(Some(j)),
             Ok(answer::Found::Nothing) => {
                 d.error(
                     "Object not found after write",
@@ -256,17 +330,7 @@ pub(super) async fn read_back(
                 Err(d)
             }
         },
-        Ok(Outcome::Gone) => {
-            d.error(
-                "Object not found after write",
-                format!(
-                    "{target} kept answering 404 for consistency_window ({:?}) after the object was written. If the API \
-                     takes longer to show new objects, raise consistency_window.",
-                    s.consistency_window
-                ),
-            );
-            Err(d)
-        }
+        Ok(Outcome::Gone) => Ok(None),
         Err(e) => {
             failure::report(rt, &mut d, "Read failed", &target, &e);
             Err(d)
