@@ -370,3 +370,80 @@ fn a_wrong_object_path_after_a_failed_read_back_leaks_no_object() {
     assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
     assert!(api.list("/databases").is_empty());
 }
+
+/// A `driver_http_object` on the demo API's versioned objects, whose
+/// updates answer with a new id.
+fn versioned(api: &Running, name: &str, update: &str) -> String {
+    format!(
+        r#"
+provider "driver" {{
+  endpoint = "{}"
+}}
+
+resource "driver_http_object" "v" {{
+  path = "/versions"
+  body = {{ name = "{name}" }}
+{update}
+}}
+
+output "id" {{
+  value = driver_http_object.v.id
+}}
+"#,
+        api.url()
+    )
+}
+
+/// An update the API answers with a new id (the old object gone): without
+/// settings, the new id is kept in state with an error saying the API
+/// replaced the object, the next plan is clean and destroy leaves nothing;
+/// with `update { returns_new_id = true }` the id is planned unknown and
+/// dependents see the new one, with no error.
+#[test]
+fn an_update_answered_with_a_new_id_orphans_nothing() {
+    let api = Running::start();
+    let wd = Workdir::new(&versioned(&api, "a", ""));
+    assert_eq!(tf(&wd, APPLY).0, 0);
+    let first = api.list("/versions")[0]["id"].to_string();
+    wd.set(&versioned(&api, "b", ""));
+    let (code, out) = tf(&wd, APPLY);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("The API replaced the object"), "{out}");
+    let now = api.list("/versions");
+    assert_eq!(now.len(), 1);
+    assert_ne!(now[0]["id"].to_string(), first);
+    assert_eq!(
+        wd.resources()[0]["values"]["id"],
+        now[0]["id"].to_string(),
+        "state holds the new id"
+    );
+    let (code, out) = tf(
+        &wd,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    );
+    assert_eq!(code, 2, "only the output catches up: {out}");
+    assert!(!out.contains("driver_http_object.v will be"), "{out}");
+    assert_eq!(tf(&wd, APPLY).0, 0);
+    assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
+    assert!(api.list("/versions").is_empty(), "nothing left behind");
+
+    // Declared: the id is planned unknown on update, and no error.
+    let rekeys = "  update {\n    returns_new_id = true\n  }";
+    let wd = Workdir::new(&versioned(&api, "a", rekeys));
+    assert_eq!(tf(&wd, APPLY).0, 0);
+    wd.set(&versioned(&api, "b", rekeys));
+    let (_, out) = tf(&wd, &["plan", "-no-color", "-input=false"]);
+    assert!(out.contains("(known after apply)"), "{out}");
+    let (code, out) = tf(&wd, APPLY);
+    assert_eq!(code, 0, "{out}");
+    let id = api.list("/versions")[0]["id"].to_string();
+    let shown = wd.run(&["output", "-raw", "id"]).expect_code(0).stdout;
+    assert_eq!(shown.trim(), id, "dependents see the new id");
+    let (code, out) = tf(
+        &wd,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
+    assert!(api.list("/versions").is_empty());
+}

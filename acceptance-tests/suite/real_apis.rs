@@ -181,6 +181,42 @@ fn alertmanager_silences_through_their_whole_life() {
     assert!(live_silences(&am.url).is_empty());
 }
 
+/// An update Alertmanager answers with a new id: changing the matchers of
+/// an active silence (its `startsAt` in the past) expires it and creates
+/// another under a new `silenceID`. State follows the new id (with an
+/// error saying the API replaced the object), the next plan is clean, and
+/// destroy leaves no silence active.
+#[test]
+fn alertmanager_replacing_a_silence_on_update_orphans_nothing() {
+    let Some(am) = alertmanager() else { return };
+    let provider = format!("provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n", am.url);
+    let active = SILENCE
+        .replace("2030-01-01T00:00:00Z", "2020-01-01T00:00:00Z")
+        .replace("2030-01-02T00:00:00Z", "2099-01-01T00:00:00Z");
+    let wd = Workdir::new(&format!("{provider}{active}"));
+    apply(&wd);
+    let first = id_of(&wd);
+    assert_eq!(plan_code(&wd).0, 0, "a clean plan after apply");
+    wd.set(&format!(
+        "{provider}{}",
+        active.replace("\"DiskFull\"", "\"DiskAlmostFull\"")
+    ));
+    let r = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let out = format!("{}{}", r.stdout, r.stderr_flat());
+    assert_ne!(r.code(), 0, "{out}");
+    assert!(out.contains("The API replaced the object"), "{out}");
+    let live = live_silences(&am.url);
+    assert_eq!(live.len(), 1, "the old silence expired: {live:?}");
+    let second = id_of(&wd);
+    assert_ne!(second, first);
+    assert_eq!(live[0]["id"], second, "state holds the new id");
+    let (code, out) = plan_code(&wd);
+    assert_eq!(code, 0, "clean afterwards: {out}");
+    wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .expect_code(0);
+    assert!(live_silences(&am.url).is_empty(), "nothing left active");
+}
+
 // ---------------------------------------------------------------------------
 // PowerDNS
 

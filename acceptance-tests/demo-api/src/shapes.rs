@@ -14,7 +14,10 @@
 //!   `fields` every write adds the system field `id` (first) when it is
 //!   missing;
 //! - `POST /applications`: a notification service's applications, each
-//!   created with a secret `token` in its answers.
+//!   created with a secret `token` in its answers;
+//! - `PUT /versions/<id>`: versioned objects, replaced on write: the
+//!   update creates the object anew under a new id, removes the old one,
+//!   and answers with the new one.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +41,21 @@ pub(crate) fn handle(
 ) -> Option<Response> {
     if path.starts_with("/named/") {
         return Some(named(store, method, path, body));
+    }
+    if *method == Method::PUT
+        && path.starts_with("/versions/")
+        && let Some((c, id)) = split_object(path)
+    {
+        let old = store.collections.get_mut(c).and_then(|m| m.remove(&id));
+        if old.is_none() {
+            return Some(error(StatusCode::NOT_FOUND, "no such object"));
+        }
+        let r = collection(store, &Method::POST, c, body);
+        let mut r = r;
+        if r.status() == StatusCode::CREATED {
+            *r.status_mut() = StatusCode::OK;
+        }
+        return Some(r);
     }
     if *method == Method::POST && path == "/applications" {
         let nanos = std::time::SystemTime::now()

@@ -201,6 +201,15 @@ impl HttpObjectArgs {
                  key from {path}, {body/…} or text, such as \"{path}\".",
             );
         }
+        if self.create.as_ref().is_some_and(|c| c.returns_new_id) {
+            d.attribute_error(
+                at.attr(HttpObjectArgs::CREATE)
+                    .attr(WriteOperation::RETURNS_NEW_ID),
+                "returns_new_id in create",
+                "A create always takes its id from the answer: set returns_new_id in the update \
+                 block.",
+            );
+        }
         if self.adopt_existing && self.natural_key.as_ref().is_none_or(Vec::is_empty) {
             d.attribute_error(
                 at.attr(HttpObjectArgs::ADOPT_EXISTING),
@@ -425,6 +434,14 @@ pub(super) struct WriteOperation {
     /// A condition to wait for before this write is sent.
     #[setting(block)]
     pub(super) precheck: Option<PrecheckBlock>,
+    /// In `update`: the API answers an update with the object under a new
+    /// id (versioned objects, replace-on-write, Alertmanager's silences),
+    /// at `id_pointer` in its answer. The id is then planned unknown on
+    /// every update, which dependents see. Without it, an update answered
+    /// with a new id still keeps the new id in state (nothing is
+    /// orphaned), with an error that says so.
+    #[setting(default = false)]
+    pub(super) returns_new_id: bool,
 }
 
 /// A read.

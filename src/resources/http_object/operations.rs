@@ -44,6 +44,8 @@ pub(super) struct Op {
     pub(super) body: Option<Json>,
     /// What to wait for before the write is sent.
     pub(super) precheck: Option<PrecheckBlock>,
+    /// An update's answer names the object's new id.
+    pub(super) returns_new_id: bool,
 }
 
 /// A request target, rendered.
@@ -193,6 +195,7 @@ impl Op {
             remove_from_body: Vec::new(),
             body: None,
             precheck: None,
+            returns_new_id: false,
         }
     }
 
@@ -287,6 +290,7 @@ impl Op {
                     .map(|f| f.0)
                     .collect(),
                 precheck: b.precheck,
+                returns_new_id: b.returns_new_id,
                 ..op.with(b.operation)
             },
         }
@@ -352,6 +356,7 @@ mod tests {
             remove_from_body: Vec::new(),
             body: None,
             precheck: None,
+            returns_new_id: false,
         };
         let body = json!({});
         let t = op
@@ -395,6 +400,7 @@ mod tests {
                 .collect(),
             body: None,
             precheck: None,
+            returns_new_id: false,
         };
         let body = json!({"name": "a", "status": "on", "tags": ["t0", "t1"]});
         let fill = Values {

@@ -56,6 +56,10 @@ pub(super) fn plan(req: PlanRequest) -> PlanResponse {
             // Apply sends the body (or, if only response_fields changed, reads
             // the object again) and stores what comes back.
             planned = planned.with_attr(KeptAnswer::RESPONSE, Value::Unknown(Type::Dynamic));
+            // An API that answers updates with a new id.
+            if parsed.as_ref().is_some_and(|s| s.update.returns_new_id) {
+                planned = planned.with_attr(HttpObjectArgs::ID, Value::Unknown(Type::String));
+            }
         }
         if !same_body
             && parsed

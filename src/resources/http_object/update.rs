@@ -78,7 +78,28 @@ async fn update_inner(rt: &Runtime, req: UpdateRequest, take_lock: bool) -> Upda
         }
     }
     match write(rt, &s, &req, &c, &mut diags).await {
-        Ok(response) => updated(&s, &req, &c, response.as_ref(), diags),
+        Ok((response, new_id)) => {
+            let mut r = updated(&s, &req, &c, response.as_ref(), diags);
+            r.new_state = r.new_state.map(|st| {
+                st.with_attr(
+                    HttpObjectArgs::ID,
+                    Value::string(new_id.as_deref().unwrap_or(&c.id)),
+                )
+            });
+            if let Some(new) = new_id.filter(|_| !s.update.returns_new_id) {
+                r.diagnostics.error(
+                    "The API replaced the object",
+                    format!(
+                        "The update was answered with a new id, {new:?} (it was {:?}): the API \
+                         replaced the object rather than changing it. State now holds the new id, \
+                         so nothing is orphaned and the next plan is clean. If this API always \
+                         does this, set returns_new_id = true in the update block.",
+                        c.id
+                    ),
+                );
+            }
+            r
+        }
         Err(d) => {
             diags.extend(d);
             failed(diags)
@@ -157,6 +178,44 @@ async fn reread(
     }
 }
 
+/// The id an update's answer gives the object when it differs from `old`
+/// (the API replaced it): at `id_pointer` in the answer (not in one that
+/// starts an operation).
+fn new_id_of(s: &Settings, resp: &drivers::http::HttpResponse, old: &str) -> Option<String> {
+    // An answer that starts an operation may carry the operation's id.
+    let operation = resp.status == 202
+        || resp.operation_location.is_some()
+        || resp
+            .headers
+            .iter()
+            .any(|(k, _)| k == "azure-asyncoperation");
+    if operation {
+        return None;
+    }
+    let answer: Json = serde_json::from_slice(&resp.body).ok()?;
+    let at = s.update.pointer.as_ref().and_then(|p| p.get(&answer));
+    let id = s
+        .id_pointer
+        .get(at.unwrap_or(&answer))
+        .or_else(|| s.id_pointer.get(&answer))
+        .and_then(super::body::id_text)?;
+    (id != old && !s.id_pointer.tokens().is_empty()).then_some(id)
+}
+
+/// The read of the object under `id`, and how its answer holds it.
+fn read_of(
+    rt: &Runtime,
+    s: &Settings,
+    req: &UpdateRequest,
+    c: &Change,
+    id: &str,
+) -> Result<(HttpRequest, super::answer::Reading), Diagnostics> {
+    let prior_response = super::last_response(&req.prior_state);
+    let values = s.values(Some(id), &c.new_json, prior_response.as_ref());
+    let object = super::request_for(rt, &s.read, values, Body::Empty)?;
+    Ok((object, s.reading(&values)?))
+}
+
 /// The update request and the read of the object: PATCH sends a merge
 /// patch of what changed; any other method the whole body.
 fn requests(
@@ -191,16 +250,17 @@ fn requests(
 
 /// Sends the update, follows its operation and readiness, and gets the
 /// object as the server now has it (`None` when it could not be read
-/// back: said in `diags`, the update stands).
+/// back: said in `diags`, the update stands), with its new id if the
+/// answer gave it one.
 async fn write(
     rt: &Runtime,
     s: &Settings,
     req: &UpdateRequest,
     c: &Change,
     diags: &mut Diagnostics,
-) -> Result<Option<Json>, Diagnostics> {
+) -> Result<(Option<Json>, Option<String>), Diagnostics> {
     let client = rt.client::<HttpClient>()?;
-    let (http, object, reading) = requests(rt, s, req, c)?;
+    let (http, mut object, mut reading) = requests(rt, s, req, c)?;
     let target = format!("{} {}", http.method, client.url(&http.path));
     let ctx = OperationContext::new(s.timeouts.update, rt.stop.clone()).about(TYPE, Some(&c.id));
     let resp = match client.execute(&http, &ctx).await {
@@ -222,6 +282,12 @@ async fn write(
             return Err(d);
         }
     };
+    // Replaced under a new id: the object is read there from now on.
+    let new_id = new_id_of(s, &resp, &c.id);
+    let id = new_id.clone().unwrap_or_else(|| c.id.clone());
+    if new_id.is_some() {
+        (object, reading) = read_of(rt, s, req, c, &id)?;
+    }
     let polled = wait::settle(rt, s, &resp, Some(&object), &ctx, Operation::Update)
         .await?
         .is_some();
@@ -232,13 +298,13 @@ async fn write(
         &c.new_json,
         s.read.patch.as_ref(),
     );
-    Ok(match (ready, written) {
+    let object = match (ready, written) {
         (Some(j), _) => Some(j),
         (None, Some(j)) if !polled => Some(j),
         _ => match read_back(
             rt,
             s,
-            &c.id,
+            &id,
             &c.new_json,
             super::last_response(&req.prior_state).as_ref(),
         )
@@ -250,7 +316,8 @@ async fn write(
                 None
             }
         },
-    })
+    };
+    Ok((object, new_id))
 }
 
 /// The state after the update: the planned one with what the server
