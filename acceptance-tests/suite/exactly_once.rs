@@ -268,22 +268,28 @@ fn with_no_provider_settings_a_rate_limited_api_is_paced_not_stormed() {
     );
 }
 
+/// `hcl` after a provider block for the demo API.
+fn on_demo(api: &Running, hcl: &str) -> String {
+    format!(
+        "provider \"driver\" {{\n  endpoint = \"{}\"\n}}\n{hcl}",
+        api.url()
+    )
+}
+
 /// A `driver_http_object` on the demo API read at `object_path`.
 fn wrong_path_config(api: &Running, object_path: &str, extra: &str) -> String {
-    format!(
-        r#"
-provider "driver" {{
-  endpoint = "{}"
-}}
-
+    on_demo(
+        api,
+        &format!(
+            r#"
 resource "driver_http_object" "db" {{
   path        = "/databases"
   object_path = "{object_path}"
   body        = {{ name = "orders" }}
 {extra}
 }}
-"#,
-        api.url()
+"#
+        ),
     )
 }
 
@@ -294,6 +300,18 @@ fn tf(wd: &Workdir, args: &[&str]) -> (i32, String) {
 }
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+
+/// Applies `hcl`, which must succeed and leave a clean plan.
+fn applied_clean(wd: &Workdir, hcl: &str) {
+    wd.set(hcl);
+    let (code, out) = tf(wd, APPLY);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = tf(
+        wd,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    );
+    assert_eq!(code, 0, "{out}");
+}
 
 /// A wrong `object_path`: reads at it answer 404 for the object the
 /// provider just created. Refresh keeps the object (a path that never
@@ -313,14 +331,7 @@ fn a_wrong_object_path_leaks_no_object() {
         "{out}"
     );
     assert_eq!(api.list("/databases").len(), 1, "three applies, one object");
-    wd.set(&wrong_path_config(&api, "{path}/{id}", ""));
-    let (code, out) = tf(&wd, APPLY);
-    assert_eq!(code, 0, "{out}");
-    let (code, out) = tf(
-        &wd,
-        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
-    );
-    assert_eq!(code, 0, "{out}");
+    applied_clean(&wd, &wrong_path_config(&api, "{path}/{id}", ""));
     assert_eq!(api.list("/databases").len(), 1);
     assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
     assert!(api.list("/databases").is_empty());
@@ -358,14 +369,7 @@ fn a_wrong_object_path_after_a_failed_read_back_leaks_no_object() {
         "not deleted, still tracked"
     );
     assert_eq!(wd.resources().len(), 1);
-    wd.set(&wrong_path_config(&api, "{path}/{id}", extra));
-    let (code, out) = tf(&wd, APPLY);
-    assert_eq!(code, 0, "{out}");
-    let (code, out) = tf(
-        &wd,
-        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
-    );
-    assert_eq!(code, 0, "{out}");
+    applied_clean(&wd, &wrong_path_config(&api, "{path}/{id}", extra));
     assert_eq!(api.list("/databases").len(), 1, "exactly one");
     assert_eq!(tf(&wd, &["destroy", "-auto-approve", "-no-color"]).0, 0);
     assert!(api.list("/databases").is_empty());
@@ -374,12 +378,10 @@ fn a_wrong_object_path_after_a_failed_read_back_leaks_no_object() {
 /// A `driver_http_object` on the demo API's versioned objects, whose
 /// updates answer with a new id.
 fn versioned(api: &Running, name: &str, update: &str) -> String {
-    format!(
-        r#"
-provider "driver" {{
-  endpoint = "{}"
-}}
-
+    on_demo(
+        api,
+        &format!(
+            r#"
 resource "driver_http_object" "v" {{
   path = "/versions"
   body = {{ name = "{name}" }}
@@ -389,8 +391,8 @@ resource "driver_http_object" "v" {{
 output "id" {{
   value = driver_http_object.v.id
 }}
-"#,
-        api.url()
+"#
+        ),
     )
 }
 

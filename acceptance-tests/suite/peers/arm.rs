@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value as Json, json};
 
 use super::stand_in::{Answer, Request, StandIn};
-use super::{apply, apply_clean, destroy, get, plan};
+use super::{apply, apply_clean, destroy, get, import, plan};
 use crate::harness::Workdir;
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
@@ -365,17 +365,13 @@ fn an_arm_resource_group_through_its_whole_life() {
         "westeurope"
     );
     let other = Workdir::new(&format!("{}{}", provider(&server.url), rg("foo")));
-    other
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "driver_http_object.rg",
-            &format!(
-                r#"{{"path": "{path}", "id": "{path}", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
-            ),
-        ])
-        .expect_code(0);
+    import(
+        &other,
+        "driver_http_object.rg",
+        &format!(
+            r#"{{"path": "{path}", "id": "{path}", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
+        ),
+    );
     let (code, out) = plan(&other);
     assert!(!out.contains("must be replaced"), "{code}: {out}");
     wd.set(&format!(
@@ -486,28 +482,20 @@ fn an_arm_virtual_network_polled_at_itself() {
         "{SUB}/resourceGroups/acctest-1/providers/Microsoft.Network/virtualNetworks/restful-test-1"
     );
     let other = Workdir::new(&config("foo"));
-    other
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "driver_http_object.rg",
-            &format!(
-                r#"{{"path": "{SUB}/resourceGroups/acctest-1", "id": "{SUB}/resourceGroups/acctest-1", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
-            ),
-        ])
-        .expect_code(0);
-    other
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "driver_http_object.vnet",
-            &format!(
-                r#"{{"path": "{vnet}", "id": "{vnet}", "query": {{"api-version": "2021-05-01"}}, "create_method": "PUT", "body": ["location", "properties", "tags"]}}"#
-            ),
-        ])
-        .expect_code(0);
+    import(
+        &other,
+        "driver_http_object.rg",
+        &format!(
+            r#"{{"path": "{SUB}/resourceGroups/acctest-1", "id": "{SUB}/resourceGroups/acctest-1", "query": {{"api-version": "2020-06-01"}}, "create_method": "PUT", "body": ["location", "tags"]}}"#
+        ),
+    );
+    import(
+        &other,
+        "driver_http_object.vnet",
+        &format!(
+            r#"{{"path": "{vnet}", "id": "{vnet}", "query": {{"api-version": "2021-05-01"}}, "create_method": "PUT", "body": ["location", "properties", "tags"]}}"#
+        ),
+    );
     let (code, out) = plan(&other);
     assert!(!out.contains("must be replaced"), "{code}: {out}");
     wd.set(&config("bar"));

@@ -64,6 +64,12 @@ pub fn send(url: &str, method: &str, path: &str, body: &serde_json::Value) -> u1
     crate::harness::servers::http(method, &format!("{url}{path}"), &[], Some(&text)).0
 }
 
+/// `terraform import` of `id` into `address`, which must succeed.
+pub fn import(wd: &crate::harness::Workdir, address: &str, id: &str) {
+    wd.run(&["import", "-input=false", "-no-color", address, id])
+        .expect_code(0);
+}
+
 /// `terraform apply`, which must succeed.
 pub fn apply(wd: &crate::harness::Workdir) {
     wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"])

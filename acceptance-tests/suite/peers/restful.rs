@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use super::stand_in::StandIn;
-use super::{apply, apply_clean, destroy, get, json_server, plan, provider, response};
+use super::{apply, apply_clean, destroy, get, import, json_server, plan, provider, response};
 use crate::harness::{Workdir, terraform};
 
 /// A json-server with an empty `posts` collection.
@@ -19,11 +19,6 @@ fn posts() -> Option<crate::harness::servers::Server> {
 }
 
 /// `terraform import` with `id`, which must succeed.
-fn import(wd: &Workdir, address: &str, id: &str) {
-    wd.run(&["import", "-input=false", "-no-color", address, id])
-        .expect_code(0);
-}
-
 /// `TestResource_JSONServer_Basic`, `…_PatchUpdate` and `…_FullPath`:
 /// create by POST (json-server assigns the id), read at `{path}/{id}`,
 /// update by PUT or by a merge patch, explicit per-operation paths, and
