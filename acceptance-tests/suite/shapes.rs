@@ -450,3 +450,70 @@ fn a_token_in_the_answer_is_never_printed() {
     let out = wd.run(&["output", "-raw", "app_token"]).expect_code(0);
     assert_eq!(out.stdout.trim(), token);
 }
+
+/// An RPC-style read with a body (`POST /rpc/get`), where a missing object
+/// is an answer without it, never a 404: both an absent field and an empty
+/// list mean gone. Apply, clean plan, deleted out of band and re-created,
+/// import with the read in the import id.
+#[test]
+fn a_read_with_a_body_and_gone_by_absence() {
+    for as_list in [false, true] {
+        let api = Running::start();
+        let hcl = format!(
+            r#"{}
+resource "driver_http_object" "db" {{
+  path = "/databases"
+  body = {{ name = "orders" }}
+  read {{
+    method  = "POST"
+    path    = "/rpc/get"
+    body    = {{ collection = "{{path}}", id = "{{id}}", as_list = {as_list} }}
+    pointer = "/found"
+  }}
+}}
+"#,
+            provider(&api)
+        );
+        let wd = Workdir::new(&hcl);
+        apply(&wd);
+        assert_eq!(plan(&wd).0, 0);
+        let id = id_of(&wd);
+        let (status, _) = crate::harness::servers::http(
+            "DELETE",
+            &format!("{}/databases/{id}", api.url()),
+            &[],
+            None,
+        );
+        assert_eq!(status, 204);
+        let (code, out) = plan(&wd);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("will be created"), "as_list {as_list}: {out}");
+        apply(&wd);
+        assert_eq!(api.list("/databases").len(), 1);
+        let id = id_of(&wd);
+        let other = Workdir::new(&hcl);
+        let import_id = serde_json::json!({
+            "path": "/databases",
+            "id": id,
+            "read": {
+                "method": "POST",
+                "path": "/rpc/get",
+                "body": {"collection": "{path}", "id": "{id}", "as_list": as_list},
+                "pointer": "/found",
+            },
+            "body": ["name"],
+        })
+        .to_string();
+        other
+            .run(&[
+                "import",
+                "-input=false",
+                "-no-color",
+                "driver_http_object.db",
+                &import_id,
+            ])
+            .expect_code(0);
+        let (code, out) = plan(&other);
+        assert_eq!(code, 0, "an import plans clean: {out}");
+    }
+}

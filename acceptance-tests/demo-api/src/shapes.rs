@@ -17,7 +17,11 @@
 //!   created with a secret `token` in its answers;
 //! - `PUT /versions/<id>`: versioned objects, replaced on write: the
 //!   update creates the object anew under a new id, removes the old one,
-//!   and answers with the new one.
+//!   and answers with the new one;
+//! - `POST /rpc/get` with `{"collection": "/things", "id": "1"}`: an
+//!   RPC-style read, answering `{"found": [object]}`, or, for a missing
+//!   object, `{}` (or `{"found": []}` when the body says `"as_list":
+//!   true`), never 404.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +60,9 @@ pub(crate) fn handle(
             *r.status_mut() = StatusCode::OK;
         }
         return Some(r);
+    }
+    if *method == Method::POST && path == "/rpc/get" {
+        return Some(rpc_get(store, body));
     }
     if *method == Method::POST && path == "/applications" {
         let nanos = std::time::SystemTime::now()
@@ -167,4 +174,35 @@ fn with_system_field(body: &Bytes) -> Option<Bytes> {
         serde_json::json!({"name": "id", "type": "text", "system": true}),
     );
     serde_json::to_vec(&j).ok().map(Bytes::from)
+}
+
+/// `POST /rpc/get`: the object the body names, in a list, or no list.
+fn rpc_get(store: &Store, body: &Bytes) -> Response {
+    let Ok(q) = serde_json::from_slice::<Json>(body) else {
+        return error(StatusCode::BAD_REQUEST, "the body is not JSON");
+    };
+    let collection = q
+        .get("collection")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let id = match q.get("id") {
+        Some(Json::String(s)) => s.parse::<u64>().ok(),
+        Some(Json::Number(n)) => n.as_u64(),
+        _ => None,
+    };
+    let Some(id) = id else {
+        return error(StatusCode::BAD_REQUEST, "no id in the body");
+    };
+    let found = store
+        .collections
+        .get(collection)
+        .and_then(|m| m.get(&id))
+        .cloned();
+    let as_list = q.get("as_list").and_then(Json::as_bool).unwrap_or(false);
+    let answer = match (found, as_list) {
+        (Some(o), _) => serde_json::json!({"found": [o]}),
+        (None, true) => serde_json::json!({"found": []}),
+        (None, false) => serde_json::json!({}),
+    };
+    json_response(StatusCode::OK, &answer)
 }
