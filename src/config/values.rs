@@ -86,7 +86,32 @@ pub fn check_url(s: &str) -> Result<Url, String> {
     if u.host_str().is_none_or(str::is_empty) {
         return Err(format!("{s:?} has no host."));
     }
+    if !u.username().is_empty() || u.password().is_some() {
+        // Shown without them: the message must not repeat a password.
+        let mut shown = u.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(format!(
+            "\"{shown}\" carries credentials before its host; they would travel in every \
+             request's URL and appear in logs. Remove them and use auth.basic (username, \
+             password) or another auth block."
+        ));
+    }
     Ok(u)
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_a_url_are_refused_without_repeating_them() {
+        let e = check_endpoint("https://admin:hunter2@api.example.com/v1").unwrap_err();
+        assert!(e.contains("auth.basic"), "{e}");
+        assert!(!e.contains("hunter2") && !e.contains("admin"), "{e}");
+        assert!(check_endpoint("https://api.example.com/v1").is_ok());
+        assert!(check_url("http://token@h.example/").is_err());
+    }
 }
 
 /// Headers sent as written: names are HTTP tokens, values hold no control
