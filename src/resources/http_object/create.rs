@@ -18,7 +18,7 @@ use super::body::{id_text, payload, write_only_pointers};
 use super::lookup::{self, Found};
 use super::read::read_back_at_path;
 use super::settings::Settings;
-use super::{Private, TYPE, answer, now_ms, response, settings, update, wait};
+use super::{PENDING_ID, Private, TYPE, answer, now_ms, response, settings, update, wait};
 use crate::drift::{reconcile, server_added, server_spelling};
 use crate::failure;
 use crate::json::{from_json, to_json};
@@ -573,6 +573,64 @@ async fn settled(
 /// Most times one create is sent when lookups show it did not happen.
 const MAX_SENDS: u32 = 3;
 
+
+/// Sends the create of a pending object (`prior`, its state) again with
+/// the key it was first sent with (`key`): an API that honours keys
+/// answers with the object the first send made, whose id this returns (an
+/// API that does not makes one now, whose id this returns too, so that it
+/// is deleted rather than left behind). `body_wo` is not in state and is
+/// not sent again.
+pub(super) async fn replay(
+    rt: &Runtime,
+    s: &Settings,
+    prior: &Value,
+    key: &str,
+) -> Result<Option<String>, Diagnostics> {
+    let body = planned_body(prior);
+    let body_json = to_json(&body).unwrap_or(Json::Null);
+    let values = s.values(None, &body_json, None);
+    let sent = payload(
+        rt,
+        s,
+        &s.create,
+        &body,
+        &Value::Null(Type::Dynamic),
+        &values,
+        true,
+    )?;
+    let mut http = super::request_for(rt, &s.create, values, sent)?;
+    http.headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+    http.headers
+        .push((IDEMPOTENCY_KEY.to_owned(), key.to_owned()));
+    let client = rt.client::<HttpClient>()?;
+    let ctx = OperationContext::new(s.timeouts.create, rt.stop.clone()).about(TYPE, None);
+    let target = format!("{} {}", http.method, client.url(&http.path));
+    match client.execute(&http, &ctx).await {
+        Ok(Outcome::Done(resp)) => {
+            let parsed = answer::written(
+                &resp,
+                s.create.pointer.as_ref(),
+                &body_json,
+                s.read.patch.as_ref(),
+            );
+            Ok(created_id(s, &resp, parsed.as_ref(), &body_json))
+        }
+        Ok(Outcome::Gone) => Ok(None),
+        Err(e) => {
+            let mut d = Diagnostics::new();
+            failure::report(
+                rt,
+                &mut d,
+                "Finding the object of an unfinished create failed",
+                &target,
+                &e,
+            );
+            Err(d)
+        }
+    }
+}
+
 /// The create may have happened, but its answer says nothing usable and
 /// the lookup by natural key (if any: `found`) did not find it. It is kept
 /// in state, tainted and marked pending, for refresh to resolve.
@@ -619,16 +677,23 @@ async fn unknown_outcome(
              with no id yet) instead of being forgotten or created again.{recovery}"
         )),
     );
+    let key = Private::decode(&req.planned_private).idempotency_key;
+    // The key travels in the id too: Terraform gives a tainted object's
+    // private state to neither half of its replacement, and the delete half
+    // needs it to find what this create made (see `replay`).
+    let id = key
+        .as_deref()
+        .map_or_else(String::new, |k| format!("{PENDING_ID}{k}"));
     let private = Private {
         write_only_pointers: write_only_pointers(&req.config),
         pending: true,
-        idempotency_key: Private::decode(&req.planned_private).idempotency_key,
+        idempotency_key: key,
         ..Default::default()
     };
     CreateResponse {
         new_state: Some(
             req.planned_state
-                .with_attr(HttpObjectArgs::ID, Value::string(""))
+                .with_attr(HttpObjectArgs::ID, Value::string(id))
                 .with_attr(KeptAnswer::RESPONSE, Value::Null(Type::Dynamic)),
         ),
         private: private.encode(),

@@ -26,10 +26,15 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
     let private = super::Private::decode(&req.private);
     // A path that never answered for the object cannot prove it gone.
     let unconfirmed = private.unconfirmed && !private.pending;
-    if private.pending {
+    let pending_key = id
+        .strip_prefix(super::PENDING_ID)
+        .map(str::to_owned);
+    if private.pending || pending_key.is_some() {
         // A create whose outcome was unknown: delete what it made, if
-        // anything can be found.
-        match find_pending(rt, &s, &req.prior_state, &mut diags).await {
+        // anything can be found (by natural key, else by sending it again
+        // with its idempotency key; the replacement of a tainted object
+        // has only the state, where the key is in the id).
+        match find_pending(rt, &s, &req.prior_state, pending_key.as_deref(), &mut diags).await {
             Some(found) => id = found,
             None => return DeleteResponse { diagnostics: diags },
         }
@@ -138,12 +143,34 @@ async fn find_pending(
     rt: &Runtime,
     s: &super::settings::Settings,
     prior: &Value,
+    key: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<String> {
     let body = prior
         .get(HttpObjectArgs::BODY)
         .and_then(|b| crate::json::to_json(b).ok())
         .unwrap_or(serde_json::Value::Null);
+    if let (true, Some(key)) = (s.natural_key.is_empty(), key) {
+        return match super::create::replay(rt, s, prior, key).await {
+            Ok(Some(id)) => Some(id),
+            Ok(None) => {
+                diags.warning(
+                    "Object of an interrupted create not found",
+                    format!(
+                        "The create in {} was sent again with its idempotency key to find the \
+                         object it made, but the answer named none: if it exists, delete it in \
+                         the API.",
+                        s.path
+                    ),
+                );
+                None
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+    }
     if s.natural_key.is_empty() {
         diags.warning(
             "Object of an interrupted create not deleted",

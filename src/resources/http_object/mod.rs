@@ -47,6 +47,10 @@ const TYPE: &str = "driver_http_object";
 ///   `gone_when`, `list`, `content_type`, `natural_key`, `adopt_existing`.
 pub(crate) const SCHEMA_VERSION: i64 = 1;
 
+/// The id of an object whose create had an unknown outcome: this, then the
+/// `Idempotency-Key` the create was sent with (see `create::replay`).
+const PENDING_ID: &str = "pending-create:";
+
 #[async_trait::async_trait]
 impl Resource<Runtime> for HttpObject {
     fn type_name(&self) -> &'static str {

@@ -41,15 +41,15 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         Err(d) => return keep(d),
     };
     let private = Private::decode(&req.private);
-    if private.pending {
-        return resolve_pending(rt, &s, &req, private).await;
-    }
     let id = req
         .current_state
         .get(HttpObjectArgs::ID)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    if private.pending || id.starts_with(super::PENDING_ID) {
+        return resolve_pending(rt, &s, &req, private).await;
+    }
     // Bulk refresh: what the collection's shared listing says, when it can.
     let listed = match s.list.refresh {
         ListRefresh::None => None,
@@ -360,12 +360,13 @@ async fn resolve_pending(
         .unwrap_or(Value::Null(Type::Dynamic));
     if s.natural_key.is_empty() {
         diags.warning(
-            "Object of an interrupted create cannot be found",
+            "Object of an interrupted create not known yet",
             format!(
-                "A create in {} had an unknown outcome, and without natural_key the provider \
-                 cannot tell whether the object exists. It stays tainted: the next apply replaces \
-                 it, which may leave a duplicate if the first create did happen. Check the API, and \
-                 set natural_key to make this automatic.",
+                "A create in {} had an unknown outcome. It stays tainted: the next apply \
+                 replaces it, first sending the create again with the same idempotency key, so \
+                 that an API that honours keys names the object the first create made, which is \
+                 then deleted. With an API that ignores keys, set natural_key so that the object \
+                 is found instead.",
                 s.path
             ),
         );
