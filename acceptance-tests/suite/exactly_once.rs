@@ -140,7 +140,8 @@ fn an_api_killed_mid_apply_and_restarted_loses_and_duplicates_nothing() {
 }
 
 /// With no provider settings at all and no `natural_key`, against an API
-/// that honours `Idempotency-Key`: the API is killed mid-apply (it wrote
+/// that honours `Idempotency-Key` (and, with `natural_key`, against one
+/// that ignores it): the API is killed mid-apply (it wrote
 /// objects it never answered for) and restarted with its data and the keys
 /// it saw. The objects whose creates had an unknown outcome are tainted;
 /// the re-apply's replacement first sends each create again with its
@@ -150,45 +151,60 @@ fn an_api_killed_mid_apply_and_restarted_loses_and_duplicates_nothing() {
 /// per resource, none orphaned.
 #[test]
 fn an_outage_mid_apply_leaves_one_object_per_resource_with_no_settings() {
-    let mut api = Running::start();
-    api.set_faults(Faults {
-        answer_delay: Duration::from_millis(300),
-        ..Default::default()
-    });
-    let wd = items(&api, "", 100);
-    let mut child = wd
-        .command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=10",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_posts(&api, 20);
-    // Down longer than the default retries last: the creates whose
-    // answers were lost end with an unknown outcome.
-    api.kill();
-    std::thread::sleep(Duration::from_secs(8));
-    api.restart();
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let _ = crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
-    let first = reader.join().unwrap();
-    assert!(!first.contains("panic"), "{first}");
-    assert!(
-        first.contains("may have been created"),
-        "the outage left creates with an unknown outcome: {first}"
-    );
-    api.set_faults(Faults::default());
-    apply(&wd, 10).expect_code(0);
-    assert_exactly_once(&api, 100);
-    assert_eq!(state_count(&wd, &api), 100);
-    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
-        .expect_code(0);
+    // An API that honours keys (no natural_key), then one that ignores
+    // them (with natural_key): no provider settings either way.
+    for ignores_keys in [false, true] {
+        let mut api = Running::start();
+        let faults = Faults {
+            answer_delay: Duration::from_millis(300),
+            ignore_idempotency_keys: ignores_keys,
+            ..Default::default()
+        };
+        api.set_faults(faults.clone());
+        let wd = match ignores_keys {
+            false => items(&api, "", 100),
+            true => keyed_items(&api, "", 100),
+        };
+        let mut child = wd
+            .command(&[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-parallelism=10",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_posts(&api, 20);
+        // Down longer than the default retries last: the creates whose
+        // answers were lost end with an unknown outcome.
+        api.kill();
+        std::thread::sleep(Duration::from_secs(8));
+        api.restart();
+        api.set_faults(faults);
+        let stderr = child.stderr.take().unwrap();
+        let reader =
+            std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+        let _ =
+            crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
+        let first = reader.join().unwrap();
+        assert!(!first.contains("panic"), "{first}");
+        assert!(
+            first.contains("may have been created"),
+            "the outage left creates with an unknown outcome: {first}"
+        );
+        api.set_faults(Faults {
+            ignore_idempotency_keys: ignores_keys,
+            ..Default::default()
+        });
+        apply(&wd, 10).expect_code(0);
+        assert_exactly_once(&api, 100);
+        assert_eq!(state_count(&wd, &api), 100);
+        wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+            .expect_code(0);
+    }
 }
 
 #[test]

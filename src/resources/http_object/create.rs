@@ -573,7 +573,6 @@ async fn settled(
 /// Most times one create is sent when lookups show it did not happen.
 const MAX_SENDS: u32 = 3;
 
-
 /// Sends the create of a pending object (`prior`, its state) again with
 /// the key it was first sent with (`key`): an API that honours keys
 /// answers with the object the first send made, whose id this returns (an
