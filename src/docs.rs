@@ -227,6 +227,28 @@ fn block_line(b: &NestedBlock, anchor: &str) -> String {
     )
 }
 
+/// The sections of `block`'s nested attributes: each lists its own.
+fn write_nested_attributes(block: &Block, prefix: &str, nested: &mut String) {
+    for a in &block.attributes {
+        let AttributeType::Nested(object) = &a.ty else {
+            continue;
+        };
+        let path = format!("{prefix}{}", a.name);
+        let _ = write!(
+            nested,
+            "\n<a id=\"nestedatt--{path}\"></a>\n### Nested Schema for `{}`\n",
+            path.replace("--", ".")
+        );
+        let inner = Block {
+            attributes: object.attributes.clone(),
+            ..Block::default()
+        };
+        let mut deeper = String::new();
+        write_block(&inner, &format!("{path}--"), nested, &mut deeper, false);
+        nested.push_str(&deeper);
+    }
+}
+
 /// The Schema sections of one block and, below them, its nested blocks.
 fn schema_markdown(block: &Block) -> String {
     let mut out = String::from("## Schema\n");
@@ -271,7 +293,18 @@ fn write_block(block: &Block, prefix: &str, out: &mut String, nested: &mut Strin
         }
         let mut lines: Vec<(&str, String)> = attrs
             .iter()
-            .map(|a| (a.name.as_str(), attribute_line(a)))
+            .map(|a| {
+                let mut line = attribute_line(a);
+                if matches!(a.ty, AttributeType::Nested(_)) {
+                    // Its attributes are listed below, as a nested block's are.
+                    let anchor = format!("nestedatt--{prefix}{}", a.name);
+                    line = format!(
+                        "{} (see [below for nested schema](#{anchor}))\n",
+                        line.trim_end()
+                    );
+                }
+                (a.name.as_str(), line)
+            })
             .collect();
         for b in blocks {
             let anchor = format!("nestedblock--{prefix}{}", b.type_name);
@@ -280,6 +313,7 @@ fn write_block(block: &Block, prefix: &str, out: &mut String, nested: &mut Strin
         lines.sort();
         out.extend(lines.into_iter().map(|(_, l)| l));
     }
+    write_nested_attributes(block, prefix, nested);
     for b in &block.blocks {
         let path = format!("{prefix}{}", b.type_name);
         let anchor = format!("nestedblock--{path}");
@@ -375,6 +409,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn nested_attributes_list_their_own_attributes() {
+        let b = Block::new(
+            "",
+            vec![
+                Attribute::computed_nested(
+                    "secret",
+                    framework::NestedObject {
+                        attributes: vec![
+                            Attribute::computed("value", Type::Dynamic)
+                                .describe("The value.")
+                                .sensitive(),
+                        ],
+                        nesting: framework::ObjectNesting::Single,
+                    },
+                )
+                .describe("Hidden."),
+            ],
+            vec![],
+        );
+        let md = schema_markdown(&b);
+        assert!(
+            md.contains("- `secret` (Attributes) Hidden. (see [below for nested schema](#nestedatt--secret))"),
+            "{md}"
+        );
+        assert!(
+            md.contains("<a id=\"nestedatt--secret\"></a>\n### Nested Schema for `secret`\n\nRead-Only:\n\n- `value` (Dynamic, Sensitive) The value."),
+            "{md}"
+        );
     }
 
     #[test]
