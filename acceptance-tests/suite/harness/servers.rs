@@ -79,23 +79,26 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> bool {
     }
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1 for a server a test starts, which binds
+/// it itself. Taken below the kernel's ephemeral range (32768 and up on
+/// Linux), which is where every `bind(0)` and outgoing connection of the
+/// machine gets its port: a port from there, free when checked, could be
+/// given to another process before the server binds it, and the server's
+/// probe would then be answered by that process.
 pub fn free_port() -> u16 {
     static TAKEN: OnceLock<Mutex<Vec<u16>>> = OnceLock::new();
     let taken = TAKEN.get_or_init(Mutex::default);
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port on loopback");
+    for _ in 0..10_000 {
+        let port = 20_000 + fastrand::u16(..12_000);
         let mut t = taken
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !t.contains(&port) {
+        if !t.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
             t.push(port);
             return port;
         }
     }
+    panic!("no free port on loopback between 20000 and 32000");
 }
 
 /// A server process, killed when dropped.
@@ -140,13 +143,23 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("start the server");
-        let server = Server { child, url, dir };
+        let mut server = Server { child, url, dir };
+        let log = |s: &Server| {
+            std::fs::read_to_string(s.dir.path().join("server.log")).unwrap_or_default()
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !ready() {
+        loop {
+            // A server that exited did not answer: whatever did is not it.
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited ({status}): {}", log(&server));
+            }
+            if ready() {
+                break;
+            }
             assert!(
                 Instant::now() < deadline,
                 "the server did not start: {}",
-                std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default()
+                log(&server)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
