@@ -207,6 +207,82 @@ fn an_outage_mid_apply_leaves_one_object_per_resource_with_no_settings() {
     }
 }
 
+/// With `timeouts.create`, a create whose outcome is unknown is sent
+/// again with the same `Idempotency-Key` within that time: an API back
+/// from an outage and honouring keys names the object the first send
+/// made, so no object is left pending (creates the circuit breaker
+/// refused during the outage were never sent, and fail); a re-apply
+/// creates those, one object per resource.
+#[test]
+fn within_timeouts_create_a_lost_create_is_resent_with_its_key() {
+    let mut api = Running::start();
+    let faults = Faults {
+        answer_delay: Duration::from_millis(300),
+        ..Default::default()
+    };
+    api.set_faults(faults.clone());
+    let wd = Workdir::new(&format!(
+        r#"
+provider "driver" {{
+  endpoint = "{}"
+}}
+
+resource "driver_http_object" "item" {{
+  count = 40
+  path  = "/items"
+  body  = {{ n = count.index }}
+  timeouts {{
+    create = "2m"
+  }}
+}}
+"#,
+        api.url()
+    ));
+    let mut child = wd
+        .command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_posts(&api, 10);
+    // Down longer than the engine's retries last, shorter than the
+    // create's timeout.
+    api.kill();
+    std::thread::sleep(Duration::from_secs(8));
+    api.restart();
+    api.set_faults(faults);
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let _ = crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
+    let first = reader.join().unwrap();
+    assert!(!first.contains("panic"), "{first}");
+    assert!(
+        !first.contains("may have been created"),
+        "every lost create was resent with its key and answered: {first}"
+    );
+    let pending = wd
+        .resources()
+        .iter()
+        .filter(|r| {
+            r["values"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("pending-create:"))
+        })
+        .count();
+    assert_eq!(pending, 0, "nothing pending");
+    apply(&wd, 10).expect_code(0);
+    assert_exactly_once(&api, 40);
+    assert_eq!(state_count(&wd, &api), 40);
+    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
 #[test]
 fn a_create_whose_answer_never_arrives_is_found_and_adopted() {
     let api = Running::start();

@@ -154,6 +154,47 @@ fn create_request(
     Ok(http)
 }
 
+/// Sends at most this many creates with one key while its outcome is unknown.
+const MAX_KEYED_SENDS: u32 = 30;
+
+/// Time between two sends of a create whose outcome is unknown.
+const KEYED_RESEND_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a create whose outcome is unknown (no natural key to look it up)
+/// is sent again with the same `Idempotency-Key`, after a pause: only
+/// within `timeouts.create` (without one, the outcome is reported at once),
+/// not after Terraform asked to stop, and at most `MAX_KEYED_SENDS` times.
+/// An API that honours the key answers with the object the first send made.
+async fn resend_with_key(
+    rt: &Runtime,
+    http: &HttpRequest,
+    ctx: &OperationContext,
+    sends: u32,
+) -> bool {
+    let keyed = http
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+    let Some(deadline) = ctx.deadline else {
+        return false;
+    };
+    let time_left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    if !keyed
+        || rt.stop.is_cancelled()
+        || sends >= MAX_KEYED_SENDS
+        || time_left <= KEYED_RESEND_PAUSE
+    {
+        return false;
+    }
+    wait::pause(
+        KEYED_RESEND_PAUSE,
+        ctx,
+        "Sending the create again with its key",
+    )
+    .await
+    .is_ok()
+}
+
 /// How sending the create went.
 enum Sent {
     /// The API answered success.
@@ -191,11 +232,14 @@ async fn send(
     let target = format!("{} {}", http.method, client.url(&http.path));
     let mut diags = Diagnostics::new();
     let mut sends = 0;
+    // Why an earlier send's outcome is unknown: a later send that fails
+    // before reaching the API (the breaker open) does not make it known.
+    let mut unknown: Option<String> = None;
     loop {
         sends += 1;
         match client.execute(http, ctx).await {
             Ok(Outcome::Done(r)) => return Sent::Answered(r),
-            Ok(Outcome::Gone) => {
+            Ok(Outcome::Gone) if unknown.is_none() => {
                 diags.error(
                     "Create failed",
                     format!(
@@ -211,6 +255,10 @@ async fn send(
                     true => None,
                     false => Some(lookup::find(rt, s, body_json).await),
                 };
+                if found.is_none() && resend_with_key(rt, http, ctx, sends).await {
+                    unknown = Some(why);
+                    continue;
+                }
                 match found {
                     Some(Ok(Found::One { id, object })) => {
                         let note = format!(
@@ -226,9 +274,17 @@ async fn send(
                     found => return Sent::Unknown { why, found },
                 }
             }
-            Err(e) => {
+            Err(e) if unknown.is_none() => {
                 failure::report(rt, &mut diags, "Create failed", &target, &e);
                 return Sent::Failed(diags);
+            }
+            // A resend that did not get through: the first may have.
+            _ => {
+                if resend_with_key(rt, http, ctx, sends).await {
+                    continue;
+                }
+                let why = unknown.take().unwrap_or_default();
+                return Sent::Unknown { why, found: None };
             }
         }
     }
