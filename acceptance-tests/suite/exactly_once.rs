@@ -139,6 +139,51 @@ fn an_api_killed_mid_apply_and_restarted_loses_and_duplicates_nothing() {
         .expect_code(0);
 }
 
+/// Applies `wd` again: `n` objects on the server, each once, all in
+/// state, and a clean plan after.
+fn reapplied_exactly_once(wd: &Workdir, api: &Running, n: usize) {
+    apply(wd, 10).expect_code(0);
+    assert_exactly_once(api, n);
+    assert_eq!(state_count(wd, api), n);
+    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+        .expect_code(0);
+}
+
+/// Runs `terraform apply` in `wd` and, once the API has received
+/// `after_posts` creates, kills it (it acted on the creates in flight
+/// without answering them), keeps it down 8 s, and starts it again with
+/// its data and `faults`: the apply's error output.
+fn apply_through_an_outage(
+    api: &mut Running,
+    wd: &Workdir,
+    faults: Faults,
+    after_posts: u64,
+) -> String {
+    let mut child = wd
+        .command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_posts(api, after_posts);
+    api.kill();
+    std::thread::sleep(Duration::from_secs(8));
+    api.restart();
+    api.set_faults(faults);
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let _ = crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
+    let first = reader.join().unwrap();
+    assert!(!first.contains("panic"), "{first}");
+    first
+}
+
 /// With no provider settings at all and no `natural_key`, against an API
 /// that honours `Idempotency-Key` (and, with `natural_key`, against one
 /// that ignores it): the API is killed mid-apply (it wrote
@@ -165,32 +210,9 @@ fn an_outage_mid_apply_leaves_one_object_per_resource_with_no_settings() {
             false => items(&api, "", 100),
             true => keyed_items(&api, "", 100),
         };
-        let mut child = wd
-            .command(&[
-                "apply",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-parallelism=10",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for_posts(&api, 20);
         // Down longer than the default retries last: the creates whose
         // answers were lost end with an unknown outcome.
-        api.kill();
-        std::thread::sleep(Duration::from_secs(8));
-        api.restart();
-        api.set_faults(faults);
-        let stderr = child.stderr.take().unwrap();
-        let reader =
-            std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-        let _ =
-            crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
-        let first = reader.join().unwrap();
-        assert!(!first.contains("panic"), "{first}");
+        let first = apply_through_an_outage(&mut api, &wd, faults, 20);
         assert!(
             first.contains("may have been created"),
             "the outage left creates with an unknown outcome: {first}"
@@ -199,11 +221,7 @@ fn an_outage_mid_apply_leaves_one_object_per_resource_with_no_settings() {
             ignore_idempotency_keys: ignores_keys,
             ..Default::default()
         });
-        apply(&wd, 10).expect_code(0);
-        assert_exactly_once(&api, 100);
-        assert_eq!(state_count(&wd, &api), 100);
-        wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
-            .expect_code(0);
+        reapplied_exactly_once(&wd, &api, 100);
     }
 }
 
@@ -238,30 +256,9 @@ resource "driver_http_object" "item" {{
 "#,
         api.url()
     ));
-    let mut child = wd
-        .command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=10",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_posts(&api, 10);
     // Down longer than the engine's retries last, shorter than the
     // create's timeout.
-    api.kill();
-    std::thread::sleep(Duration::from_secs(8));
-    api.restart();
-    api.set_faults(faults);
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let _ = crate::harness::wait_bounded(child, Duration::from_secs(180), "apply during an outage");
-    let first = reader.join().unwrap();
-    assert!(!first.contains("panic"), "{first}");
+    let first = apply_through_an_outage(&mut api, &wd, faults, 10);
     assert!(
         !first.contains("may have been created"),
         "every lost create was resent with its key and answered: {first}"
@@ -276,11 +273,7 @@ resource "driver_http_object" "item" {{
         })
         .count();
     assert_eq!(pending, 0, "nothing pending");
-    apply(&wd, 10).expect_code(0);
-    assert_exactly_once(&api, 40);
-    assert_eq!(state_count(&wd, &api), 40);
-    wd.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
-        .expect_code(0);
+    reapplied_exactly_once(&wd, &api, 40);
 }
 
 #[test]
