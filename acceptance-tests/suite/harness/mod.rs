@@ -170,8 +170,11 @@ impl Workdir {
 }
 
 /// Runs a command with output to files (no pipe can fill up) and kills it
-/// if it outlives `COMMAND_TIMEOUT`.
+/// if it outlives `COMMAND_TIMEOUT`, with its own process group so that the
+/// provider processes terraform started go too.
 fn run_bounded(mut cmd: Command, dir: &Path) -> Run {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
     let n = next_id();
     let (out_path, err_path) = (dir.join(format!(".out-{n}")), dir.join(format!(".err-{n}")));
     let out = std::fs::File::create(&out_path).expect("stdout file");
@@ -200,6 +203,11 @@ pub fn wait_bounded(mut child: Child, limit: Duration, what: &str) -> ExitStatus
             return status;
         }
         if Instant::now() > deadline {
+            // Its process group too, where it leads one: terraform's
+            // provider processes would otherwise outlive the test.
+            if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
             let _ = child.kill();
             let _ = child.wait();
             panic!("{what} did not finish within {limit:?}");
