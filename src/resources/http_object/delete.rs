@@ -26,7 +26,7 @@ pub(super) async fn delete(rt: &Runtime, req: DeleteRequest) -> DeleteResponse {
     let private = super::Private::decode(&req.private);
     // A path that never answered for the object cannot prove it gone.
     let unconfirmed = private.unconfirmed && !private.pending;
-    let pending_key = id.strip_prefix(super::PENDING_ID).map(str::to_owned);
+    let pending_key = super::pending_key(&req.prior_state).map(str::to_owned);
     if private.pending || pending_key.is_some() {
         // A create whose outcome was unknown: delete what it made, if
         // anything can be found (by natural key, else by sending it again

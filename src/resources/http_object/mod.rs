@@ -51,6 +51,21 @@ pub(crate) const SCHEMA_VERSION: i64 = 1;
 /// `Idempotency-Key` the create was sent with (see `create::replay`).
 const PENDING_ID: &str = "pending-create:";
 
+/// The idempotency key of a pending create in `state`: its id carries it,
+/// and it has no answer (an object whose server-given id merely starts
+/// like this has one, or at least is not taken for a pending create
+/// without it being null).
+fn pending_key(state: &Value) -> Option<&str> {
+    let answered = state
+        .get(args::KeptAnswer::RESPONSE)
+        .is_some_and(|r| !r.is_null());
+    state
+        .get(args::HttpObjectArgs::ID)
+        .and_then(Value::as_str)
+        .and_then(|id| id.strip_prefix(PENDING_ID))
+        .filter(|_| !answered)
+}
+
 #[async_trait::async_trait]
 impl Resource<Runtime> for HttpObject {
     fn type_name(&self) -> &'static str {
@@ -310,4 +325,30 @@ impl Private {
 /// again (`next`: the configuration when planning, the plan when applying).
 fn wo_version_changed(prior_state: &Value, next: &Value) -> bool {
     prior_state.get(HttpObjectArgs::BODY_WO_VERSION) != next.get(HttpObjectArgs::BODY_WO_VERSION)
+}
+
+#[cfg(test)]
+mod pending_tests {
+    use super::*;
+    use crate::Type;
+
+    fn state(id: &str, response: Value) -> Value {
+        Value::object([
+            (args::HttpObjectArgs::ID, Value::string(id)),
+            (args::KeptAnswer::RESPONSE, response),
+        ])
+    }
+
+    #[test]
+    fn only_an_unanswered_object_with_the_prefix_is_a_pending_create() {
+        let null = Value::Null(Type::Dynamic);
+        assert_eq!(
+            pending_key(&state("pending-create:k-1", null.clone())),
+            Some("k-1")
+        );
+        // A server that names an object like that does not make it one.
+        let answered = Value::object([("id", Value::string("pending-create:x"))]);
+        assert_eq!(pending_key(&state("pending-create:x", answered)), None);
+        assert_eq!(pending_key(&state("42", null)), None);
+    }
 }

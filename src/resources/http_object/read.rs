@@ -47,7 +47,7 @@ pub(super) async fn read(rt: &Runtime, req: ReadRequest) -> ReadResponse {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    if private.pending || id.starts_with(super::PENDING_ID) {
+    if private.pending || super::pending_key(&req.current_state).is_some() {
         return resolve_pending(rt, &s, &req, private).await;
     }
     // Bulk refresh: what the collection's shared listing says, when it can.

@@ -244,8 +244,8 @@ fn requests(
     };
     let body = payload(rt, s, &s.update, &sent, &req.config, &values, !patch)?;
     let http = super::request_for(rt, &s.update, values, body)?;
-    let object = super::request_for(rt, &s.read, values, Body::Empty)?;
-    Ok((http, object, s.reading(&values)?))
+    let (object, reading) = read_of(rt, s, req, c, &c.id)?;
+    Ok((http, object, reading))
 }
 
 /// Sends the update, follows its operation and readiness, and gets the
